@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# Make the base images Berth's builds and tests use, without a registry: each is a busybox
+# root file system plus programs copied from this host, imported into every running engine
+# under the names real Dockerfiles use. Images that already exist are kept.
+#
+# Environment: BERTH_ENGINES [docker podman], BERTH_PODMAN_SOCKET [/run/berth/podman.sock],
+#              BERTH_REBUILD_IMAGES=1 to make them again.
+set -euo pipefail
+
+engines=${BERTH_ENGINES:-docker podman}
+podman_socket=${BERTH_PODMAN_SOCKET:-/run/berth/podman.sock}
+work=$(mktemp -d /tmp/berth-images.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+log() { printf '[base-images] %s\n' "$*" >&2; }
+
+docker_cli() { docker -H unix:///var/run/docker.sock "$@"; }
+podman_cli() { podman --url "unix://$podman_socket" "$@"; }
+
+has_image() { # has_image ENGINE NAME
+  if [ "$1" = docker ]; then docker_cli image inspect "$2" >/dev/null 2>&1
+  else podman_cli image exists "docker.io/library/$2" >/dev/null 2>&1; fi
+}
+
+import_image() { # import_image ROOTFS CMD_JSON ENV_LINES TAG...
+  local root=$1 cmd=$2 envs=$3; shift 3
+  local tarball=$work/$(basename "$root").tar changes=()
+  tar -C "$root" -cf "$tarball" .
+  changes+=(-c "CMD $cmd" -c "LABEL berth.base-image=true")
+  while IFS= read -r line; do [ -n "$line" ] && changes+=(-c "ENV $line"); done <<< "$envs"
+  for engine in $engines; do
+    local first=$1
+    if [ "$engine" = docker ]; then
+      docker_cli import "${changes[@]}" "$tarball" "$first" >/dev/null
+      for tag in "${@:2}"; do docker_cli tag "$first" "$tag"; done
+    else
+      podman_cli import "${changes[@]}" "$tarball" "docker.io/library/$first" >/dev/null
+      for tag in "${@:2}"; do podman_cli tag "docker.io/library/$first" "docker.io/library/$tag"; done
+    fi
+  done
+  log "made $*"
+}
+
+needed() { # needed TAG: true when some engine lacks TAG
+  [ "${BERTH_REBUILD_IMAGES:-0}" = 1 ] && return 0
+  for engine in $engines; do has_image "$engine" "$1" || return 0; done
+  return 1
+}
+
+copy_with_libs() { # copy_with_libs ROOT FILE...: the files and every library they load
+  local root=$1; shift
+  for f in "$@"; do
+    cp -L --parents "$f" "$root"
+    ldd "$f" 2>/dev/null | awk '/=> \//{print $3} /^\t\/lib/{print $1}' | while read -r lib; do
+      [ -e "$root$lib" ] || cp -L --parents "$lib" "$root"
+    done
+  done
+}
+
+busybox_root() { # busybox_root DIR
+  local root=$1
+  mkdir -p "$root"/{bin,sbin,etc,tmp,root,usr/bin,usr/sbin,usr/local/bin,var/tmp,home}
+  chmod 1777 "$root/tmp" "$root/var/tmp"
+  cp /bin/busybox "$root/bin/busybox"
+  for applet in $(/bin/busybox --list); do
+    [ -e "$root/bin/$applet" ] || ln -s busybox "$root/bin/$applet"
+  done
+  ln -sf /bin/env "$root/usr/bin/env"
+  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' > "$root/etc/passwd"
+  printf 'root:x:0:\nnogroup:x:65534:\n' > "$root/etc/group"
+  mkdir -p "$root/etc/ssl/certs"
+  cp /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/"
+}
+
+make_busybox() {
+  needed busybox:latest || return 0
+  busybox_root "$work/busybox"
+  import_image "$work/busybox" '["sh"]' '' busybox:latest
+}
+
+make_node() {
+  needed node:20-alpine || return 0
+  local root=$work/node
+  busybox_root "$root"
+  copy_with_libs "$root" "$(readlink -f /usr/bin/node)"
+  [ -e "$root/usr/bin/node" ] || cp -L /usr/bin/node "$root/usr/bin/node"
+  mkdir -p "$root/usr/lib"
+  cp -a /usr/lib/node_modules "$root/usr/lib/"
+  ln -sf /usr/lib/node_modules/npm/bin/npm-cli.js "$root/usr/local/bin/npm"
+  ln -sf /usr/lib/node_modules/npm/bin/npx-cli.js "$root/usr/local/bin/npx"
+  ln -sf /usr/lib/node_modules/corepack/dist/corepack.js "$root/usr/local/bin/corepack"
+  echo 'node:x:1000:1000:node:/home/node:/bin/sh' >> "$root/etc/passwd"
+  echo 'node:x:1000:' >> "$root/etc/group"
+  mkdir -p "$root/home/node" && chown 1000:1000 "$root/home/node"
+  printf 'cafile=/etc/ssl/certs/ca-certificates.crt\nfund=false\naudit=false\nupdate-notifier=false\n' > "$root/etc/npmrc"
+  mkdir -p "$root/usr/etc" && cp "$root/etc/npmrc" "$root/usr/etc/npmrc"
+  import_image "$root" '["node"]' "$(printf '%s\n' \
+    'PATH=/usr/local/bin:/usr/local/sbin:/usr/bin:/usr/sbin:/bin:/sbin' \
+    'NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt' \
+    'NPM_CONFIG_GLOBALCONFIG=/etc/npmrc')" \
+    node:20-alpine node:20 node:20-slim node:lts-alpine node:lts node:alpine node:latest
+}
+
+make_nginx() {
+  needed nginx:alpine || return 0
+  local root=$work/nginx debs=$work/nginx-debs
+  busybox_root "$root"
+  mkdir -p "$debs" && (cd "$debs" && apt-get download -qq nginx nginx-common >/dev/null 2>&1)
+  for deb in "$debs"/*.deb; do dpkg-deb -x "$deb" "$debs/x"; done
+  mkdir -p "$root/usr/sbin" "$root/etc/nginx/conf.d" "$root/usr/share/nginx/html" \
+    "$root/var/log/nginx" "$root/var/cache/nginx" "$root/var/lib/nginx" "$root/run"
+  cp "$debs/x/usr/sbin/nginx" "$root/usr/sbin/nginx"
+  copy_with_libs "$root" "$debs/x/usr/sbin/nginx"
+  rm -rf "${root:?}$debs"
+  cp "$debs/x/etc/nginx/mime.types" "$root/etc/nginx/mime.types"
+  echo 'nginx:x:101:101:nginx:/var/cache/nginx:/bin/false' >> "$root/etc/passwd"
+  echo 'nginx:x:101:' >> "$root/etc/group"
+  cat > "$root/etc/nginx/nginx.conf" <<'CONF'
+user nginx;
+worker_processes 1;
+error_log /dev/stderr warn;
+pid /run/nginx.pid;
+events { worker_connections 1024; }
+http {
+  include /etc/nginx/mime.types;
+  default_type application/octet-stream;
+  access_log /dev/stdout;
+  sendfile on;
+  include /etc/nginx/conf.d/*.conf;
+}
+CONF
+  cat > "$root/etc/nginx/conf.d/default.conf" <<'CONF'
+server {
+  listen 80;
+  root /usr/share/nginx/html;
+  index index.html;
+}
+CONF
+  echo '<h1>Welcome to nginx</h1>' > "$root/usr/share/nginx/html/index.html"
+  import_image "$root" '["nginx","-g","daemon off;"]' '' nginx:alpine nginx:latest nginx:stable-alpine
+}
+
+make_python() {
+  needed python:3.11-slim || return 0
+  local root=$work/python
+  busybox_root "$root"
+  copy_with_libs "$root" /usr/bin/python3.11
+  mkdir -p "$root/usr/lib/python3"
+  cp -a /usr/lib/python3.11 "$root/usr/lib/"
+  rm -rf "$root/usr/lib/python3.11/test" "$root/usr/lib/python3.11/idlelib"
+  for so in /usr/lib/python3.11/lib-dynload/*.so; do copy_with_libs "$root" "$so"; done
+  [ -d /usr/lib/python3/dist-packages ] && cp -a /usr/lib/python3/dist-packages "$root/usr/lib/python3/"
+  ln -sf python3.11 "$root/usr/bin/python3"
+  ln -sf python3.11 "$root/usr/bin/python"
+  printf '#!/bin/sh\nexec python3 -m pip "$@"\n' > "$root/usr/bin/pip"
+  chmod +x "$root/usr/bin/pip" && ln -sf pip "$root/usr/bin/pip3"
+  import_image "$root" '["python3"]' "$(printf '%s\n' \
+    'PATH=/usr/local/bin:/usr/bin:/usr/sbin:/bin:/sbin' 'PYTHONUNBUFFERED=1' \
+    'PIP_CERT=/etc/ssl/certs/ca-certificates.crt' 'PIP_BREAK_SYSTEM_PACKAGES=1')" \
+    python:3.11-slim python:3.11 python:3-slim python:3 python:latest
+}
+
+make_busybox
+make_node
+make_nginx
+make_python
