@@ -25,7 +25,7 @@ import_image() { # import_image ROOTFS CMD_JSON ENV_LINES TAG...
   local root=$1 cmd=$2 envs=$3; shift 3
   local tarball=$work/$(basename "$root").tar changes=()
   tar -C "$root" -cf "$tarball" .
-  changes+=(-c "CMD $cmd" -c "LABEL berth.base-image=true")
+  changes+=(-c "CMD $cmd")
   while IFS= read -r line; do [ -n "$line" ] && changes+=(-c "ENV $line"); done <<< "$envs"
   for engine in $engines; do
     local first=$1

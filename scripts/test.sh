@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The whole test suite on this machine: prepare it (packages, Docker, Podman, Redis, base
+# images), install the npm dependencies, then build and run every test against both engines.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+npm ci --no-audit --no-fund
+npm run test:jest -- "$@"

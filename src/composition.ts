@@ -1,0 +1,63 @@
+import { readFileSync } from 'node:fs';
+import type { Express } from 'express';
+import type { Logger } from 'winston';
+import type { BerthConfig } from './config/config.schema';
+import { ContainerController } from './controllers/container.controller';
+import { RuntimeController } from './controllers/runtime.controller';
+import { DockerodeEngine } from './engine/dockerode.engine';
+import { createApp } from './http/app';
+import { RedisHealth, createRedisConnection } from './redis/redis.connection';
+import { ContainerService } from './services/container.service';
+import { HealthService } from './services/health.service';
+import { RuntimeService } from './services/runtime.service';
+import { TokenService } from './services/token.service';
+
+export interface Api {
+  app: Express;
+  engine: DockerodeEngine;
+  close(): Promise<void>;
+}
+
+/** The API process's object graph, built once from the validated config. */
+export function composeApi(config: BerthConfig, logger: Logger): Api {
+  const engine = new DockerodeEngine({ socketPath: config.docker.socket_path, timeoutMs: config.docker.timeout_seconds * 1000 });
+  const redis = createRedisConnection(config.redis.url);
+  redis.on('error', (err: Error) => logger.debug('redis connection error', { error: err.message }));
+  const tokens = new TokenService(TokenService.resolveTokens(config.auth.tokens, config.server.data_dir, logger));
+  const selfContainerId = detectSelfContainerId();
+  const containers = new ContainerService(
+    engine,
+    {
+      instance: config.server.instance,
+      manageAll: config.containers.manage_all,
+      stopTimeoutSeconds: config.containers.stop_timeout_seconds,
+      ...(selfContainerId ? { selfContainerId } : {}),
+    },
+    logger.child({ component: 'containers' }),
+  );
+  const controllers = [
+    new ContainerController(containers),
+    new RuntimeController(new RuntimeService(engine, config), new HealthService(engine, new RedisHealth(redis))),
+  ];
+  const app = createApp({ controllers, tokens, logger, bodyLimitBytes: config.server.body_limit_bytes });
+  return {
+    app,
+    engine,
+    close: async () => {
+      redis.disconnect();
+    },
+  };
+}
+
+/** When Berth runs in a container, the engine's id for it (found in the mount table). */
+export function detectSelfContainerId(mountinfo = readMountInfo()): string | undefined {
+  return /\/containers\/([0-9a-f]{64})\/(?:hostname|resolv\.conf|hosts)/.exec(mountinfo)?.[1];
+}
+
+function readMountInfo(): string {
+  try {
+    return readFileSync('/proc/self/mountinfo', 'utf8');
+  } catch {
+    return '';
+  }
+}

@@ -1,0 +1,111 @@
+/** A port publication: container port/protocol to a host address and port. */
+export interface PortBinding {
+  containerPort: number;
+  protocol: 'tcp' | 'udp' | 'sctp';
+  hostIp?: string;
+  hostPort?: number;
+}
+
+export type RestartPolicyName = 'no' | 'always' | 'unless-stopped' | 'on-failure';
+
+/** Everything needed to create a container, already validated. */
+export interface ContainerSpec {
+  image: string;
+  name?: string;
+  command?: string[];
+  env: Record<string, string>;
+  labels: Record<string, string>;
+  ports: PortBinding[];
+  restartPolicy: { name: RestartPolicyName; maximumRetryCount?: number };
+  memoryBytes?: number;
+  nanoCpus?: number;
+}
+
+export interface ContainerSummary {
+  id: string;
+  name: string;
+  image: string;
+  state: string;
+  status: string;
+  created: string;
+  labels: Record<string, string>;
+  ports: PortBinding[];
+}
+
+export interface ContainerDetails {
+  id: string;
+  name: string;
+  image: string;
+  imageId: string;
+  command: string[];
+  state: {
+    status: string;
+    running: boolean;
+    exitCode: number;
+    startedAt?: string;
+    finishedAt?: string;
+    error?: string;
+  };
+  created: string;
+  restartCount: number;
+  restartPolicy: string;
+  envNames: string[];
+  labels: Record<string, string>;
+  ports: PortBinding[];
+  tty: boolean;
+}
+
+export interface LogOptions {
+  follow: boolean;
+  tail?: number;
+  since?: number;
+  timestamps: boolean;
+}
+
+/** One line of container output. */
+export interface LogLine {
+  stream: 'stdout' | 'stderr';
+  text: string;
+}
+
+/** Lines of output; `close()` stops reading early (a client that left). */
+export interface LogStream extends AsyncIterable<LogLine> {
+  close(): void;
+}
+
+export interface EngineVersion {
+  engine: 'docker' | 'podman';
+  version: string;
+  apiVersion: string;
+  os: string;
+  arch: string;
+  kernelVersion?: string;
+}
+
+export interface EngineCounts {
+  containers: number;
+  running: number;
+  paused: number;
+  stopped: number;
+  images: number;
+}
+
+/**
+ * The container engine as Berth sees it. Implementations turn engine errors into
+ * the project's errors (NotFoundError, ConflictError, UnavailableError, EngineError).
+ */
+export interface ContainerEngine {
+  ping(): Promise<void>;
+  version(): Promise<EngineVersion>;
+  counts(): Promise<EngineCounts>;
+  listContainers(options: { all: boolean; labels: string[] }): Promise<ContainerSummary[]>;
+  /** Accepts a full id, a unique id prefix or a name. */
+  inspectContainer(ref: string): Promise<ContainerDetails>;
+  createContainer(spec: ContainerSpec): Promise<{ id: string; name: string }>;
+  startContainer(id: string): Promise<void>;
+  stopContainer(id: string, timeoutSeconds: number): Promise<void>;
+  restartContainer(id: string, timeoutSeconds: number): Promise<void>;
+  removeContainer(id: string, options: { force: boolean }): Promise<void>;
+  /** Output of a container; the stream ends with the container (follow) or at once. */
+  containerLogs(id: string, options: LogOptions): Promise<LogStream>;
+}

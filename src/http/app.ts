@@ -1,0 +1,37 @@
+import express, { type Express } from 'express';
+import swaggerUi from 'swagger-ui-express';
+import type { Logger } from 'winston';
+import openapi from '../../docs/openapi.json';
+import { RegisterRoutes } from '../generated/routes';
+import type { TokenService } from '../services/token.service';
+import { errorHandler, notFoundHandler } from './error.middleware';
+import { controllerRegistry } from './ioc';
+import { requestLogger, requireJson } from './request-context';
+
+export interface AppParts {
+  controllers: object[];
+  tokens: TokenService;
+  logger: Logger;
+  bodyLimitBytes: number;
+}
+
+/** The Express application: middleware, generated tsoa routes, docs and the error handler. */
+export function createApp(parts: AppParts): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'extended');
+  app.locals.controllers = controllerRegistry(parts.controllers);
+  app.locals.tokens = parts.tokens;
+
+  app.use(requestLogger(parts.logger));
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openapi);
+  });
+  app.use('/docs', swaggerUi.serve, swaggerUi.setup(openapi));
+  app.use(requireJson);
+  app.use(express.json({ limit: parts.bodyLimitBytes, type: 'application/json' }));
+  RegisterRoutes(app);
+  app.use(notFoundHandler);
+  app.use(errorHandler(parts.logger));
+  return app;
+}

@@ -1,0 +1,38 @@
+import type { ErrorBody } from '../models/error.model';
+import { AppError } from '../errors';
+
+/** HTTP status of each error code; codes not listed are 500. */
+const STATUS: Record<string, number> = {
+  invalid_input: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  route_not_found: 404,
+  method_not_allowed: 405,
+  name_conflict: 409,
+  port_conflict: 409,
+  state_conflict: 409,
+  ambiguous_reference: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  unprocessable: 422,
+  engine_error: 502,
+  engine_unavailable: 503,
+  redis_unavailable: 503,
+  unhealthy: 503,
+};
+
+export function statusOf(code: string): number {
+  return STATUS[code] ?? 500;
+}
+
+export function errorBody(err: AppError): ErrorBody {
+  return {
+    error: {
+      code: err.code,
+      message: err.message,
+      ...(err.field !== undefined ? { field: err.field } : {}),
+      ...(err.details !== undefined ? { details: err.details } : {}),
+    },
+  };
+}

@@ -1,0 +1,202 @@
+import type { Logger } from 'winston';
+import { ConflictError, ForbiddenError, NotFoundError } from '../errors';
+import type { ContainerDetails, ContainerEngine, PortBinding } from '../engine/engine.port';
+import type {
+  ContainerActionResult,
+  ContainerList,
+  ContainerLogLine,
+  ContainerView,
+  CreateContainerRequest,
+  CreatedContainer,
+  PortMapping,
+} from '../models/container.model';
+import { INSTANCE_LABEL, MANAGED_LABEL, SYSTEM_LABEL, parseSince, parseTail, toContainerSpec } from './container-spec';
+
+export interface ContainerServiceOptions {
+  /** This Berth's name in labels (`[server] instance`). */
+  instance: string;
+  /** Act on every container of the engine, not only Berth's (`[containers] manage_all`). */
+  manageAll: boolean;
+  /** Seconds between SIGTERM and SIGKILL on stop and restart. */
+  stopTimeoutSeconds: number;
+  /** Id of the container Berth itself runs in, if any: never stopped through the API. */
+  selfContainerId?: string;
+}
+
+export interface LogQuery {
+  tail?: string;
+  since?: string;
+  timestamps?: boolean;
+}
+
+/** One Server-Sent Event of a followed log: a line, or the end with the container's state. */
+export type LogEvent = { event: 'log'; data: ContainerLogLine } | { event: 'end'; data: { state: string; exit_code: number } };
+
+export class ContainerService {
+  constructor(
+    private readonly engine: ContainerEngine,
+    private readonly options: ContainerServiceOptions,
+    private readonly logger: Logger,
+  ) {}
+
+  async list(all: boolean, labels: string[]): Promise<ContainerList> {
+    const filters = this.options.manageAll ? labels : [...labels, `${MANAGED_LABEL}=true`, `${INSTANCE_LABEL}=${this.options.instance}`];
+    const containers = await this.engine.listContainers({ all, labels: filters });
+    return {
+      containers: containers.map((c) => ({ ...c, ports: c.ports.map(portView) })),
+    };
+  }
+
+  async create(req: CreateContainerRequest): Promise<CreatedContainer> {
+    const spec = toContainerSpec(req, this.options.instance);
+    await this.ensurePortsFree(spec.ports);
+    const created = await this.engine.createContainer(spec);
+    this.logger.info('container created', { containerId: created.id, name: created.name, image: spec.image });
+    return created;
+  }
+
+  async inspect(ref: string): Promise<ContainerView> {
+    return view(await this.find(ref), this.isManaged.bind(this));
+  }
+
+  async start(ref: string): Promise<ContainerActionResult> {
+    const c = await this.find(ref);
+    await this.engine.startContainer(c.id);
+    return this.stateOf(c.id);
+  }
+
+  async stop(ref: string): Promise<ContainerActionResult> {
+    const c = this.guardSystem(await this.find(ref), 'stop');
+    await this.engine.stopContainer(c.id, this.options.stopTimeoutSeconds);
+    return this.stateOf(c.id);
+  }
+
+  async restart(ref: string): Promise<ContainerActionResult> {
+    const c = this.guardSystem(await this.find(ref), 'restart');
+    await this.engine.restartContainer(c.id, this.options.stopTimeoutSeconds);
+    return this.stateOf(c.id);
+  }
+
+  async remove(ref: string, force: boolean): Promise<void> {
+    const c = this.guardSystem(await this.find(ref), 'remove');
+    if (c.state.running && !force) {
+      throw new ConflictError('state_conflict', `container ${c.name} is running; stop it first or pass force=true`);
+    }
+    await this.engine.removeContainer(c.id, { force: true });
+    this.logger.info('container removed', { containerId: c.id, name: c.name });
+  }
+
+  async logs(ref: string, query: LogQuery): Promise<ContainerLogLine[]> {
+    const c = await this.find(ref);
+    const stream = await this.engine.containerLogs(c.id, { ...logOptions(query), follow: false });
+    const lines: ContainerLogLine[] = [];
+    for await (const line of stream) lines.push(logLine(line.stream, line.text, query.timestamps ?? false));
+    return lines;
+  }
+
+  /** Lines as they come, then an `end` event once the container stops; `signal` ends it early. */
+  async followLogs(ref: string, query: LogQuery, signal: AbortSignal): Promise<AsyncIterable<LogEvent>> {
+    const c = await this.find(ref);
+    const stream = await this.engine.containerLogs(c.id, { ...logOptions(query), follow: true });
+    signal.addEventListener('abort', () => stream.close(), { once: true });
+    const engine = this.engine;
+    const timestamps = query.timestamps ?? false;
+    return {
+      async *[Symbol.asyncIterator]() {
+        for await (const line of stream) yield { event: 'log' as const, data: logLine(line.stream, line.text, timestamps) };
+        if (signal.aborted) return;
+        const final = await engine.inspectContainer(c.id);
+        yield { event: 'end' as const, data: { state: final.state.status, exit_code: final.state.exitCode } };
+      },
+    };
+  }
+
+  /** Resolves an id, id prefix or name to a container this Berth may act on. */
+  private async find(ref: string): Promise<ContainerDetails> {
+    const c = await this.engine.inspectContainer(ref);
+    if (!this.isManaged(c) && !this.options.manageAll) throw new NotFoundError('container', ref);
+    return c;
+  }
+
+  private isManaged(c: ContainerDetails): boolean {
+    return c.labels[MANAGED_LABEL] === 'true' && c.labels[INSTANCE_LABEL] === this.options.instance;
+  }
+
+  private guardSystem(c: ContainerDetails, action: string): ContainerDetails {
+    const self = this.options.selfContainerId;
+    if (c.labels[SYSTEM_LABEL] === 'true' || (self !== undefined && c.id === self)) {
+      throw new ForbiddenError(`container ${c.name} is part of Berth itself and cannot be ${action === 'stop' ? 'stopped' : `${action}ed`} through the API`);
+    }
+    return c;
+  }
+
+  private async stateOf(id: string): Promise<ContainerActionResult> {
+    const c = await this.engine.inspectContainer(id);
+    return { id: c.id, state: c.state.status };
+  }
+
+  private async ensurePortsFree(ports: PortBinding[]): Promise<void> {
+    if (ports.length === 0) return;
+    const running = await this.engine.listContainers({ all: false, labels: [] });
+    for (const wanted of ports) {
+      const holder = running.find((c) =>
+        c.ports.some((p) => p.hostPort === wanted.hostPort && p.protocol === wanted.protocol && overlaps(p.hostIp, wanted.hostIp)),
+      );
+      if (holder) {
+        throw new ConflictError('port_conflict', `host port ${wanted.hostPort}/${wanted.protocol} is already published by another container`, `ports.${wanted.hostPort}`);
+      }
+    }
+  }
+}
+
+function overlaps(a: string | undefined, b: string | undefined): boolean {
+  const any = (ip: string | undefined) => !ip || ip === '0.0.0.0' || ip === '::';
+  return any(a) || any(b) || a === b;
+}
+
+function logOptions(query: LogQuery) {
+  const tail = query.tail !== undefined ? parseTail(query.tail) : undefined;
+  const since = query.since !== undefined ? parseSince(query.since) : undefined;
+  return { timestamps: query.timestamps ?? false, ...(tail !== undefined ? { tail } : {}), ...(since !== undefined ? { since } : {}) };
+}
+
+function logLine(stream: 'stdout' | 'stderr', text: string, timestamps: boolean): ContainerLogLine {
+  if (!timestamps) return { stream, text };
+  const space = text.indexOf(' ');
+  return space > 0 ? { stream, timestamp: text.slice(0, space), text: text.slice(space + 1) } : { stream, text };
+}
+
+function portView(p: PortBinding): PortMapping {
+  return {
+    container_port: p.containerPort,
+    protocol: p.protocol,
+    ...(p.hostIp !== undefined ? { host_ip: p.hostIp } : {}),
+    ...(p.hostPort !== undefined ? { host_port: p.hostPort } : {}),
+  };
+}
+
+function view(c: ContainerDetails, isManaged: (c: ContainerDetails) => boolean): ContainerView {
+  return {
+    id: c.id,
+    name: c.name,
+    image: c.image,
+    image_id: c.imageId,
+    command: c.command,
+    state: {
+      status: c.state.status,
+      running: c.state.running,
+      exit_code: c.state.exitCode,
+      ...(c.state.startedAt ? { started_at: c.state.startedAt } : {}),
+      ...(c.state.finishedAt ? { finished_at: c.state.finishedAt } : {}),
+      ...(c.state.error ? { error: c.state.error } : {}),
+    },
+    created: c.created,
+    ...(c.state.startedAt ? { started_at: c.state.startedAt } : {}),
+    restart_count: c.restartCount,
+    restart_policy: c.restartPolicy,
+    env: c.envNames,
+    labels: c.labels,
+    ports: c.ports.map(portView),
+    managed: isManaged(c),
+  };
+}

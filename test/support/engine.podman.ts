@@ -1,0 +1,1 @@
+process.env.BERTH_TEST_ENGINE = 'podman';
