@@ -1,0 +1,79 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Docker from 'dockerode';
+import TOML from '@iarna/toml';
+import { parseConfig } from '../../src/config/config.loader';
+import type { BerthConfig } from '../../src/config/config.schema';
+import { composeApi } from '../../src/composition';
+import { createLogger } from '../../src/logging/logger';
+import { REDIS_URL, SOCKETS, currentEngine, type EngineName } from './engines';
+
+/** Label every test container carries, so the suite can remove what it made whatever happens. */
+export const TEST_LABEL = 'test.berth.suite';
+
+export interface TestApi {
+  url: string;
+  token: string;
+  engine: EngineName;
+  socketPath: string;
+  config: BerthConfig;
+  /** A dockerode client on the same socket, to check what Berth did. */
+  docker: Docker;
+  /** A value unique to this API, for names and labels. */
+  runId: string;
+  auth(): { Authorization: string };
+  close(): Promise<void>;
+}
+
+type Overrides = Record<string, Record<string, unknown>>;
+
+/** Starts the real API on an ephemeral port against the current engine and real Redis. */
+export async function startTestApi(overrides: Overrides = {}): Promise<TestApi> {
+  const engine = currentEngine();
+  const runId = `t${randomBytes(4).toString('hex')}`;
+  const token = randomBytes(24).toString('hex');
+  const dataDir = mkdtempSync(join(tmpdir(), 'berth-test-'));
+  const raw: Overrides = {
+    server: { host: '127.0.0.1', port: 0, data_dir: dataDir, instance: runId },
+    docker: { runtime: engine, socket_path: SOCKETS[engine], build_dir: join(dataDir, 'builds') },
+    redis: { url: REDIS_URL, prefix: `berth-test:${runId}` },
+    auth: { tokens: [token] },
+    log: { level: 'error', format: 'json' },
+  };
+  for (const [section, values] of Object.entries(overrides)) raw[section] = { ...raw[section], ...values };
+  const config = parseConfig(TOML.stringify(raw as TOML.JsonMap), 'test.toml');
+  const api = composeApi(config, createLogger(config.log, 'test-api'));
+  const server: Server = await new Promise((resolve) => {
+    const s = api.app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const { port } = server.address() as AddressInfo;
+  const docker = new Docker({ socketPath: SOCKETS[engine] });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    token,
+    engine,
+    socketPath: SOCKETS[engine],
+    config,
+    docker,
+    runId,
+    auth: () => ({ Authorization: `Bearer ${token}` }),
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await api.close();
+      await removeLabelled(docker, `berth.instance=${runId}`);
+      await removeLabelled(docker, `${TEST_LABEL}=${runId}`);
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Force-removes every container carrying `label` (key=value). */
+export async function removeLabelled(docker: Docker, label: string): Promise<void> {
+  const list = await docker.listContainers({ all: true, filters: JSON.stringify({ label: [label] }) });
+  await Promise.all(list.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+}
