@@ -2,7 +2,11 @@ import { readFileSync } from 'node:fs';
 import type { Express } from 'express';
 import type { Logger } from 'winston';
 import type { BerthConfig } from './config/config.schema';
+import { BuildController } from './controllers/build.controller';
 import { ContainerController } from './controllers/container.controller';
+import { RedisBuildStore } from './builds/redis-build.store';
+import { BullBuildQueue } from './queue/bullmq-build.queue';
+import { BuildService } from './services/build.service';
 import { RuntimeController } from './controllers/runtime.controller';
 import { DockerodeEngine } from './engine/dockerode.engine';
 import { createApp } from './http/app';
@@ -35,8 +39,18 @@ export function composeApi(config: BerthConfig, logger: Logger): Api {
     },
     logger.child({ component: 'containers' }),
   );
+  const retentionSeconds = Math.round(config.build.retention_hours * 3600);
+  const store = new RedisBuildStore(redis, { prefix: config.redis.prefix, logMaxBytes: config.build.log_max_bytes, retentionSeconds });
+  const queue = new BullBuildQueue(redis, { prefix: config.redis.prefix, attempts: config.build.attempts, retentionSeconds });
+  const builds = new BuildService(
+    store,
+    queue,
+    { allowFileUrls: config.git.allow_file_urls, allowedHosts: config.git.allowed_hosts, followPollMs: 250 },
+    logger.child({ component: 'builds' }),
+  );
   const controllers = [
     new ContainerController(containers),
+    new BuildController(builds),
     new RuntimeController(new RuntimeService(engine, config), new HealthService(engine, new RedisHealth(redis))),
   ];
   const app = createApp({ controllers, tokens, logger, bodyLimitBytes: config.server.body_limit_bytes });
@@ -44,14 +58,18 @@ export function composeApi(config: BerthConfig, logger: Logger): Api {
     app,
     engine,
     close: async () => {
+      await queue.close().catch(() => undefined);
       redis.disconnect();
     },
   };
 }
 
-/** When Berth runs in a container, the engine's id for it (found in the mount table). */
+/**
+ * When Berth runs in a container, the engine's id for it (found in the mount table): Docker
+ * mounts `.../containers/<id>/hostname`, Podman `.../overlay-containers/<id>/userdata/hostname`.
+ */
 export function detectSelfContainerId(mountinfo = readMountInfo()): string | undefined {
-  return /\/containers\/([0-9a-f]{64})\/(?:hostname|resolv\.conf|hosts)/.exec(mountinfo)?.[1];
+  return /containers\/([0-9a-f]{64})\/(?:userdata\/)?(?:hostname|resolv\.conf|hosts)/.exec(mountinfo)?.[1];
 }
 
 function readMountInfo(): string {

@@ -52,7 +52,7 @@ export function parseConfig(text: string, file: string, env: Env = {}): Readonly
   const problems: string[] = [];
   applyEnvironment(raw, env, problems);
   const parsed = configSchema.safeParse(raw);
-  if (!parsed.success) problems.push(...parsed.error.issues.map((issue) => describeIssue(issue, raw)));
+  if (!parsed.success) problems.push(...parsed.error.issues.flatMap((issue) => describeIssue(issue, raw)));
   if (problems.length > 0 || !parsed.success) throw new ConfigError(file, problems);
   return deepFreeze(parsed.data);
 }
@@ -65,6 +65,8 @@ function applyEnvironment(raw: Section, env: Env, problems: string[]): void {
     if (!target) continue;
     const [section, key] = target;
     const field = unwrap((shape[section as keyof typeof shape] as z.ZodTypeAny)).shape[key] as z.ZodTypeAny;
+    // A section that is not a table is reported by the schema; there is nothing to override in it.
+    if (raw[section] !== undefined && (typeof raw[section] !== 'object' || Array.isArray(raw[section]))) continue;
     const sectionValue = (raw[section] ??= {}) as Section;
     const coerced = coerce(value, field);
     if (coerced === undefined) problems.push(`${name} (${section}.${key}) = ${JSON.stringify(value)}: not a valid ${typeName(field)}`);
@@ -108,15 +110,17 @@ function coerce(value: string, schema: z.ZodTypeAny): unknown {
   return value;
 }
 
-function describeIssue(issue: z.ZodIssue, raw: Section): string {
-  if (issue.code === 'unrecognized_keys') {
-    const prefix = issue.path.length > 0 ? `${issue.path.join('.')}.` : '';
-    return issue.keys.map((k) => `${prefix}${k}: unknown key`).join('\n  ');
-  }
-  const path = issue.path.join('.');
-  const value = issue.path.reduce<unknown>((v, k) => (v as Record<string | number, unknown> | undefined)?.[k], raw);
-  const shown = path.startsWith('auth.tokens') ? '"<redacted>"' : JSON.stringify(value);
-  return `${path} = ${shown}: ${issue.message}`;
+function describeIssue(issue: z.ZodIssue, raw: Section): string[] {
+  if (issue.code === 'unrecognized_keys') return issue.keys.map((k) => `${show([...issue.path, k], raw)}: unknown key`);
+  return [`${show(issue.path, raw)}: ${issue.message}`];
+}
+
+/** `path = value`, with anything under auth hidden: a misspelt key there may hold a token. */
+function show(keys: (string | number)[], raw: Section): string {
+  const path = keys.join('.');
+  const value = keys.reduce<unknown>((v, k) => (v as Record<string | number, unknown> | undefined)?.[k], raw);
+  if (path.startsWith('auth')) return `${path} = "<redacted>"`;
+  return `${path} = ${typeof value === 'bigint' ? String(value) : JSON.stringify(value)}`;
 }
 
 function deepFreeze<T>(value: T): T {

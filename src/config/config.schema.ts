@@ -61,6 +61,72 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    git: z
+      .object({
+        /** Hosts that may be cloned from although they resolve to internal addresses (a LAN Gitea). */
+        allowed_hosts: z.array(z.string().min(1)).default([]),
+        /** Accept file:// repository URLs (local use only). Default false. */
+        allow_file_urls: z.boolean().default(false),
+        /** Seconds a clone may take. Default 300. */
+        clone_timeout_seconds: z.number().positive().default(300),
+        /** Credentials per git host, used when a request brings none. */
+        credentials: z
+          .record(
+            z
+              .object({
+                /** User name sent with the token over https. Default "x-access-token". */
+                username: z.string().min(1).optional(),
+                /** Access token (https). */
+                token: z.string().min(1).optional(),
+                /** Path of a private deploy key (ssh). */
+                ssh_key_file: z.string().min(1).optional(),
+              })
+              .strict(),
+          )
+          .default({}),
+      })
+      .strict()
+      .default({}),
+    build: z
+      .object({
+        /** Builds one worker process runs at once. Default 1. */
+        concurrency: z.number().int().positive().default(1),
+        /** Wall-clock limit of one build in seconds; past it the build fails with "timeout". Default 1800. */
+        timeout_seconds: z.number().positive().default(1800),
+        /** Memory limit of build containers ("2g", "512m"; "" for none). Default "2g". */
+        memory: z.string().regex(/^(\d+(\.\d+)?\s*[bkmg]?b?)?$/i, 'must be like "2g" or "512m"').default('2g'),
+        /** CPU limit of build containers, in cores (0 for none). Default 2. */
+        cpus: z.number().min(0).default(2),
+        /** Bytes of log kept per build; past it the log says so and the build goes on. Default 5 MiB. */
+        log_max_bytes: z.number().int().positive().default(5 * 1024 * 1024),
+        /** Hours a finished build (record and log) is kept. Default 168 (a week). */
+        retention_hours: z.number().positive().default(168),
+        /** Tries of a build whose failure was not the build's own (engine down, worker lost). Default 3. */
+        attempts: z.number().int().min(1).default(3),
+        /** Seconds a worker's hold on a build lasts without renewal; a dead worker's build is taken up after it. Default 30. */
+        lock_seconds: z.number().int().min(1).default(30),
+        /** Times a build may be taken up again after its worker died, before it fails. Default 2. */
+        max_stalled: z.number().int().min(0).default(2),
+        /** Compose files may ask for host access (privileged, host network, bind mounts...). Default false. */
+        allow_compose_host_access: z.boolean().default(false),
+      })
+      .strict()
+      .default({}),
+    buildpacks: z
+      .object({
+        /** Base image of Node apps (nixpacks). */
+        node_image: z.string().min(1).default('node:20-alpine'),
+        /** Base image of Python apps (nixpacks). */
+        python_image: z.string().min(1).default('python:3.11-slim'),
+        /** Base image of Go apps (nixpacks). */
+        go_image: z.string().min(1).default('golang:1.22-alpine'),
+        /** Image that runs static sites' install and build commands. */
+        static_builder_image: z.string().min(1).default('node:20-alpine'),
+        /** Web server image that serves static sites. */
+        static_server_image: z.string().min(1).default('nginx:alpine'),
+      })
+      .strict()
+      .default({}),
     log: z
       .object({
         /** error, warn, info, debug. Default info. */

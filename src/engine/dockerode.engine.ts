@@ -8,11 +8,14 @@ import type {
   ContainerSpec,
   ContainerSummary,
   EngineCounts,
+  ImageBuildSpec,
+  ImageDetails,
   EngineVersion,
   LogOptions,
   LogStream,
   PortBinding,
 } from './engine.port';
+import { buildWithDockerode } from './dockerode-build';
 import { normaliseImageName } from './image-names';
 import { LogFrameDecoder } from './log-frames';
 
@@ -106,7 +109,7 @@ export class DockerodeEngine implements ContainerEngine {
       restartPolicy: formatRestartPolicy(c.HostConfig.RestartPolicy),
       envNames: env.map((e) => e.split('=')[0] ?? e),
       labels: c.Config.Labels ?? {},
-      ports: portsFromInspect((c.NetworkSettings?.Ports as RawPorts) ?? (c.HostConfig.PortBindings as RawPorts)),
+      ports: portsFromInspect(nonEmpty(c.NetworkSettings?.Ports as RawPorts) ?? (c.HostConfig.PortBindings as RawPorts)),
       tty: c.Config.Tty,
     };
   }
@@ -182,6 +185,30 @@ export class DockerodeEngine implements ContainerEngine {
     return linesOf(source, new LogFrameDecoder(!tty));
   }
 
+  async buildImage(spec: ImageBuildSpec, onLine: (line: string) => void, signal: AbortSignal): Promise<{ imageId: string }> {
+    try {
+      await buildWithDockerode(this.docker, spec, onLine, signal);
+    } catch (err) {
+      throw signal.aborted ? err : translateEngineError(err, { kind: 'image', ref: spec.tag });
+    }
+    return { imageId: (await this.inspectImage(spec.tag)).id };
+  }
+
+  async inspectImage(ref: string): Promise<ImageDetails> {
+    const image = await this.call({ kind: 'image', ref }, () => this.docker.getImage(ref).inspect());
+    return {
+      id: image.Id,
+      tags: (image.RepoTags ?? []).map(normaliseImageName),
+      labels: image.Config?.Labels ?? {},
+      created: image.Created,
+      size: image.Size,
+    };
+  }
+
+  async removeImage(ref: string): Promise<void> {
+    await this.call({ kind: 'image', ref }, () => this.docker.getImage(ref).remove({ force: true }));
+  }
+
   /** Runs one engine call with a deadline, translating every failure into Berth's errors. */
   private async call<T>(subject: { kind: string; ref: string }, fn: () => Promise<T>, extraMs = 0): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
@@ -216,6 +243,11 @@ function validTime(t: string | undefined): boolean {
 function formatRestartPolicy(p: { Name?: string; MaximumRetryCount?: number } | undefined): string {
   const name = p?.Name || 'no';
   return name === 'on-failure' && p?.MaximumRetryCount ? `${name}:${p.MaximumRetryCount}` : name;
+}
+
+/** Docker reports `{}` as the live ports of a container that is not running; Podman the bindings. */
+function nonEmpty(raw: RawPorts): RawPorts {
+  return raw && Object.keys(raw).length > 0 ? raw : undefined;
 }
 
 function portsFromInspect(raw: RawPorts): PortBinding[] {

@@ -90,6 +90,29 @@ export interface EngineCounts {
   images: number;
 }
 
+/** One image build through the engine's (legacy) builder. */
+export interface ImageBuildSpec {
+  /** Directory on this host sent as the build context. */
+  contextDir: string;
+  /** Dockerfile path relative to the context. */
+  dockerfile: string;
+  tag: string;
+  buildArgs: Record<string, string>;
+  labels: Record<string, string>;
+  noCache: boolean;
+  target?: string;
+  memoryBytes?: number;
+  nanoCpus?: number;
+}
+
+export interface ImageDetails {
+  id: string;
+  tags: string[];
+  labels: Record<string, string>;
+  created: string;
+  size: number;
+}
+
 /**
  * The container engine as Berth sees it. Implementations turn engine errors into
  * the project's errors (NotFoundError, ConflictError, UnavailableError, EngineError).
@@ -108,4 +131,11 @@ export interface ContainerEngine {
   removeContainer(id: string, options: { force: boolean }): Promise<void>;
   /** Output of a container; the stream ends with the container (follow) or at once. */
   containerLogs(id: string, options: LogOptions): Promise<LogStream>;
+  /**
+   * Builds an image, reporting each output line. Resolves with the image id; rejects with
+   * BuildFailedError when the build fails, and stops the build when `signal` aborts.
+   */
+  buildImage(spec: ImageBuildSpec, onLine: (line: string) => void, signal: AbortSignal): Promise<{ imageId: string }>;
+  inspectImage(ref: string): Promise<ImageDetails>;
+  removeImage(ref: string): Promise<void>;
 }

@@ -6,3 +6,4 @@ export { UnavailableError } from './unavailable.error';
 export { UnauthorizedError } from './auth.error';
 export { ForbiddenError } from './forbidden.error';
 export { EngineError } from './engine.error';
+export { BuildFailedError } from './build-failed.error';

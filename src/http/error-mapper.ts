@@ -23,7 +23,7 @@ const STATUS: Record<string, number> = {
 };
 
 export function statusOf(code: string): number {
-  return STATUS[code] ?? 500;
+  return Object.hasOwn(STATUS, code) ? (STATUS[code] ?? 500) : 500;
 }
 
 export function errorBody(err: AppError): ErrorBody {

@@ -14,8 +14,11 @@ export interface CreateContainerRequest {
   environment?: { [name: string]: string };
   /** `no` (default), `always`, `unless-stopped`, `on-failure` or `on-failure:N`. */
   restart_policy?: string;
-  /** Command and arguments. A string is split on whitespace (no shell is involved). */
-  command?: string[] | string;
+  /**
+   * Command and arguments. A string is split on whitespace (no shell is involved).
+   * `string` comes first: tsoa tries union members in order and would wrap a string into an array.
+   */
+  command?: string | string[];
   /** Labels to set; keys starting with `berth.` are reserved. */
   labels?: { [key: string]: string };
   /** Memory limit: bytes, or a number with a unit `b`, `k`, `m`, `g` (e.g. `"512m"`). */

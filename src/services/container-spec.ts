@@ -15,6 +15,8 @@ const LABEL_KEY = /^[A-Za-z0-9][A-Za-z0-9._\-/]{0,254}$/;
 const MEMORY = /^(\d+(?:\.\d+)?)\s*([bkmg]?)b?$/i;
 const UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
 const MIN_MEMORY = 6 * 1024 * 1024;
+/** Date.parse alone would read "foo 1" as a date in 2001. */
+const RFC3339 = /^\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})?)?$/;
 
 /** Turns a create request into an engine spec, or throws ValidationError naming the field. */
 export function toContainerSpec(req: CreateContainerRequest, instance: string): ContainerSpec {
@@ -127,7 +129,7 @@ export function parseSince(value: string, now = Date.now()): number {
     const seconds = Number(duration[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[duration[2] as 's' | 'm' | 'h' | 'd'];
     return Math.floor(now / 1000) - seconds;
   }
-  const time = Date.parse(trimmed);
+  const time = RFC3339.test(trimmed) ? Date.parse(trimmed) : NaN;
   if (Number.isNaN(time)) throw new ValidationError('since must be Unix seconds, an RFC 3339 time or a duration like 10m', 'since');
   return Math.floor(time / 1000);
 }

@@ -66,19 +66,19 @@ export class ContainerService {
   }
 
   async stop(ref: string): Promise<ContainerActionResult> {
-    const c = this.guardSystem(await this.find(ref), 'stop');
+    const c = this.guardSystem(await this.find(ref), 'stopped');
     await this.engine.stopContainer(c.id, this.options.stopTimeoutSeconds);
     return this.stateOf(c.id);
   }
 
   async restart(ref: string): Promise<ContainerActionResult> {
-    const c = this.guardSystem(await this.find(ref), 'restart');
+    const c = this.guardSystem(await this.find(ref), 'restarted');
     await this.engine.restartContainer(c.id, this.options.stopTimeoutSeconds);
     return this.stateOf(c.id);
   }
 
   async remove(ref: string, force: boolean): Promise<void> {
-    const c = this.guardSystem(await this.find(ref), 'remove');
+    const c = this.guardSystem(await this.find(ref), 'removed');
     if (c.state.running && !force) {
       throw new ConflictError('state_conflict', `container ${c.name} is running; stop it first or pass force=true`);
     }
@@ -122,10 +122,10 @@ export class ContainerService {
     return c.labels[MANAGED_LABEL] === 'true' && c.labels[INSTANCE_LABEL] === this.options.instance;
   }
 
-  private guardSystem(c: ContainerDetails, action: string): ContainerDetails {
+  private guardSystem(c: ContainerDetails, action: 'stopped' | 'restarted' | 'removed'): ContainerDetails {
     const self = this.options.selfContainerId;
     if (c.labels[SYSTEM_LABEL] === 'true' || (self !== undefined && c.id === self)) {
-      throw new ForbiddenError(`container ${c.name} is part of Berth itself and cannot be ${action === 'stop' ? 'stopped' : `${action}ed`} through the API`);
+      throw new ForbiddenError(`container ${c.name} is part of Berth itself and cannot be ${action} through the API`);
     }
     return c;
   }

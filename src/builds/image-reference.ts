@@ -1,0 +1,20 @@
+// The image-reference grammar of distribution/reference, without digests (a build makes a tag).
+const COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
+const DOMAIN_PART = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
+const DOMAIN = `(?:${DOMAIN_PART}(?:\\.${DOMAIN_PART})*(?::[0-9]+)?)`;
+const TAG = '[\\w][\\w.-]{0,127}';
+const REFERENCE = new RegExp(`^(?:${DOMAIN}/)?${COMPONENT}(?:/${COMPONENT})*(?::${TAG})?$`);
+
+/** True for `app`, `app:1.0`, `registry.local:5000/team/app:latest`; false for upper case, digests, spaces. */
+export function isValidImageTag(value: string): boolean {
+  if (value.length > 255 || !REFERENCE.test(value)) return false;
+  // A first component that looks like a domain is only a domain when followed by a path.
+  const name = value.includes('/') ? value.slice(value.indexOf('/') + 1) : value;
+  return /^[a-z0-9]/.test(name);
+}
+
+/** `app` means `app:latest`, as for the docker CLI. */
+export function withDefaultTag(value: string): string {
+  const lastSlash = value.lastIndexOf('/');
+  return value.slice(lastSlash + 1).includes(':') ? value : `${value}:latest`;
+}

@@ -1,0 +1,213 @@
+import type { Redis } from 'ioredis';
+import { UnavailableError } from '../errors';
+import type { BuildSpec } from './build-request';
+import { TERMINAL, type BuildRecord, type BuildStatus, type BuildStore, type BuildUpdate, type LogEntry } from './build.record';
+
+export interface RedisBuildStoreOptions {
+  /** Key prefix (`[redis] prefix`). */
+  prefix: string;
+  /** Bytes of log kept per build. */
+  logMaxBytes: number;
+  /** Seconds a finished build is kept. */
+  retentionSeconds: number;
+}
+
+// Sets status and fields unless the build has ended. KEYS: record. ARGV: status, field, value...
+const TRANSITION = `
+local current = redis.call('HGET', KEYS[1], 'status')
+if not current then return -1 end
+if current == 'succeeded' or current == 'failed' or current == 'cancelled' then return 0 end
+redis.call('HSET', KEYS[1], 'status', unpack(ARGV))
+return 1`;
+
+// Appends log lines within a byte cap. KEYS: record, log. ARGV: cap, notice, line...
+const APPEND_LOG = `
+local used = tonumber(redis.call('HGET', KEYS[1], 'log_bytes') or '0')
+local cap = tonumber(ARGV[1])
+for i = 3, #ARGV do
+  if redis.call('HGET', KEYS[1], 'log_truncated') == '1' then return 0 end
+  local size = string.len(ARGV[i])
+  if used + size > cap then
+    redis.call('RPUSH', KEYS[2], ARGV[2])
+    redis.call('HSET', KEYS[1], 'log_truncated', '1')
+    return 0
+  end
+  used = used + size
+  redis.call('RPUSH', KEYS[2], ARGV[i])
+end
+redis.call('HSET', KEYS[1], 'log_bytes', used)
+return 1`;
+
+// Creates a build unless its id is taken. KEYS: record, index. ARGV: spec, queued_at, score, id.
+const CREATE = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'spec', ARGV[1], 'status', 'queued', 'queued_at', ARGV[2], 'attempts', '0')
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
+return 1`;
+
+const JSON_FIELDS = ['spec', 'images', 'error', 'plan'] as const;
+const FIELD_NAMES: Record<keyof BuildUpdate, string> = {
+  cloningAt: 'cloning_at',
+  buildingAt: 'building_at',
+  finishedAt: 'finished_at',
+  commit: 'commit',
+  images: 'images',
+  error: 'error',
+  plan: 'plan',
+};
+
+/** BuildStore on Redis: a hash per build, a list for its log, a sorted set as the index. */
+export class RedisBuildStore implements BuildStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly options: RedisBuildStoreOptions,
+  ) {}
+
+  async create(spec: BuildSpec, now: string): Promise<{ created: boolean; record: BuildRecord }> {
+    const created = await this.run(() =>
+      this.redis.eval(CREATE, 2, this.key(spec.id), this.indexKey(), JSON.stringify(spec), now, Date.parse(now), spec.id),
+    );
+    const record = await this.get(spec.id);
+    if (!record) throw new UnavailableError('redis', 'build record vanished while being created');
+    return { created: created === 1, record };
+  }
+
+  async get(id: string): Promise<BuildRecord | undefined> {
+    const hash = await this.run(() => this.redis.hgetall(this.key(id)));
+    return hash.spec && hash.status ? toRecord(hash) : undefined;
+  }
+
+  async list(filter: { status?: BuildStatus; limit: number; offset: number }): Promise<{ records: BuildRecord[]; total: number }> {
+    const ids = await this.run(() => this.redis.zrevrange(this.indexKey(), 0, -1));
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.hgetall(this.key(id));
+    const results = ids.length > 0 ? ((await this.run(() => pipeline.exec())) ?? []) : [];
+    const records: BuildRecord[] = [];
+    const gone: string[] = [];
+    results.forEach(([, hash], i) => {
+      const h = hash as Record<string, string>;
+      if (h.spec && h.status) records.push(toRecord(h));
+      else gone.push(ids[i] ?? '');
+    });
+    if (gone.length > 0) await this.run(() => this.redis.zrem(this.indexKey(), ...gone));
+    const matching = filter.status ? records.filter((r) => r.status === filter.status) : records;
+    return { records: matching.slice(filter.offset, filter.offset + filter.limit), total: matching.length };
+  }
+
+  async transition(id: string, status: BuildStatus, update: BuildUpdate = {}): Promise<boolean> {
+    const args = [status, ...fieldArgs(update)];
+    const result = await this.run(() => this.redis.eval(TRANSITION, 1, this.key(id), ...args));
+    return result === 1;
+  }
+
+  async update(id: string, update: BuildUpdate): Promise<void> {
+    const args = fieldArgs(update);
+    if (args.length > 0) await this.run(() => this.redis.hset(this.key(id), ...args));
+  }
+
+  async countAttempt(id: string): Promise<number> {
+    return this.run(() => this.redis.hincrby(this.key(id), 'attempts', 1));
+  }
+
+  async requestCancel(id: string): Promise<void> {
+    await this.run(() => this.redis.hset(this.key(id), 'cancel_requested', '1'));
+  }
+
+  async isCancelRequested(id: string): Promise<boolean> {
+    return (await this.run(() => this.redis.hget(this.key(id), 'cancel_requested'))) === '1';
+  }
+
+  async appendLog(id: string, lines: Array<{ time: string; text: string }>): Promise<void> {
+    if (lines.length === 0) return;
+    const notice = JSON.stringify({ t: new Date().toISOString(), x: `[berth] log truncated: it exceeded ${this.options.logMaxBytes} bytes; the build goes on` });
+    const encoded = lines.map((l) => JSON.stringify({ t: l.time, x: l.text }));
+    await this.run(() => this.redis.eval(APPEND_LOG, 2, this.key(id), this.logKey(id), this.options.logMaxBytes, notice, ...encoded));
+  }
+
+  async readLog(id: string, fromSeq: number): Promise<LogEntry[]> {
+    const raw = await this.run(() => this.redis.lrange(this.logKey(id), fromSeq, -1));
+    return raw.map((entry, i) => {
+      const { t, x } = JSON.parse(entry) as { t: string; x: string };
+      return { seq: fromSeq + i, time: t, text: x };
+    });
+  }
+
+  async saveSecrets(id: string, secrets: string): Promise<void> {
+    await this.run(() => this.redis.set(this.secretKey(id), secrets, 'EX', this.options.retentionSeconds));
+  }
+
+  async takeSecrets(id: string): Promise<string | undefined> {
+    return (await this.run(() => this.redis.get(this.secretKey(id)))) ?? undefined;
+  }
+
+  async deleteSecrets(id: string): Promise<void> {
+    await this.run(() => this.redis.del(this.secretKey(id)));
+  }
+
+  async expire(id: string): Promise<void> {
+    const seconds = this.options.retentionSeconds;
+    await this.run(() => this.redis.multi().expire(this.key(id), seconds).expire(this.logKey(id), seconds).del(this.secretKey(id)).exec());
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.run(() => this.redis.multi().del(this.key(id), this.logKey(id), this.secretKey(id)).zrem(this.indexKey(), id).exec());
+  }
+
+  private key(id: string): string {
+    return `${this.options.prefix}:build:${id}`;
+  }
+
+  private logKey(id: string): string {
+    return `${this.options.prefix}:build:${id}:log`;
+  }
+
+  private secretKey(id: string): string {
+    return `${this.options.prefix}:build:${id}:secret`;
+  }
+
+  private indexKey(): string {
+    return `${this.options.prefix}:builds`;
+  }
+
+  /** Every Redis failure becomes UnavailableError, so the API answers 503. */
+  private async run<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw new UnavailableError('redis', `redis is not reachable: ${(err as Error).message}`);
+    }
+  }
+}
+
+function fieldArgs(update: BuildUpdate): string[] {
+  const args: string[] = [];
+  for (const [name, value] of Object.entries(update) as Array<[keyof BuildUpdate, unknown]>) {
+    if (value === undefined) continue;
+    args.push(FIELD_NAMES[name], typeof value === 'string' ? value : JSON.stringify(value));
+  }
+  return args;
+}
+
+function toRecord(h: Record<string, string>): BuildRecord {
+  const parsed: Partial<Record<(typeof JSON_FIELDS)[number], unknown>> = {};
+  for (const f of JSON_FIELDS) if (h[f]) parsed[f] = JSON.parse(h[f] as string);
+  return {
+    spec: parsed.spec as BuildSpec,
+    status: h.status as BuildStatus,
+    queuedAt: h.queued_at ?? '',
+    ...(h.cloning_at ? { cloningAt: h.cloning_at } : {}),
+    ...(h.building_at ? { buildingAt: h.building_at } : {}),
+    ...(h.finished_at ? { finishedAt: h.finished_at } : {}),
+    ...(h.commit ? { commit: h.commit } : {}),
+    ...(parsed.images ? { images: parsed.images as BuildRecord['images'] } : {}),
+    ...(parsed.error ? { error: parsed.error as BuildRecord['error'] } : {}),
+    ...(parsed.plan ? { plan: parsed.plan as BuildRecord['plan'] } : {}),
+    attempts: Number(h.attempts ?? 0),
+    cancelRequested: h.cancel_requested === '1',
+    logTruncated: h.log_truncated === '1',
+  };
+}
+
+export function isTerminal(status: BuildStatus): boolean {
+  return TERMINAL.has(status);
+}

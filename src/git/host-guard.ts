@@ -1,0 +1,46 @@
+import { lookup } from 'node:dns/promises';
+import { BlockList, isIP } from 'node:net';
+
+const blocked = new BlockList();
+for (const [net, prefix] of [
+  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16],
+  ['172.16.0.0', 12], ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4],
+] as const) blocked.addSubnet(net, prefix, 'ipv4');
+for (const [net, prefix] of [
+  ['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['::ffff:0:0', 96], ['64:ff9b::', 96],
+] as const) blocked.addSubnet(net, prefix, 'ipv6');
+
+/** True for loopback, link-local, private, shared, multicast and unspecified addresses. */
+export function isPrivateAddress(address: string): boolean {
+  const family = isIP(address);
+  if (family === 0) return false;
+  if (family === 6 && address.toLowerCase().startsWith('::ffff:')) {
+    const v4 = address.slice(7);
+    if (isIP(v4) === 4) return blocked.check(v4, 'ipv4');
+  }
+  return blocked.check(address, family === 4 ? 'ipv4' : 'ipv6');
+}
+
+/**
+ * Why `host` may not be cloned from, or undefined when it may: hosts that are, or resolve to,
+ * internal addresses are refused (no SSRF into the operator's network) unless allowed by name.
+ */
+export async function refuseInternalHost(
+  host: string,
+  allowedHosts: readonly string[],
+  /** What to say of a name that does not resolve: refuse it, or leave the refusal to a later check. */
+  unresolvable: 'refuse' | 'allow' = 'refuse',
+): Promise<string | undefined> {
+  const name = host.toLowerCase();
+  if (allowedHosts.some((h) => h.toLowerCase() === name)) return undefined;
+  let addresses: string[];
+  try {
+    addresses = isIP(name) ? [name] : (await lookup(name, { all: true, verbatim: true })).map((a) => a.address);
+  } catch {
+    return unresolvable === 'allow' ? undefined : `host ${JSON.stringify(host)} cannot be resolved`;
+  }
+  const internal = addresses.find(isPrivateAddress);
+  return internal === undefined
+    ? undefined
+    : `host ${JSON.stringify(host)} resolves to the internal address ${internal}; add it to [git] allowed_hosts to allow it`;
+}

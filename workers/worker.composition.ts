@@ -1,0 +1,108 @@
+import { readFileSync } from 'node:fs';
+import { QueueEvents, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Logger } from 'winston';
+import type { BerthConfig } from '../src/config/config.schema';
+import { BuildDirs } from '../src/builds/build-dirs';
+import { BUILD_QUEUE } from '../src/builds/build.job';
+import { RedisBuildStore, isTerminal } from '../src/builds/redis-build.store';
+import { DockerodeEngine } from '../src/engine/dockerode.engine';
+import type { GitCredentials } from '../src/git/git.port';
+import { SimpleGitClient } from '../src/git/simple-git.client';
+import { parseMemory } from '../src/services/container-spec';
+import { BuildProcessor } from './build.processor';
+
+export interface BuildWorker {
+  /** Resolves once stale checkouts are swept and the worker is taking jobs. */
+  start(): Promise<void>;
+  /** Stops taking jobs; waits for running builds unless `force`. */
+  close(force?: boolean): Promise<void>;
+}
+
+/** The worker process's object graph, built once from the validated config. */
+export function composeWorker(config: BerthConfig, logger: Logger): BuildWorker {
+  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: null });
+  const eventsConnection = redis.duplicate();
+  redis.on('error', (err: Error) => logger.warn('redis connection error', { error: err.message }));
+  eventsConnection.on('error', () => undefined);
+  const retentionSeconds = Math.round(config.build.retention_hours * 3600);
+  const store = new RedisBuildStore(redis, { prefix: config.redis.prefix, logMaxBytes: config.build.log_max_bytes, retentionSeconds });
+  const engine = new DockerodeEngine({ socketPath: config.docker.socket_path, timeoutMs: config.docker.timeout_seconds * 1000 });
+  const dirs = new BuildDirs(config.docker.build_dir);
+  const b = config.buildpacks;
+  const processor = new BuildProcessor(
+    store,
+    engine,
+    new SimpleGitClient(),
+    dirs,
+    {
+      instance: config.server.instance,
+      timeoutMs: config.build.timeout_seconds * 1000,
+      cloneTimeoutMs: config.git.clone_timeout_seconds * 1000,
+      ...(config.build.memory ? { memoryBytes: parseMemory(config.build.memory) } : {}),
+      ...(config.build.cpus > 0 ? { nanoCpus: Math.round(config.build.cpus * 1e9) } : {}),
+      allowFileUrls: config.git.allow_file_urls,
+      allowedHosts: config.git.allowed_hosts,
+      hostCredentials: hostCredentials(config.git.credentials),
+      buildpacks: {
+        images: { node: b.node_image, python: b.python_image, go: b.go_image, staticBuilder: b.static_builder_image, staticServer: b.static_server_image },
+        allowComposeHostAccess: config.build.allow_compose_host_access,
+      },
+      cancelPollMs: 500,
+    },
+    logger.child({ component: 'processor' }),
+  );
+  const worker = new Worker(BUILD_QUEUE, (job) => processor.process(job), {
+    connection: redis,
+    prefix: config.redis.prefix,
+    concurrency: config.build.concurrency,
+    lockDuration: config.build.lock_seconds * 1000,
+    stalledInterval: config.build.lock_seconds * 1000,
+    maxStalledCount: config.build.max_stalled,
+    autorun: false,
+  });
+  worker.on('error', (err) => logger.error('worker error', { error: err.message }));
+  worker.on('stalled', (jobId) => logger.warn('build taken up again after its worker stopped', { buildId: jobId }));
+  // Jobs BullMQ fails by itself (stalled too often) never reach the processor: record them here.
+  const events = new QueueEvents(BUILD_QUEUE, { connection: eventsConnection, prefix: config.redis.prefix });
+  events.on('failed', ({ jobId, failedReason }) => {
+    void store
+      .transition(jobId, 'failed', { finishedAt: new Date().toISOString(), error: { code: 'worker_lost', message: failedReason } })
+      .then(async (changed) => {
+        if (changed) await store.appendLog(jobId, [{ time: new Date().toISOString(), text: `[berth] build failed: ${failedReason}` }]);
+      })
+      .then(() => store.expire(jobId))
+      .catch(() => undefined);
+  });
+  return {
+    start: async () => {
+      const removed = await dirs.sweep(async (id) => {
+        const record = await store.get(id);
+        return !!record && !isTerminal(record.status);
+      }, config.build.timeout_seconds * 1000 + 600_000);
+      if (removed.length > 0) logger.info('removed stale checkouts', { count: removed.length });
+      await events.waitUntilReady();
+      void worker.run();
+      await worker.waitUntilReady();
+      logger.info('build worker ready', { concurrency: config.build.concurrency, runtime: config.docker.runtime, socket: config.docker.socket_path });
+    },
+    close: async (force = false) => {
+      await worker.close(force);
+      await events.close();
+      redis.disconnect();
+      eventsConnection.disconnect();
+    },
+  };
+}
+
+function hostCredentials(configured: BerthConfig['git']['credentials']): Record<string, GitCredentials> {
+  const result: Record<string, GitCredentials> = {};
+  for (const [host, c] of Object.entries(configured)) {
+    result[host.toLowerCase()] = {
+      ...(c.username ? { username: c.username } : {}),
+      ...(c.token ? { token: c.token } : {}),
+      ...(c.ssh_key_file ? { sshKey: readFileSync(c.ssh_key_file, 'utf8') } : {}),
+    };
+  }
+  return result;
+}
