@@ -21,12 +21,14 @@ has_image() { # has_image ENGINE NAME
   else podman_cli image exists "docker.io/library/$2" >/dev/null 2>&1; fi
 }
 
-import_image() { # import_image ROOTFS CMD_JSON ENV_LINES TAG...
-  local root=$1 cmd=$2 envs=$3; shift 3
+import_image() { # import_image ROOTFS CMD_JSON CHANGE_LINES TAG...
+  # CHANGE_LINES: Dockerfile instructions that both importers accept (ENV, WORKDIR, VOLUME,
+  # EXPOSE), one per line.
+  local root=$1 cmd=$2 lines=$3; shift 3
   local tarball=$work/$(basename "$root").tar changes=()
   tar -C "$root" -cf "$tarball" .
   changes+=(-c "CMD $cmd")
-  while IFS= read -r line; do [ -n "$line" ] && changes+=(-c "ENV $line"); done <<< "$envs"
+  while IFS= read -r line; do [ -n "$line" ] && changes+=(-c "$line"); done <<< "$lines"
   for engine in $engines; do
     local first=$1
     if [ "$engine" = docker ]; then
@@ -94,9 +96,9 @@ make_node() {
   printf 'cafile=/etc/ssl/certs/ca-certificates.crt\nfund=false\naudit=false\nupdate-notifier=false\n' > "$root/etc/npmrc"
   mkdir -p "$root/usr/etc" && cp "$root/etc/npmrc" "$root/usr/etc/npmrc"
   import_image "$root" '["node"]' "$(printf '%s\n' \
-    'PATH=/usr/local/bin:/usr/local/sbin:/usr/bin:/usr/sbin:/bin:/sbin' \
-    'NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt' \
-    'NPM_CONFIG_GLOBALCONFIG=/etc/npmrc')" \
+    'ENV PATH=/usr/local/bin:/usr/local/sbin:/usr/bin:/usr/sbin:/bin:/sbin' \
+    'ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt' \
+    'ENV NPM_CONFIG_GLOBALCONFIG=/etc/npmrc')" \
     node:20-alpine node:20 node:20-slim node:lts-alpine node:lts node:alpine node:latest
 }
 
@@ -154,12 +156,29 @@ make_python() {
   printf '#!/bin/sh\nexec python3 -m pip "$@"\n' > "$root/usr/bin/pip"
   chmod +x "$root/usr/bin/pip" && ln -sf pip "$root/usr/bin/pip3"
   import_image "$root" '["python3"]' "$(printf '%s\n' \
-    'PATH=/usr/local/bin:/usr/bin:/usr/sbin:/bin:/sbin' 'PYTHONUNBUFFERED=1' \
-    'PIP_CERT=/etc/ssl/certs/ca-certificates.crt' 'PIP_BREAK_SYSTEM_PACKAGES=1')" \
+    'ENV PATH=/usr/local/bin:/usr/bin:/usr/sbin:/bin:/sbin' 'ENV PYTHONUNBUFFERED=1' \
+    'ENV PIP_CERT=/etc/ssl/certs/ca-certificates.crt' 'ENV PIP_BREAK_SYSTEM_PACKAGES=1')" \
     python:3.11-slim python:3.11 python:3-slim python:3 python:latest
+}
+
+# Stands in for Docker Hub's redis:7-alpine (used by docker-compose.yml): the host's Redis 7 on
+# the busybox root. Unlike the real image it has no entrypoint that turns protected mode off,
+# so the CMD does it; the data directory is /data, as in the real image.
+make_redis() {
+  needed redis:7-alpine || return 0
+  local root=$work/redis
+  busybox_root "$root"
+  copy_with_libs "$root" /usr/bin/redis-server /usr/bin/redis-cli
+  mkdir -p "$root/data"
+  echo 'redis:x:999:999:redis:/data:/bin/false' >> "$root/etc/passwd"
+  echo 'redis:x:999:' >> "$root/etc/group"
+  import_image "$root" '["redis-server","--appendonly","yes","--maxmemory-policy","noeviction","--protected-mode","no"]' \
+    "$(printf '%s\n' 'WORKDIR /data' 'VOLUME /data' 'EXPOSE 6379')" \
+    redis:7-alpine redis:7 redis:alpine redis:latest
 }
 
 make_busybox
 make_node
 make_nginx
 make_python
+make_redis

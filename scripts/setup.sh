@@ -21,7 +21,9 @@ as_root() {
 install_packages() {
   local wanted=(git redis-server busybox-static curl python3 python3-pip)
   case " $engines " in *" docker "*) wanted+=(docker.io) ;; esac
-  case " $engines " in *" podman "*) wanted+=(podman catatonit) ;; esac
+  # dnsname gives Podman's CNI networks name resolution: without it compose services cannot
+  # reach each other by service name (e.g. Berth's container cannot find "redis").
+  case " $engines " in *" podman "*) wanted+=(podman catatonit golang-github-containernetworking-plugin-dnsname) ;; esac
   wanted+=(docker-compose)
   if ! command -v apt-get >/dev/null 2>&1; then
     log "this system has no apt-get. Install these packages (or their equivalents) and run again:"

@@ -1,10 +1,12 @@
-import { ConfigError, loadConfig } from '../src/config/config.loader';
+import { ConfigError, DEFAULT_CONFIG_PATH, loadConfig } from '../src/config/config.loader';
+import { checkEngine } from '../src/config/engine-check';
 import { createLogger } from '../src/logging/logger';
 import { composeWorker } from './worker.composition';
 
 /** Worker entry point: load config, build the graph, take builds, close cleanly on SIGTERM. */
 async function main(): Promise<void> {
   const config = loadConfig();
+  await checkEngine(config, process.env.BERTH_CONFIG ?? DEFAULT_CONFIG_PATH);
   const logger = createLogger(config.log, 'worker');
   const worker = composeWorker(config, logger);
   let stopping = false;

@@ -2,7 +2,7 @@ import type Docker from 'dockerode';
 import type { Readable } from 'node:stream';
 import { BuildFailedError } from '../errors';
 import { BuildOutputParser, type RawBuildEvent } from './build-output';
-import { packContext } from './context-archive';
+import { LABELLED_DOCKERFILE, packContext } from './context-archive';
 import type { ImageBuildSpec } from './engine.port';
 
 const CPU_PERIOD = 100_000;
@@ -19,13 +19,15 @@ export async function buildWithDockerode(
   signal: AbortSignal,
 ): Promise<void> {
   if (signal.aborted) throw signal.reason;
-  const context = packContext(spec.contextDir, spec.dockerfile);
+  // A multi-stage target is not the last stage, where an appended LABEL would land.
+  const inlineLabels = !spec.target && Object.keys(spec.labels).length > 0;
+  const context = packContext(spec.contextDir, spec.dockerfile, inlineLabels ? spec.labels : undefined);
   const cpuQuota = spec.nanoCpus ? Math.round((spec.nanoCpus / 1e9) * CPU_PERIOD) : undefined;
   const stream = (await docker.buildImage(context as unknown as NodeJS.ReadableStream, {
     t: spec.tag,
-    dockerfile: spec.dockerfile,
+    dockerfile: inlineLabels ? LABELLED_DOCKERFILE : spec.dockerfile,
     buildargs: spec.buildArgs,
-    labels: spec.labels,
+    ...(inlineLabels ? {} : { labels: spec.labels }),
     nocache: spec.noCache,
     rm: true,
     forcerm: true,

@@ -1,0 +1,91 @@
+import { posix } from 'node:path';
+import { PlanError, Workspace } from '../plan';
+import { isHostPath, joinRelativePath } from '../paths';
+import { ComposeFile, isMap } from './compose-file';
+
+/** A service's `build:` section, resolved against the repository. */
+export interface ServiceBuild {
+  /** Repository-relative context ('' for the root). */
+  context: string;
+  /** Dockerfile relative to the context. */
+  dockerfile: string;
+  args: Record<string, string>;
+  target?: string;
+  /** Keys of the section that Berth does not apply (cache_from, network, ssh...). */
+  ignored: string[];
+}
+
+const APPLIED_KEYS = ['context', 'dockerfile', 'args', 'target'];
+
+/**
+ * Reads `build:` in its string form (the context) or its object form. Paths are relative to the
+ * compose file's folder, as in Compose; the context must stay inside the repository, which is
+ * all the worker has, and the Dockerfile inside the context, which is all the builder receives.
+ */
+export function readServiceBuild(workspace: Workspace, compose: ComposeFile, name: string): ServiceBuild {
+  const at = `services.${name}.build`;
+  const build = compose.services[name]?.build;
+  const section = typeof build === 'string' ? { context: build } : build;
+  if (!isMap(section)) throw invalid(`${at} must be a path or a mapping`, at);
+  if (section.dockerfile_inline !== undefined) throw invalid(`${at}.dockerfile_inline is not supported`, `${at}.dockerfile_inline`);
+  const context = readContext(workspace, compose, section.context ?? '.', `${at}.context`);
+  const dockerfile = readDockerfile(workspace, context, section.dockerfile ?? 'Dockerfile', `${at}.dockerfile`);
+  const target = section.target;
+  if (target !== undefined && typeof target !== 'string') throw invalid(`${at}.target must be a string`, `${at}.target`);
+  return {
+    context,
+    dockerfile,
+    args: readArgs(section.args, `${at}.args`),
+    ...(target !== undefined ? { target } : {}),
+    ignored: Object.keys(section).filter((key) => !APPLIED_KEYS.includes(key)).map((key) => `${at}.${key}`),
+  };
+}
+
+function readContext(workspace: Workspace, compose: ComposeFile, value: unknown, field: string): string {
+  if (typeof value !== 'string') throw invalid(`${field} must be a string`, field);
+  if (/^[a-z][a-z0-9+.-]*:\/\/|^git@/i.test(value)) {
+    throw invalid(`${field}: remote build contexts are not supported, only folders of the repository`, field);
+  }
+  const context = joinRelativePath(compose.dir, value, field);
+  if (!workspace.exists(context)) throw invalid(`${field}: "${value}" does not exist in the repository`, field);
+  return context;
+}
+
+function readDockerfile(workspace: Workspace, context: string, value: unknown, field: string): string {
+  if (typeof value !== 'string') throw invalid(`${field} must be a string`, field);
+  if (isHostPath(value)) throw invalid(`${field}: "${value}" must be relative to the build context`, field);
+  const path = joinRelativePath(context, value, field);
+  const relative = posix.relative(context === '' ? '.' : context, path);
+  if (relative === '' || relative.startsWith('../')) {
+    throw invalid(`${field}: "${value}" must be inside the build context`, field);
+  }
+  if (workspace.readFile(path) === undefined) throw invalid(`${field}: no Dockerfile at "${path}"`, field);
+  return relative;
+}
+
+/**
+ * `args` as a mapping or a list of `NAME=value`. An argument without a value takes its value
+ * from the environment in Compose; here the request's env, which every image gets anyway.
+ */
+function readArgs(value: unknown, field: string): Record<string, string> {
+  if (value === undefined || value === null) return {};
+  if (!Array.isArray(value) && !isMap(value)) throw invalid(`${field} must be a mapping or a list`, field);
+  const entries = Array.isArray(value) ? value.map((item) => splitArg(item, field)) : Object.entries(value);
+  const args: Record<string, string> = {};
+  for (const [name, arg] of entries) {
+    if (arg === null || arg === undefined) continue;
+    if (!['string', 'number', 'boolean'].includes(typeof arg)) throw invalid(`${field}.${name} must be a string`, `${field}.${name}`);
+    args[name] = String(arg);
+  }
+  return args;
+}
+
+function splitArg(item: unknown, field: string): [string, string | undefined] {
+  if (typeof item !== 'string') throw invalid(`${field} entries must be strings like NAME=value`, field);
+  const equals = item.indexOf('=');
+  return equals < 0 ? [item, undefined] : [item.slice(0, equals), item.slice(equals + 1)];
+}
+
+function invalid(message: string, field: string): PlanError {
+  return new PlanError(message, 'invalid_repository', field);
+}

@@ -1,0 +1,83 @@
+import { Buildpack, ImageBuild, PlanError, PlanRequest } from '../plan';
+import { ComposeFile, readComposeFile } from './compose-file';
+import { readServiceBuild, ServiceBuild } from './compose-build';
+import { assertNoHostAccess } from './compose-policy';
+
+/**
+ * Builds the images of a compose file: one per service with a `build:` section, or only
+ * `compose.service` when it is set (tagged with the request's tag; the others get
+ * `<imageTag>-<service>`). Services without `build:` use their own `image:` and are not built.
+ *
+ * As with the dockerfile buildpack, the request's env is passed to every build as build args;
+ * a service's own `args` win on a clash. A compose file with nothing to build gives a plan with
+ * no images rather than an error: it may only run published images.
+ */
+export const composeBuildpack: Buildpack = (workspace, request, settings) => {
+  const compose = readComposeFile(workspace, request.compose?.composeFile);
+  if (!settings.allowComposeHostAccess) assertNoHostAccess(compose);
+  const names = servicesToBuild(compose, request.compose?.service);
+  const builds = names.map((name) => ({ name, build: readServiceBuild(workspace, compose, name) }));
+  const images = builds.map(({ name, build }) => imageFor(request, name, build));
+  const notBuilt = Object.keys(compose.services).filter((name) => !names.includes(name));
+  const ignored = builds.flatMap(({ build }) => build.ignored);
+  return {
+    buildpack: 'docker-compose',
+    summary: [
+      `compose: ${compose.path}, ${images.length > 0 ? `building ${names.join(', ')}` : 'nothing to build'}`,
+      ...builds.map(({ name, build }, index) => serviceLine(name, build, images[index]?.tag ?? '')),
+      ...(notBuilt.length > 0 ? [`not built here: ${notBuilt.join(', ')}`] : []),
+      ...(settings.allowComposeHostAccess ? ['host access: allowed by the server settings'] : []),
+      ...(ignored.length > 0 ? [`ignored: ${ignored.join(', ')}`] : []),
+    ],
+    details: {
+      composeFile: compose.path,
+      services: Object.fromEntries(builds.map(({ name, build }, index) => [name, serviceDetails(build, images[index])])),
+      notBuilt,
+      hostAccessAllowed: settings.allowComposeHostAccess,
+      ignored,
+    },
+    images,
+  };
+};
+
+/** `compose.service` alone when set (it must have a build section); else every service that has one. */
+function servicesToBuild(compose: ComposeFile, wanted: string | undefined): string[] {
+  const hasBuild = (name: string): boolean => compose.services[name]?.build != null;
+  if (wanted === undefined) return Object.keys(compose.services).filter(hasBuild);
+  const service = compose.services[wanted];
+  if (service === undefined) {
+    throw new PlanError(`${compose.path} has no service "${wanted}"`, 'invalid_repository', 'compose.service');
+  }
+  if (!hasBuild(wanted)) {
+    throw new PlanError(`Service "${wanted}" in ${compose.path} has no build section`, 'invalid_repository', 'compose.service');
+  }
+  return [wanted];
+}
+
+function imageFor(request: PlanRequest, name: string, build: ServiceBuild): ImageBuild {
+  return {
+    tag: name === request.compose?.service ? request.imageTag : `${request.imageTag}-${name}`,
+    context: build.context,
+    dockerfile: build.dockerfile,
+    files: {},
+    buildArgs: { ...request.env, ...build.args },
+    ...(build.target !== undefined ? { target: build.target } : {}),
+    service: name,
+  };
+}
+
+function serviceLine(name: string, build: ServiceBuild, tag: string): string {
+  const target = build.target !== undefined ? ` (target ${build.target})` : '';
+  return `${name}: ${build.dockerfile} in ${build.context === '' ? './' : `${build.context}/`}${target} -> ${tag}`;
+}
+
+/** Build arg names only, as in the dockerfile buildpack: values may be tokens. */
+function serviceDetails(build: ServiceBuild, image: ImageBuild | undefined): Record<string, unknown> {
+  return {
+    tag: image?.tag,
+    context: build.context,
+    dockerfile: build.dockerfile,
+    target: build.target ?? null,
+    buildArgs: Object.keys(image?.buildArgs ?? {}).sort(),
+  };
+}

@@ -1,0 +1,165 @@
+import { BuildPlan, Buildpack, BuildpackSettings, PlanError, PlanRequest, Workspace } from '../plan';
+import { assertImageRef, cmdShell, envLines, runShell } from '../dockerfile-text';
+import { GENERATED_DOCKERFILE, staticServeImage } from '../static/static.buildpack';
+import { fillTemplate } from '../template';
+import { goProvider } from './go.provider';
+import { NixpacksConfig, readNixpacksConfig } from './nixpacks-config';
+import { nixpacksDockerfileTemplate } from './nixpacks.dockerfile';
+import { ResolvedPhases, resolvePhases } from './nixpacks-phases';
+import { nodeProvider } from './node.provider';
+import { readProcfileWeb } from './procfile';
+import { DetectedPlan, Provider } from './provider';
+import { pythonProvider } from './python.provider';
+import { staticfileProvider } from './staticfile.provider';
+
+/** Providers in detection order: the first that matches builds the app. */
+export const PROVIDERS: readonly Provider[] = [nodeProvider, pythonProvider, goProvider, staticfileProvider];
+
+/** Everything one plan is made from, passed between the small steps below. */
+interface PlanParts {
+  request: PlanRequest;
+  providers: string[];
+  language: string;
+  detected: DetectedPlan;
+  config: NixpacksConfig;
+  phases: ResolvedPhases;
+}
+
+/**
+ * Detects the language as Nixpacks does and writes a Dockerfile from the detected phases,
+ * after nixpacks.toml / nixpacks.json, NIXPACKS_* variables and the request's options.
+ */
+export const nixpacksBuildpack: Buildpack = (workspace, request, settings) => {
+  const matched = PROVIDERS.filter((provider) => provider.detect(workspace));
+  const provider = matched[0];
+  if (provider === undefined) {
+    const lookedFor = PROVIDERS.map((candidate) => candidate.looksFor).join('; ');
+    throw new PlanError(`nixpacks: could not detect the app's language; looked for ${lookedFor}`);
+  }
+  const detected = provider.plan(workspace, settings);
+  const config = readNixpacksConfig(workspace);
+  const phases = resolvePhases(detected, config, request, readProcfileWeb(workspace));
+  const parts: PlanParts = {
+    request,
+    providers: matched.map((candidate) => candidate.name),
+    language: provider.name,
+    detected,
+    config,
+    phases,
+  };
+  return detected.serveDir !== undefined ? staticSitePlan(parts, detected.serveDir, settings) : appPlan(parts);
+};
+
+function appPlan(parts: PlanParts): BuildPlan {
+  const { detected, phases, language } = parts;
+  if (phases.start === undefined) {
+    throw new PlanError(
+      `nixpacks: no start command for this ${language} app: set nixpacks.startCommand, [start] cmd in ` +
+        'nixpacks.toml, or a Procfile "web:" line',
+      'invalid_repository',
+      'nixpacks.startCommand',
+    );
+  }
+  const dockerfile = fillTemplate(nixpacksDockerfileTemplate, {
+    image: assertImageRef(detected.image, `images.${language}`),
+    env: envLines(phases.variables, 'variables'),
+    install: phases.install.map((cmd) => runShell(cmd, 'phases.install')),
+    build: phases.build.map((cmd) => runShell(cmd, 'phases.build')),
+    start: cmdShell(phases.start, 'start'),
+  });
+  return {
+    buildpack: 'nixpacks',
+    summary: [
+      ...headerLines(parts),
+      phaseLine('install', phases.install.join(' && '), phases.sources.install),
+      phaseLine('build', phases.build.join(' && '), phases.sources.build),
+      phaseLine('start', phases.start, phases.sources.start),
+      ...variablesLine(parts),
+      ...ignoredLine(parts, []),
+    ],
+    details: { ...baseDetails(parts), start: phases.start },
+    images: [
+      {
+        tag: parts.request.imageTag,
+        context: '',
+        dockerfile: GENERATED_DOCKERFILE,
+        files: { [GENERATED_DOCKERFILE]: dockerfile },
+        buildArgs: {},
+      },
+    ],
+  };
+}
+
+/**
+ * A plain static site runs no phases: nginx serves it. Overrides and variables cannot apply,
+ * so they are listed as ignored rather than silently dropped.
+ */
+function staticSitePlan(parts: PlanParts, serveDir: string, settings: BuildpackSettings): BuildPlan {
+  const { phases } = parts;
+  const overridden = (['install', 'build', 'start'] as const)
+    .filter((phase) => !['detected', 'none'].includes(phases.sources[phase]))
+    .map((phase) => `${phase} (${phases.sources[phase]})`);
+  const unused = [...overridden, ...Object.keys(phases.variables).sort()];
+  return {
+    buildpack: 'nixpacks',
+    summary: [
+      ...headerLines(parts),
+      `serve: ${serveDir === '' ? './' : `${serveDir}/`} with nginx, spa fallback off`,
+      ...ignoredLine(parts, unused),
+    ],
+    details: { ...baseDetails(parts), phases: { ...setupDetails(parts.config), install: [], build: [] }, start: null },
+    images: [staticServeImage({ tag: parts.request.imageTag, sourceDir: serveDir, serverImage: settings.images.staticServer, spa: false })],
+  };
+}
+
+function baseDetails(parts: PlanParts): Record<string, unknown> {
+  return {
+    language: parts.language,
+    providers: parts.providers,
+    image: parts.detected.image,
+    ...parts.detected.facts,
+    configFile: parts.config.file ?? null,
+    phases: { ...setupDetails(parts.config), install: parts.phases.install, build: parts.phases.build },
+    sources: parts.phases.sources,
+    // Values too: the user gave them for this build, and secrets never reach the planner.
+    variables: parts.phases.variables,
+    ignored: [...parts.config.ignored, ...parts.phases.ignoredVariables],
+  };
+}
+
+const SETUP_NOTE =
+  'Nix and apt packages cannot be installed: the app is built on the configured base image, which has no package manager';
+
+function setupDetails(config: NixpacksConfig): { setup: Record<string, unknown> } {
+  const { nixPkgs, aptPkgs, nixLibs } = config.setup;
+  const requested = nixPkgs.length + aptPkgs.length + nixLibs.length > 0;
+  return { setup: { nixPkgs, aptPkgs, nixLibs, ...(requested ? { note: SETUP_NOTE } : {}) } };
+}
+
+function headerLines(parts: PlanParts): string[] {
+  const facts = Object.values(parts.detected.facts);
+  const flavour = facts.length > 0 ? ` (${facts.join(', ')})` : '';
+  const lines = [`nixpacks: detected ${parts.language}${flavour}`, `image: ${parts.detected.image}`];
+  if (parts.config.file !== undefined) lines.push(`config: ${parts.config.file}`);
+  const { nixPkgs, aptPkgs, nixLibs } = parts.config.setup;
+  const packages = [...nixPkgs, ...aptPkgs, ...nixLibs];
+  if (packages.length > 0) {
+    lines.push(`setup: WARNING ignored ${packages.join(', ')}: Nix and apt packages cannot be installed here`);
+  }
+  return lines;
+}
+
+function phaseLine(phase: string, commands: string, source: string): string {
+  const from = source === 'detected' || source === 'none' ? '' : ` (from ${source})`;
+  return `${phase}: ${commands === '' ? '(none)' : commands}${from}`;
+}
+
+function variablesLine(parts: PlanParts): string[] {
+  const names = Object.keys(parts.phases.variables).sort();
+  return names.length > 0 ? [`variables: ${names.join(', ')}`] : [];
+}
+
+function ignoredLine(parts: PlanParts, unused: string[]): string[] {
+  const ignored = [...parts.config.ignored, ...parts.phases.ignoredVariables, ...unused];
+  return ignored.length > 0 ? [`ignored: ${ignored.join(', ')}`] : [];
+}

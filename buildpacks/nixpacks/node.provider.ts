@@ -1,0 +1,53 @@
+import { PlanError, Workspace } from '../plan';
+import { shellWord } from '../dockerfile-text';
+import { detectNodeInstall } from '../node-package-manager';
+import { Provider } from './provider';
+
+interface PackageJson {
+  scripts?: Record<string, unknown>;
+  main?: unknown;
+}
+
+/**
+ * Node.js (package.json). The package manager follows the lockfile; `build` runs when the
+ * package.json has a build script. The start command is `npm start` whatever the package
+ * manager, because npm runs any package's scripts and needs no download at container start.
+ */
+export const nodeProvider: Provider = {
+  name: 'node',
+  looksFor: 'package.json (node)',
+  detect: (workspace) => workspace.readFile('package.json') !== undefined,
+  plan(workspace, settings) {
+    const manifest = readPackageJson(workspace);
+    const { packageManager, runner, install } = detectNodeInstall(workspace);
+    const start = hasScript(manifest, 'start') ? 'npm start' : entryPoint(workspace, manifest);
+    return {
+      image: settings.images.node,
+      install: install ? [install] : [],
+      build: hasScript(manifest, 'build') ? [`${runner} run build`] : [],
+      ...(start !== undefined ? { start } : {}),
+      facts: { packageManager },
+    };
+  },
+};
+
+function readPackageJson(workspace: Workspace): PackageJson {
+  try {
+    const parsed: unknown = JSON.parse(workspace.readFile('package.json') ?? '');
+    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as PackageJson;
+  } catch {
+    // Reported below with the file name, which JSON.parse's message lacks.
+  }
+  throw new PlanError('package.json is not a valid JSON object', 'invalid_repository', 'package.json');
+}
+
+function hasScript(manifest: PackageJson, name: string): boolean {
+  const script = manifest.scripts?.[name];
+  return typeof script === 'string' && script.trim() !== '';
+}
+
+/** `node <main>` when package.json names one, else `node index.js` when that file exists. */
+function entryPoint(workspace: Workspace, manifest: PackageJson): string | undefined {
+  if (typeof manifest.main === 'string' && manifest.main.trim() !== '') return `node ${shellWord(manifest.main)}`;
+  return workspace.exists('index.js') ? 'node index.js' : undefined;
+}

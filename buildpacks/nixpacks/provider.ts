@@ -1,0 +1,27 @@
+import { BuildpackSettings, Workspace } from '../plan';
+
+/** What a provider found in the repository, before nixpacks.toml and request overrides. */
+export interface DetectedPlan {
+  /** Base image the generated Dockerfile starts from. */
+  image: string;
+  install: string[];
+  build: string[];
+  /** Start command found by the provider, if any (a Procfile `web:` line comes before it). */
+  start?: string;
+  /** Extra facts for the plan details and summary, e.g. `{ packageManager: 'npm' }`. */
+  facts: Record<string, string>;
+  /**
+   * Static sites are served by nginx from this folder ('' for the root) instead of running
+   * install/build/start phases.
+   */
+  serveDir?: string;
+}
+
+/** One language, detected from marker files as Nixpacks providers are. */
+export interface Provider {
+  name: string;
+  /** The marker files, for the error listing what was looked for. */
+  looksFor: string;
+  detect(workspace: Workspace): boolean;
+  plan(workspace: Workspace, settings: BuildpackSettings): DetectedPlan;
+}

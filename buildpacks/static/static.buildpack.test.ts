@@ -1,0 +1,123 @@
+import { PlanRequest } from '../plan';
+import { MemoryWorkspace } from '../testing/memory-workspace';
+import { testSettings } from '../testing/settings';
+import { renderNginxConf } from './nginx.conf';
+import { staticBuildpack } from './static.buildpack';
+
+/** A Vite single-page app: `vite build` writes dist/index.html and dist/assets/*. */
+const viteApp = new MemoryWorkspace({
+  'package.json': JSON.stringify({ scripts: { dev: 'vite', build: 'vite build' }, devDependencies: { vite: '^5.4.0' } }),
+  'package-lock.json': '{"lockfileVersion":3}',
+  'index.html': '<div id="app"></div><script type="module" src="/src/main.ts"></script>',
+  'src/main.ts': 'document.title = "app"',
+});
+
+function request(options: PlanRequest['static'], env: Record<string, string> = {}): PlanRequest {
+  return { buildpackType: 'static', imageTag: 'site:1', env, static: options };
+}
+
+describe('staticBuildpack with a build command', () => {
+  it('builds a Vite SPA in a node stage and serves dist/ with nginx', () => {
+    const plan = staticBuildpack(viteApp, request({ buildCommand: 'npm run build' }, { VITE_API_URL: 'https://api.example.com' }), testSettings());
+    expect(plan.images).toHaveLength(1);
+    const image = plan.images[0];
+    expect(image).toMatchObject({ tag: 'site:1', context: '', dockerfile: '.berth/Dockerfile', buildArgs: {} });
+    expect(Object.keys(image?.files ?? {})).toEqual(['.berth/Dockerfile', '.berth/nginx.conf']);
+    expect(image?.files['.berth/Dockerfile']).toBe(
+      [
+        'FROM node:20-alpine AS build',
+        'WORKDIR /app',
+        'ENV VITE_API_URL="https://api.example.com"',
+        'COPY . .',
+        'RUN ["sh","-c","npm ci"]',
+        'RUN ["sh","-c","npm run build"]',
+        '',
+        'FROM nginx:alpine',
+        'COPY .berth/nginx.conf /etc/nginx/conf.d/default.conf',
+        'COPY --from=build /app/dist/ /usr/share/nginx/html/',
+        '',
+      ].join('\n'),
+    );
+    expect(image?.files['.berth/nginx.conf']).toBe(renderNginxConf({ spa: true }));
+    expect(plan.summary).toEqual([
+      'static: build in node:20-alpine, serve dist/ with nginx:alpine',
+      'install: npm ci',
+      'build: npm run build',
+      'spa fallback: on (unknown paths serve /index.html)',
+    ]);
+    expect(plan.details).toEqual({
+      mode: 'build',
+      builderImage: 'node:20-alpine',
+      serverImage: 'nginx:alpine',
+      install: 'npm ci',
+      build: 'npm run build',
+      outputDir: 'dist/',
+      spa: true,
+    });
+  });
+
+  it.each([
+    [{ 'yarn.lock': '# yarn lockfile v1\n' }, 'corepack yarn install --frozen-lockfile'],
+    [{ 'yarn.lock': '__metadata:\n  version: 8\n' }, 'corepack yarn install --immutable'],
+    [{ 'pnpm-lock.yaml': "lockfileVersion: '9.0'\n" }, 'corepack pnpm install --frozen-lockfile'],
+    [{}, 'npm install'],
+  ])('chooses the install command from the lockfile %j', (lockfile, install) => {
+    const app = new MemoryWorkspace({ 'package.json': '{}', ...lockfile });
+    const plan = staticBuildpack(app, request({ buildCommand: 'npm run build' }), testSettings());
+    expect(plan.images[0]?.files['.berth/Dockerfile']).toContain(`RUN ${JSON.stringify(['sh', '-c', install])}\n`);
+    expect(plan.details.install).toBe(install);
+  });
+
+  it('skips the install without a package.json, and uses the given install command and output dir', () => {
+    const site = new MemoryWorkspace({ 'build.sh': 'mkdir -p out && cp *.html out/' });
+    const plain = staticBuildpack(site, request({ buildCommand: 'sh build.sh', outputDir: './out/', spa: false }), testSettings());
+    const dockerfile = plain.images[0]?.files['.berth/Dockerfile'] ?? '';
+    expect(dockerfile).not.toContain('install');
+    expect(dockerfile).toContain('RUN ["sh","-c","sh build.sh"]\n\nFROM nginx:alpine');
+    expect(dockerfile).toContain('COPY --from=build /app/out/ /usr/share/nginx/html/');
+    expect(plain.summary[1]).toBe('install: (none)');
+    expect(plain.images[0]?.files['.berth/nginx.conf']).toBe(renderNginxConf({ spa: false }));
+
+    const custom = staticBuildpack(viteApp, request({ buildCommand: 'npm run build', installCommand: 'npm ci --omit=optional' }), testSettings());
+    expect(custom.images[0]?.files['.berth/Dockerfile']).toContain('RUN ["sh","-c","npm ci --omit=optional"]');
+  });
+
+  it('refuses commands and output dirs that would break out of the Dockerfile', () => {
+    const settings = testSettings();
+    expect(() => staticBuildpack(viteApp, request({ buildCommand: 'npm run build\nRUN rm -rf /' }), settings)).toThrow(
+      expect.objectContaining({ field: 'static.buildCommand' }),
+    );
+    expect(() => staticBuildpack(viteApp, request({ buildCommand: 'x', outputDir: '../etc' }), settings)).toThrow(
+      expect.objectContaining({ field: 'static.outputDir' }),
+    );
+    expect(() => staticBuildpack(viteApp, request({ buildCommand: 'x', outputDir: 'my dist' }), settings)).toThrow(
+      expect.objectContaining({ field: 'static.outputDir' }),
+    );
+  });
+});
+
+describe('staticBuildpack without a build command', () => {
+  it('serves public/ when it holds an index.html', () => {
+    const site = new MemoryWorkspace({ 'public/index.html': '<h1>hi</h1>', 'README.md': '' });
+    const plan = staticBuildpack(site, request({}), testSettings());
+    expect(plan.images[0]?.files['.berth/Dockerfile']).toBe(
+      'FROM nginx:alpine\nCOPY .berth/nginx.conf /etc/nginx/conf.d/default.conf\nCOPY public/ /usr/share/nginx/html/\n',
+    );
+    expect(plan.summary).toEqual(['static: serve public/ with nginx:alpine (no build command)', 'spa fallback: on (unknown paths serve /index.html)']);
+    expect(plan.details).toEqual({ mode: 'serve', serverImage: 'nginx:alpine', outputDir: 'public/', spa: true });
+  });
+
+  it('serves the repository root otherwise, and says what it ignored', () => {
+    const site = new MemoryWorkspace({ 'index.html': '<h1>hi</h1>', 'public/logo.png': 'png' });
+    const plan = staticBuildpack(site, request({ installCommand: 'npm ci' }, { A: '1' }), testSettings());
+    expect(plan.images[0]?.files['.berth/Dockerfile']).toContain('COPY . /usr/share/nginx/html/\n');
+    expect(plan.summary).toContain('ignored without a build command: static.installCommand, env');
+  });
+
+  it('refuses an output dir that does not exist', () => {
+    const site = new MemoryWorkspace({ 'index.html': '' });
+    expect(() => staticBuildpack(site, request({ outputDir: 'site' }), testSettings())).toThrow(
+      expect.objectContaining({ code: 'invalid_repository', field: 'static.outputDir' }),
+    );
+  });
+});

@@ -1,0 +1,139 @@
+import { BuildPlan, Buildpack, BuildpackSettings, ImageBuild, PlanError, PlanRequest, Workspace } from '../plan';
+import { assertImageRef, assertPlainPath, envLines, runShell } from '../dockerfile-text';
+import { detectNodeInstall } from '../node-package-manager';
+import { normaliseRelativePath } from '../paths';
+import { fillTemplate } from '../template';
+import { renderNginxConf } from './nginx.conf';
+import { staticBuildDockerfileTemplate, staticServeDockerfileTemplate } from './static.dockerfile';
+
+/** Generated files are written into the build context under this folder. */
+export const GENERATED_DOCKERFILE = '.berth/Dockerfile';
+export const GENERATED_NGINX_CONF = '.berth/nginx.conf';
+/** Output folder of the build command when `static.outputDir` is not set (Vite's default). */
+export const DEFAULT_BUILD_OUTPUT = 'dist';
+
+type StaticOptions = NonNullable<PlanRequest['static']>;
+
+/**
+ * Static sites served by nginx. With `static.buildCommand` the site is built in a Node stage
+ * first (`static.installCommand`, or the lockfile's install command; an empty string skips the
+ * install); without one, files of the repository are served as they are. `static.spa` (default
+ * true) sends unknown paths to /index.html for client-side routers.
+ */
+export const staticBuildpack: Buildpack = (workspace, request, settings) => {
+  const options = request.static ?? {};
+  const buildCommand = options.buildCommand?.trim();
+  return buildCommand
+    ? planBuiltSite(workspace, request, settings, buildCommand)
+    : planServedSite(workspace, request, settings);
+};
+
+function planBuiltSite(
+  workspace: Workspace,
+  request: PlanRequest,
+  settings: BuildpackSettings,
+  buildCommand: string,
+): BuildPlan {
+  const options: StaticOptions = request.static ?? {};
+  const outputDir = normaliseRelativePath(options.outputDir ?? DEFAULT_BUILD_OUTPUT, 'static.outputDir');
+  const install = options.installCommand ?? detectNodeInstall(workspace).install;
+  const spa = options.spa ?? true;
+  const dockerfile = fillTemplate(staticBuildDockerfileTemplate, {
+    builderImage: assertImageRef(settings.images.staticBuilder, 'images.staticBuilder'),
+    serverImage: assertImageRef(settings.images.staticServer, 'images.staticServer'),
+    env: envLines(request.env, 'env'),
+    install: install ? [runShell(install, 'static.installCommand')] : [],
+    build: [runShell(buildCommand, 'static.buildCommand')],
+    nginxConf: GENERATED_NGINX_CONF,
+    outputPath: outputDir === '' ? '/app/' : `/app/${assertPlainPath(outputDir, 'static.outputDir')}/`,
+  });
+  return {
+    buildpack: 'static',
+    summary: [
+      `static: build in ${settings.images.staticBuilder}, serve ${shown(outputDir)} with ${settings.images.staticServer}`,
+      `install: ${install || '(none)'}`,
+      `build: ${buildCommand}`,
+      spaLine(spa),
+    ],
+    details: {
+      mode: 'build',
+      builderImage: settings.images.staticBuilder,
+      serverImage: settings.images.staticServer,
+      install: install || null,
+      build: buildCommand,
+      outputDir: shown(outputDir),
+      spa,
+    },
+    images: [siteImage(request.imageTag, dockerfile, spa)],
+  };
+}
+
+function planServedSite(workspace: Workspace, request: PlanRequest, settings: BuildpackSettings): BuildPlan {
+  const options: StaticOptions = request.static ?? {};
+  const sourceDir = servedDirectory(workspace, options.outputDir);
+  const spa = options.spa ?? true;
+  const ignored = [
+    ...(options.installCommand !== undefined ? ['static.installCommand'] : []),
+    ...(Object.keys(request.env).length > 0 ? ['env'] : []),
+  ];
+  return {
+    buildpack: 'static',
+    summary: [
+      `static: serve ${shown(sourceDir)} with ${settings.images.staticServer} (no build command)`,
+      spaLine(spa),
+      ...(ignored.length > 0 ? [`ignored without a build command: ${ignored.join(', ')}`] : []),
+    ],
+    details: { mode: 'serve', serverImage: settings.images.staticServer, outputDir: shown(sourceDir), spa },
+    images: [staticServeImage({ tag: request.imageTag, sourceDir, serverImage: settings.images.staticServer, spa })],
+  };
+}
+
+/**
+ * Without a build command and without `static.outputDir`, `public/` is served when it holds an
+ * index.html (the usual home of a prebuilt site), else the repository root. The folder must
+ * exist: there is no build step that could create it.
+ */
+function servedDirectory(workspace: Workspace, outputDir: string | undefined): string {
+  if (outputDir === undefined) return workspace.readFile('public/index.html') !== undefined ? 'public' : '';
+  const dir = normaliseRelativePath(outputDir, 'static.outputDir');
+  if (!workspace.exists(dir)) {
+    throw new PlanError(`static.outputDir "${outputDir}" does not exist in the repository`, 'invalid_repository', 'static.outputDir');
+  }
+  return dir;
+}
+
+export interface StaticServeOptions {
+  tag: string;
+  /** Repository folder to serve ('' for the root). */
+  sourceDir: string;
+  serverImage: string;
+  spa: boolean;
+}
+
+/** An nginx image serving a folder of the repository; the nixpacks static provider uses it too. */
+export function staticServeImage(options: StaticServeOptions): ImageBuild {
+  const dockerfile = fillTemplate(staticServeDockerfileTemplate, {
+    serverImage: assertImageRef(options.serverImage, 'images.staticServer'),
+    nginxConf: GENERATED_NGINX_CONF,
+    sourcePath: options.sourceDir === '' ? '.' : `${assertPlainPath(options.sourceDir, 'static.outputDir')}/`,
+  });
+  return siteImage(options.tag, dockerfile, options.spa);
+}
+
+function siteImage(tag: string, dockerfile: string, spa: boolean): ImageBuild {
+  return {
+    tag,
+    context: '',
+    dockerfile: GENERATED_DOCKERFILE,
+    files: { [GENERATED_DOCKERFILE]: dockerfile, [GENERATED_NGINX_CONF]: renderNginxConf({ spa }) },
+    buildArgs: {},
+  };
+}
+
+function shown(dir: string): string {
+  return dir === '' ? './' : `${dir}/`;
+}
+
+function spaLine(spa: boolean): string {
+  return spa ? 'spa fallback: on (unknown paths serve /index.html)' : 'spa fallback: off (unknown paths answer 404)';
+}

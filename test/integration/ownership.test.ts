@@ -1,0 +1,99 @@
+import request from 'supertest';
+import { startTestApi, type TestApi } from '../support/api';
+import { expectError, suiteLabels, uniqueName } from './helpers';
+
+describe('which containers the API may see and touch', () => {
+  let api: TestApi;
+  let manageAll: TestApi;
+  let foreign: { id: string; name: string };
+  let system: { id: string; name: string };
+
+  /** A container made behind Berth's back, directly on the engine. */
+  const direct = async (what: string, labels: Record<string, string> = {}): Promise<{ id: string; name: string }> => {
+    const name = uniqueName(api, what);
+    const c = await api.docker.createContainer({ Image: 'nginx:alpine', name, Labels: suiteLabels(api, labels) });
+    return { id: c.id, name };
+  };
+  const listed = async (on: TestApi, id: string): Promise<boolean> => {
+    const res = await request(on.url).get('/api/v1/containers?all=true').set(on.auth());
+    expect(res.status).toBe(200);
+    return (res.body.containers as Array<{ id: string }>).some((c) => c.id === id);
+  };
+
+  beforeAll(async () => {
+    api = await startTestApi();
+    manageAll = await startTestApi({ containers: { manage_all: true } });
+    foreign = await direct('foreign');
+    system = await direct('system', { 'berth.system': 'true' });
+  });
+  afterAll(async () => {
+    await manageAll?.close();
+    await api?.close();
+  });
+
+  it('hides containers it did not create: 404 on every action, absent from the list', async () => {
+    const call = (method: 'get' | 'post' | 'delete', path: string) => request(api.url)[method](path).set(api.auth());
+    for (const ref of [foreign.id, foreign.id.slice(0, 12), foreign.name]) {
+      expectError(await call('get', `/api/v1/containers/${ref}`), 404, 'not_found');
+      expectError(await call('post', `/api/v1/containers/${ref}/start`), 404, 'not_found');
+      expectError(await call('post', `/api/v1/containers/${ref}/stop`), 404, 'not_found');
+      expectError(await call('post', `/api/v1/containers/${ref}/restart`), 404, 'not_found');
+      expectError(await call('get', `/api/v1/containers/${ref}/logs`), 404, 'not_found');
+      expectError(await call('delete', `/api/v1/containers/${ref}`), 404, 'not_found');
+    }
+    expect(await listed(api, foreign.id)).toBe(false);
+    const res = await request(api.url).get(`/api/v1/containers?all=true&label=${encodeURIComponent(`test.berth.suite=${api.runId}`)}`).set(api.auth());
+    expect(res.body.containers).toEqual([]);
+    expect((await api.docker.getContainer(foreign.id).inspect()).State.Status).toBe('created');
+  });
+
+  it('does not see the containers of another Berth instance on the same engine', async () => {
+    const created = await request(manageAll.url).post('/api/v1/containers').set(manageAll.auth()).send({ image: 'nginx:alpine', name: uniqueName(manageAll, 'other') });
+    expect(created.status).toBe(201);
+    expectError(await request(api.url).get(`/api/v1/containers/${created.body.id}`).set(api.auth()), 404, 'not_found');
+    expect(await listed(api, created.body.id)).toBe(false);
+  });
+
+  it('refuses labels under berth. from clients (400 naming the label)', async () => {
+    const res = await request(api.url)
+      .post('/api/v1/containers')
+      .set(api.auth())
+      .send({ image: 'nginx:alpine', name: uniqueName(api, 'spoof'), labels: { 'berth.managed': 'true' } });
+    expectError(res, 400, 'invalid_input', 'labels.berth.managed');
+    const sys = await request(api.url)
+      .post('/api/v1/containers')
+      .set(api.auth())
+      .send({ image: 'nginx:alpine', labels: { 'berth.system': 'true' } });
+    expectError(sys, 400, 'invalid_input', 'labels.berth.system');
+  });
+
+  it('with manage_all, sees and manages containers it did not create', async () => {
+    expect(await listed(manageAll, foreign.id)).toBe(true);
+    const base = `/api/v1/containers/${foreign.name}`;
+    const inspected = await request(manageAll.url).get(base).set(manageAll.auth());
+    expect(inspected.status).toBe(200);
+    expect(inspected.body).toMatchObject({ id: foreign.id, name: foreign.name, managed: false });
+
+    const started = await request(manageAll.url).post(`${base}/start`).set(manageAll.auth());
+    expect(started.body).toEqual({ id: foreign.id, state: 'running' });
+    const stopped = await request(manageAll.url).post(`${base}/stop`).set(manageAll.auth());
+    expect(stopped.body).toEqual({ id: foreign.id, state: 'exited' });
+    expect((await request(manageAll.url).delete(base).set(manageAll.auth())).status).toBe(204);
+    await expect(api.docker.getContainer(foreign.id).inspect()).rejects.toMatchObject({ statusCode: 404 });
+  });
+
+  it("never stops, restarts or removes a berth.system container, even with manage_all (403)", async () => {
+    await api.docker.getContainer(system.id).start();
+    const startedAt = (await api.docker.getContainer(system.id).inspect()).State.StartedAt;
+    const base = `/api/v1/containers/${system.id}`;
+    const inspected = await request(manageAll.url).get(base).set(manageAll.auth());
+    expect(inspected.status).toBe(200);
+    expectError(await request(manageAll.url).post(`${base}/stop`).set(manageAll.auth()), 403, 'forbidden');
+    expectError(await request(manageAll.url).post(`${base}/restart`).set(manageAll.auth()), 403, 'forbidden');
+    expectError(await request(manageAll.url).delete(base).set(manageAll.auth()), 403, 'forbidden');
+    expectError(await request(manageAll.url).delete(`${base}?force=false`).set(manageAll.auth()), 403, 'forbidden');
+    const engineView = await api.docker.getContainer(system.id).inspect();
+    expect({ running: engineView.State.Running, startedAt: engineView.State.StartedAt }).toEqual({ running: true, startedAt });
+    expectError(await request(api.url).post(`${base}/stop`).set(api.auth()), 404, 'not_found');
+  });
+});

@@ -1,0 +1,90 @@
+import { spawn, execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+
+/** A git remote on 127.0.0.1: `git http-backend` behind a small CGI bridge, as users' servers are. */
+export interface GitServer {
+  /** `http://127.0.0.1:PORT` */
+  baseUrl: string;
+  /** Creates a bare repository `name.git` holding `files` on `branch`; returns its URL and head commit. */
+  push(name: string, files: Record<string, string>, options?: { branch?: string; fromDir?: string }): { url: string; commit: string };
+  close(): Promise<void>;
+}
+
+const GIT_IDENTITY = ['-c', 'user.name=Berth Tests', '-c', 'user.email=tests@berth.invalid', '-c', 'commit.gpgsign=false'];
+
+export async function startGitServer(): Promise<GitServer> {
+  const root = mkdtempSync(join(tmpdir(), 'berth-git-'));
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const cgi = spawn('git', ['http-backend'], {
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        GIT_PROJECT_ROOT: root,
+        GIT_HTTP_EXPORT_ALL: '1',
+        PATH_INFO: decodeURIComponent(url.pathname),
+        QUERY_STRING: url.search.replace(/^\?/, ''),
+        REQUEST_METHOD: req.method ?? 'GET',
+        CONTENT_TYPE: req.headers['content-type'] ?? '',
+        GIT_PROTOCOL: String(req.headers['git-protocol'] ?? ''),
+        REMOTE_ADDR: '127.0.0.1',
+      },
+    });
+    req.pipe(cgi.stdin);
+    let head = Buffer.alloc(0);
+    let headerDone = false;
+    cgi.stdout.on('data', (chunk: Buffer) => {
+      if (headerDone) {
+        res.write(chunk);
+        return;
+      }
+      head = Buffer.concat([head, chunk]);
+      const end = head.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      headerDone = true;
+      let status = 200;
+      for (const line of head.subarray(0, end).toString().split('\r\n')) {
+        const [name, ...rest] = line.split(':');
+        const value = rest.join(':').trim();
+        if (name?.toLowerCase() === 'status') status = Number.parseInt(value, 10);
+        else if (name) res.setHeader(name, value);
+      }
+      res.writeHead(status);
+      res.write(head.subarray(end + 4));
+    });
+    cgi.on('close', () => res.end());
+    cgi.on('error', () => res.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    baseUrl,
+    push(name, files, options = {}) {
+      const branch = options.branch ?? 'main';
+      const work = mkdtempSync(join(tmpdir(), 'berth-src-'));
+      if (options.fromDir) cpSync(options.fromDir, work, { recursive: true });
+      for (const [path, content] of Object.entries(files)) {
+        mkdirSync(dirname(join(work, path)), { recursive: true });
+        writeFileSync(join(work, path), content);
+      }
+      const git = (...args: string[]) => execFileSync('git', [...GIT_IDENTITY, ...args], { cwd: work, encoding: 'utf8' }).trim();
+      git('init', '--quiet', '--initial-branch', branch);
+      git('add', '--all');
+      git('commit', '--quiet', '--message', 'fixture');
+      const bare = join(root, `${name}.git`);
+      rmSync(bare, { recursive: true, force: true });
+      execFileSync('git', ['clone', '--quiet', '--bare', work, bare]);
+      const commit = git('rev-parse', 'HEAD');
+      rmSync(work, { recursive: true, force: true });
+      return { url: `${baseUrl}/${name}.git`, commit };
+    },
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
