@@ -1,4 +1,4 @@
-# Berth's own image: the API (and, later, the build worker) on Node 20.
+# Berth's own image: the API and the build worker (same image, another command) on Node 20.
 # Plain Dockerfile syntax only, so that the legacy builder of Docker and Podman builds it.
 #   docker build -t berth:latest .            (or: docker-compose build)
 

@@ -1,9 +1,14 @@
 import { parse } from 'yaml';
+import { shownKey } from '../log-text';
 import { PlanError, Workspace } from '../plan';
 import { normaliseRelativePath, parentDirectory } from '../paths';
 
-/** Files looked for when `compose.composeFile` is not set, in Compose's own order of preference. */
-export const DEFAULT_COMPOSE_FILES = ['docker-compose.yml', 'docker-compose.yaml', 'compose.yml', 'compose.yaml'];
+/**
+ * Files looked for when `compose.composeFile` is not set, in Compose's own order of preference
+ * (compose-go's DefaultFileNames), so a repository holding two of them builds the one
+ * `docker compose up` would run.
+ */
+export const DEFAULT_COMPOSE_FILES = ['compose.yaml', 'compose.yml', 'docker-compose.yml', 'docker-compose.yaml'];
 
 /** Compose's rule for service names; they also become part of image tags. */
 const SERVICE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
@@ -20,9 +25,18 @@ export interface ComposeFile {
 }
 
 export function readComposeFile(workspace: Workspace, composeFile: string | undefined): ComposeFile {
-  const path = locate(workspace, composeFile);
+  return parseComposeFile(workspace, locate(workspace, composeFile), true);
+}
+
+/**
+ * Parses the compose file at a repository path that exists. Files pulled in by `include` or
+ * `extends.file` may hold no services (only networks or volumes), so `requireServices` is off
+ * for them.
+ */
+export function parseComposeFile(workspace: Workspace, path: string, requireServices: boolean): ComposeFile {
   const root = parseYaml(path, workspace.readFile(path) ?? '');
-  return { path, dir: parentDirectory(path), root, services: readServices(path, root) };
+  const services = requireServices || root.services != null ? readServices(path, root) : {};
+  return { path, dir: parentDirectory(path), root, services };
 }
 
 function locate(workspace: Workspace, composeFile: string | undefined): string {
@@ -44,7 +58,9 @@ function parseYaml(path: string, text: string): ComposeMap {
   let parsed: unknown;
   try {
     // Merge keys (`<<: *defaults`) are common in compose files; the alias limit stops alias bombs.
-    parsed = parse(text, { merge: true, maxAliasCount: 100 });
+    // Compose's own tags (`!reset`, `!override`) only warn and keep their value, and warnings
+    // would go to the process's stderr rather than the build log.
+    parsed = parse(text, { merge: true, maxAliasCount: 100, logLevel: 'error' });
   } catch (error) {
     const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0];
     throw new PlanError(`${path} is not valid YAML: ${reason}`, 'invalid_repository', 'compose.composeFile');
@@ -60,7 +76,8 @@ function readServices(path: string, root: ComposeMap): Record<string, ComposeMap
   const services: Record<string, ComposeMap> = {};
   for (const [name, service] of Object.entries(root.services)) {
     if (!SERVICE_NAME.test(name)) {
-      throw new PlanError(`${path}: "${name}" is not a valid service name`, 'invalid_repository', `services.${name}`);
+      const shown = shownKey(name);
+      throw new PlanError(`${path}: ${JSON.stringify(name)} is not a valid service name`, 'invalid_repository', `services.${shown}`);
     }
     // `web:` with nothing under it is a valid (if useless) service in Compose.
     if (service !== null && !isMap(service)) {

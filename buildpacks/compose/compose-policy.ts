@@ -1,30 +1,22 @@
-import { PlanError } from '../plan';
-import { isHostPath, joinRelativePath } from '../paths';
-import { ComposeFile, ComposeMap, isMap } from './compose-file';
+import { shownKey } from '../log-text';
+import { PlanError, Workspace } from '../plan';
+import { ComposeFile, isMap, parseComposeFile } from './compose-file';
+import { composeReferences, ComposeReference, outsideRepository, referencedPath } from './compose-references';
+import { HostAccess, serviceAccess } from './compose-service-policy';
+import { hasVariable, mayBeTrue, mayExpandTo } from './compose-values';
 
-/** One way a compose file reaches outside its containers, at its exact key path. */
-export interface HostAccess {
-  field: string;
-  reason: string;
-}
-
-/**
- * Namespace settings: `host` shares the host's namespace, `container:<name>` joins any container
- * on the engine (Berth's own included), which is host access too. `service:<name>` stays inside
- * the project and is fine.
- */
-const NAMESPACE_KEYS = ['network_mode', 'pid', 'ipc', 'userns_mode', 'uts', 'cgroup'];
-const ENGINE_SOCKET = /(docker|podman)\.sock/;
+export type { HostAccess } from './compose-service-policy';
 
 /**
  * Refuses a compose file that would give its containers access to the host, unless the operator
- * allows it. Every service is checked, built or not: Compose starts them all.
+ * allows it. Every service is checked, built or not: Compose starts them all. So are the compose
+ * files it pulls in with `include` and `extends.file`, whose services Compose merges in.
  */
-export function assertNoHostAccess(compose: ComposeFile): void {
-  const found = findHostAccess(compose);
+export function assertNoHostAccess(workspace: Workspace, compose: ComposeFile): void {
+  const found = findHostAccess(workspace, compose);
   const first = found[0];
   if (first === undefined) return;
-  const listed = found.map((access) => `${access.field} (${access.reason})`).join('; ');
+  const listed = found.map((access) => `${access.file ? `${access.file}: ` : ''}${access.field} (${access.reason})`).join('; ');
   throw new PlanError(
     `${compose.path} asks for host access, which this server does not allow (allowComposeHostAccess): ${listed}`,
     'host_access',
@@ -32,75 +24,33 @@ export function assertNoHostAccess(compose: ComposeFile): void {
   );
 }
 
-export function findHostAccess(compose: ComposeFile): HostAccess[] {
+/** Host access asked for by the file and the files it references; `seen` stops include cycles. */
+export function findHostAccess(workspace: Workspace, compose: ComposeFile, seen: Set<string> = new Set()): HostAccess[] {
+  seen.add(compose.path);
   return [
     ...Object.entries(compose.services).flatMap(([name, service]) => serviceAccess(compose, `services.${name}`, service)),
     ...volumeDefinitions(compose.root.volumes),
+    ...networkDefinitions(compose.root.networks),
     ...hostFiles(compose, 'secrets'),
     ...hostFiles(compose, 'configs'),
+    ...composeReferences(compose).flatMap((reference) => referenceAccess(workspace, compose, reference, seen)),
   ];
 }
 
-function serviceAccess(compose: ComposeFile, at: string, service: ComposeMap): HostAccess[] {
-  const found: HostAccess[] = [];
-  if (service.privileged === true || service.privileged === 'true') {
-    found.push({ field: `${at}.privileged`, reason: 'privileged mode' });
-  }
-  for (const key of NAMESPACE_KEYS) {
-    const value = service[key];
-    if (typeof value === 'string' && (value === 'host' || value.startsWith('container:'))) {
-      found.push({ field: `${at}.${key}`, reason: `shares the namespace of ${value}` });
-    }
-  }
-  for (const key of ['cap_add', 'devices']) {
-    if (Array.isArray(service[key]) && (service[key] as unknown[]).length > 0) {
-      found.push({ field: `${at}.${key}`, reason: key === 'cap_add' ? 'adds kernel capabilities' : 'host devices' });
-    }
-  }
-  found.push(...listEntries(service.security_opt, `${at}.security_opt`, securityOptAccess));
-  found.push(...listEntries(service.volumes, `${at}.volumes`, volumeAccess));
-  found.push(...listEntries(service.volumes_from, `${at}.volumes_from`, volumesFromAccess));
-  found.push(...envFileAccess(compose, `${at}.env_file`, service.env_file));
-  return found;
-}
-
-function listEntries(value: unknown, at: string, check: (entry: unknown) => string | undefined): HostAccess[] {
-  if (!Array.isArray(value)) return [];
-  return value.flatMap((entry, index) => {
-    const reason = check(entry);
-    return reason === undefined ? [] : [{ field: `${at}[${index}]`, reason }];
-  });
-}
-
-function securityOptAccess(entry: unknown): string | undefined {
-  if (typeof entry !== 'string') return undefined;
-  if (entry.includes('unconfined')) return 'disables a security profile';
-  return /^label[:=]disable$/.test(entry) ? 'disables SELinux labels' : undefined;
-}
-
 /**
- * Bind mounts: short syntax `SOURCE:TARGET[:MODE]` whose source is a path (a bare name is a named
- * volume; `$VAR` may expand to a path), or long syntax with `type: bind`. Any mention of the
- * engine's socket is refused whatever the syntax: it is root on the host.
+ * A referenced file outside the repository cannot be checked and is read on the host: refused.
+ * One inside is checked like the main file; a missing one is Compose's error, not a risk.
  */
-function volumeAccess(entry: unknown): string | undefined {
-  if (ENGINE_SOCKET.test(JSON.stringify(entry) ?? '')) return "mounts the container engine's socket";
-  if (typeof entry === 'string') {
-    const parts = entry.split(':');
-    const source = parts.length > 1 ? (parts[0] ?? '') : '';
-    return isBindSource(source) ? `bind-mounts the host path ${source}` : undefined;
+function referenceAccess(workspace: Workspace, compose: ComposeFile, reference: ComposeReference, seen: Set<string>): HostAccess[] {
+  if (outsideRepository(compose, reference.path)) {
+    const what = reference.kind === 'compose' ? 'includes the compose file' : 'reads';
+    return [{ field: reference.field, reason: `${what} ${shownKey(reference.path)} from outside the repository` }];
   }
-  if (!isMap(entry)) return undefined;
-  if (entry.type === 'bind') return 'bind mount';
-  return typeof entry.source === 'string' && isBindSource(entry.source) ? `bind-mounts the host path ${entry.source}` : undefined;
-}
-
-function isBindSource(source: string): boolean {
-  return /^(\/|\.\/|\.\.\/|~|\$)/.test(source) || source === '.' || source === '..';
-}
-
-function volumesFromAccess(entry: unknown): string | undefined {
-  return typeof entry === 'string' && entry.startsWith('container:') ? 'takes the volumes of a container outside the project' : undefined;
+  if (reference.kind !== 'compose') return [];
+  const path = referencedPath(compose, reference);
+  if (seen.has(path) || workspace.readFile(path) === undefined) return [];
+  const referenced = parseComposeFile(workspace, path, false);
+  return findHostAccess(workspace, referenced, seen).map((access) => ({ ...access, file: access.file ?? path }));
 }
 
 /** Named volumes are fine unless the local driver is told to bind a host folder into them. */
@@ -108,38 +58,37 @@ function volumeDefinitions(volumes: unknown): HostAccess[] {
   if (!isMap(volumes)) return [];
   return Object.entries(volumes).flatMap(([name, volume]) => {
     const options = isMap(volume) && isMap(volume.driver_opts) ? volume.driver_opts : undefined;
-    const bind = options !== undefined && typeof options.o === 'string' && options.o.split(',').includes('bind');
-    return bind ? [{ field: `volumes.${name}.driver_opts`, reason: 'binds a host folder into a named volume' }] : [];
+    const mount = options !== undefined && typeof options.o === 'string' ? options.o : '';
+    const bind = mount.split(',').some((option) => ['bind', 'rbind'].includes(option.trim())) || hasVariable(mount);
+    return bind ? [{ field: `volumes.${shownKey(name)}.driver_opts`, reason: 'binds a host folder into a named volume' }] : [];
   });
 }
 
-/** Compose reads secret, config and env files on the host: they must come from the repository. */
+/**
+ * The engine's `host` network, reached through a network definition instead of
+ * `network_mode: host`: an explicit `name: host` (Compose uses an existing network of that name),
+ * an external network keyed `host`, or the host driver.
+ */
+function networkDefinitions(networks: unknown): HostAccess[] {
+  if (!isMap(networks)) return [];
+  return Object.entries(networks).flatMap(([key, network]) => {
+    if (!isMap(network)) return [];
+    const external = isMap(network.external) ? network.external : undefined;
+    const name = typeof network.name === 'string' ? network.name : typeof external?.name === 'string' ? external.name : undefined;
+    const keyed = name === undefined && (external !== undefined || mayBeTrue(network.external)) ? key : undefined;
+    const driver = typeof network.driver === 'string' ? network.driver : '';
+    const host = [name, keyed, driver].some((value) => value !== undefined && value !== '' && mayExpandTo(value, 'host'));
+    return host ? [{ field: `networks.${shownKey(key)}`, reason: "uses the host's network" }] : [];
+  });
+}
+
+/** Compose reads secret and config files on the host: they must come from the repository. */
 function hostFiles(compose: ComposeFile, section: 'secrets' | 'configs'): HostAccess[] {
   const entries = compose.root[section];
   if (!isMap(entries)) return [];
   return Object.entries(entries).flatMap(([name, entry]) => {
     const file = isMap(entry) ? entry.file : undefined;
-    const field = `${section}.${name}.file`;
-    return typeof file === 'string' && outsideRepository(compose, file) ? [{ field, reason: `reads ${file} on the host` }] : [];
+    const field = `${section}.${shownKey(name)}.file`;
+    return typeof file === 'string' && outsideRepository(compose, file) ? [{ field, reason: `reads ${shownKey(file)} on the host` }] : [];
   });
-}
-
-function envFileAccess(compose: ComposeFile, at: string, value: unknown): HostAccess[] {
-  if (typeof value === 'string') {
-    return outsideRepository(compose, value) ? [{ field: at, reason: `reads ${value} on the host` }] : [];
-  }
-  return listEntries(value, at, (entry) => {
-    const path = isMap(entry) ? entry.path : entry;
-    return typeof path === 'string' && outsideRepository(compose, path) ? `reads ${path} on the host` : undefined;
-  });
-}
-
-function outsideRepository(compose: ComposeFile, path: string): boolean {
-  if (isHostPath(path) || path.startsWith('$')) return true;
-  try {
-    joinRelativePath(compose.dir, path, 'file');
-    return false;
-  } catch {
-    return true;
-  }
 }

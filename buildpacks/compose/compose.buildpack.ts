@@ -1,12 +1,13 @@
 import { Buildpack, ImageBuild, PlanError, PlanRequest } from '../plan';
 import { ComposeFile, readComposeFile } from './compose-file';
-import { readServiceBuild, ServiceBuild } from './compose-build';
+import { assertBuildInsideRepository, readServiceBuild, ServiceBuild } from './compose-build';
 import { assertNoHostAccess } from './compose-policy';
 
 /**
  * Builds the images of a compose file: one per service with a `build:` section, or only
  * `compose.service` when it is set (tagged with the request's tag; the others get
  * `<imageTag>-<service>`). Services without `build:` use their own `image:` and are not built.
+ * The contexts and Dockerfiles of services not built here must stay inside the repository too.
  *
  * As with the dockerfile buildpack, the request's env is passed to every build as build args;
  * a service's own `args` win on a clash. A compose file with nothing to build gives a plan with
@@ -14,11 +15,12 @@ import { assertNoHostAccess } from './compose-policy';
  */
 export const composeBuildpack: Buildpack = (workspace, request, settings) => {
   const compose = readComposeFile(workspace, request.compose?.composeFile);
-  if (!settings.allowComposeHostAccess) assertNoHostAccess(compose);
+  if (!settings.allowComposeHostAccess) assertNoHostAccess(workspace, compose);
   const names = servicesToBuild(compose, request.compose?.service);
   const builds = names.map((name) => ({ name, build: readServiceBuild(workspace, compose, name) }));
   const images = builds.map(({ name, build }) => imageFor(request, name, build));
   const notBuilt = Object.keys(compose.services).filter((name) => !names.includes(name));
+  for (const name of notBuilt) assertBuildInsideRepository(compose, name);
   const ignored = builds.flatMap(({ build }) => build.ignored);
   return {
     buildpack: 'docker-compose',
@@ -54,9 +56,21 @@ function servicesToBuild(compose: ComposeFile, wanted: string | undefined): stri
   return [wanted];
 }
 
+/** Longest tag an engine accepts: `<tag>-<service>` must fit, or the build fails only at the engine. */
+const MAX_TAG_LENGTH = 128;
+
 function imageFor(request: PlanRequest, name: string, build: ServiceBuild): ImageBuild {
+  const tag = name === request.compose?.service ? request.imageTag : `${request.imageTag}-${name}`;
+  const lastPart = tag.slice(tag.lastIndexOf('/') + 1);
+  if (lastPart.includes(':') && lastPart.length - lastPart.indexOf(':') - 1 > MAX_TAG_LENGTH) {
+    throw new PlanError(
+      `Service "${name}" makes the image tag ${tag} longer than ${MAX_TAG_LENGTH} characters; build it alone with compose.service`,
+      'invalid_repository',
+      `services.${name}`,
+    );
+  }
   return {
-    tag: name === request.compose?.service ? request.imageTag : `${request.imageTag}-${name}`,
+    tag,
     context: build.context,
     dockerfile: build.dockerfile,
     files: {},

@@ -1,4 +1,5 @@
 import * as TOML from '@iarna/toml';
+import { shownKey } from '../log-text';
 import { PlanError, Workspace } from '../plan';
 
 /** Config files Nixpacks reads, in the order it looks for them. */
@@ -22,6 +23,8 @@ export interface NixpacksConfig {
 type Table = Record<string, unknown>;
 
 const SETUP_LISTS = ['nixPkgs', 'aptPkgs', 'nixLibs'] as const;
+/** Names `ENV` and `sh` accept; checked here so a bad name is reported against the file. */
+const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export function readNixpacksConfig(workspace: Workspace): NixpacksConfig {
   const empty: NixpacksConfig = { variables: {}, setup: { nixPkgs: [], aptPkgs: [], nixLibs: [] }, ignored: [] };
@@ -50,7 +53,7 @@ function readTables(file: string, root: Table, empty: NixpacksConfig): NixpacksC
     if (key === 'variables') config.variables = readVariables(file, asTable(file, key, value));
     else if (key === 'phases') readPhases(file, asTable(file, key, value), config);
     else if (key === 'start') readStart(file, asTable(file, key, value), config);
-    else config.ignored.push(key);
+    else config.ignored.push(shownKey(key));
   }
   return config;
 }
@@ -58,6 +61,10 @@ function readTables(file: string, root: Table, empty: NixpacksConfig): NixpacksC
 function readVariables(file: string, table: Table): Record<string, string> {
   const variables: Record<string, string> = {};
   for (const [name, value] of Object.entries(table)) {
+    if (!VARIABLE_NAME.test(name)) {
+      const problem = 'which is not a variable name (letters, digits and _, not starting with a digit)';
+      throw invalid(file, 'variables', `holds ${JSON.stringify(name)}, ${problem}`);
+    }
     if (!['string', 'number', 'boolean'].includes(typeof value)) {
       throw invalid(file, `variables.${name}`, 'must be a string');
     }
@@ -68,10 +75,10 @@ function readVariables(file: string, table: Table): Record<string, string> {
 
 function readPhases(file: string, phases: Table, config: NixpacksConfig): void {
   for (const [name, value] of Object.entries(phases)) {
-    const phase = asTable(file, `phases.${name}`, value);
+    const phase = asTable(file, `phases.${shownKey(name)}`, value);
     if (name === 'setup') readSetup(file, phase, config);
     else if (name === 'install' || name === 'build') readCommands(file, name, phase, config);
-    else config.ignored.push(`phases.${name}`);
+    else config.ignored.push(`phases.${shownKey(name)}`);
   }
 }
 
@@ -79,7 +86,7 @@ function readSetup(file: string, phase: Table, config: NixpacksConfig): void {
   for (const [key, value] of Object.entries(phase)) {
     const list = SETUP_LISTS.find((name) => name === key);
     if (list === undefined) {
-      config.ignored.push(`phases.setup.${key}`);
+      config.ignored.push(`phases.setup.${shownKey(key)}`);
       continue;
     }
     // `...` stands for Nixpacks' default packages, which mean nothing without Nix.
@@ -90,14 +97,14 @@ function readSetup(file: string, phase: Table, config: NixpacksConfig): void {
 function readCommands(file: string, name: 'install' | 'build', phase: Table, config: NixpacksConfig): void {
   for (const [key, value] of Object.entries(phase)) {
     if (key === 'cmds') config[name] = stringList(file, `phases.${name}.cmds`, value);
-    else config.ignored.push(`phases.${name}.${key}`);
+    else config.ignored.push(`phases.${name}.${shownKey(key)}`);
   }
 }
 
 function readStart(file: string, start: Table, config: NixpacksConfig): void {
   for (const [key, value] of Object.entries(start)) {
     if (key !== 'cmd') {
-      config.ignored.push(`start.${key}`);
+      config.ignored.push(`start.${shownKey(key)}`);
     } else if (typeof value === 'string') {
       config.start = value;
     } else {

@@ -1,5 +1,6 @@
 import { BuildPlan, Buildpack, BuildpackSettings, PlanError, PlanRequest, Workspace } from '../plan';
 import { assertImageRef, cmdShell, envLines, runShell } from '../dockerfile-text';
+import { shownKey } from '../log-text';
 import { GENERATED_DOCKERFILE, staticServeImage } from '../static/static.buildpack';
 import { fillTemplate } from '../template';
 import { goProvider } from './go.provider';
@@ -12,8 +13,11 @@ import { DetectedPlan, Provider } from './provider';
 import { pythonProvider } from './python.provider';
 import { staticfileProvider } from './staticfile.provider';
 
-/** Providers in detection order: the first that matches builds the app. */
-export const PROVIDERS: readonly Provider[] = [nodeProvider, pythonProvider, goProvider, staticfileProvider];
+/**
+ * Providers in Nixpacks' detection order (Go, Node, Python, then static files): the first that
+ * matches builds the app, so a Go service with a package.json for its front-end tooling stays Go.
+ */
+export const PROVIDERS: readonly Provider[] = [goProvider, nodeProvider, pythonProvider, staticfileProvider];
 
 /** Everything one plan is made from, passed between the small steps below. */
 interface PlanParts {
@@ -142,7 +146,7 @@ function headerLines(parts: PlanParts): string[] {
   const lines = [`nixpacks: detected ${parts.language}${flavour}`, `image: ${parts.detected.image}`];
   if (parts.config.file !== undefined) lines.push(`config: ${parts.config.file}`);
   const { nixPkgs, aptPkgs, nixLibs } = parts.config.setup;
-  const packages = [...nixPkgs, ...aptPkgs, ...nixLibs];
+  const packages = [...nixPkgs, ...aptPkgs, ...nixLibs].map(shownKey);
   if (packages.length > 0) {
     lines.push(`setup: WARNING ignored ${packages.join(', ')}: Nix and apt packages cannot be installed here`);
   }

@@ -46,8 +46,12 @@ function hasScript(manifest: PackageJson, name: string): boolean {
   return typeof script === 'string' && script.trim() !== '';
 }
 
-/** `node <main>` when package.json names one, else `node index.js` when that file exists. */
+/**
+ * Without a start script: `node <main>` when package.json names one, else `node index.js`, else
+ * `npm start` when there is a server.js (npm's own default for a missing start script).
+ */
 function entryPoint(workspace: Workspace, manifest: PackageJson): string | undefined {
   if (typeof manifest.main === 'string' && manifest.main.trim() !== '') return `node ${shellWord(manifest.main)}`;
-  return workspace.exists('index.js') ? 'node index.js' : undefined;
+  if (workspace.exists('index.js')) return 'node index.js';
+  return workspace.exists('server.js') ? 'npm start' : undefined;
 }

@@ -32,7 +32,8 @@ export class BuildDirs {
     const removed: string[] = [];
     for (const name of names) {
       const dir = join(this.root, name);
-      const buildId = name.replace(/\.[^.]*$/, '').replace(/\.key$/, '');
+      // `<buildId>.<random>` or its key file `<buildId>.<random>.key`.
+      const buildId = name.replace(/\.key$/, '').replace(/\.[^.]*$/, '');
       const info = await stat(dir).catch(() => undefined);
       if (!info) continue;
       const old = Date.now() - info.mtimeMs > maxAgeMs;

@@ -30,6 +30,7 @@ export interface ValidatedBuild {
 const BUILD_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 const VARIABLE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const MAX_COMMAND = 4096;
+const BUILDPACK_TYPES: ReadonlyArray<PlanRequest['buildpackType']> = ['nixpacks', 'static', 'dockerfile', 'docker-compose'];
 
 /** Checks a build request field by field; throws ValidationError naming the first bad field. */
 export function validateBuildRequest(req: BuildRequest, options: { allowFileUrls: boolean; newId: () => string }): ValidatedBuild {
@@ -47,6 +48,9 @@ export function validateBuildRequest(req: BuildRequest, options: { allowFileUrls
     throw new ValidationError('image_tag must be an image reference like "myapp:latest" (lower-case name, optional registry and tag)', 'image_tag');
   }
   const buildpackType = req.buildpack_type === 'compose' ? 'docker-compose' : req.buildpack_type;
+  if (!BUILDPACK_TYPES.includes(buildpackType)) {
+    throw new ValidationError(`buildpack_type must be one of ${BUILDPACK_TYPES.join(', ')} (or compose)`, 'buildpack_type');
+  }
   checkConfigMatches(req, buildpackType);
   const spec: BuildSpec = {
     id,

@@ -18,3 +18,13 @@ export function withDefaultTag(value: string): string {
   const lastSlash = value.lastIndexOf('/');
   return value.slice(lastSlash + 1).includes(':') ? value : `${value}:latest`;
 }
+
+const DIGEST = /@sha256:[a-f0-9]{64}$/;
+const IMAGE_ID = /^(?:sha256:[a-f0-9]{64}|[a-f0-9]{12,64})$/;
+
+/** What `docker run` takes: a tag reference, optionally pinned by digest, or an image id. */
+export function isValidImageReference(value: string): boolean {
+  if (IMAGE_ID.test(value)) return true;
+  const named = value.replace(DIGEST, '');
+  return named.length > 0 && isValidImageTag(named);
+}

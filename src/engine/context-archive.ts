@@ -26,7 +26,9 @@ export function packContext(contextDir: string, dockerfile: string, labels?: Rec
     ignore: (name) => {
       const rel = relative(contextDir, name).split(sep).join('/');
       if (labelled !== undefined && (rel === LABELLED_DOCKERFILE || rel === '.dockerignore')) return true;
-      return rel !== '' && !keep.has(rel) && matcher.ignores(rel);
+      // An ignored directory holding the Dockerfile is still walked; its other entries stay ignored.
+      const holdsKept = [...keep].some((k) => k.startsWith(`${rel}/`));
+      return rel !== '' && !keep.has(rel) && !holdsKept && matcher.ignores(rel);
     },
     // Ownership inside the image should not depend on the worker's users.
     map: (header) => ({ ...header, uid: 0, gid: 0, uname: 'root', gname: 'root' }),

@@ -122,7 +122,7 @@ export class DockerodeEngine implements ContainerEngine {
       exposed[key] = {};
       (bindings[key] ??= []).push({ HostIp: p.hostIp ?? '', HostPort: p.hostPort ? String(p.hostPort) : '' });
     }
-    const subject = { kind: spec.name ? 'container name' : 'container', ref: spec.name ?? spec.image };
+    const subject = { kind: spec.name ? 'container name' : 'container', ref: spec.name ?? spec.image, image: spec.image };
     const created = await this.call(subject, () =>
       this.docker.createContainer({
         Image: spec.image,
@@ -210,7 +210,7 @@ export class DockerodeEngine implements ContainerEngine {
   }
 
   /** Runs one engine call with a deadline, translating every failure into Berth's errors. */
-  private async call<T>(subject: { kind: string; ref: string }, fn: () => Promise<T>, extraMs = 0): Promise<T> {
+  private async call<T>(subject: { kind: string; ref: string; image?: string }, fn: () => Promise<T>, extraMs = 0): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(

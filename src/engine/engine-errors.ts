@@ -22,9 +22,9 @@ export function engineMessage(err: unknown): string {
 /**
  * Translates an engine failure into Berth's errors, so that Docker and Podman answer alike
  * (Podman says 500 where Docker says 409 for a taken name, for instance).
- * `subject` names what the call was about, for 404 messages.
+ * `subject` names what the call was about, for 404 messages; `image` is the image a create used.
  */
-export function translateEngineError(err: unknown, subject: { kind: string; ref: string }): AppError {
+export function translateEngineError(err: unknown, subject: { kind: string; ref: string; image?: string }): AppError {
   if (err instanceof AppError) return err;
   const e = err as ModemError;
   const message = engineMessage(err);
@@ -38,7 +38,7 @@ export function translateEngineError(err: unknown, subject: { kind: string; ref:
     return new ConflictError('name_conflict', `a container named ${JSON.stringify(subject.ref)} already exists`, 'name');
   }
   if (/no such image|image not known|not found.*image|unable to find image/i.test(message)) {
-    return new NotFoundError('image', subject.kind === 'image' ? subject.ref : imageFrom(message), 'image');
+    return new NotFoundError('image', subject.image ?? (subject.kind === 'image' ? subject.ref : imageFrom(message)), 'image');
   }
   if (/multiple (ids|containers) found|more than one result|ambiguous/i.test(message)) {
     return new ConflictError('ambiguous_reference', `${JSON.stringify(subject.ref)} matches more than one container; use a longer id`);

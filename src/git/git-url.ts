@@ -19,6 +19,9 @@ const SCP_LIKE = /^([A-Za-z0-9._-]+)@([A-Za-z0-9.-]+):(?!\/\/)([A-Za-z0-9._~\/-]
  */
 export function parseGitUrl(input: string, allowFile: boolean): GitUrl | string {
   if (input.length > 2048 || /[\s\0]/.test(input)) return 'must be a URL without spaces';
+  // WHATWG URLs read `\` as `/`, curl (so git) does not: `http://a.test\@10.0.0.1/` is a.test to
+  // the host guard and 10.0.0.1 to git.
+  if (input.includes('\\')) return 'must not contain a backslash';
   if (input.startsWith('-')) return 'must not start with "-"';
   const scp = SCP_LIKE.exec(input);
   if (scp) return { scheme: 'ssh', host: scp[2] ?? '', url: input };
@@ -41,8 +44,12 @@ export function parseGitUrl(input: string, allowFile: boolean): GitUrl | string 
   const result: GitUrl = { scheme, host, url: input };
   if (parsed.username !== '' || parsed.password !== '') {
     if (scheme === 'https' || scheme === 'http') {
-      result.username = decodeURIComponent(parsed.username);
-      result.password = decodeURIComponent(parsed.password);
+      try {
+        result.username = decodeURIComponent(parsed.username);
+        result.password = decodeURIComponent(parsed.password);
+      } catch {
+        return 'has a badly percent-encoded user name or password';
+      }
       parsed.username = '';
       parsed.password = '';
       result.url = parsed.toString();

@@ -1,14 +1,17 @@
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
 
-const blocked = new BlockList();
+// One list per family: Node matches IPv4 addresses against IPv6 rules as IPv4-mapped addresses,
+// so `::ffff:0:0/96` in a shared list would refuse every IPv4 address.
+const blockedV4 = new BlockList();
 for (const [net, prefix] of [
   ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16],
   ['172.16.0.0', 12], ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4],
-] as const) blocked.addSubnet(net, prefix, 'ipv4');
+] as const) blockedV4.addSubnet(net, prefix, 'ipv4');
+const blockedV6 = new BlockList();
 for (const [net, prefix] of [
   ['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['::ffff:0:0', 96], ['64:ff9b::', 96],
-] as const) blocked.addSubnet(net, prefix, 'ipv6');
+] as const) blockedV6.addSubnet(net, prefix, 'ipv6');
 
 /** True for loopback, link-local, private, shared, multicast and unspecified addresses. */
 export function isPrivateAddress(address: string): boolean {
@@ -16,9 +19,9 @@ export function isPrivateAddress(address: string): boolean {
   if (family === 0) return false;
   if (family === 6 && address.toLowerCase().startsWith('::ffff:')) {
     const v4 = address.slice(7);
-    if (isIP(v4) === 4) return blocked.check(v4, 'ipv4');
+    if (isIP(v4) === 4) return blockedV4.check(v4, 'ipv4');
   }
-  return blocked.check(address, family === 4 ? 'ipv4' : 'ipv6');
+  return family === 4 ? blockedV4.check(address, 'ipv4') : blockedV6.check(address, 'ipv6');
 }
 
 /**

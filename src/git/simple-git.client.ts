@@ -74,9 +74,17 @@ export class SimpleGitClient implements GitClient {
   }
 }
 
+/**
+ * Inherited variables simple-git refuses to pass on (they name programs git would run). npm and
+ * npx set EDITOR for every script, so a worker started through npm would fail every clone.
+ */
+const REFUSED_ENV = new Set(['EDITOR', 'VISUAL', 'PAGER', 'PREFIX', 'SSH_ASKPASS']);
+
 function environment(req: CloneRequest, keyFile: string | undefined): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('GIT_')) env[k] = v;
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v !== undefined && !k.toUpperCase().startsWith('GIT_') && !REFUSED_ENV.has(k.toUpperCase())) env[k] = v;
+  }
   env.GIT_TERMINAL_PROMPT = '0';
   env.GIT_ASKPASS = '/bin/false';
   const creds = req.credentials;

@@ -1,6 +1,7 @@
 import { ValidationError } from '../errors';
 import type { ContainerSpec, PortBinding, RestartPolicyName } from '../engine/engine.port';
 import type { CreateContainerRequest } from '../models/container.model';
+import { isValidImageReference } from '../builds/image-reference';
 
 /** Label keys under this prefix belong to Berth; clients may not set them. */
 export const LABEL_PREFIX = 'berth.';
@@ -10,6 +11,11 @@ export const INSTANCE_LABEL = 'berth.instance';
 export const SYSTEM_LABEL = 'berth.system';
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
+
+/** True when `ref` can name a container at all (id, id prefix or name); others cannot exist. */
+export function isContainerRef(ref: string): boolean {
+  return NAME.test(ref);
+}
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 const LABEL_KEY = /^[A-Za-z0-9][A-Za-z0-9._\-/]{0,254}$/;
 const MEMORY = /^(\d+(?:\.\d+)?)\s*([bkmg]?)b?$/i;
@@ -20,8 +26,8 @@ const RFC3339 = /^\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+
 
 /** Turns a create request into an engine spec, or throws ValidationError naming the field. */
 export function toContainerSpec(req: CreateContainerRequest, instance: string): ContainerSpec {
-  if (typeof req.image !== 'string' || req.image.trim() === '' || /\s/.test(req.image)) {
-    throw new ValidationError('image must be a non-empty image reference without spaces', 'image');
+  if (typeof req.image !== 'string' || !isValidImageReference(req.image)) {
+    throw new ValidationError('image must be an image reference like "nginx:alpine" (lower case, no spaces) or an image id', 'image');
   }
   if (req.name !== undefined && !NAME.test(req.name)) {
     throw new ValidationError('name may hold letters, digits, "_", "." and "-", and must start with a letter or digit', 'name');

@@ -254,7 +254,7 @@ describe('ContainerService', () => {
       const err = await service.create({ image: 'nginx:alpine', ports }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ConflictError);
       expect((err as ConflictError).code).toBe('port_conflict');
-      expect((err as ConflictError).field).toBe('ports.8080');
+      expect((err as ConflictError).field).toBe(`ports.${Object.keys(ports)[0]}`);
       expect(engine.created).toEqual([]);
     });
 

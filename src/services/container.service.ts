@@ -10,7 +10,7 @@ import type {
   CreatedContainer,
   PortMapping,
 } from '../models/container.model';
-import { INSTANCE_LABEL, MANAGED_LABEL, SYSTEM_LABEL, parseSince, parseTail, toContainerSpec } from './container-spec';
+import { INSTANCE_LABEL, MANAGED_LABEL, isContainerRef, SYSTEM_LABEL, parseSince, parseTail, toContainerSpec } from './container-spec';
 
 export interface ContainerServiceOptions {
   /** This Berth's name in labels (`[server] instance`). */
@@ -113,6 +113,8 @@ export class ContainerService {
 
   /** Resolves an id, id prefix or name to a container this Berth may act on. */
   private async find(ref: string): Promise<ContainerDetails> {
+    // Checked here so that no odd text (`../json`) ever reaches the engine's URL paths.
+    if (!isContainerRef(ref)) throw new NotFoundError('container', ref);
     const c = await this.engine.inspectContainer(ref);
     if (!this.isManaged(c) && !this.options.manageAll) throw new NotFoundError('container', ref);
     return c;
@@ -143,7 +145,7 @@ export class ContainerService {
         c.ports.some((p) => p.hostPort === wanted.hostPort && p.protocol === wanted.protocol && overlaps(p.hostIp, wanted.hostIp)),
       );
       if (holder) {
-        throw new ConflictError('port_conflict', `host port ${wanted.hostPort}/${wanted.protocol} is already published by another container`, `ports.${wanted.hostPort}`);
+        throw new ConflictError('port_conflict', `host port ${wanted.hostPort}/${wanted.protocol} is already published by another container`, `ports.${portKey(wanted)}`);
       }
     }
   }
@@ -199,4 +201,11 @@ function view(c: ContainerDetails, isManaged: (c: ContainerDetails) => boolean):
     ports: c.ports.map(portView),
     managed: isManaged(c),
   };
+}
+
+/** The `ports` key a client wrote for this binding: `8080`, `127.0.0.1:8080` or `[::1]:8080`. */
+function portKey(binding: PortBinding): string {
+  if (!binding.hostIp) return String(binding.hostPort);
+  const host = binding.hostIp.includes(':') ? `[${binding.hostIp}]` : binding.hostIp;
+  return `${host}:${binding.hostPort}`;
 }

@@ -1,5 +1,5 @@
 import { spawn, execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -9,8 +9,11 @@ import { dirname, join } from 'node:path';
 export interface GitServer {
   /** `http://127.0.0.1:PORT` */
   baseUrl: string;
-  /** Creates a bare repository `name.git` holding `files` on `branch`; returns its URL and head commit. */
-  push(name: string, files: Record<string, string>, options?: { branch?: string; fromDir?: string }): { url: string; commit: string };
+  /**
+   * Creates a bare repository `name.git` holding `files` on `branch`; returns its URL and head commit.
+   * With `append`, an existing repository keeps its history and gets one more commit on `branch`.
+   */
+  push(name: string, files: Record<string, string>, options?: { branch?: string; fromDir?: string; append?: boolean }): { url: string; commit: string };
   close(): Promise<void>;
 }
 
@@ -64,19 +67,25 @@ export async function startGitServer(): Promise<GitServer> {
     baseUrl,
     push(name, files, options = {}) {
       const branch = options.branch ?? 'main';
+      const bare = join(root, `${name}.git`);
+      const append = options.append === true && existsSync(bare);
       const work = mkdtempSync(join(tmpdir(), 'berth-src-'));
+      if (append) execFileSync('git', ['clone', '--quiet', '--branch', branch, bare, work]);
       if (options.fromDir) cpSync(options.fromDir, work, { recursive: true });
       for (const [path, content] of Object.entries(files)) {
         mkdirSync(dirname(join(work, path)), { recursive: true });
         writeFileSync(join(work, path), content);
       }
       const git = (...args: string[]) => execFileSync('git', [...GIT_IDENTITY, ...args], { cwd: work, encoding: 'utf8' }).trim();
-      git('init', '--quiet', '--initial-branch', branch);
+      if (!append) git('init', '--quiet', '--initial-branch', branch);
       git('add', '--all');
       git('commit', '--quiet', '--message', 'fixture');
-      const bare = join(root, `${name}.git`);
-      rmSync(bare, { recursive: true, force: true });
-      execFileSync('git', ['clone', '--quiet', '--bare', work, bare]);
+      if (append) {
+        git('push', '--quiet', 'origin', branch);
+      } else {
+        rmSync(bare, { recursive: true, force: true });
+        execFileSync('git', ['clone', '--quiet', '--bare', work, bare]);
+      }
       const commit = git('rev-parse', 'HEAD');
       rmSync(work, { recursive: true, force: true });
       return { url: `${baseUrl}/${name}.git`, commit };

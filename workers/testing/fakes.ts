@@ -1,0 +1,150 @@
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { Writable } from 'node:stream';
+import type { Job } from 'bullmq';
+import winston from 'winston';
+import type {
+  ContainerDetails,
+  ContainerEngine,
+  ContainerSummary,
+  EngineCounts,
+  EngineVersion,
+  ImageBuildSpec,
+  ImageDetails,
+  LogStream,
+} from '../../src/engine/engine.port';
+import type { CloneRequest, GitClient } from '../../src/git/git.port';
+
+/** Rejects with the signal's reason once it aborts, as the real adapters do. */
+function untilAborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+}
+
+/** A git remote in memory: every clone writes `files` (and `symlinks`) into the checkout. */
+export class FakeGitClient implements GitClient {
+  readonly requests: CloneRequest[] = [];
+  files: Record<string, string> = { Dockerfile: 'FROM alpine\n' };
+  /** Symlinks to create in the checkout: path → target. */
+  symlinks: Record<string, string> = {};
+  commit = 'c0ffee0123456789abcdef0123456789abcdef01';
+  /** Errors the next clones throw, in order. */
+  failures: unknown[] = [];
+  /** Clones that never end until their signal aborts. */
+  hang = false;
+
+  async clone(request: CloneRequest): Promise<{ commit: string }> {
+    this.requests.push(request);
+    if (request.signal.aborted) throw request.signal.reason;
+    if (this.failures.length > 0) throw this.failures.shift();
+    if (this.hang) await untilAborted(request.signal);
+    for (const [path, content] of Object.entries(this.files)) {
+      await mkdir(dirname(join(request.dir, path)), { recursive: true });
+      await writeFile(join(request.dir, path), content);
+    }
+    for (const [path, target] of Object.entries(this.symlinks)) {
+      await mkdir(dirname(join(request.dir, path)), { recursive: true });
+      await symlink(target, join(request.dir, path));
+    }
+    return { commit: this.commit };
+  }
+}
+
+/** What the fake engine was asked to build, with the Dockerfile it found in the context. */
+export interface FakeBuild {
+  spec: ImageBuildSpec;
+  dockerfileText: string | undefined;
+}
+
+/** A container engine that only builds images, in memory; every other method throws. */
+export class FakeBuildEngine implements ContainerEngine {
+  readonly builds: FakeBuild[] = [];
+  /** Lines every build prints. */
+  output: string[] = ['Step 1/1 : FROM alpine', ' ---> 05455a08881e'];
+  /** Errors the next builds throw after printing their output, in order. */
+  failures: unknown[] = [];
+  /** Builds that never end until their signal aborts. */
+  hang = false;
+  /** Runs when a build starts, before any output. */
+  onBuild: ((spec: ImageBuildSpec) => Promise<void> | void) | undefined;
+
+  async buildImage(spec: ImageBuildSpec, onLine: (line: string) => void, signal: AbortSignal): Promise<{ imageId: string }> {
+    const dockerfileText = await readFile(join(spec.contextDir, spec.dockerfile), 'utf8').catch(() => undefined);
+    this.builds.push({ spec: structuredClone(spec), dockerfileText });
+    if (signal.aborted) throw signal.reason;
+    await this.onBuild?.(spec);
+    for (const line of this.output) onLine(line);
+    if (this.failures.length > 0) throw this.failures.shift();
+    if (this.hang) await untilAborted(signal);
+    return { imageId: `sha256:${String(this.builds.length).padStart(64, '0')}` };
+  }
+
+  async ping(): Promise<void> {
+    throw unused();
+  }
+  async version(): Promise<EngineVersion> {
+    throw unused();
+  }
+  async counts(): Promise<EngineCounts> {
+    throw unused();
+  }
+  async listContainers(): Promise<ContainerSummary[]> {
+    throw unused();
+  }
+  async inspectContainer(): Promise<ContainerDetails> {
+    throw unused();
+  }
+  async createContainer(): Promise<{ id: string; name: string }> {
+    throw unused();
+  }
+  async startContainer(): Promise<void> {
+    throw unused();
+  }
+  async stopContainer(): Promise<void> {
+    throw unused();
+  }
+  async restartContainer(): Promise<void> {
+    throw unused();
+  }
+  async removeContainer(): Promise<void> {
+    throw unused();
+  }
+  async containerLogs(): Promise<LogStream> {
+    throw unused();
+  }
+  async inspectImage(): Promise<ImageDetails> {
+    throw unused();
+  }
+  async removeImage(): Promise<void> {
+    throw unused();
+  }
+}
+
+function unused(): Error {
+  return new Error('FakeBuildEngine only builds images');
+}
+
+/** The fields of a BullMQ job the build processor reads. */
+export function fakeJob(data: unknown, attempt: { attemptsMade?: number; attempts?: number } = {}): Job {
+  const job: Pick<Job, 'data' | 'attemptsMade' | 'opts'> = {
+    data,
+    attemptsMade: attempt.attemptsMade ?? 0,
+    opts: { attempts: attempt.attempts ?? 3 },
+  };
+  return job as Job;
+}
+
+/** A logger whose every entry is kept as a JSON line. */
+export function capturingLogger(): { logger: winston.Logger; entries: string[] } {
+  const entries: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      entries.push(chunk.toString('utf8'));
+      done();
+    },
+  });
+  const logger = winston.createLogger({ level: 'debug', format: winston.format.json(), transports: [new winston.transports.Stream({ stream: sink })] });
+  return { logger, entries };
+}
