@@ -1,22 +1,26 @@
 # Berth's own image: the API and the build worker (same image, another command) on Node 20.
 # Plain Dockerfile syntax only, so that the legacy builder of Docker and Podman builds it.
 #   docker build -t berth:latest .            (or: docker-compose build)
+# BASE_IMAGE: a Node 20 image; git and ssh (which the worker runs) are added with apk unless it
+# has them already (scripts/base-images.sh makes berth-base:local for machines without a registry).
+ARG BASE_IMAGE=node:20-alpine
 
 # Production dependencies only; rebuilt when the lockfile changes.
-FROM node:20-alpine AS deps
+FROM ${BASE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm install --omit=dev --no-audit --no-fund
 
 # Full install, tsoa route and spec generation, TypeScript compilation into dist/.
-FROM node:20-alpine AS build
+FROM ${BASE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm install --no-audit --no-fund
 COPY . .
 RUN npm run build
 
-FROM node:20-alpine
+FROM ${BASE_IMAGE}
+RUN command -v git >/dev/null && command -v ssh >/dev/null || apk add --no-cache git openssh-client
 WORKDIR /app
 ENV NODE_ENV=production \
     BERTH_CONFIG=/app/config/berth.compose.toml

@@ -52,7 +52,7 @@ copy_with_libs() { # copy_with_libs ROOT FILE...: the files and every library th
   local root=$1; shift
   for f in "$@"; do
     cp -L --parents "$f" "$root"
-    ldd "$f" 2>/dev/null | awk '/=> \//{print $3} /^\t\/lib/{print $1}' | while read -r lib; do
+    { ldd "$f" 2>/dev/null || true; } | awk '/=> \//{print $3} /^\t\/lib/{print $1}' | while read -r lib; do
       [ -e "$root$lib" ] || cp -L --parents "$lib" "$root"
     done
   done
@@ -79,9 +79,8 @@ make_busybox() {
   import_image "$work/busybox" '["sh"]' '' busybox:latest
 }
 
-make_node() {
-  needed node:20-alpine || return 0
-  local root=$work/node
+node_root() { # node_root DIR: busybox plus the host's Node 20 and npm, laid out as in node:20-alpine
+  local root=$1
   busybox_root "$root"
   copy_with_libs "$root" "$(readlink -f /usr/bin/node)"
   [ -e "$root/usr/bin/node" ] || cp -L /usr/bin/node "$root/usr/bin/node"
@@ -95,11 +94,30 @@ make_node() {
   mkdir -p "$root/home/node" && chown 1000:1000 "$root/home/node"
   printf 'cafile=/etc/ssl/certs/ca-certificates.crt\nfund=false\naudit=false\nupdate-notifier=false\n' > "$root/etc/npmrc"
   mkdir -p "$root/usr/etc" && cp "$root/etc/npmrc" "$root/usr/etc/npmrc"
-  import_image "$root" '["node"]' "$(printf '%s\n' \
-    'ENV PATH=/usr/local/bin:/usr/local/sbin:/usr/bin:/usr/sbin:/bin:/sbin' \
-    'ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt' \
-    'ENV NPM_CONFIG_GLOBALCONFIG=/etc/npmrc')" \
+}
+
+NODE_ENV_LINES="$(printf '%s\n' \
+  'ENV PATH=/usr/local/bin:/usr/local/sbin:/usr/bin:/usr/sbin:/bin:/sbin' \
+  'ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt' \
+  'ENV NPM_CONFIG_GLOBALCONFIG=/etc/npmrc')"
+
+make_node() {
+  needed node:20-alpine || return 0
+  node_root "$work/node"
+  import_image "$work/node" '["node"]' "$NODE_ENV_LINES" \
     node:20-alpine node:20 node:20-slim node:lts-alpine node:lts node:alpine node:latest
+}
+
+# Base of Berth's own image on this machine (docker-compose.yml, BERTH_BASE_IMAGE): the node
+# stand-in plus the host's git and ssh, which the real node:20-alpine gets from `apk add`, a
+# package manager the stand-ins lack.
+make_berth_base() {
+  needed berth-base:local || return 0
+  local root=$work/berth-base
+  node_root "$root"
+  copy_with_libs "$root" /usr/bin/git /usr/bin/ssh $(find /usr/lib/git-core -maxdepth 1 -type f -perm -u+x)
+  cp -a --parents /usr/share/git-core "$root" 2>/dev/null || true
+  import_image "$root" '["node"]' "$NODE_ENV_LINES" berth-base:local
 }
 
 make_nginx() {
@@ -179,6 +197,7 @@ make_redis() {
 
 make_busybox
 make_node
+make_berth_base
 make_nginx
 make_python
 make_redis

@@ -1,4 +1,4 @@
-import { lstat, mkdir, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, realpath, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'winston';
@@ -70,11 +70,11 @@ export class BuildProcessor {
     const { spec } = record;
     const controller = new AbortController();
     const stop = (reason: StopReason) => controller.abort(reason);
+    const dir = await this.dirs.create(spec.id);
     const timeout = setTimeout(() => stop('timeout'), this.options.timeoutMs);
     const poll = setInterval(() => {
       this.store.isCancelRequested(spec.id).then((yes) => yes && stop('cancelled'), () => undefined);
     }, this.options.cancelPollMs);
-    const dir = await this.dirs.create(spec.id);
     try {
       if (attempt > 1) log.line(`[berth] attempt ${attempt}: taking the build up again`);
       if (record.cancelRequested) stop('cancelled');
@@ -132,7 +132,10 @@ export class BuildProcessor {
     const checkout = join(dir, 'src');
     const root = join(checkout, baseDirectory);
     const info = await lstat(root).catch(() => undefined);
-    if (!info?.isDirectory() || !isInside(checkout, root)) {
+    // lstat follows symlinks before the last component (`link/app`): the real path must stay inside too.
+    const real = await realpath(root).catch(() => undefined);
+    const realCheckout = await realpath(checkout).catch(() => checkout);
+    if (!info?.isDirectory() || !isInside(checkout, root) || real === undefined || !isInside(realCheckout, real)) {
       throw new BuildFailedError(`base_directory "${baseDirectory}" is not a directory of the repository`);
     }
     return root;

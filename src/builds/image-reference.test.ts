@@ -1,4 +1,4 @@
-import { isValidImageTag, withDefaultTag } from './image-reference';
+import { isValidImageReference, isValidImageTag, withDefaultTag } from './image-reference';
 
 describe('isValidImageTag', () => {
   it.each([
@@ -62,5 +62,36 @@ describe('withDefaultTag', () => {
     ['registry.local:5000/team/app', 'registry.local:5000/team/app:latest'],
   ])('%s → %s', (input, expected) => {
     expect(withDefaultTag(input)).toBe(expected);
+  });
+});
+
+describe('isValidImageReference', () => {
+  const SHA = '0123456789abcdef'.repeat(4);
+
+  it.each([
+    'app',
+    'app:1.0',
+    'registry.local:5000/team/app:latest',
+    `app@sha256:${SHA}`,
+    `app:1.0@sha256:${SHA}`,
+    `localhost:5000/app@sha256:${SHA}`,
+    `sha256:${SHA}`,
+    SHA,
+    '0123456789ab',
+  ])('accepts %s', (ref) => {
+    expect(isValidImageReference(ref)).toBe(true);
+  });
+
+  it.each([
+    ['', 'empty'],
+    [`@sha256:${SHA}`, 'digest without a name'],
+    ['app@sha256:abc', 'short digest'],
+    [`app@sha256:${SHA.toUpperCase()}`, 'upper-case digest'],
+    [`app@sha512:${SHA}${SHA}`, 'other algorithm'],
+    [`App@sha256:${SHA}`, 'upper-case name'],
+    ['app with space', 'space'],
+    ['--rm', 'option'],
+  ])('refuses %j (%s)', (ref) => {
+    expect(isValidImageReference(ref)).toBe(false);
   });
 });

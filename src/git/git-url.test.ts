@@ -59,6 +59,7 @@ describe('parseGitUrl', () => {
   it('accepts file URLs only when allowed', () => {
     expect(parseGitUrl('file:///srv/git/repo.git', false)).toMatch(/file:\/\/ URLs are disabled.*allow_file_urls/);
     expect(parsed('file:///srv/git/repo.git', true)).toEqual({ scheme: 'file', host: '', url: 'file:///srv/git/repo.git' });
+    expect(typeof parseGitUrl('file://user:secret@host/srv/repo.git', true)).toBe('string');
   });
 
   it.each([

@@ -104,6 +104,18 @@ describe('builds: every buildpack from git push to a served container', () => {
     return base;
   }
 
+  /**
+   * The static build's first stage stays on the engine as an untagged image (the legacy builder
+   * keeps every stage); ours are told apart by this run's SITE_TITLE in their environment.
+   */
+  async function removeStaticBuildStages(): Promise<void> {
+    const dangling = await api.docker.listImages({ filters: JSON.stringify({ dangling: ['true'] }) });
+    for (const { Id } of dangling) {
+      const info = await api.docker.getImage(Id).inspect().catch(() => undefined);
+      if (info?.Config.Env?.includes(`SITE_TITLE=site-${api.runId}`)) await api.docker.getImage(Id).remove({ force: true }).catch(() => undefined);
+    }
+  }
+
   beforeAll(async () => {
     api = await startTestApi({ git: { allowed_hosts: ['127.0.0.1'] }, build: { timeout_seconds: 240 } });
     git = await startGitServer();
@@ -114,6 +126,7 @@ describe('builds: every buildpack from git push to a served container', () => {
     await worker?.close(true);
     await api?.close();
     await Promise.all(madeTags.map((tag) => api?.docker.getImage(tag).remove({ force: true }).catch(() => undefined)));
+    if (api) await removeStaticBuildStages();
     await git?.close();
   });
 
