@@ -118,6 +118,7 @@ describe('BuildProcessor: a build that succeeds', () => {
       spec: {
         contextDir: clone.dir,
         dockerfile: 'Dockerfile',
+        alwaysSend: [],
         tag: 'app:latest',
         buildArgs: { A: '1' },
         labels: { 'berth.build-id': 'b1', 'berth.repo': REPO, 'berth.commit': git.commit, 'berth.instance': 'test-instance' },

@@ -163,6 +163,7 @@ export class BuildProcessor {
         {
           contextDir: context,
           dockerfile: image.dockerfile,
+          alwaysSend: Object.keys(image.files),
           tag: image.tag,
           buildArgs: image.buildArgs,
           labels: {

@@ -115,10 +115,10 @@ describe('composeBuildpack', () => {
     );
   });
 
-  it('plans no image when no service has a build section', () => {
-    const result = plan({ 'compose.yml': 'services:\n  db:\n    image: postgres:16\n  cache:\n' });
-    expect(result.images).toEqual([]);
-    expect(result.summary).toEqual(['compose: compose.yml, nothing to build', 'not built here: db, cache']);
+  it('refuses a file where no service has a build section: a build must produce an image', () => {
+    expect(() => plan({ 'compose.yml': 'services:\n  db:\n    image: postgres:16\n  cache:\n' })).toThrow(
+      expect.objectContaining({ code: 'invalid_repository', message: expect.stringContaining('no service with a build section') }),
+    );
   });
 
   it('reads compose_file from a subfolder, with contexts relative to it', () => {

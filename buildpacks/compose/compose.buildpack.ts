@@ -10,13 +10,16 @@ import { assertNoHostAccess } from './compose-policy';
  * The contexts and Dockerfiles of services not built here must stay inside the repository too.
  *
  * As with the dockerfile buildpack, the request's env is passed to every build as build args;
- * a service's own `args` win on a clash. A compose file with nothing to build gives a plan with
- * no images rather than an error: it may only run published images.
+ * a service's own `args` win on a clash. A compose file with nothing to build is refused: a build
+ * that succeeded must have made an image.
  */
 export const composeBuildpack: Buildpack = (workspace, request, settings) => {
   const compose = readComposeFile(workspace, request.compose?.composeFile);
   if (!settings.allowComposeHostAccess) assertNoHostAccess(workspace, compose);
   const names = servicesToBuild(compose, request.compose?.service);
+  if (names.length === 0) {
+    throw new PlanError(`${compose.path} has no service with a build section: nothing to build`, 'invalid_repository', 'compose.compose_file');
+  }
   const builds = names.map((name) => ({ name, build: readServiceBuild(workspace, compose, name) }));
   const images = builds.map(({ name, build }) => imageFor(request, name, build));
   const notBuilt = Object.keys(compose.services).filter((name) => !names.includes(name));
@@ -25,7 +28,7 @@ export const composeBuildpack: Buildpack = (workspace, request, settings) => {
   return {
     buildpack: 'docker-compose',
     summary: [
-      `compose: ${compose.path}, ${images.length > 0 ? `building ${names.join(', ')}` : 'nothing to build'}`,
+      `compose: ${compose.path}, building ${names.join(', ')}`,
       ...builds.map(({ name, build }, index) => serviceLine(name, build, images[index]?.tag ?? '')),
       ...(notBuilt.length > 0 ? [`not built here: ${notBuilt.join(', ')}`] : []),
       ...(settings.allowComposeHostAccess ? ['host access: allowed by the server settings'] : []),

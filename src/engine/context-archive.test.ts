@@ -86,6 +86,12 @@ describe('packContext', () => {
     expect(Object.keys(await files(packContext(dir, 'docker/app.Dockerfile'))).sort()).toEqual(['.dockerignore', 'app.js', 'docker/app.Dockerfile']);
   });
 
+  it('always sends the files Berth generated, even under an ignored directory', async () => {
+    repo({ Dockerfile: 'FROM alpine\n', '.berth/nginx.conf': 'server {}', '.berth/other': 'o', '.dockerignore': '.berth\n' });
+    const sent = await files(packContext(dir, 'Dockerfile', undefined, ['.berth/nginx.conf']));
+    expect(Object.keys(sent).sort()).toEqual(['.berth/nginx.conf', '.dockerignore', 'Dockerfile']);
+  });
+
   it('stores symlinks as links and never follows them out of the context', async () => {
     repo({ Dockerfile: 'FROM alpine\n' });
     const outside = mkdtempSync(join(tmpdir(), 'berth-outside-'));

@@ -10,17 +10,17 @@ export const LABELLED_DOCKERFILE = '.berth-labelled.Dockerfile';
 /**
  * The build context as a tar stream, honouring `.dockerignore` the way the docker CLI does
  * (the engine API itself ignores that file). The Dockerfile and `.dockerignore` are always sent,
- * as the CLI does, so the engine can read them even when ignored.
+ * as the CLI does, so the engine can read them even when ignored; so are `alwaysSend` paths.
  *
  * With `labels`, the archive also holds a copy of the Dockerfile ending in one LABEL line: Docker's
  * legacy builder turns the API's `labels` into one build step per label, which costs a container
  * each; a single LABEL instruction costs one.
  */
-export function packContext(contextDir: string, dockerfile: string, labels?: Record<string, string>): Readable {
+export function packContext(contextDir: string, dockerfile: string, labels?: Record<string, string>, alwaysSend: readonly string[] = []): Readable {
   const ignoreFile = join(contextDir, '.dockerignore');
   const rules = existsSync(ignoreFile) ? readFileSync(ignoreFile, 'utf8') : '';
   const matcher = dockerignore({ ignorecase: false }).add(rules);
-  const keep = new Set([dockerfile.split(sep).join('/'), '.dockerignore']);
+  const keep = new Set([dockerfile, ...alwaysSend].map((p) => p.split(sep).join('/')).concat('.dockerignore'));
   const labelled = labels ? labelledDockerfile(readFileSync(join(contextDir, dockerfile), 'utf8'), labels) : undefined;
   const options: tar.PackOptions = {
     ignore: (name) => {

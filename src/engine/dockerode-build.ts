@@ -21,7 +21,7 @@ export async function buildWithDockerode(
   if (signal.aborted) throw signal.reason;
   // A multi-stage target is not the last stage, where an appended LABEL would land.
   const inlineLabels = !spec.target && Object.keys(spec.labels).length > 0;
-  const context = packContext(spec.contextDir, spec.dockerfile, inlineLabels ? spec.labels : undefined);
+  const context = packContext(spec.contextDir, spec.dockerfile, inlineLabels ? spec.labels : undefined, spec.alwaysSend);
   const cpuQuota = spec.nanoCpus ? Math.round((spec.nanoCpus / 1e9) * CPU_PERIOD) : undefined;
   const stream = (await docker.buildImage(context as unknown as NodeJS.ReadableStream, {
     t: spec.tag,

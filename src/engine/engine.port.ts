@@ -96,6 +96,8 @@ export interface ImageBuildSpec {
   contextDir: string;
   /** Dockerfile path relative to the context. */
   dockerfile: string;
+  /** Other paths (relative to the context) sent whatever `.dockerignore` says: files Berth generated. */
+  alwaysSend?: string[];
   tag: string;
   buildArgs: Record<string, string>;
   labels: Record<string, string>;

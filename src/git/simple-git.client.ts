@@ -56,6 +56,8 @@ export class SimpleGitClient implements GitClient {
         'protocol.ext.allow=never',
         'credential.helper=',
         'core.fsmonitor=false',
+        // A redirect could lead past the host check to an internal address.
+        'http.followRedirects=false',
       ],
       // simple-git refuses any setting of these keys; every value set here is the locked-down one
       // and none comes from a request.
@@ -99,7 +101,9 @@ function environment(req: CloneRequest, keyFile: string | undefined): Record<str
 /** Git's own message, without secrets that could have been echoed. */
 function cleanGitMessage(err: unknown, req: CloneRequest): string {
   let text = (err as Error).message ?? String(err);
-  for (const secret of [req.credentials?.token, req.credentials?.sshKey]) if (secret) text = text.split(secret).join('***');
+  const creds = req.credentials;
+  const basic = creds?.token ? Buffer.from(`${creds.username ?? 'x-access-token'}:${creds.token}`).toString('base64') : undefined;
+  for (const secret of [creds?.token, creds?.sshKey, basic]) if (secret) text = text.split(secret).join('***');
   const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !/^hint:/.test(l));
   return (lines.find((l) => l.startsWith('fatal:')) ?? lines[0] ?? 'unknown error').slice(0, 500);
 }

@@ -3,7 +3,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { Redis } from 'ioredis';
 import request, { type Response } from 'supertest';
-import type { TestApi } from '../support/api';
+import { startTestApi, type TestApi } from '../support/api';
 import type { BuildWorker } from '../../workers/worker.composition';
 import { REDIS_URL } from '../support/engines';
 import { poll } from './helpers';
@@ -18,6 +18,16 @@ export interface BuildBody {
   error?: { code: string; message: string };
   cancel_requested?: boolean;
   timestamps: Record<string, string>;
+}
+
+/**
+ * startTestApi, once the API's Redis connection is up: it fails fast (no offline queue), so a
+ * request sent in the first milliseconds after start would be answered 503.
+ */
+export async function startBuildApi(overrides: Parameters<typeof startTestApi>[0] = {}): Promise<TestApi> {
+  const api = await startTestApi(overrides);
+  await poll('the API to reach Redis', async () => ((await request(api.url).get('/api/v1/healthy')).status === 200 ? true : undefined), 20_000, 50);
+  return api;
 }
 
 /** The Dockerfile repository body these tests submit; `extra` overrides or adds fields. */
