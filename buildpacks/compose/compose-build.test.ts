@@ -1,4 +1,4 @@
-import { PlanError } from '../plan';
+import { planErrorOf as errorOf } from '../testing/plan-error';
 import { MemoryWorkspace } from '../testing/memory-workspace';
 import { assertBuildInsideRepository, readServiceBuild } from './compose-build';
 import { ComposeFile, readComposeFile } from './compose-file';
@@ -16,15 +16,6 @@ function buildOf(section: string, composePath = 'compose.yaml', files: Record<st
   return readServiceBuild(workspace, readComposeFile(workspace, composePath), 'web');
 }
 
-function errorOf(call: () => unknown): PlanError {
-  try {
-    call();
-  } catch (error) {
-    if (error instanceof PlanError) return error;
-    throw error;
-  }
-  throw new Error('expected a PlanError');
-}
 
 describe('readServiceBuild', () => {
   it('reads the string form as the context with its Dockerfile', () => {

@@ -1,3 +1,4 @@
+import { planErrorOf as errorOf } from '../testing/plan-error';
 import { PlanError } from '../plan';
 import { MemoryWorkspace } from '../testing/memory-workspace';
 import { DEFAULT_COMPOSE_FILES, parseComposeFile, readComposeFile } from './compose-file';
@@ -9,15 +10,6 @@ function read(files: Record<string, string>, composeFile?: string) {
 }
 
 /** The PlanError a call throws, so several of its fields can be checked. */
-function errorOf(call: () => unknown): PlanError {
-  try {
-    call();
-  } catch (error) {
-    if (error instanceof PlanError) return error;
-    throw error;
-  }
-  throw new Error('expected a PlanError');
-}
 
 describe('readComposeFile: locating the file', () => {
   it.each(DEFAULT_COMPOSE_FILES)('finds %s by default', (name) => {

@@ -146,6 +146,17 @@ export async function redisDump(prefix: string): Promise<Map<string, string>> {
   }
 }
 
+/** Deletes every Redis key under `prefix`: what a test's builds and queue left behind. */
+export async function forgetRedis(prefix: string): Promise<void> {
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+  try {
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+  } finally {
+    redis.disconnect();
+  }
+}
+
 export interface ReceivedEvent {
   id?: string;
   event: string;
