@@ -4,6 +4,7 @@ import type { Logger } from 'winston';
 import type { BerthConfig } from './config/config.schema';
 import { BuildController } from './controllers/build.controller';
 import { ContainerController } from './controllers/container.controller';
+import { ImageController } from './controllers/image.controller';
 import { RedisBuildStore } from './builds/redis-build.store';
 import { BullBuildQueue } from './queue/bullmq-build.queue';
 import { BuildService } from './services/build.service';
@@ -13,6 +14,7 @@ import { createApp } from './http/app';
 import { RedisHealth, createRedisConnection } from './redis/redis.connection';
 import { ContainerService } from './services/container.service';
 import { HealthService } from './services/health.service';
+import { ImageService } from './services/image.service';
 import { RuntimeService } from './services/runtime.service';
 import { TokenService } from './services/token.service';
 
@@ -39,6 +41,11 @@ export function composeApi(config: BerthConfig, logger: Logger): Api {
     },
     logger.child({ component: 'containers' }),
   );
+  const images = new ImageService(
+    engine,
+    { instance: config.server.instance, manageAll: config.containers.manage_all },
+    logger.child({ component: 'images' }),
+  );
   const retentionSeconds = Math.round(config.build.retention_hours * 3600);
   const store = new RedisBuildStore(redis, { prefix: config.redis.prefix, logMaxBytes: config.build.log_max_bytes, retentionSeconds });
   const queue = new BullBuildQueue(redis, { prefix: config.redis.prefix, attempts: config.build.attempts, retentionSeconds });
@@ -50,6 +57,7 @@ export function composeApi(config: BerthConfig, logger: Logger): Api {
   );
   const controllers = [
     new ContainerController(containers),
+    new ImageController(images),
     new BuildController(builds),
     new RuntimeController(new RuntimeService(engine, config), new HealthService(engine, new RedisHealth(redis))),
   ];

@@ -38,7 +38,7 @@ export const configSchema = z
       .default({}),
     containers: z
       .object({
-        /** When false (default) the API sees and acts on containers Berth created only. */
+        /** When false (default) the API sees and acts on containers Berth created and images it built only. */
         manage_all: z.boolean().default(false),
         /** Seconds a container gets between SIGTERM and SIGKILL on stop/restart. Default 10. */
         stop_timeout_seconds: z.number().int().min(0).default(10),

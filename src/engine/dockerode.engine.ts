@@ -10,13 +10,15 @@ import type {
   EngineCounts,
   ImageBuildSpec,
   ImageDetails,
+  ImageEngine,
   EngineVersion,
   LogOptions,
   LogStream,
   PortBinding,
 } from './engine.port';
 import { buildWithDockerode } from './dockerode-build';
-import { normaliseImageName } from './image-names';
+import { forceRemoveWithDockerode, listImagesWithDockerode } from './dockerode-images';
+import { engineImageRef, normaliseImageName } from './image-names';
 import { LogFrameDecoder } from './log-frames';
 
 export interface DockerodeEngineOptions {
@@ -29,8 +31,10 @@ export interface DockerodeEngineOptions {
 type RawPorts = Record<string, Array<{ HostIp?: string; HostPort?: string }> | null> | undefined;
 
 /** ContainerEngine over dockerode; works against Docker and Podman's compatible API. */
-export class DockerodeEngine implements ContainerEngine {
+export class DockerodeEngine implements ContainerEngine, ImageEngine {
   readonly docker: Docker;
+  /** Which engine answers on the socket, asked once (the image removal differs). */
+  private engineName?: Promise<EngineVersion['engine']>;
 
   constructor(private readonly options: DockerodeEngineOptions) {
     this.docker = new Docker({ socketPath: options.socketPath });
@@ -195,7 +199,7 @@ export class DockerodeEngine implements ContainerEngine {
   }
 
   async inspectImage(ref: string): Promise<ImageDetails> {
-    const image = await this.call({ kind: 'image', ref }, () => this.docker.getImage(ref).inspect());
+    const image = await this.call({ kind: 'image', ref }, () => this.docker.getImage(engineImageRef(ref)).inspect());
     return {
       id: image.Id,
       tags: (image.RepoTags ?? []).map(normaliseImageName),
@@ -205,8 +209,28 @@ export class DockerodeEngine implements ContainerEngine {
     };
   }
 
-  async removeImage(ref: string): Promise<void> {
-    await this.call({ kind: 'image', ref }, () => this.docker.getImage(ref).remove({ force: true }));
+  async listImages(options: { labels: string[] }): Promise<ImageDetails[]> {
+    return this.call({ kind: 'engine', ref: this.options.socketPath }, () => listImagesWithDockerode(this.docker, options.labels));
+  }
+
+  async removeImage(ref: string, options: { force: boolean }): Promise<void> {
+    if (!options.force) {
+      await this.call({ kind: 'image', ref }, () => this.docker.getImage(engineImageRef(ref)).remove());
+      return;
+    }
+    const podman = (await this.name()) === 'podman';
+    await this.call({ kind: 'image', ref }, () => forceRemoveWithDockerode(this.docker, engineImageRef(ref), podman));
+  }
+
+  private name(): Promise<EngineVersion['engine']> {
+    this.engineName ??= this.version().then(
+      (v) => v.engine,
+      (err: unknown) => {
+        this.engineName = undefined;
+        throw err;
+      },
+    );
+    return this.engineName;
   }
 
   /** Runs one engine call with a deadline, translating every failure into Berth's errors. */

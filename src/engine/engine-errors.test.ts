@@ -77,6 +77,29 @@ describe('translateEngineError', () => {
     expect(err.field).toBe('image');
   });
 
+  // Messages as Docker 20.10 and Podman 4.3 send them on DELETE /images/{name}.
+  it.each([
+    ['Docker, a tag', 409, 'conflict: unable to remove repository reference "app:1" (must force) - container 7948f0958572 is using its referenced image e69a11d1bfc1'],
+    ['Docker, an id, stopped container', 409, 'conflict: unable to delete e69a11d1bfc1 (must be forced) - image is being used by stopped container 7948f0958572'],
+    ['Docker, an id, running container', 409, 'conflict: unable to delete e69a11d1bfc1 (cannot be forced) - image is being used by running container 2283ffcdb287'],
+    ['Podman', 409, 'image app:1 is in use: image used by 85b786c20f7b: image is in use by a container: consider listing external containers and force-removing image'],
+  ])('answers an image in use (%s) as state_conflict', (_, status, message) => {
+    const err = translateEngineError(modemError(status, message), { kind: 'image', ref: 'app:1' });
+    expect(err).toBeInstanceOf(ConflictError);
+    expect(err.code).toBe('state_conflict');
+    expect(err.message).toBe('image "app:1" is used by a container; remove the container first, or force the removal');
+  });
+
+  it.each([
+    ['Docker', 409, 'conflict: unable to delete d445979152be (must be forced) - image is referenced in multiple repositories'],
+    ['Podman', 500, 'unable to delete image "1581f6bc81d3" by ID with more than one tag ([docker.io/exp/a:1 docker.io/exp/a:2]): please force removal'],
+  ])('answers an id with several tags (%s) as state_conflict', (_, status, message) => {
+    const err = translateEngineError(modemError(status, message), { kind: 'image', ref: 'd445979152be' });
+    expect(err).toBeInstanceOf(ConflictError);
+    expect(err.code).toBe('state_conflict');
+    expect(err.message).toContain('several tags');
+  });
+
   it('answers anything else as engine_error with the engine\'s message and status', () => {
     const err = translateEngineError(modemError(500, 'something broke inside'), byId);
     expect(err).toBeInstanceOf(EngineError);

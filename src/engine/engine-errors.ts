@@ -37,6 +37,10 @@ export function translateEngineError(err: unknown, subject: { kind: string; ref:
   if (/is already in use|already exists/i.test(message) && subject.kind === 'container name') {
     return new ConflictError('name_conflict', `a container named ${JSON.stringify(subject.ref)} already exists`, 'name');
   }
+  if (subject.kind === 'image') {
+    const conflict = imageConflict(message, subject.ref);
+    if (conflict) return conflict;
+  }
   if (/no such image|image not known|not found.*image|unable to find image/i.test(message)) {
     return new NotFoundError('image', subject.image ?? (subject.kind === 'image' ? subject.ref : imageFrom(message)), 'image');
   }
@@ -50,6 +54,17 @@ export function translateEngineError(err: unknown, subject: { kind: string; ref:
     return new ValidationError(message, subject.kind === 'image' ? 'image' : undefined);
   }
   return new EngineError(message, { status: e.statusCode });
+}
+
+/** Docker says 409 for both; Podman 409 for an image in use but 500 for an id with several tags. */
+function imageConflict(message: string, ref: string): ConflictError | undefined {
+  if (/referenced in multiple repositories|by ID with more than one tag/i.test(message)) {
+    return new ConflictError('state_conflict', `image ${JSON.stringify(ref)} has several tags; remove them one by one, or force the removal`);
+  }
+  if (/is in use by a container|is using its referenced image|is being used by (?:running|stopped) container/i.test(message)) {
+    return new ConflictError('state_conflict', `image ${JSON.stringify(ref)} is used by a container; remove the container first, or force the removal`);
+  }
+  return undefined;
 }
 
 function imageFrom(message: string): string {

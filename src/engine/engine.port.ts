@@ -138,6 +138,22 @@ export interface ContainerEngine {
    * BuildFailedError when the build fails, and stops the build when `signal` aborts.
    */
   buildImage(spec: ImageBuildSpec, onLine: (line: string) => void, signal: AbortSignal): Promise<{ imageId: string }>;
+  /** Accepts a tag (`app:1`, `app` meaning `app:latest`), a digest reference, an id or an id prefix. */
   inspectImage(ref: string): Promise<ImageDetails>;
-  removeImage(ref: string): Promise<void>;
+  /**
+   * Removes the tag `ref` names (the image goes with its last tag), or the image `ref` identifies.
+   * Rejects with ConflictError `state_conflict` when a container uses it, or when an id names an
+   * image with several tags. `force` then removes the tags instead (all of them for an id) and
+   * keeps the image, untagged, for the containers that use it: containers are never removed.
+   */
+  removeImage(ref: string, options: { force: boolean }): Promise<void>;
+}
+
+/** The engine's image store, all that the image routes need. */
+export interface ImageEngine extends Pick<ContainerEngine, 'inspectImage' | 'removeImage'> {
+  /**
+   * Top-level images (no build intermediates) carrying every label filter (`key` or
+   * `key=value`), dangling ones included.
+   */
+  listImages(options: { labels: string[] }): Promise<ImageDetails[]>;
 }

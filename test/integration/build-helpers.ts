@@ -12,6 +12,7 @@ import { poll } from './helpers';
 export interface BuildBody {
   id: string;
   status: string;
+  git_repo: string;
   image_tag: string;
   image_id?: string;
   attempts: number;
@@ -28,6 +29,13 @@ export async function startBuildApi(overrides: Parameters<typeof startTestApi>[0
   const api = await startTestApi(overrides);
   await poll('the API to reach Redis', async () => ((await request(api.url).get('/api/v1/healthy')).status === 200 ? true : undefined), 20_000, 50);
   return api;
+}
+
+/** Closes an API from startBuildApi and removes what its builds left: images and Redis keys. */
+export async function closeBuildApi(api: TestApi): Promise<void> {
+  await removeBuiltImages(api);
+  await api.close();
+  await forgetRedis(api.config.redis.prefix);
 }
 
 /** The Dockerfile repository body these tests submit; `extra` overrides or adds fields. */

@@ -1,5 +1,5 @@
-import request from 'supertest';
 import type { ChildProcess } from 'node:child_process';
+import request from 'supertest';
 import type { TestApi } from '../support/api';
 import { startGitServer, type GitServer } from '../support/git-server';
 import { spawnWorkerProcess, startTestWorker } from '../support/worker';
@@ -7,6 +7,7 @@ import type { BuildWorker } from '../../workers/worker.composition';
 import { expectError, poll } from './helpers';
 import {
   buildLog,
+  closeBuildApi,
   closeWorkers,
   containersWith,
   dockerfileBuild,
@@ -15,7 +16,6 @@ import {
   nonce,
   processesWith,
   redisDump,
-  removeBuiltImages,
   startBuildApi,
   submitBuild,
   waitForBuild,
@@ -47,8 +47,7 @@ describe('build lifecycle', () => {
   });
   afterAll(async () => {
     await closeWorkers(workers);
-    await removeBuiltImages(api);
-    await api.close();
+    await closeBuildApi(api);
     await git.close();
   });
 
@@ -146,8 +145,7 @@ describe('build lifecycle', () => {
       expect(await imageExists(slow, tag)).toBe(false);
     } finally {
       await closeWorkers(workers);
-      await removeBuiltImages(slow);
-      await slow.close();
+      await closeBuildApi(slow);
     }
   }, 120_000);
 
@@ -216,7 +214,7 @@ describe('build lifecycle', () => {
   }, 180_000);
 
   it('takes a build up again after its worker process is killed, and ends it succeeded once', async () => {
-    const fast = await startBuildApi({ git: GIT, build: { lock_seconds: 3 } });
+    const fast = await startBuildApi({ git: GIT, build: { lock_seconds: 5 } });
     const children: ChildProcess[] = [];
     const exited = (child: ChildProcess) =>
       child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', resolve));
@@ -251,8 +249,7 @@ describe('build lifecycle', () => {
     } finally {
       for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await Promise.all(children.map(exited));
-      await removeBuiltImages(fast);
-      await fast.close();
+      await closeBuildApi(fast);
     }
   }, 240_000);
 });

@@ -6,12 +6,12 @@ import type { BuildWorker } from '../../workers/worker.composition';
 import { expectError } from './helpers';
 import {
   buildLog,
+  closeBuildApi,
   closeWorkers,
   dockerfileBuild,
   followBuildLog,
   imageExists,
   nonce,
-  removeBuiltImages,
   startBuildApi,
   submitBuild,
   waitForBuild,
@@ -33,8 +33,7 @@ describe('build logs', () => {
   });
   afterAll(async () => {
     await closeWorkers(workers);
-    await removeBuiltImages(api);
-    await api.close();
+    await closeBuildApi(api);
     await git.close();
   });
 
@@ -137,8 +136,7 @@ describe('build logs', () => {
       expect(logLines(events).map((e) => e.data)).toEqual(log.lines);
     } finally {
       await closeWorkers(cappedWorkers);
-      await removeBuiltImages(capped);
-      await capped.close();
+      await closeBuildApi(capped);
     }
   }, 120_000);
 });
