@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { Redis } from 'ioredis';
-import request, { type Response } from 'supertest';
+import request from 'supertest';
 import { startTestApi, type TestApi } from '../support/api';
-import type { BuildWorker } from '../../workers/worker.composition';
 import { REDIS_URL } from '../support/engines';
+import type { BuildWorker } from '../../workers/worker.composition';
 import { poll } from './helpers';
 
 /** What GET /builds/{id} answers, as far as these tests read it. */
@@ -103,10 +103,53 @@ export function processesWith(word: string): number[] {
   return pids;
 }
 
-/** Containers of the engine (intermediate build containers included) whose command holds `word`. */
-export async function containersWith(api: TestApi, word: string): Promise<Array<{ id: string; state: string }>> {
-  const list = await api.docker.listContainers({ all: true });
-  return list.filter((c) => (c.Command ?? '').includes(word)).map((c) => ({ id: c.Id, state: c.State }));
+/**
+ * The engine's build containers of a build whose RUN step prints `word` and whose Dockerfile
+ * starts `FROM base` (a tag made for the test by `tagBase`). Docker's legacy builder runs each RUN
+ * step in an intermediate container of its own list, with the step as command. Podman's build
+ * containers are buildah's: its Docker-compatible list never shows them, its own API does with
+ * `external=true`, named after the base image (`<base>-working-container`).
+ */
+export async function buildContainers(api: TestApi, word: string, base: string): Promise<Array<{ id: string; state: string }>> {
+  if (api.engine === 'docker') {
+    const list = await api.docker.listContainers({ all: true });
+    return list.filter((c) => (c.Command ?? '').includes(word)).map((c) => ({ id: c.Id, state: c.State }));
+  }
+  const list = JSON.parse(await unixGet(api.socketPath, '/v4.0.0/libpod/containers/json?all=true&external=true')) as Array<{
+    Id: string;
+    State: string;
+    Image: string;
+    Names?: string[];
+  }>;
+  const name = base.split(':')[0] ?? base;
+  return list
+    .filter((c) => c.Image.endsWith(`/${base}`) || c.Image === base || (c.Names ?? []).includes(`${name}-working-container`))
+    .map((c) => ({ id: c.Id, state: c.State }));
+}
+
+/** Tags the local busybox as `name:1` in the engine, so a build's containers can be told by their image. */
+export async function tagBase(api: TestApi, name: string): Promise<string> {
+  await api.docker.getImage('busybox:latest').tag({ repo: name, tag: '1' });
+  return `${name}:1`;
+}
+
+/** Removes a tag made by `tagBase` (busybox keeps its own). */
+export async function untag(api: TestApi, tag: string): Promise<void> {
+  await api.docker.getImage(tag).remove().catch(() => undefined);
+}
+
+function unixGet(socketPath: string, path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ socketPath, path, timeout: 10_000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`GET ${path}: ${res.statusCode} ${body}`))));
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET ${path}: timeout`)));
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 export async function imageExists(api: TestApi, tag: string): Promise<boolean> {
@@ -155,7 +198,7 @@ export async function redisDump(prefix: string): Promise<Map<string, string>> {
 }
 
 /** Deletes every Redis key under `prefix`: what a test's builds and queue left behind. */
-export async function forgetRedis(prefix: string): Promise<void> {
+async function forgetRedis(prefix: string): Promise<void> {
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
   try {
     const keys = await redis.keys(`${prefix}:*`);
@@ -219,9 +262,4 @@ export function followBuildLog(
     req.on('error', reject);
     req.end();
   });
-}
-
-/** Status and JSON body of a response, for one `toEqual` that shows both on failure. */
-export function answer(res: Response): { status: number; body: unknown } {
-  return { status: res.status, body: res.body };
 }
