@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Express } from 'express';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'winston';
 import type { BerthConfig } from './config/config.schema';
 import { BuildController } from './controllers/build.controller';
@@ -21,6 +22,8 @@ import { TokenService } from './services/token.service';
 export interface Api {
   app: Express;
   engine: DockerodeEngine;
+  /** Resolves once Redis answers, or after `timeoutMs` (the API then starts and answers 503 until it does). */
+  redisReady(timeoutMs: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -48,7 +51,12 @@ export function composeApi(config: BerthConfig, logger: Logger): Api {
   );
   const retentionSeconds = Math.round(config.build.retention_hours * 3600);
   const store = new RedisBuildStore(redis, { prefix: config.redis.prefix, logMaxBytes: config.build.log_max_bytes, retentionSeconds });
-  const queue = new BullBuildQueue(redis, { prefix: config.redis.prefix, attempts: config.build.attempts, retentionSeconds });
+  const queue = new BullBuildQueue(redis, {
+    prefix: config.redis.prefix,
+    attempts: config.build.attempts,
+    retentionSeconds,
+    onError: (err) => logger.debug('build queue connection error', { error: err.message }),
+  });
   const builds = new BuildService(
     store,
     queue,
@@ -65,11 +73,26 @@ export function composeApi(config: BerthConfig, logger: Logger): Api {
   return {
     app,
     engine,
+    redisReady: (timeoutMs) => whenReady(redis, timeoutMs),
     close: async () => {
       await queue.close().catch(() => undefined);
       redis.disconnect();
     },
   };
+}
+
+function whenReady(redis: Redis, timeoutMs: number): Promise<boolean> {
+  if (redis.status === 'ready') return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => done(false), timeoutMs);
+    const onReady = () => done(true);
+    function done(ready: boolean) {
+      clearTimeout(timer);
+      redis.off('ready', onReady);
+      resolve(ready);
+    }
+    redis.once('ready', onReady);
+  });
 }
 
 /**

@@ -10,6 +10,8 @@ async function main(): Promise<void> {
   await checkEngine(config, file);
   const logger = createLogger(config.log, 'api');
   const api = composeApi(config, logger);
+  // Requests in the first instants would otherwise meet a Redis connection still opening (503).
+  if (!(await api.redisReady(5000))) logger.warn('redis does not answer yet; build routes answer 503 until it does', { url: config.redis.url });
   const server = api.app.listen(config.server.port, config.server.host, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.server.port;

@@ -237,7 +237,7 @@ describe('BuildProcessor: failures', () => {
     expect(git.requests).toEqual([]);
     const r = await record();
     expect(r.status).toBe('failed');
-    expect(r.error?.message).toMatch(/internal address 127\.0\.0\.1/);
+    expect(r.error).toEqual({ code: 'host_refused', message: expect.stringMatching(/internal address 127\.0\.0\.1/) });
   });
 
   it('clones from public addresses', async () => {

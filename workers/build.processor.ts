@@ -100,7 +100,7 @@ export class BuildProcessor {
     await this.store.transition(spec.id, 'cloning', { cloningAt: now() });
     if (spec.gitScheme !== 'file') {
       const refusal = await refuseInternalHost(spec.gitHost, this.options.allowedHosts);
-      if (refusal) throw new UnrecoverableError(refusal);
+      if (refusal) throw new BuildFailedError(refusal, 'host_refused');
     }
     const ref = spec.gitCommit ? `commit ${spec.gitCommit}` : spec.gitBranch ? `branch ${spec.gitBranch}` : 'the default branch';
     log.line(`[berth] cloning ${spec.gitRepo} (${ref})`);

@@ -11,6 +11,8 @@ export interface BullBuildQueueOptions {
   attempts: number;
   /** Seconds failed jobs stay visible in the queue. */
   retentionSeconds: number;
+  /** Told of connection errors (BullMQ prints them to the console when nobody listens). */
+  onError?: (err: Error) => void;
 }
 
 /** BuildQueue over a BullMQ queue. The connection should fail fast (no offline queue). */
@@ -28,6 +30,7 @@ export class BullBuildQueue implements BuildQueue {
         removeOnFail: { age: options.retentionSeconds },
       },
     });
+    this.queue.on('error', options.onError ?? (() => undefined));
   }
 
   async enqueue(buildId: string): Promise<void> {

@@ -189,7 +189,7 @@ describe('build lifecycle', () => {
     expect(status).toBe('queued');
     await worker();
     const ended = await waitForBuild(api, id, ['succeeded', 'failed', 'cancelled']);
-    expect(ended).toMatchObject({ status: 'failed', attempts: 1, error: { code: 'build_error', message: expect.stringContaining('cannot be resolved') } });
+    expect(ended).toMatchObject({ status: 'failed', attempts: 1, error: { code: 'host_refused', message: expect.stringContaining('cannot be resolved') } });
     expect(ended.timestamps.cloning).toEqual(expect.any(String));
     const log = (await buildLog(api, id)).lines.map((l) => l.text);
     expect(log.some((l) => l.startsWith('[berth] cloning'))).toBe(false);

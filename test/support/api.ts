@@ -47,6 +47,7 @@ export async function startTestApi(overrides: Overrides = {}): Promise<TestApi> 
   for (const [section, values] of Object.entries(overrides)) raw[section] = { ...raw[section], ...values };
   const config = parseConfig(TOML.stringify(raw as TOML.JsonMap), 'test.toml');
   const api = composeApi(config, createLogger(config.log, 'test-api'));
+  await api.redisReady(5000); // as src/main.ts does before listening
   const server: Server = await new Promise((resolve) => {
     const s = api.app.listen(0, '127.0.0.1', () => resolve(s));
   });
