@@ -45,7 +45,9 @@ async function main(): Promise<void> {
   const engine = arg('engine', 'docker') as keyof typeof SOCKETS;
   const runs = Number(arg('runs', '5'));
   const socket = SOCKETS[engine];
-  const cli = engine === 'docker' ? ['docker', '-H', `unix://${socket}`] : ['podman', '--url', `unix://${socket}`];
+  // Podman by hand is the local `podman build` (same storage as the service): the remote client
+  // of Podman 4.3 builds a stale Containerfile instead of the one in the given context.
+  const cli = engine === 'docker' ? ['docker', '-H', `unix://${socket}`] : ['podman'];
   const git = await startGitServer();
   const files: Record<string, string> = { Dockerfile: DOCKERFILE, 'index.html': '<h1>bench</h1>\n' };
   for (let i = 0; i < 50; i++) files[`src/file${i}.txt`] = `${'x'.repeat(2000)}\n`;
