@@ -113,9 +113,13 @@ make_node() {
 # package manager the stand-ins lack.
 make_berth_base() {
   needed berth-base:local || return 0
+  if ! command -v git >/dev/null || ! command -v ssh >/dev/null; then
+    log "skipping berth-base:local: install git and openssh-client first"
+    return 0
+  fi
   local root=$work/berth-base
   node_root "$root"
-  copy_with_libs "$root" /usr/bin/git /usr/bin/ssh $(find /usr/lib/git-core -maxdepth 1 -type f -perm -u+x)
+  copy_with_libs "$root" "$(command -v git)" "$(command -v ssh)" $(find /usr/lib/git-core -maxdepth 1 -type f -perm -u+x)
   cp -a --parents /usr/share/git-core "$root" 2>/dev/null || true
   import_image "$root" '["node"]' "$NODE_ENV_LINES" berth-base:local
 }

@@ -19,7 +19,7 @@ as_root() {
 }
 
 install_packages() {
-  local wanted=(git redis-server busybox-static curl python3 python3-pip)
+  local wanted=(git openssh-client redis-server busybox-static curl python3 python3-pip)
   case " $engines " in *" docker "*) wanted+=(docker.io) ;; esac
   # dnsname gives Podman's CNI networks name resolution: without it compose services cannot
   # reach each other by service name (e.g. Berth's container cannot find "redis").
