@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { lstat, mkdir, realpath, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { UnrecoverableError, type Job } from 'bullmq';
@@ -69,6 +70,8 @@ export class BuildProcessor {
   private async attempt(record: BuildRecord, attempt: number, log: BuildLogWriter): Promise<void> {
     const { spec } = record;
     const controller = new AbortController();
+    // Each git process simple-git starts listens on the signal; a clone by commit starts several.
+    setMaxListeners(50, controller.signal);
     const stop = (reason: StopReason) => controller.abort(reason);
     const dir = await this.dirs.create(spec.id);
     const timeout = setTimeout(() => stop('timeout'), this.options.timeoutMs);
