@@ -29,7 +29,7 @@ export interface Api {
 
 /** The API process's object graph, built once from the validated config. */
 export function composeApi(config: BerthConfig, logger: Logger): Api {
-  const engine = new DockerodeEngine({ socketPath: config.docker.socket_path, timeoutMs: config.docker.timeout_seconds * 1000 });
+  const engine = new DockerodeEngine({ socketPath: config.docker.socket_path, runtime: config.docker.runtime, timeoutMs: config.docker.timeout_seconds * 1000 });
   const redis = createRedisConnection(config.redis.url);
   redis.on('error', (err: Error) => logger.debug('redis connection error', { error: err.message }));
   const tokens = new TokenService(TokenService.resolveTokens(config.auth.tokens, config.server.data_dir, logger));

@@ -14,6 +14,8 @@ import type { BuildRecord, BuildStore, BuiltImage } from '../src/builds/build.re
 import { FsWorkspace, isInside } from '../src/builds/fs-workspace';
 import { isTerminal } from '../src/builds/redis-build.store';
 import type { ContainerEngine } from '../src/engine/engine.port';
+import { INSTANCE_LABEL } from '../src/services/container-spec';
+import { BUILD_ID_LABEL, COMMIT_LABEL, REPO_LABEL } from '../src/services/image.service';
 import type { CloneRequest, GitClient, GitCredentials } from '../src/git/git.port';
 import { refuseInternalHost } from '../src/git/host-guard';
 
@@ -170,10 +172,10 @@ export class BuildProcessor {
           tag: image.tag,
           buildArgs: image.buildArgs,
           labels: {
-            'berth.build-id': spec.id,
-            'berth.repo': spec.gitRepo,
-            'berth.commit': commit,
-            'berth.instance': this.options.instance,
+            [BUILD_ID_LABEL]: spec.id,
+            [REPO_LABEL]: spec.gitRepo,
+            [COMMIT_LABEL]: commit,
+            [INSTANCE_LABEL]: this.options.instance,
             ...(image.service ? { 'berth.service': image.service } : {}),
           },
           noCache: spec.noCache,

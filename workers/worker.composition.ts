@@ -27,7 +27,7 @@ export function composeWorker(config: BerthConfig, logger: Logger): BuildWorker 
   eventsConnection.on('error', () => undefined);
   const retentionSeconds = Math.round(config.build.retention_hours * 3600);
   const store = new RedisBuildStore(redis, { prefix: config.redis.prefix, logMaxBytes: config.build.log_max_bytes, retentionSeconds });
-  const engine = new DockerodeEngine({ socketPath: config.docker.socket_path, timeoutMs: config.docker.timeout_seconds * 1000 });
+  const engine = new DockerodeEngine({ socketPath: config.docker.socket_path, runtime: config.docker.runtime, timeoutMs: config.docker.timeout_seconds * 1000 });
   const dirs = new BuildDirs(config.docker.build_dir);
   const b = config.buildpacks;
   const processor = new BuildProcessor(

@@ -5,7 +5,7 @@ import type { BerthConfig } from './config.schema';
 
 /** The socket must exist and answer, and be the engine the config says it is. */
 export async function checkEngine(config: BerthConfig, file: string): Promise<void> {
-  const engine = new DockerodeEngine({ socketPath: config.docker.socket_path, timeoutMs: 5000 });
+  const engine = new DockerodeEngine({ socketPath: config.docker.socket_path, runtime: config.docker.runtime, timeoutMs: 5000 });
   const socket = config.docker.socket_path;
   try {
     if (!statSync(socket).isSocket()) throw new ConfigError(file, [`docker.socket_path = ${JSON.stringify(socket)}: not a socket`]);

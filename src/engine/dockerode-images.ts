@@ -68,6 +68,6 @@ function untagWithLibpod(docker: Docker, id: string, name: string): Promise<void
 }
 
 /** Docker lists a dangling image's tags as `<none>:<none>`; Podman as null. */
-function realTags(tags: string[] | undefined | null): string[] {
+export function realTags(tags: string[] | undefined | null): string[] {
   return (tags ?? []).filter((tag) => tag !== '<none>:<none>');
 }

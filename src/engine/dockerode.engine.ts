@@ -17,13 +17,15 @@ import type {
   PortBinding,
 } from './engine.port';
 import { buildWithDockerode } from './dockerode-build';
-import { forceRemoveWithDockerode, listImagesWithDockerode } from './dockerode-images';
+import { forceRemoveWithDockerode, listImagesWithDockerode, realTags } from './dockerode-images';
 import { engineImageRef, normaliseImageName } from './image-names';
 import { LogFrameDecoder } from './log-frames';
 
 export interface DockerodeEngineOptions {
   /** Unix socket of the engine's Docker-compatible API. */
   socketPath: string;
+  /** The engine behind the socket (`[docker] runtime`, checked at start-up): some calls differ. */
+  runtime: EngineVersion['engine'];
   /** Milliseconds a non-streaming call may take before it counts as unavailable. */
   timeoutMs: number;
 }
@@ -33,8 +35,6 @@ type RawPorts = Record<string, Array<{ HostIp?: string; HostPort?: string }> | n
 /** ContainerEngine over dockerode; works against Docker and Podman's compatible API. */
 export class DockerodeEngine implements ContainerEngine, ImageEngine {
   readonly docker: Docker;
-  /** Which engine answers on the socket, asked once (the image removal differs). */
-  private engineName?: Promise<EngineVersion['engine']>;
 
   constructor(private readonly options: DockerodeEngineOptions) {
     this.docker = new Docker({ socketPath: options.socketPath });
@@ -202,7 +202,7 @@ export class DockerodeEngine implements ContainerEngine, ImageEngine {
     const image = await this.call({ kind: 'image', ref }, () => this.docker.getImage(engineImageRef(ref)).inspect());
     return {
       id: image.Id,
-      tags: (image.RepoTags ?? []).map(normaliseImageName),
+      tags: realTags(image.RepoTags).map(normaliseImageName),
       labels: image.Config?.Labels ?? {},
       created: image.Created,
       size: image.Size,
@@ -218,19 +218,8 @@ export class DockerodeEngine implements ContainerEngine, ImageEngine {
       await this.call({ kind: 'image', ref }, () => this.docker.getImage(engineImageRef(ref)).remove());
       return;
     }
-    const podman = (await this.name()) === 'podman';
+    const podman = this.options.runtime === 'podman';
     await this.call({ kind: 'image', ref }, () => forceRemoveWithDockerode(this.docker, engineImageRef(ref), podman));
-  }
-
-  private name(): Promise<EngineVersion['engine']> {
-    this.engineName ??= this.version().then(
-      (v) => v.engine,
-      (err: unknown) => {
-        this.engineName = undefined;
-        throw err;
-      },
-    );
-    return this.engineName;
   }
 
   /** Runs one engine call with a deadline, translating every failure into Berth's errors. */

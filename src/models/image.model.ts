@@ -15,14 +15,8 @@ export interface ImageList {
   images: ImageSummaryView[];
 }
 
-export interface ImageView {
-  id: string;
-  tags: string[];
-  created: string;
-  size: number;
-  labels: { [key: string]: string };
-  /** The build that made the image, when this Berth built it (also `repo` and `commit`). */
-  build_id?: string;
+/** One image: its summary, plus where Berth built it from. */
+export interface ImageView extends ImageSummaryView {
   /** Git repository the image was built from. */
   repo?: string;
   /** Commit the image was built from. */

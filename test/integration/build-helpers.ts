@@ -3,7 +3,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { Redis } from 'ioredis';
 import request from 'supertest';
-import { startTestApi, type TestApi } from '../support/api';
+import type { TestApi } from '../support/api';
 import { REDIS_URL } from '../support/engines';
 import type { BuildWorker } from '../../workers/worker.composition';
 import { poll } from './helpers';
@@ -21,17 +21,7 @@ export interface BuildBody {
   timestamps: Record<string, string>;
 }
 
-/**
- * startTestApi, once the API's Redis connection is up: it fails fast (no offline queue), so a
- * request sent in the first milliseconds after start would be answered 503.
- */
-export async function startBuildApi(overrides: Parameters<typeof startTestApi>[0] = {}): Promise<TestApi> {
-  const api = await startTestApi(overrides);
-  await poll('the API to reach Redis', async () => ((await request(api.url).get('/api/v1/healthy')).status === 200 ? true : undefined), 20_000, 50);
-  return api;
-}
-
-/** Closes an API from startBuildApi and removes what its builds left: images and Redis keys. */
+/** Closes an API from startTestApi and removes what its builds left: images and Redis keys. */
 export async function closeBuildApi(api: TestApi): Promise<void> {
   await removeBuiltImages(api);
   await api.close();

@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import request from 'supertest';
-import type { TestApi } from '../support/api';
+import { startTestApi, type TestApi } from '../support/api';
 import { startGitServer, type GitServer } from '../support/git-server';
 import { spawnWorkerProcess, startTestWorker } from '../support/worker';
 import type { BuildWorker } from '../../workers/worker.composition';
@@ -16,7 +16,6 @@ import {
   nonce,
   processesWith,
   redisDump,
-  startBuildApi,
   submitBuild,
   tagBase,
   untag,
@@ -41,7 +40,7 @@ describe('build lifecycle', () => {
     git.push(`${api.runId}-${name}`, { Dockerfile: `FROM ${from}\nRUN echo ${word}; sleep ${seconds}; echo ${word}-slept\nRUN echo after\n` });
 
   beforeAll(async () => {
-    api = await startBuildApi({ git: GIT });
+    api = await startTestApi({ git: GIT });
     git = await startGitServer();
   });
   afterEach(async () => {
@@ -137,7 +136,7 @@ describe('build lifecycle', () => {
   }, 180_000);
 
   it('fails a build past [build] timeout_seconds with error code "timeout"', async () => {
-    const slow = await startBuildApi({ git: GIT, build: { timeout_seconds: 4 } });
+    const slow = await startTestApi({ git: GIT, build: { timeout_seconds: 4 } });
     try {
       const word = nonce();
       const { url } = sleepingRepo('timeout', word, 40);
@@ -239,7 +238,7 @@ describe('build lifecycle', () => {
   }, 180_000);
 
   it('takes a build up again after its worker process is killed, and ends it succeeded once', async () => {
-    const fast = await startBuildApi({ git: GIT, build: { lock_seconds: 5 } });
+    const fast = await startTestApi({ git: GIT, build: { lock_seconds: 5 } });
     const children: ChildProcess[] = [];
     const exited = (child: ChildProcess) =>
       child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', resolve));

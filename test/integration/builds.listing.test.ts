@@ -1,9 +1,9 @@
 import request from 'supertest';
-import type { TestApi } from '../support/api';
+import { startTestApi, type TestApi } from '../support/api';
 import { startGitServer, type GitServer } from '../support/git-server';
 import { startTestWorker } from '../support/worker';
 import { expectError } from './helpers';
-import { closeBuildApi, dockerfileBuild, startBuildApi, submitBuild, waitForBuild } from './build-helpers';
+import { closeBuildApi, dockerfileBuild, submitBuild, waitForBuild } from './build-helpers';
 
 const GIT = { allowed_hosts: ['127.0.0.1'] };
 
@@ -20,7 +20,7 @@ describe('GET /builds and DELETE /builds/{id}', () => {
 
   // One build succeeded (oldest), then five queued with no worker running, two of them cancelled.
   beforeAll(async () => {
-    api = await startBuildApi({ git: GIT });
+    api = await startTestApi({ git: GIT });
     git = await startGitServer();
     const { url } = git.push(`${api.runId}-list`, { Dockerfile: 'FROM busybox\n' });
     const worker = await startTestWorker(api.config);

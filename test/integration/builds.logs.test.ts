@@ -1,5 +1,5 @@
 import request from 'supertest';
-import type { TestApi } from '../support/api';
+import { startTestApi, type TestApi } from '../support/api';
 import { startGitServer, type GitServer } from '../support/git-server';
 import { startTestWorker } from '../support/worker';
 import type { BuildWorker } from '../../workers/worker.composition';
@@ -12,7 +12,6 @@ import {
   followBuildLog,
   imageExists,
   nonce,
-  startBuildApi,
   submitBuild,
   waitForBuild,
   type ReceivedEvent,
@@ -27,7 +26,7 @@ describe('build logs', () => {
   const logLines = (events: ReceivedEvent[]) => events.filter((e) => e.event === 'log');
 
   beforeAll(async () => {
-    api = await startBuildApi({ git: GIT });
+    api = await startTestApi({ git: GIT });
     git = await startGitServer();
     workers.push(await startTestWorker(api.config));
   });
@@ -109,7 +108,7 @@ describe('build logs', () => {
   });
 
   it('caps a build log at [build] log_max_bytes with a notice; the build still succeeds', async () => {
-    const capped = await startBuildApi({ git: GIT, build: { log_max_bytes: 2_000 } });
+    const capped = await startTestApi({ git: GIT, build: { log_max_bytes: 2_000 } });
     const cappedWorkers: BuildWorker[] = [await startTestWorker(capped.config)];
     try {
       const word = nonce();

@@ -14,7 +14,6 @@ import {
   dockerfileBuild,
   nonce,
   redisDump,
-  startBuildApi,
   submitBuild,
   waitForBuild,
 } from './build-helpers';
@@ -30,7 +29,7 @@ describe('build requests: bad input', () => {
 
   // No [git] allowed_hosts and no file URLs: the defaults.
   beforeAll(async () => {
-    api = await startBuildApi();
+    api = await startTestApi();
   });
   afterAll(async () => {
     await closeBuildApi(api);
@@ -97,7 +96,7 @@ describe('build requests: bad input', () => {
   });
 
   it('accepts a loopback host once listed in [git] allowed_hosts, and file:// once allowed', async () => {
-    const open = await startBuildApi({ git: { allowed_hosts: ['127.0.0.1'], allow_file_urls: true } });
+    const open = await startTestApi({ git: { allowed_hosts: ['127.0.0.1'], allow_file_urls: true } });
     try {
       for (const repo of ['http://127.0.0.1:9/app.git', 'file:///srv/git/app.git']) {
         const build = await submitBuild(open, dockerfileBuild(repo, 'app:1'));
@@ -141,7 +140,7 @@ describe('build requests: private repository credentials', () => {
   const workers: BuildWorker[] = [];
 
   beforeAll(async () => {
-    api = await startBuildApi({ git: GIT });
+    api = await startTestApi({ git: GIT });
     git = await startGitServer();
     proxy = await recordingProxy(git.baseUrl);
   });

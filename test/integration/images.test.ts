@@ -56,7 +56,7 @@ describe('images API', () => {
   beforeAll(async () => {
     api = await startTestApi();
     manageAll = await startTestApi({ containers: { manage_all: true } });
-    engine = new DockerodeEngine({ socketPath: api.socketPath, timeoutMs: 60_000 });
+    engine = new DockerodeEngine({ socketPath: api.socketPath, runtime: api.engine, timeoutMs: 60_000 });
     contextDir = mkdtempSync(join(tmpdir(), 'berth-images-'));
     writeFileSync(join(contextDir, 'Dockerfile'), 'FROM busybox:latest\nCMD ["sleep", "300"]\n');
   });
