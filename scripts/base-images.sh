@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Make the base images Berth's builds and tests use, without a registry: each is a busybox
-# root file system plus programs copied from this host, imported into every running engine
-# under the names real Dockerfiles use. Images that already exist are kept.
+# Make the stand-in base images Berth's tests use, without a registry: each is a busybox root
+# file system plus programs copied from this host, imported into every running engine under a
+# name of its own (berth-test/NAME:TAG), never under an official name such as node:20-alpine.
+# Images that already exist are kept.
 #
 # Environment: BERTH_ENGINES [docker podman], BERTH_PODMAN_SOCKET [/run/berth/podman.sock],
 #              BERTH_REBUILD_IMAGES=1 to make them again.
@@ -18,7 +19,7 @@ podman_cli() { podman --url "unix://$podman_socket" "$@"; }
 
 has_image() { # has_image ENGINE NAME
   if [ "$1" = docker ]; then docker_cli image inspect "$2" >/dev/null 2>&1
-  else podman_cli image exists "docker.io/library/$2" >/dev/null 2>&1; fi
+  else podman_cli image exists "docker.io/$2" >/dev/null 2>&1; fi
 }
 
 import_image() { # import_image ROOTFS CMD_JSON CHANGE_LINES TAG...
@@ -35,8 +36,8 @@ import_image() { # import_image ROOTFS CMD_JSON CHANGE_LINES TAG...
       docker_cli import "${changes[@]}" "$tarball" "$first" >/dev/null
       for tag in "${@:2}"; do docker_cli tag "$first" "$tag"; done
     else
-      podman_cli import "${changes[@]}" "$tarball" "docker.io/library/$first" >/dev/null
-      for tag in "${@:2}"; do podman_cli tag "docker.io/library/$first" "docker.io/library/$tag"; done
+      podman_cli import "${changes[@]}" "$tarball" "docker.io/$first" >/dev/null
+      for tag in "${@:2}"; do podman_cli tag "docker.io/$first" "docker.io/$tag"; done
     fi
   done
   log "made $*"
@@ -74,9 +75,9 @@ busybox_root() { # busybox_root DIR
 }
 
 make_busybox() {
-  needed busybox:latest || return 0
+  needed berth-test/busybox:latest || return 0
   busybox_root "$work/busybox"
-  import_image "$work/busybox" '["sh"]' '' busybox:latest
+  import_image "$work/busybox" '["sh"]' '' berth-test/busybox:latest
 }
 
 node_root() { # node_root DIR: busybox plus the host's Node 20 and npm, laid out as in node:20-alpine
@@ -102,10 +103,10 @@ NODE_ENV_LINES="$(printf '%s\n' \
   'ENV NPM_CONFIG_GLOBALCONFIG=/etc/npmrc')"
 
 make_node() {
-  needed node:20-alpine || return 0
+  needed berth-test/node:20 || return 0
   node_root "$work/node"
   import_image "$work/node" '["node"]' "$NODE_ENV_LINES" \
-    node:20-alpine node:20 node:20-slim node:lts-alpine node:lts node:alpine node:latest
+    berth-test/node:20
 }
 
 # Base of Berth's own image on this machine (docker-compose.yml, BERTH_BASE_IMAGE): the node
@@ -125,7 +126,7 @@ make_berth_base() {
 }
 
 make_nginx() {
-  needed nginx:alpine || return 0
+  needed berth-test/nginx:alpine || return 0
   local root=$work/nginx debs=$work/nginx-debs
   busybox_root "$root"
   mkdir -p "$debs" && (cd "$debs" && apt-get download -qq nginx nginx-common >/dev/null 2>&1)
@@ -160,11 +161,11 @@ server {
 }
 CONF
   echo '<h1>Welcome to nginx</h1>' > "$root/usr/share/nginx/html/index.html"
-  import_image "$root" '["nginx","-g","daemon off;"]' '' nginx:alpine nginx:latest nginx:stable-alpine
+  import_image "$root" '["nginx","-g","daemon off;"]' '' berth-test/nginx:alpine
 }
 
 make_python() {
-  needed python:3.11-slim || return 0
+  needed berth-test/python:3.11 || return 0
   local root=$work/python
   busybox_root "$root"
   copy_with_libs "$root" /usr/bin/python3.11
@@ -180,14 +181,14 @@ make_python() {
   import_image "$root" '["python3"]' "$(printf '%s\n' \
     'ENV PATH=/usr/local/bin:/usr/bin:/usr/sbin:/bin:/sbin' 'ENV PYTHONUNBUFFERED=1' \
     'ENV PIP_CERT=/etc/ssl/certs/ca-certificates.crt' 'ENV PIP_BREAK_SYSTEM_PACKAGES=1')" \
-    python:3.11-slim python:3.11 python:3-slim python:3 python:latest
+    berth-test/python:3.11
 }
 
-# Stands in for Docker Hub's redis:7-alpine (used by docker-compose.yml): the host's Redis 7 on
+# Stands in for Docker Hub's redis:7-alpine in tests: the host's Redis 7 on
 # the busybox root. Unlike the real image it has no entrypoint that turns protected mode off,
 # so the CMD does it; the data directory is /data, as in the real image.
 make_redis() {
-  needed redis:7-alpine || return 0
+  needed berth-test/redis:7 || return 0
   local root=$work/redis
   busybox_root "$root"
   copy_with_libs "$root" /usr/bin/redis-server /usr/bin/redis-cli
@@ -196,7 +197,7 @@ make_redis() {
   echo 'redis:x:999:' >> "$root/etc/group"
   import_image "$root" '["redis-server","--appendonly","yes","--maxmemory-policy","noeviction","--protected-mode","no"]' \
     "$(printf '%s\n' 'WORKDIR /data' 'VOLUME /data' 'EXPOSE 6379')" \
-    redis:7-alpine redis:7 redis:alpine redis:latest
+    berth-test/redis:7
 }
 
 make_busybox

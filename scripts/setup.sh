@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Prepare this machine for Berth: system packages, the container engines, Redis and the
-# local base images. Idempotent: whatever already answers is left alone.
+# Prepare this machine for Berth: system packages, the container engines and Redis.
+# Idempotent: whatever already answers is left alone. It never makes or replaces images.
 #
 # Environment (defaults in brackets):
 #   BERTH_ENGINES        engines to start: "docker podman", "docker" or "podman" [docker podman]
@@ -86,5 +86,4 @@ install_packages
 case " $engines " in *" docker "*) start_docker ;; esac
 case " $engines " in *" podman "*) start_podman ;; esac
 start_redis
-BERTH_PODMAN_SOCKET=$podman_socket BERTH_ENGINES=$engines "$here/base-images.sh"
 log "ready"

@@ -119,7 +119,7 @@ export async function buildContainers(api: TestApi, word: string, base: string):
 
 /** Tags the local busybox as `name:1` in the engine, so a build's containers can be told by their image. */
 export async function tagBase(api: TestApi, name: string): Promise<string> {
-  await api.docker.getImage('busybox:latest').tag({ repo: name, tag: '1' });
+  await api.docker.getImage('berth-test/busybox:latest').tag({ repo: name, tag: '1' });
   return `${name}:1`;
 }
 

@@ -36,7 +36,7 @@ describe('build lifecycle', () => {
     return w;
   };
   /** A repository whose first RUN step prints `word`, sleeps, then prints again. */
-  const sleepingRepo = (name: string, word: string, seconds: number, from = 'busybox') =>
+  const sleepingRepo = (name: string, word: string, seconds: number, from = 'berth-test/busybox:latest') =>
     git.push(`${api.runId}-${name}`, { Dockerfile: `FROM ${from}\nRUN echo ${word}; sleep ${seconds}; echo ${word}-slept\nRUN echo after\n` });
 
   beforeAll(async () => {
@@ -112,7 +112,7 @@ describe('build lifecycle', () => {
 
   it('cancels a queued build: never cloned nor built once a worker starts', async () => {
     const word = nonce();
-    const { url } = git.push(`${api.runId}-queued`, { Dockerfile: `FROM busybox\nRUN echo ${word}\n` });
+    const { url } = git.push(`${api.runId}-queued`, { Dockerfile: `FROM berth-test/busybox:latest\nRUN echo ${word}\n` });
     const tag = `${api.runId}-queued:1`;
     const { id, status } = await submitBuild(api, dockerfileBuild(url, tag));
     expect(status).toBe('queued');
@@ -160,10 +160,10 @@ describe('build lifecycle', () => {
   }, 120_000);
 
   it.each<[string, Record<string, string>, Record<string, unknown>, string, RegExp]>([
-    ['a RUN step exiting 3', { Dockerfile: 'FROM busybox\nRUN exit 3\n' }, {}, 'build_failed', /exit (code|status):? 3|returned a non-zero code: 3/],
+    ['a RUN step exiting 3', { Dockerfile: 'FROM berth-test/busybox:latest\nRUN exit 3\n' }, {}, 'build_failed', /exit (code|status):? 3|returned a non-zero code: 3/],
     ['no Dockerfile', { 'README.md': 'nothing to build\n' }, {}, 'invalid_repository', /No Dockerfile at "Dockerfile"/],
-    ['a dockerfile_path naming no file', { Dockerfile: 'FROM busybox\n' }, { dockerfile_config: { dockerfile_path: 'docker/missing.Dockerfile' } }, 'invalid_repository', /docker\/missing\.Dockerfile/],
-    ['a branch the remote does not have', { Dockerfile: 'FROM busybox\n' }, { git_branch: 'no-such-branch' }, 'clone_failed', /no-such-branch/],
+    ['a dockerfile_path naming no file', { Dockerfile: 'FROM berth-test/busybox:latest\n' }, { dockerfile_config: { dockerfile_path: 'docker/missing.Dockerfile' } }, 'invalid_repository', /docker\/missing\.Dockerfile/],
+    ['a branch the remote does not have', { Dockerfile: 'FROM berth-test/busybox:latest\n' }, { git_branch: 'no-such-branch' }, 'clone_failed', /no-such-branch/],
   ])('fails a build with %s: the error is recorded once and shown in the log', async (what, files, extra, code, message) => {
     const { url } = git.push(`${api.runId}-fail-${what.replace(/\W+/g, '-')}`, files);
     const tag = `${api.runId}-fail:${code.replace(/_/g, '-')}`;
@@ -197,7 +197,7 @@ describe('build lifecycle', () => {
 
   it('answers a resubmitted id with the existing build (200) and runs it once', async () => {
     const word = nonce();
-    const { url } = git.push(`${api.runId}-idem`, { Dockerfile: `FROM busybox\nRUN echo ${word}\n` });
+    const { url } = git.push(`${api.runId}-idem`, { Dockerfile: `FROM berth-test/busybox:latest\nRUN echo ${word}\n` });
     const id = `${api.runId}-idem`;
     const tag = `${api.runId}-idem:1`;
     const first = await submitBuild(api, dockerfileBuild(url, tag, { id }));

@@ -22,7 +22,7 @@ describe('GET /builds and DELETE /builds/{id}', () => {
   beforeAll(async () => {
     api = await startTestApi({ git: GIT });
     git = await startGitServer();
-    const { url } = git.push(`${api.runId}-list`, { Dockerfile: 'FROM busybox\n' });
+    const { url } = git.push(`${api.runId}-list`, { Dockerfile: 'FROM berth-test/busybox:latest\n' });
     const worker = await startTestWorker(api.config);
     try {
       const done = await submitBuild(api, dockerfileBuild(url, `${api.runId}-list:0`, { id: `${api.runId}-done` }));

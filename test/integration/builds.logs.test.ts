@@ -39,7 +39,7 @@ describe('build logs', () => {
   it('streams a running build over SSE, ends with the status, and resumes after Last-Event-ID', async () => {
     const word = nonce();
     const { url, commit } = git.push(`${api.runId}-follow`, {
-      Dockerfile: `FROM busybox\nRUN echo ${word}-first; sleep 5; echo ${word}-second\n`,
+      Dockerfile: `FROM berth-test/busybox:latest\nRUN echo ${word}-first; sleep 5; echo ${word}-second\n`,
     });
     const { id } = await submitBuild(api, dockerfileBuild(url, `${api.runId}-follow:1`, { no_cache: true }));
 
@@ -92,7 +92,7 @@ describe('build logs', () => {
   }, 120_000);
 
   it('ends the stream of a failed build with its status and error', async () => {
-    const { url } = git.push(`${api.runId}-follow-fail`, { Dockerfile: 'FROM busybox\nRUN echo about to fail; exit 7\n' });
+    const { url } = git.push(`${api.runId}-follow-fail`, { Dockerfile: 'FROM berth-test/busybox:latest\nRUN echo about to fail; exit 7\n' });
     const { id } = await submitBuild(api, dockerfileBuild(url, `${api.runId}-follow-fail:1`));
     const { events } = await followBuildLog(api, id);
     expect(events.at(-1)).toMatchObject({ event: 'end', data: { status: 'failed', error: { code: 'build_failed', message: expect.any(String) } } });
@@ -112,7 +112,7 @@ describe('build logs', () => {
     const cappedWorkers: BuildWorker[] = [await startTestWorker(capped.config)];
     try {
       const word = nonce();
-      const { url } = git.push(`${capped.runId}-chatty`, { Dockerfile: `FROM busybox\nRUN for i in $(seq 1 400); do echo ${word} line $i; done\n` });
+      const { url } = git.push(`${capped.runId}-chatty`, { Dockerfile: `FROM berth-test/busybox:latest\nRUN for i in $(seq 1 400); do echo ${word} line $i; done\n` });
       const tag = `${capped.runId}-chatty:1`;
       const { id } = await submitBuild(capped, dockerfileBuild(url, tag, { no_cache: true }));
       const done = await waitForBuild(capped, id, ['succeeded', 'failed', 'cancelled']);

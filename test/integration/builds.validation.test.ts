@@ -152,7 +152,7 @@ describe('build requests: private repository credentials', () => {
   });
 
   it('uses git_credentials and URL credentials for the clone, and never shows nor keeps them', async () => {
-    git.push(`${api.runId}-private`, { Dockerfile: 'FROM busybox\nRUN echo private\n' });
+    git.push(`${api.runId}-private`, { Dockerfile: 'FROM berth-test/busybox:latest\nRUN echo private\n' });
     const [bodyToken, urlToken] = [`tok-${nonce()}`, `pw-${nonce()}`];
     const plainUrl = `${proxy.url}/${api.runId}-private.git`;
     const withPassword = plainUrl.replace('http://', `http://deploy2:${urlToken}@`);

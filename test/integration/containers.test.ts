@@ -29,7 +29,7 @@ describe('containers API', () => {
     const name = uniqueName(api, 'web');
     const port = await freePort();
     const created = await post('/api/v1/containers', {
-      image: 'nginx:alpine',
+      image: 'berth-test/nginx:alpine',
       name,
       ports: { [String(port)]: '80' },
       environment: { ENV: 'production' },
@@ -53,7 +53,7 @@ describe('containers API', () => {
     expect(entry).toEqual({
       id,
       name,
-      image: 'nginx:alpine',
+      image: 'berth-test/nginx:alpine',
       state: 'running',
       status: expect.any(String),
       created: expect.any(String),
@@ -79,7 +79,7 @@ describe('containers API', () => {
   });
 
   it('answers start and stop on a container already in that state with its state', async () => {
-    const id = await create({ image: 'nginx:alpine', name: uniqueName(api, 'idem') });
+    const id = await create({ image: 'berth-test/nginx:alpine', name: uniqueName(api, 'idem') });
     expect((await post(`/api/v1/containers/${id}/stop`)).body).toEqual({ id, state: 'created' });
     await post(`/api/v1/containers/${id}/start`);
     const again = await post(`/api/v1/containers/${id}/start`);
@@ -88,7 +88,7 @@ describe('containers API', () => {
   });
 
   it('refuses to delete a running container with force=false (409), removes it by default', async () => {
-    const id = await create({ image: 'nginx:alpine', name: uniqueName(api, 'force') });
+    const id = await create({ image: 'berth-test/nginx:alpine', name: uniqueName(api, 'force') });
     await post(`/api/v1/containers/${id}/start`);
     expectError(await request(api.url).delete(`/api/v1/containers/${id}?force=false`).set(api.auth()), 409, 'state_conflict');
     expect((await api.docker.getContainer(id).inspect()).State.Running).toBe(true);
@@ -98,7 +98,7 @@ describe('containers API', () => {
   it('publishes on 127.0.0.1:PORT and accepts 80/udp, both visible in inspect before and after start', async () => {
     const [tcpPort, udpPort] = [await freePort(), await freePort()];
     const id = await create({
-      image: 'nginx:alpine',
+      image: 'berth-test/nginx:alpine',
       name: uniqueName(api, 'ports'),
       ports: { [`127.0.0.1:${tcpPort}`]: '80', [String(udpPort)]: '80/udp' },
     });
@@ -123,7 +123,7 @@ describe('containers API', () => {
 
   it('finds a container by full id, id prefix and name', async () => {
     const name = uniqueName(api, 'refs');
-    const id = await create({ image: 'nginx:alpine', name });
+    const id = await create({ image: 'berth-test/nginx:alpine', name });
     for (const ref of [id, id.slice(0, 12), name]) {
       const res = await get(`/api/v1/containers/${ref}`);
       expect({ ref, status: res.status, id: res.body.id, name: res.body.name }).toEqual({ ref, status: 200, id, name });
@@ -140,7 +140,7 @@ describe('containers API', () => {
     const name = uniqueName(api, 'inspect');
     const port = await freePort();
     const id = await create({
-      image: 'nginx:alpine',
+      image: 'berth-test/nginx:alpine',
       name,
       ports: { [String(port)]: '80' },
       environment: { ENV: 'production', SECRET_TOKEN: 'hunter2-do-not-show' },
@@ -150,7 +150,7 @@ describe('containers API', () => {
 
     const before = await get(`/api/v1/containers/${id}`);
     expect(before.status).toBe(200);
-    expect(before.body).toMatchObject({ id, name, image: 'nginx:alpine', restart_count: 0, restart_policy: 'on-failure:3', managed: true });
+    expect(before.body).toMatchObject({ id, name, image: 'berth-test/nginx:alpine', restart_count: 0, restart_policy: 'on-failure:3', managed: true });
     expect(before.body.state).toMatchObject({ status: 'created', running: false });
     expect(before.body.started_at).toBeUndefined();
     expect(Date.parse(before.body.created)).toBeGreaterThan(Date.now() - 10 * 60_000);
@@ -160,7 +160,7 @@ describe('containers API', () => {
     expect(res.body).toMatchObject({
       id,
       name,
-      image: 'nginx:alpine',
+      image: 'berth-test/nginx:alpine',
       image_id: expect.any(String),
       command: ['nginx', '-g', 'daemon off;'],
       state: { status: 'running', running: true, exit_code: 0, started_at: expect.any(String) },
@@ -177,7 +177,7 @@ describe('containers API', () => {
   });
 
   it.each(['no', 'always', 'unless-stopped', 'on-failure', 'on-failure:3'])('round-trips restart_policy %s', async (policy) => {
-    const id = await create({ image: 'busybox:latest', name: uniqueName(api, 'policy'), restart_policy: policy });
+    const id = await create({ image: 'berth-test/busybox:latest', name: uniqueName(api, 'policy'), restart_policy: policy });
     expect((await get(`/api/v1/containers/${id}`)).body.restart_policy).toBe(policy);
     const engineView = await api.docker.getContainer(id).inspect();
     expect(engineView.HostConfig.RestartPolicy?.Name || 'no').toBe(policy.split(':')[0]);
@@ -185,7 +185,7 @@ describe('containers API', () => {
 
   it('passes command, labels, memory and cpus to the engine', async () => {
     const id = await create({
-      image: 'busybox:latest',
+      image: 'berth-test/busybox:latest',
       name: uniqueName(api, 'limits'),
       command: ['sleep', '600'],
       labels: { 'app.name': 'limits', 'app.version': '1' },
@@ -201,14 +201,14 @@ describe('containers API', () => {
   });
 
   it('splits a string command on spaces, without a shell', async () => {
-    const id = await create({ image: 'busybox:latest', name: uniqueName(api, 'strcmd'), command: 'sleep  600' });
+    const id = await create({ image: 'berth-test/busybox:latest', name: uniqueName(api, 'strcmd'), command: 'sleep  600' });
     expect((await api.docker.getContainer(id).inspect()).Config.Cmd).toEqual(['sleep', '600']);
   });
 
   it('lists stopped containers only with all=true, and filters by label', async () => {
     const group = `${api.runId}-list`;
-    const a = await create({ image: 'nginx:alpine', name: uniqueName(api, 'list-a'), labels: { 'test.group': group, 'test.role': 'a' } });
-    const b = await create({ image: 'nginx:alpine', name: uniqueName(api, 'list-b'), labels: { 'test.group': group, 'test.role': 'b' } });
+    const a = await create({ image: 'berth-test/nginx:alpine', name: uniqueName(api, 'list-a'), labels: { 'test.group': group, 'test.role': 'a' } });
+    const b = await create({ image: 'berth-test/nginx:alpine', name: uniqueName(api, 'list-b'), labels: { 'test.group': group, 'test.role': 'b' } });
     const ids = async (query: string) => {
       const res = await get(`/api/v1/containers${query}`);
       expect(res.status).toBe(200);

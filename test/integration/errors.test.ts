@@ -5,7 +5,7 @@ import { expectError, expectNoStack, freePort, uniqueName, waitForHttp } from '.
 describe('error answers', () => {
   let api: TestApi;
   const post = (path: string, body?: object) => request(api.url).post(path).set(api.auth()).send(body);
-  const createBody = (extra: Record<string, unknown> = {}) => ({ image: 'nginx:alpine', name: uniqueName(api, 'err'), ...extra });
+  const createBody = (extra: Record<string, unknown> = {}) => ({ image: 'berth-test/nginx:alpine', name: uniqueName(api, 'err'), ...extra });
 
   beforeAll(async () => {
     api = await startTestApi();
@@ -20,35 +20,35 @@ describe('error answers', () => {
       ['empty image', { image: '' }, 'image'],
       ['image with spaces', { image: 'nginx alpine' }, 'image'],
       ['image not a string', { image: 42 }, 'image'],
-      ['name with a space', { image: 'nginx:alpine', name: 'bad name' }, 'name'],
-      ['name starting with a dash', { image: 'nginx:alpine', name: '-web' }, 'name'],
-      ['name with a slash', { image: 'nginx:alpine', name: 'a/b' }, 'name'],
-      ['host port not a number', { image: 'nginx:alpine', ports: { abc: '80' } }, 'ports.abc'],
-      ['container port too large', { image: 'nginx:alpine', ports: { '8080': '99999' } }, 'ports.8080'],
-      ['host port zero', { image: 'nginx:alpine', ports: { '0': '80' } }, 'ports.0'],
-      ['host port too large', { image: 'nginx:alpine', ports: { '70000': '80' } }, 'ports.70000'],
-      ['unknown protocol', { image: 'nginx:alpine', ports: { '8080': '80/icmp' } }, 'ports.8080'],
-      ['bad host address', { image: 'nginx:alpine', ports: { '300.0.0.1:8080': '80' } }, 'ports.300.0.0.1:8080'],
-      ['restart policy unknown', { image: 'nginx:alpine', restart_policy: 'sometimes' }, 'restart_policy'],
-      ['retries on always', { image: 'nginx:alpine', restart_policy: 'always:3' }, 'restart_policy'],
-      ['memory without a number', { image: 'nginx:alpine', memory: 'lots' }, 'memory'],
-      ['memory with a bad unit', { image: 'nginx:alpine', memory: '64x' }, 'memory'],
-      ['memory too small', { image: 'nginx:alpine', memory: '1k' }, 'memory'],
-      ['cpus zero', { image: 'nginx:alpine', cpus: 0 }, 'cpus'],
-      ['cpus negative', { image: 'nginx:alpine', cpus: -1 }, 'cpus'],
-      ['cpus as a string', { image: 'nginx:alpine', cpus: 'half' }, 'cpus'],
-      ['empty command', { image: 'nginx:alpine', command: [] }, 'command'],
-      ['blank command', { image: 'nginx:alpine', command: '   ' }, 'command'],
-      ['bad environment name', { image: 'nginx:alpine', environment: { 'BAD NAME': 'x' } }, 'environment.BAD NAME'],
-      ['environment value not a string', { image: 'nginx:alpine', environment: { PORT: 80 } }, 'environment.PORT'],
-      ['label value not a string', { image: 'nginx:alpine', labels: { tier: 1 } }, 'labels.tier'],
-      ['reserved label', { image: 'nginx:alpine', labels: { 'berth.managed': 'true' } }, 'labels.berth.managed'],
+      ['name with a space', { image: 'berth-test/nginx:alpine', name: 'bad name' }, 'name'],
+      ['name starting with a dash', { image: 'berth-test/nginx:alpine', name: '-web' }, 'name'],
+      ['name with a slash', { image: 'berth-test/nginx:alpine', name: 'a/b' }, 'name'],
+      ['host port not a number', { image: 'berth-test/nginx:alpine', ports: { abc: '80' } }, 'ports.abc'],
+      ['container port too large', { image: 'berth-test/nginx:alpine', ports: { '8080': '99999' } }, 'ports.8080'],
+      ['host port zero', { image: 'berth-test/nginx:alpine', ports: { '0': '80' } }, 'ports.0'],
+      ['host port too large', { image: 'berth-test/nginx:alpine', ports: { '70000': '80' } }, 'ports.70000'],
+      ['unknown protocol', { image: 'berth-test/nginx:alpine', ports: { '8080': '80/icmp' } }, 'ports.8080'],
+      ['bad host address', { image: 'berth-test/nginx:alpine', ports: { '300.0.0.1:8080': '80' } }, 'ports.300.0.0.1:8080'],
+      ['restart policy unknown', { image: 'berth-test/nginx:alpine', restart_policy: 'sometimes' }, 'restart_policy'],
+      ['retries on always', { image: 'berth-test/nginx:alpine', restart_policy: 'always:3' }, 'restart_policy'],
+      ['memory without a number', { image: 'berth-test/nginx:alpine', memory: 'lots' }, 'memory'],
+      ['memory with a bad unit', { image: 'berth-test/nginx:alpine', memory: '64x' }, 'memory'],
+      ['memory too small', { image: 'berth-test/nginx:alpine', memory: '1k' }, 'memory'],
+      ['cpus zero', { image: 'berth-test/nginx:alpine', cpus: 0 }, 'cpus'],
+      ['cpus negative', { image: 'berth-test/nginx:alpine', cpus: -1 }, 'cpus'],
+      ['cpus as a string', { image: 'berth-test/nginx:alpine', cpus: 'half' }, 'cpus'],
+      ['empty command', { image: 'berth-test/nginx:alpine', command: [] }, 'command'],
+      ['blank command', { image: 'berth-test/nginx:alpine', command: '   ' }, 'command'],
+      ['bad environment name', { image: 'berth-test/nginx:alpine', environment: { 'BAD NAME': 'x' } }, 'environment.BAD NAME'],
+      ['environment value not a string', { image: 'berth-test/nginx:alpine', environment: { PORT: 80 } }, 'environment.PORT'],
+      ['label value not a string', { image: 'berth-test/nginx:alpine', labels: { tier: 1 } }, 'labels.tier'],
+      ['reserved label', { image: 'berth-test/nginx:alpine', labels: { 'berth.managed': 'true' } }, 'labels.berth.managed'],
     ])('%s', async (_what, body, field) => {
       expectError(await post('/api/v1/containers', body), 400, 'invalid_input', field);
     });
 
     it('rejects an unknown extra property, naming it', async () => {
-      const res = await post('/api/v1/containers', { image: 'nginx:alpine', colour: 'blue' });
+      const res = await post('/api/v1/containers', { image: 'berth-test/nginx:alpine', colour: 'blue' });
       expectError(res, 400, 'invalid_input', 'colour');
       expect(res.body.error.message).toContain('colour');
     });
@@ -71,7 +71,7 @@ describe('error answers', () => {
 
     it('creates nothing when the input is invalid', async () => {
       const name = uniqueName(api, 'invalid');
-      expectError(await post('/api/v1/containers', { image: 'nginx:alpine', name, ports: { abc: '80' } }), 400, 'invalid_input', 'ports.abc');
+      expectError(await post('/api/v1/containers', { image: 'berth-test/nginx:alpine', name, ports: { abc: '80' } }), 400, 'invalid_input', 'ports.abc');
       await expect(api.docker.getContainer(name).inspect()).rejects.toMatchObject({ statusCode: 404 });
     });
   });
@@ -158,12 +158,12 @@ describe('error answers', () => {
       const res = await request(small.url)
         .post('/api/v1/containers')
         .set(small.auth())
-        .send({ image: 'nginx:alpine', environment: { BIG: 'x'.repeat(4096) } });
+        .send({ image: 'berth-test/nginx:alpine', environment: { BIG: 'x'.repeat(4096) } });
       expectError(res, 413, 'payload_too_large');
     });
 
     it('accepts a body under the limit', async () => {
-      const res = await request(small.url).post('/api/v1/containers').set(small.auth()).send({ image: 'nginx:alpine', environment: { SMALL: 'x' } });
+      const res = await request(small.url).post('/api/v1/containers').set(small.auth()).send({ image: 'berth-test/nginx:alpine', environment: { SMALL: 'x' } });
       expect(res.status).toBe(201);
     });
 
@@ -173,7 +173,7 @@ describe('error answers', () => {
     });
 
     it('415 for a form body', async () => {
-      const res = await request(api.url).post('/api/v1/containers').set(api.auth()).type('form').send({ image: 'nginx:alpine' });
+      const res = await request(api.url).post('/api/v1/containers').set(api.auth()).type('form').send({ image: 'berth-test/nginx:alpine' });
       expectError(res, 415, 'unsupported_media_type');
     });
   });
@@ -195,13 +195,13 @@ describe('error answers', () => {
       ['post', '/api/v1/containers', { image: 'NGINX:ALPINE' }],
       ['post', '/api/v1/containers', { image: 'nginx:alpine@sha256:bad' }],
       ['post', '/api/v1/containers', { image: '::' }],
-      ['post', '/api/v1/containers', { image: 'nginx:alpine', ports: { '[::1]:x': '80' } }],
-      ['post', '/api/v1/containers', { image: 'nginx:alpine', memory: '99999999999g' }],
-      ['post', '/api/v1/containers', { image: 'nginx:alpine', cpus: 1e9 }],
-      ['post', '/api/v1/containers', { image: 'nginx:alpine', command: ['a\u0000b'] }],
-      ['post', '/api/v1/containers', { image: 'nginx:alpine', environment: { A: 'a\u0000b' } }],
-      ['post', '/api/v1/containers', { image: 'nginx:alpine', restart_policy: 'on-failure:99999' }],
-      ['post', '/api/v1/containers', { image: 'nginx:alpine', name: 'x'.repeat(129) }],
+      ['post', '/api/v1/containers', { image: 'berth-test/nginx:alpine', ports: { '[::1]:x': '80' } }],
+      ['post', '/api/v1/containers', { image: 'berth-test/nginx:alpine', memory: '99999999999g' }],
+      ['post', '/api/v1/containers', { image: 'berth-test/nginx:alpine', cpus: 1e9 }],
+      ['post', '/api/v1/containers', { image: 'berth-test/nginx:alpine', command: ['a\u0000b'] }],
+      ['post', '/api/v1/containers', { image: 'berth-test/nginx:alpine', environment: { A: 'a\u0000b' } }],
+      ['post', '/api/v1/containers', { image: 'berth-test/nginx:alpine', restart_policy: 'on-failure:99999' }],
+      ['post', '/api/v1/containers', { image: 'berth-test/nginx:alpine', name: 'x'.repeat(129) }],
     ];
 
     // Rest parameters: a declared third parameter would make jest pass `done` for two-element rows.
@@ -214,7 +214,7 @@ describe('error answers', () => {
     });
 
     it('a start that fails inside the engine (missing executable) answers an error body, not 500', async () => {
-      const created = await post('/api/v1/containers', createBody({ image: 'busybox:latest', command: ['/no/such/binary'] }));
+      const created = await post('/api/v1/containers', createBody({ image: 'berth-test/busybox:latest', command: ['/no/such/binary'] }));
       expect(created.status).toBe(201);
       const res = await post(`/api/v1/containers/${created.body.id}/start`);
       expect(res.status).toBeGreaterThanOrEqual(400);

@@ -58,7 +58,7 @@ describe('images API', () => {
     manageAll = await startTestApi({ containers: { manage_all: true } });
     engine = new DockerodeEngine({ socketPath: api.socketPath, runtime: api.engine, timeoutMs: 60_000 });
     contextDir = mkdtempSync(join(tmpdir(), 'berth-images-'));
-    writeFileSync(join(contextDir, 'Dockerfile'), 'FROM busybox:latest\nCMD ["sleep", "300"]\n');
+    writeFileSync(join(contextDir, 'Dockerfile'), 'FROM berth-test/busybox:latest\nCMD ["sleep", "300"]\n');
   });
   afterAll(async () => {
     await manageAll?.close();
@@ -81,7 +81,7 @@ describe('images API', () => {
       labels: expect.objectContaining({ 'berth.build-id': image.buildId, 'berth.instance': api.runId }),
       build_id: image.buildId,
     });
-    const busybox = (await api.docker.getImage('busybox:latest').inspect()).Id;
+    const busybox = (await api.docker.getImage('berth-test/busybox:latest').inspect()).Id;
     expect((res.body.images as ImageBody[]).map((i) => i.id)).not.toContain(busybox);
 
     const one = await get(`/api/v1/images?label=${encodeURIComponent(`berth.build-id=${image.buildId}`)}`);
@@ -144,23 +144,23 @@ describe('images API', () => {
   });
 
   it('hides images it did not build: 404 on inspect and delete, forced or not, and deletes nothing', async () => {
-    const busybox = await api.docker.getImage('busybox:latest').inspect();
+    const busybox = await api.docker.getImage('berth-test/busybox:latest').inspect();
     const other = await built('other', { 'berth.instance': manageAll.runId });
-    for (const ref of ['busybox:latest', busybox.Id, busybox.Id.slice(7, 19), other.tag]) {
+    for (const ref of ['berth-test/busybox:latest', busybox.Id, busybox.Id.slice(7, 19), other.tag]) {
       expectError(await get(at(ref)), 404, 'not_found');
       expectError(await del(at(ref)), 404, 'not_found');
       expectError(await del(`${at(ref)}?force=true`), 404, 'not_found');
     }
-    expect((await api.docker.getImage('busybox:latest').inspect()).Id).toBe(busybox.Id);
+    expect((await api.docker.getImage('berth-test/busybox:latest').inspect()).Id).toBe(busybox.Id);
     expect(await tagged(other.id)).toHaveLength(1);
   });
 
   it('with manage_all, lists and inspects images it did not build, without build details', async () => {
-    const busybox = await api.docker.getImage('busybox:latest').inspect();
+    const busybox = await api.docker.getImage('berth-test/busybox:latest').inspect();
     const listed = await get('/api/v1/images', manageAll);
     expect(listed.status).toBe(200);
-    expect((listed.body.images as ImageBody[]).find((i) => i.id === busybox.Id)).toMatchObject({ id: busybox.Id, tags: expect.arrayContaining(['busybox:latest']) });
-    const res = await get(at('busybox:latest'), manageAll);
+    expect((listed.body.images as ImageBody[]).find((i) => i.id === busybox.Id)).toMatchObject({ id: busybox.Id, tags: expect.arrayContaining(['berth-test/busybox:latest']) });
+    const res = await get(at('berth-test/busybox:latest'), manageAll);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ id: busybox.Id, managed: false });
     expect(res.body).not.toHaveProperty('build_id');

@@ -14,7 +14,7 @@ describe('container logs', () => {
     const created = await request(api.url)
       .post('/api/v1/containers')
       .set(api.auth())
-      .send({ image: 'busybox:latest', name: uniqueName(api, 'logs'), command });
+      .send({ image: 'berth-test/busybox:latest', name: uniqueName(api, 'logs'), command });
     expect(created.status).toBe(201);
     const started = await request(api.url).post(`/api/v1/containers/${created.body.id}/start`).set(api.auth());
     expect(started.status).toBe(200);
@@ -86,7 +86,7 @@ describe('container logs', () => {
     const created = await request(api.url)
       .post('/api/v1/containers')
       .set(api.auth())
-      .send({ image: 'busybox:latest', name: uniqueName(api, 'follow'), command: ['sh', '-c', 'echo first; sleep 2; echo second >&2; exit 3'] });
+      .send({ image: 'berth-test/busybox:latest', name: uniqueName(api, 'follow'), command: ['sh', '-c', 'echo first; sleep 2; echo second >&2; exit 3'] });
     const followId = created.body.id as string;
     await request(api.url).post(`/api/v1/containers/${followId}/start`).set(api.auth()).expect(200);
 

@@ -11,7 +11,7 @@ describe('which containers the API may see and touch', () => {
   /** A container made behind Berth's back, directly on the engine. */
   const direct = async (what: string, labels: Record<string, string> = {}): Promise<{ id: string; name: string }> => {
     const name = uniqueName(api, what);
-    const c = await api.docker.createContainer({ Image: 'nginx:alpine', name, Labels: suiteLabels(api, labels) });
+    const c = await api.docker.createContainer({ Image: 'berth-test/nginx:alpine', name, Labels: suiteLabels(api, labels) });
     return { id: c.id, name };
   };
   const listed = async (on: TestApi, id: string): Promise<boolean> => {
@@ -48,7 +48,7 @@ describe('which containers the API may see and touch', () => {
   });
 
   it('does not see the containers of another Berth instance on the same engine', async () => {
-    const created = await request(manageAll.url).post('/api/v1/containers').set(manageAll.auth()).send({ image: 'nginx:alpine', name: uniqueName(manageAll, 'other') });
+    const created = await request(manageAll.url).post('/api/v1/containers').set(manageAll.auth()).send({ image: 'berth-test/nginx:alpine', name: uniqueName(manageAll, 'other') });
     expect(created.status).toBe(201);
     expectError(await request(api.url).get(`/api/v1/containers/${created.body.id}`).set(api.auth()), 404, 'not_found');
     expect(await listed(api, created.body.id)).toBe(false);
@@ -58,12 +58,12 @@ describe('which containers the API may see and touch', () => {
     const res = await request(api.url)
       .post('/api/v1/containers')
       .set(api.auth())
-      .send({ image: 'nginx:alpine', name: uniqueName(api, 'spoof'), labels: { 'berth.managed': 'true' } });
+      .send({ image: 'berth-test/nginx:alpine', name: uniqueName(api, 'spoof'), labels: { 'berth.managed': 'true' } });
     expectError(res, 400, 'invalid_input', 'labels.berth.managed');
     const sys = await request(api.url)
       .post('/api/v1/containers')
       .set(api.auth())
-      .send({ image: 'nginx:alpine', labels: { 'berth.system': 'true' } });
+      .send({ image: 'berth-test/nginx:alpine', labels: { 'berth.system': 'true' } });
     expectError(sys, 400, 'invalid_input', 'labels.berth.system');
   });
 

@@ -31,6 +31,17 @@ export interface TestApi {
 
 type Overrides = Record<string, Record<string, unknown>>;
 
+/**
+ * Base images made on this machine by scripts/base-images.sh, under names of their own: tests
+ * never depend on (or create) images under official names such as node:20-alpine.
+ */
+export const STAND_IN_IMAGES = {
+  node_image: 'berth-test/node:20',
+  python_image: 'berth-test/python:3.11',
+  static_builder_image: 'berth-test/node:20',
+  static_server_image: 'berth-test/nginx:alpine',
+};
+
 /** Starts the real API on an ephemeral port against the current engine and real Redis. */
 export async function startTestApi(overrides: Overrides = {}): Promise<TestApi> {
   const engine = currentEngine();
@@ -43,6 +54,7 @@ export async function startTestApi(overrides: Overrides = {}): Promise<TestApi> 
     redis: { url: REDIS_URL, prefix: `berth-test:${runId}` },
     auth: { tokens: [token] },
     log: { level: 'error', format: 'json' },
+    buildpacks: STAND_IN_IMAGES,
   };
   for (const [section, values] of Object.entries(overrides)) raw[section] = { ...raw[section], ...values };
   const config = parseConfig(TOML.stringify(raw as TOML.JsonMap), 'test.toml');
