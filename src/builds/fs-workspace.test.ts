@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +29,8 @@ beforeAll(() => {
   symlinkSync('/etc/passwd', join(root, 'passwd'));
   symlinkSync('missing-target', join(root, 'dangling'));
   symlinkSync(root, join(tmp, 'repo-link'));
+  symlinkSync('/dev/zero', join(root, 'zero'));
+  execFileSync('mkfifo', [join(root, 'fifo')]);
 });
 
 afterAll(() => {
@@ -78,6 +81,12 @@ describe('FsWorkspace', () => {
     const ws = new FsWorkspace(root);
     expect(ws.readFile(path)).toBeUndefined();
     expect(ws.exists(path)).toBe(false);
+  });
+
+  it('reads a FIFO and a symlink to /dev/zero as absent, without blocking on either', () => {
+    const ws = new FsWorkspace(root);
+    expect(ws.readFile('fifo')).toBeUndefined();
+    expect(ws.readFile('zero')).toBeUndefined();
   });
 
   it('does not list a directory outside through a symlink', () => {

@@ -1,12 +1,14 @@
-import { lstatSync, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { lstatSync, readdirSync, realpathSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Workspace } from '../../buildpacks/plan';
+import { isInside, readCheckoutFile } from './checkout-file';
 
-const MAX_READ_BYTES = 1024 * 1024;
+export { isInside };
 
 /**
  * Workspace over a checked-out directory. Paths that leave the root, also through symlinks
- * (a repository may hold `Dockerfile -> /etc/shadow`), read as absent.
+ * (a repository may hold `Dockerfile -> /etc/shadow`), read as absent; so do FIFOs, devices and
+ * files over the size cap, all through `readCheckoutFile`.
  */
 export class FsWorkspace implements Workspace {
   private readonly root: string;
@@ -16,12 +18,9 @@ export class FsWorkspace implements Workspace {
   }
 
   readFile(path: string): string | undefined {
-    const full = this.resolve(path);
-    if (!full) return undefined;
     try {
-      const stat = statSync(full);
-      if (!stat.isFile() || stat.size > MAX_READ_BYTES) return undefined;
-      return readFileSync(full, 'utf8');
+      const read = readCheckoutFile(this.root, path);
+      return read.kind === 'file' ? read.text : undefined;
     } catch {
       return undefined;
     }
@@ -52,9 +51,4 @@ export class FsWorkspace implements Workspace {
       return undefined;
     }
   }
-}
-
-export function isInside(root: string, path: string): boolean {
-  const rel = relative(root, path);
-  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !rel.startsWith(sep));
 }
