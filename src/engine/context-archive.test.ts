@@ -1,11 +1,12 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { extract, type Header } from 'tar-stream';
-import { LABELLED_DOCKERFILE, labelledDockerfile, packContext } from './context-archive';
+import { BuildFailedError } from '../errors';
+import { BUILD_DOCKERFILE, CONTEXT_DOCKERIGNORE, labelledDockerfile, packContext, type ContextOptions } from './context-archive';
 
 interface Entry {
   header: Header;
@@ -13,7 +14,8 @@ interface Entry {
 }
 
 /** Every entry of a tar stream in order, with file contents. */
-async function entries(archive: Readable): Promise<Entry[]> {
+async function entries(pending: Readable | Promise<Readable>): Promise<Entry[]> {
+  const archive = await pending;
   const found: Entry[] = [];
   const reader = extract();
   const reading = (async () => {
@@ -28,8 +30,8 @@ async function entries(archive: Readable): Promise<Entry[]> {
   return found;
 }
 
-async function files(archive: Readable): Promise<Record<string, string>> {
-  const all = await entries(archive);
+async function files(archive: Readable | Promise<Readable>): Promise<Record<string, string>> {
+  const all = await entries(await archive);
   return Object.fromEntries(all.filter((e) => e.header.type === 'file').map((e) => [e.header.name, e.content]));
 }
 
@@ -50,20 +52,42 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** The files sent besides Berth's own `.dockerignore` and Dockerfile copy. */
+async function repositoryFiles(dockerfile: string, options?: ContextOptions): Promise<string[]> {
+  const sent = await files(packContext(dir, dockerfile, options));
+  expect(sent['.dockerignore']).toBe(CONTEXT_DOCKERIGNORE);
+  return Object.keys(sent)
+    .filter((name) => name !== '.dockerignore' && name !== BUILD_DOCKERFILE)
+    .sort();
+}
+
+/** The BuildFailedError packContext rejects with. */
+async function refusal(dockerfile: string, options?: ContextOptions): Promise<{ code: string; message: string }> {
+  const err = await packContext(dir, dockerfile, options).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(BuildFailedError);
+  const { code, message } = err as BuildFailedError;
+  return { code, message };
+}
+
 describe('packContext', () => {
   it('sends the whole directory when there is no .dockerignore, owned by root', async () => {
     repo({ Dockerfile: 'FROM alpine\n', 'src/index.js': 'x', 'src/lib/a.js': 'y' });
     const all = await entries(packContext(dir, 'Dockerfile'));
     const names = all.map((e) => e.header.name).filter((n) => n !== '.').sort();
-    expect(names).toEqual(['Dockerfile', 'src', 'src/index.js', 'src/lib', 'src/lib/a.js']);
+    expect(names).toEqual([BUILD_DOCKERFILE, '.dockerignore', 'Dockerfile', 'src', 'src/index.js', 'src/lib', 'src/lib/a.js']);
     for (const { header } of all) expect(header).toMatchObject({ uid: 0, gid: 0, uname: 'root', gname: 'root' });
-    expect((await files(packContext(dir, 'Dockerfile')))['src/lib/a.js']).toBe('y');
+    const sent = await files(packContext(dir, 'Dockerfile'));
+    expect(sent['src/lib/a.js']).toBe('y');
+    expect(sent[BUILD_DOCKERFILE]).toBe('FROM alpine\n');
   });
 
-  it('honours .dockerignore like the docker CLI, always sending the Dockerfile and .dockerignore', async () => {
+  it('honours .dockerignore like the docker CLI', async () => {
     repo({
       Dockerfile: 'FROM alpine\n',
-      '.dockerignore': 'Dockerfile\n.dockerignore\nnode_modules\n*.log\n!keep.log\nsecrets/\n**/*.tmp\n',
+      '.dockerignore': '# build output\nnode_modules\n*.log\n!keep.log\nsecrets/\n**/*.tmp\n/docs\n!docs/README.md\n',
       'node_modules/x/index.js': 'x',
       'debug.log': 'd',
       'keep.log': 'k',
@@ -71,25 +95,21 @@ describe('packContext', () => {
       'src/app.js': 'a',
       'src/deep/cache.tmp': 't',
       'src/deep/real.js': 'r',
+      'docs/README.md': 'r',
+      'docs/internal.md': 'i',
     });
-    expect(Object.keys(await files(packContext(dir, 'Dockerfile'))).sort()).toEqual([
-      '.dockerignore',
-      'Dockerfile',
-      'keep.log',
-      'src/app.js',
-      'src/deep/real.js',
-    ]);
+    expect(await repositoryFiles('Dockerfile')).toEqual(['Dockerfile', 'docs/README.md', 'keep.log', 'src/app.js', 'src/deep/real.js']);
   });
 
-  it('keeps a Dockerfile that lies in an ignored directory, as the docker CLI does', async () => {
+  it('builds from its copy of a Dockerfile the rules exclude, and does not send the excluded original', async () => {
     repo({ 'docker/app.Dockerfile': 'FROM alpine\n', 'docker/notes.txt': 'n', '.dockerignore': 'docker\n', 'app.js': 'a' });
-    expect(Object.keys(await files(packContext(dir, 'docker/app.Dockerfile'))).sort()).toEqual(['.dockerignore', 'app.js', 'docker/app.Dockerfile']);
+    expect(await repositoryFiles('docker/app.Dockerfile')).toEqual(['app.js']);
+    expect((await files(packContext(dir, 'docker/app.Dockerfile')))[BUILD_DOCKERFILE]).toBe('FROM alpine\n');
   });
 
   it('always sends the files Berth generated, even under an ignored directory', async () => {
     repo({ Dockerfile: 'FROM alpine\n', '.berth/nginx.conf': 'server {}', '.berth/other': 'o', '.dockerignore': '.berth\n' });
-    const sent = await files(packContext(dir, 'Dockerfile', undefined, ['.berth/nginx.conf']));
-    expect(Object.keys(sent).sort()).toEqual(['.berth/nginx.conf', '.dockerignore', 'Dockerfile']);
+    expect(await repositoryFiles('Dockerfile', { alwaysSend: ['.berth/nginx.conf'] })).toEqual(['.berth/nginx.conf', 'Dockerfile']);
   });
 
   it('stores symlinks as links and never follows them out of the context', async () => {
@@ -108,39 +128,117 @@ describe('packContext', () => {
     }
   });
 
+  it('never sends the files an engine would read by itself, whatever they are', async () => {
+    repo({ Dockerfile: 'FROM alpine\n', '.containerignore': 'x', [`${BUILD_DOCKERFILE}.dockerignore`]: 'x', [BUILD_DOCKERFILE]: 'FROM evil\n', 'sub/.containerignore': 's' });
+    symlinkSync('/dev/zero', join(dir, `${BUILD_DOCKERFILE}.containerignore`));
+    expect(await repositoryFiles('Dockerfile')).toEqual(['Dockerfile', 'sub/.containerignore']);
+    const copies = (await entries(packContext(dir, 'Dockerfile'))).filter((e) => e.header.name === BUILD_DOCKERFILE);
+    expect(copies.map((e) => e.content)).toEqual(['FROM alpine\n']);
+  });
+
+  describe('with a hostile repository', () => {
+    const marker = `berth-marker-${process.pid}`;
+    let outside: string;
+
+    beforeEach(() => {
+      outside = mkdtempSync(join(tmpdir(), 'berth-outside-'));
+      writeFileSync(join(outside, 'secret'), `*.never\n${marker}\n`);
+    });
+    afterEach(() => {
+      rmSync(outside, { recursive: true, force: true });
+    });
+
+    it.each([
+      ['/proc/self/environ', 'a symlink leading outside the checkout'],
+      ['/dev/zero', 'a symlink leading outside the checkout'],
+      ['../outside-of-context', 'a symlink leading outside the checkout'],
+    ])('refuses a .dockerignore linked to %s: unsafe_file, nothing read', async (target, reason) => {
+      repo({ Dockerfile: 'FROM alpine\nCOPY .dockerignore /x\n' });
+      symlinkSync(target, join(dir, '.dockerignore'));
+      expect(await refusal('Dockerfile')).toEqual({ code: 'unsafe_file', message: `.dockerignore ".dockerignore" is ${reason}: refusing to read it` });
+    });
+
+    it('refuses a .dockerignore linked to a readable file outside, and never puts its text in the context', async () => {
+      repo({ Dockerfile: 'FROM alpine\n' });
+      symlinkSync(join(outside, 'secret'), join(dir, '.dockerignore'));
+      expect(await refusal('Dockerfile')).toMatchObject({ code: 'unsafe_file' });
+      expect((await refusal('Dockerfile')).message).not.toContain(marker);
+    });
+
+    it('refuses a .dockerignore that is a FIFO, a directory or too large', async () => {
+      repo({ Dockerfile: 'FROM alpine\n' });
+      execFileSync('mkfifo', [join(dir, '.dockerignore')]);
+      expect(await refusal('Dockerfile')).toEqual({ code: 'unsafe_file', message: '.dockerignore ".dockerignore" is not a regular file: refusing to read it' });
+      rmSync(join(dir, '.dockerignore'));
+      mkdirSync(join(dir, '.dockerignore'));
+      expect(await refusal('Dockerfile')).toMatchObject({ code: 'unsafe_file', message: expect.stringContaining('not a regular file') });
+      rmSync(join(dir, '.dockerignore'), { recursive: true });
+      writeFileSync(join(dir, '.dockerignore'), Buffer.alloc(1024 * 1024 + 1, 'a'));
+      expect(await refusal('Dockerfile')).toMatchObject({ code: 'unsafe_file', message: expect.stringContaining('larger than 1048576 bytes') });
+    });
+
+    it.each(['/proc/self/environ', '/dev/zero'])('refuses a Dockerfile linked to %s', async (target) => {
+      symlinkSync(target, join(dir, 'Dockerfile'));
+      expect(await refusal('Dockerfile')).toEqual({ code: 'unsafe_file', message: 'Dockerfile "Dockerfile" is a symlink leading outside the checkout: refusing to read it' });
+    });
+
+    it('sends, from a repository .dockerignore, no text at all', async () => {
+      repo({ Dockerfile: 'FROM alpine\n', '.dockerignore': `# ${marker}\n${marker}-file\n` });
+      const all = await entries(packContext(dir, 'Dockerfile', { labels: { a: 'b' } }));
+      expect(all.filter((e) => e.header.name === '.dockerignore').map((e) => e.content)).toEqual([CONTEXT_DOCKERIGNORE]);
+      expect(all.some((e) => e.content.includes(marker))).toBe(false);
+    });
+
+    it('treats parentheses and "+" as literal characters instead of crashing', async () => {
+      repo({ Dockerfile: 'FROM alpine\n', '.dockerignore': '(\n(a+)+b\n', '(': 'p', '(a+)+b': 'q', ab: 'r' });
+      expect(await repositoryFiles('Dockerfile')).toEqual(['Dockerfile', 'ab']);
+    });
+
+    it('matches a backtracking pattern against long names', async () => {
+      // A regular-expression translation of this pattern backtracks 2^n times on n letters a.
+      repo({ Dockerfile: 'FROM alpine\n', '.dockerignore': '(a+)+b\n*a*a*a*a*a*a*a*a*a*a*b\n', [`${'a'.repeat(200)}c`]: 'x' });
+      expect(await repositoryFiles('Dockerfile')).toEqual(['Dockerfile', `${'a'.repeat(200)}c`]);
+    });
+
+    it('fails clearly, naming the line, on a pattern docker refuses', async () => {
+      repo({ Dockerfile: 'FROM alpine\n', '.dockerignore': 'ok\n\n[abc\n' });
+      expect(await refusal('Dockerfile')).toEqual({ code: 'invalid_dockerignore', message: '.dockerignore line 3: "[abc": unterminated "["' });
+    });
+
+    it('stops when matching would take more work than allowed', async () => {
+      repo({ Dockerfile: 'FROM alpine\n', '.dockerignore': '*a*a*a*b\n', [`${'a'.repeat(100)}`]: 'x' });
+      expect(await refusal('Dockerfile', { maxMatchSteps: 100 })).toMatchObject({ code: 'invalid_dockerignore', message: expect.stringContaining('more than 100 steps') });
+    });
+  });
+
+  it('stops walking when the build is aborted', async () => {
+    repo({ Dockerfile: 'FROM alpine\n' });
+    const controller = new AbortController();
+    controller.abort('cancelled');
+    await expect(packContext(dir, 'Dockerfile', { signal: controller.signal })).rejects.toBe('cancelled');
+  });
+
+  it('fails clearly when the Dockerfile is missing', async () => {
+    repo({ 'app.js': 'a' });
+    expect(await refusal('Dockerfile')).toEqual({ code: 'invalid_repository', message: 'no Dockerfile at "Dockerfile" in the build context' });
+  });
+
   describe('with labels', () => {
     const labels = { 'berth.build-id': 'b1', 'berth.repo': 'https://git.example.test/r.git' };
 
-    it('adds the labelled Dockerfile copy and lists it in the rewritten .dockerignore', async () => {
+    it('appends them to the Dockerfile copy and leaves the original as it is', async () => {
       repo({ Dockerfile: 'FROM alpine\nCMD ["sh"]\n', '.dockerignore': '*.log', 'app.js': 'a', 'x.log': 'l' });
-      const all = await entries(packContext(dir, 'Dockerfile', labels));
-      const got = Object.fromEntries(all.filter((e) => e.header.type === 'file').map((e) => [e.header.name, e.content]));
-      expect(Object.keys(got).sort()).toEqual(['.berth-labelled.Dockerfile', '.dockerignore', 'Dockerfile', 'app.js']);
-      expect(got[LABELLED_DOCKERFILE]).toBe('FROM alpine\nCMD ["sh"]\nLABEL "berth.build-id"="b1" "berth.repo"="https://git.example.test/r.git"\n');
+      const got = await files(packContext(dir, 'Dockerfile', { labels }));
+      expect(Object.keys(got).sort()).toEqual([BUILD_DOCKERFILE, '.dockerignore', 'Dockerfile', 'app.js']);
+      expect(got[BUILD_DOCKERFILE]).toBe('FROM alpine\nCMD ["sh"]\nLABEL "berth.build-id"="b1" "berth.repo"="https://git.example.test/r.git"\n');
       expect(got['Dockerfile']).toBe('FROM alpine\nCMD ["sh"]\n');
-      expect(got['.dockerignore']).toBe(`*.log\n${LABELLED_DOCKERFILE}\n`);
-      expect(all.filter((e) => e.header.name === '.dockerignore')).toHaveLength(1);
-    });
-
-    it('writes a .dockerignore that drops the copy when the repository has none', async () => {
-      repo({ Dockerfile: 'FROM alpine' });
-      const got = await files(packContext(dir, 'Dockerfile', labels));
-      expect(got['.dockerignore']?.split('\n').filter((l) => l !== '')).toEqual([LABELLED_DOCKERFILE]);
-      expect(got[LABELLED_DOCKERFILE]).toMatch(/^FROM alpine\nLABEL /);
-    });
-
-    it("replaces the repository's own file of the copy's name", async () => {
-      repo({ Dockerfile: 'FROM alpine\n', [LABELLED_DOCKERFILE]: 'FROM evil\n' });
-      const all = await entries(packContext(dir, 'Dockerfile', labels));
-      const copies = all.filter((e) => e.header.name === LABELLED_DOCKERFILE);
-      expect(copies).toHaveLength(1);
-      expect(copies[0]?.content).toMatch(/^FROM alpine\nLABEL /);
+      expect(got['.dockerignore']).toBe(CONTEXT_DOCKERIGNORE);
     });
 
     it('copies a Dockerfile from a subdirectory to the root of the archive', async () => {
       repo({ 'build/prod.Dockerfile': 'FROM alpine AS prod\n', 'app.js': 'a' });
-      const got = await files(packContext(dir, 'build/prod.Dockerfile', { a: 'b' }));
-      expect(got[LABELLED_DOCKERFILE]).toBe('FROM alpine AS prod\nLABEL "a"="b"\n');
+      const got = await files(packContext(dir, 'build/prod.Dockerfile', { labels: { a: 'b' } }));
+      expect(got[BUILD_DOCKERFILE]).toBe('FROM alpine AS prod\nLABEL "a"="b"\n');
       expect(got['build/prod.Dockerfile']).toBe('FROM alpine AS prod\n');
     });
 
@@ -150,12 +248,12 @@ describe('packContext', () => {
       try {
         const child = execFile('tar', ['-x', '-f', '-', '-C', out]);
         const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-        await pipeline(packContext(dir, 'Dockerfile', labels), child.stdin as Writable);
+        await pipeline(await packContext(dir, 'Dockerfile', { labels }), child.stdin as Writable);
         expect(await exited).toBe(0);
-        expect(readdirSync(out).sort()).toEqual(['.berth-labelled.Dockerfile', '.dockerignore', 'Dockerfile', 'a']);
+        expect(readdirSync(out).sort()).toEqual([BUILD_DOCKERFILE, '.dockerignore', 'Dockerfile', 'a']);
         expect(readFileSync(join(out, 'a/b.txt'), 'utf8')).toBe('b');
-        expect(readFileSync(join(out, LABELLED_DOCKERFILE), 'utf8')).toMatch(/^FROM alpine\nLABEL "berth.build-id"="b1" /);
-        expect(readFileSync(join(out, '.dockerignore'), 'utf8')).toBe(`ignored.txt\n\n${LABELLED_DOCKERFILE}\n`);
+        expect(readFileSync(join(out, BUILD_DOCKERFILE), 'utf8')).toMatch(/^FROM alpine\nLABEL "berth.build-id"="b1" /);
+        expect(readFileSync(join(out, '.dockerignore'), 'utf8')).toBe(CONTEXT_DOCKERIGNORE);
       } finally {
         rmSync(out, { recursive: true, force: true });
       }

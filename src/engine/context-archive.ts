@@ -1,51 +1,81 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readdir, realpath } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { Readable } from 'node:stream';
-import dockerignore from '@balena/dockerignore';
 import tar from 'tar-fs';
-
-/** Name of the Dockerfile copy that carries the build's labels, added to the archive only. */
-export const LABELLED_DOCKERFILE = '.berth-labelled.Dockerfile';
+import { readCheckoutFile } from '../builds/checkout-file';
+import { BuildFailedError } from '../errors';
+import { IgnoreFileError, IgnoreMatcher, type ParentMatches } from './ignore-matcher';
 
 /**
- * The build context as a tar stream, honouring `.dockerignore` the way the docker CLI does
- * (the engine API itself ignores that file). The Dockerfile and `.dockerignore` are always sent,
- * as the CLI does, so the engine can read them even when ignored; so are `alwaysSend` paths.
- *
- * With `labels`, the archive also holds a copy of the Dockerfile ending in one LABEL line: Docker's
- * legacy builder turns the API's `labels` into one build step per label, which costs a container
- * each; a single LABEL instruction costs one.
+ * Name of the Dockerfile the engine builds from: Berth's copy of the requested one, read through
+ * the symlink-safe reader, with the build's labels appended. The engine never reads a file of the
+ * repository by itself.
  */
-export function packContext(contextDir: string, dockerfile: string, labels?: Record<string, string>, alwaysSend: readonly string[] = []): Readable {
-  const ignoreFile = join(contextDir, '.dockerignore');
-  const rules = existsSync(ignoreFile) ? readFileSync(ignoreFile, 'utf8') : '';
-  const matcher = dockerignore({ ignorecase: false }).add(rules);
-  const keep = new Set([dockerfile, ...alwaysSend].map((p) => p.split(sep).join('/')).concat('.dockerignore'));
-  const labelled = labels ? labelledDockerfile(readFileSync(join(contextDir, dockerfile), 'utf8'), labels) : undefined;
-  const options: tar.PackOptions = {
-    ignore: (name) => {
-      const rel = relative(contextDir, name).split(sep).join('/');
-      if (labelled !== undefined && (rel === LABELLED_DOCKERFILE || rel === '.dockerignore')) return true;
-      // An ignored directory holding the Dockerfile is still walked; its other entries stay ignored.
-      const holdsKept = [...keep].some((k) => k.startsWith(`${rel}/`));
-      return rel !== '' && !keep.has(rel) && !holdsKept && matcher.ignores(rel);
+export const BUILD_DOCKERFILE = '.berth-build.Dockerfile';
+
+/**
+ * What Berth writes as the context's `.dockerignore`: only its own two files, which the engines
+ * then drop from the context once read, so no COPY reaches them. The repository's rules are
+ * applied here, before sending; no text of the repository goes into this file.
+ */
+export const CONTEXT_DOCKERIGNORE = `.dockerignore\n${BUILD_DOCKERFILE}\n`;
+
+/**
+ * Top-level files an engine reads by itself, following symlinks on its own host: Podman reads
+ * `.containerignore` before `.dockerignore`, and `<Dockerfile>.dockerignore` before both. They are
+ * never sent; Berth's `.dockerignore` and Dockerfile copy are sent instead.
+ */
+const ENGINE_READS = new Set(['.dockerignore', '.containerignore', BUILD_DOCKERFILE, `${BUILD_DOCKERFILE}.dockerignore`, `${BUILD_DOCKERFILE}.containerignore`]);
+
+/**
+ * Upper bound on the pattern-matching work for one context, in automaton steps (a few seconds of
+ * CPU). Each match is linear, but a long `.dockerignore` over many long paths still adds up.
+ */
+export const MAX_MATCH_STEPS = 500_000_000;
+
+/** Ownership inside the image should not depend on the worker's users. */
+const ROOT_OWNED = { uid: 0, gid: 0, uname: 'root', gname: 'root' };
+
+export interface ContextOptions {
+  /** Labels appended to the Dockerfile copy as one LABEL line. */
+  labels?: Record<string, string>;
+  /** Paths (relative to the context) sent whatever `.dockerignore` says: files Berth generated. */
+  alwaysSend?: readonly string[];
+  /** Stops the walk of a large context when the build is cancelled or times out. */
+  signal?: AbortSignal;
+  /** Bound on the matching work; default MAX_MATCH_STEPS. */
+  maxMatchSteps?: number;
+}
+
+/**
+ * The build context as a tar stream, honouring `.dockerignore` the way the docker CLI does (the
+ * engine API itself ignores that file), plus Berth's Dockerfile copy (`BUILD_DOCKERFILE`) and
+ * `.dockerignore`. Rejects with BuildFailedError before anything is sent when `.dockerignore` or
+ * the Dockerfile is unsafe to read (`unsafe_file`) or the rules are invalid (`invalid_dockerignore`).
+ *
+ * Labels go into the copy because Docker's legacy builder turns the API's `labels` into one build
+ * step per label, which costs a container each; a single LABEL instruction costs one.
+ */
+export async function packContext(contextDir: string, dockerfile: string, options: ContextOptions = {}): Promise<Readable> {
+  const root = await realpath(contextDir);
+  const matcher = readIgnoreRules(root);
+  const content = readRepositoryFile(root, dockerfile, 'Dockerfile');
+  if (content === undefined) throw new BuildFailedError(`no Dockerfile at "${dockerfile}" in the build context`, 'invalid_repository');
+  const copy = options.labels ? labelledDockerfile(content, options.labels) : content;
+  const keep = new Set((options.alwaysSend ?? []).map((p) => p.split(sep).join('/')));
+  const included = await selectEntries(root, matcher, keep, options);
+  const pack = tar.pack(root, {
+    // A set lookup only: nothing in these callbacks can throw or take long.
+    ignore: (name) => !included.has(relative(root, name).split(sep).join('/')),
+    map: (header) => ({ ...header, ...ROOT_OWNED }),
+    finalize: false,
+    finish: (archive) => {
+      archive.entry({ name: '.dockerignore', mode: 0o644, ...ROOT_OWNED }, CONTEXT_DOCKERIGNORE);
+      archive.entry({ name: BUILD_DOCKERFILE, mode: 0o644, ...ROOT_OWNED }, copy);
+      archive.finalize();
     },
-    // Ownership inside the image should not depend on the worker's users.
-    map: (header) => ({ ...header, uid: 0, gid: 0, uname: 'root', gname: 'root' }),
-    ...(labelled !== undefined
-      ? {
-          finalize: false,
-          finish: (pack) => {
-            // Listing the copy in .dockerignore makes the engine drop it from the context once read,
-            // as it does for the CLI's `-f -`: it never reaches a COPY.
-            pack.entry({ name: '.dockerignore', mode: 0o644 }, `${rules}\n${LABELLED_DOCKERFILE}\n`);
-            pack.entry({ name: LABELLED_DOCKERFILE, mode: 0o644 }, labelled);
-            pack.finalize();
-          },
-        }
-      : {}),
-  };
-  return tar.pack(contextDir, options) as unknown as Readable;
+  });
+  return pack as unknown as Readable;
 }
 
 /** The Dockerfile with one `LABEL "k"="v" ...` line appended; values are quoted so nothing expands. */
@@ -53,4 +83,58 @@ export function labelledDockerfile(content: string, labels: Record<string, strin
   const quote = (s: string) => `"${s.replace(/[\\"$]/g, (c) => `\\${c}`).replace(/[\r\n]/g, ' ')}"`;
   const pairs = Object.entries(labels).map(([k, v]) => `${quote(k)}=${quote(v)}`);
   return `${content.replace(/\s*$/, '')}\nLABEL ${pairs.join(' ')}\n`;
+}
+
+function readIgnoreRules(root: string): IgnoreMatcher {
+  const text = readRepositoryFile(root, '.dockerignore', '.dockerignore') ?? '';
+  try {
+    return IgnoreMatcher.parse(text);
+  } catch (err) {
+    if (err instanceof IgnoreFileError) throw new BuildFailedError(`.dockerignore ${err.message}`, 'invalid_dockerignore');
+    throw err;
+  }
+}
+
+/** A file of the context through the safe reader; an unsafe one fails the build, naming why. */
+function readRepositoryFile(root: string, path: string, what: string): string | undefined {
+  const read = readCheckoutFile(root, path);
+  if (read.kind === 'unsafe') throw new BuildFailedError(`${what} "${path}" is ${read.reason}: refusing to read it`, 'unsafe_file');
+  return read.kind === 'file' ? read.text : undefined;
+}
+
+/**
+ * The context's paths to send, as the docker CLI selects them: each entry matched once with its
+ * directory's results, excluded directories skipped unless an exception is written under them.
+ * Only directories, regular files and symlinks (sent as links) are kept.
+ */
+async function selectEntries(root: string, matcher: IgnoreMatcher, keep: ReadonlySet<string>, options: ContextOptions): Promise<Set<string>> {
+  const { signal, maxMatchSteps = MAX_MATCH_STEPS } = options;
+  const included = new Set<string>(['']);
+  const add = (path: string) => {
+    for (let at = path.indexOf('/'); at >= 0; at = path.indexOf('/', at + 1)) included.add(path.slice(0, at));
+    included.add(path);
+  };
+  const holdsKept = (dir: string) => [...keep].some((k) => k.startsWith(`${dir}/`));
+  const pending: Array<{ dir: string; parent: ParentMatches }> = [{ dir: '', parent: [] }];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    if (signal?.aborted) throw signal.reason;
+    const entries = await readdir(join(root, next.dir), { withFileTypes: true });
+    for (const entry of entries) {
+      const path = next.dir === '' ? entry.name : `${next.dir}/${entry.name}`;
+      const isDir = entry.isDirectory();
+      if ((next.dir === '' && ENGINE_READS.has(entry.name)) || !(isDir || entry.isFile() || entry.isSymbolicLink())) continue;
+      const { excluded, matches } = matcher.match(path, next.parent);
+      if (matcher.steps > maxMatchSteps) throw tooMuchWork(maxMatchSteps);
+      if (!excluded || keep.has(path)) add(path);
+      if (isDir && (!excluded || matcher.reopens(path) || holdsKept(path))) pending.push({ dir: path, parent: matches });
+    }
+  }
+  return included;
+}
+
+function tooMuchWork(steps: number): BuildFailedError {
+  return new BuildFailedError(
+    `.dockerignore: matching its patterns against the context's paths takes more than ${steps} steps; use fewer or simpler patterns`,
+    'invalid_dockerignore',
+  );
 }

@@ -2,7 +2,7 @@ import type Docker from 'dockerode';
 import type { Readable } from 'node:stream';
 import { BuildFailedError } from '../errors';
 import { BuildOutputParser, type RawBuildEvent } from './build-output';
-import { LABELLED_DOCKERFILE, packContext } from './context-archive';
+import { BUILD_DOCKERFILE, packContext } from './context-archive';
 import type { ImageBuildSpec } from './engine.port';
 
 const CPU_PERIOD = 100_000;
@@ -21,11 +21,11 @@ export async function buildWithDockerode(
   if (signal.aborted) throw signal.reason;
   // A multi-stage target is not the last stage, where an appended LABEL would land.
   const inlineLabels = !spec.target && Object.keys(spec.labels).length > 0;
-  const context = packContext(spec.contextDir, spec.dockerfile, inlineLabels ? spec.labels : undefined, spec.alwaysSend);
+  const context = await packContext(spec.contextDir, spec.dockerfile, { ...(inlineLabels ? { labels: spec.labels } : {}), alwaysSend: spec.alwaysSend ?? [], signal });
   const cpuQuota = spec.nanoCpus ? Math.round((spec.nanoCpus / 1e9) * CPU_PERIOD) : undefined;
   const stream = (await docker.buildImage(context as unknown as NodeJS.ReadableStream, {
     t: spec.tag,
-    dockerfile: inlineLabels ? LABELLED_DOCKERFILE : spec.dockerfile,
+    dockerfile: BUILD_DOCKERFILE,
     buildargs: spec.buildArgs,
     ...(inlineLabels ? {} : { labels: spec.labels }),
     nocache: spec.noCache,
