@@ -4,14 +4,14 @@ import type { Readable } from 'node:stream';
 import tar from 'tar-fs';
 import { readCheckoutFile } from '../builds/checkout-file';
 import { BuildFailedError } from '../errors';
-import { IgnoreFileError, IgnoreMatcher, type ParentMatches } from './ignore-matcher';
+import { IgnoreFileError, IgnoreMatcher, MatchLimitError, type ParentMatches } from './ignore-matcher';
 
 /**
  * Name of the Dockerfile the engine builds from: Berth's copy of the requested one, read through
  * the symlink-safe reader, with the build's labels appended. The engine never reads a file of the
  * repository by itself.
  */
-export const BUILD_DOCKERFILE = '.berth-build.Dockerfile';
+export const BUILD_DOCKERFILE = '.berth-labelled.Dockerfile';
 
 /**
  * What Berth writes as the context's `.dockerignore`: only its own two files, which the engines
@@ -28,10 +28,14 @@ export const CONTEXT_DOCKERIGNORE = `.dockerignore\n${BUILD_DOCKERFILE}\n`;
 const ENGINE_READS = new Set(['.dockerignore', '.containerignore', BUILD_DOCKERFILE, `${BUILD_DOCKERFILE}.dockerignore`, `${BUILD_DOCKERFILE}.containerignore`]);
 
 /**
- * Upper bound on the pattern-matching work for one context, in automaton steps (a few seconds of
- * CPU). Each match is linear, but a long `.dockerignore` over many long paths still adds up.
+ * Upper bound on the pattern-matching work for one context, in automaton steps (about 15 s of CPU
+ * on a 2-core machine; a typical rule costs a few steps per character of a path). Each match is
+ * linear, but a long `.dockerignore` over very many long paths still adds up.
  */
 export const MAX_MATCH_STEPS = 500_000_000;
+
+/** Steps between two turns of the event loop, so timeouts and cancels act during a long walk. */
+const STEPS_PER_TURN = 1_000_000;
 
 /** Ownership inside the image should not depend on the worker's users. */
 const ROOT_OWNED = { uid: 0, gid: 0, uname: 'root', gname: 'root' };
@@ -58,7 +62,7 @@ export interface ContextOptions {
  */
 export async function packContext(contextDir: string, dockerfile: string, options: ContextOptions = {}): Promise<Readable> {
   const root = await realpath(contextDir);
-  const matcher = readIgnoreRules(root);
+  const matcher = readIgnoreRules(root, options.maxMatchSteps ?? MAX_MATCH_STEPS);
   const content = readRepositoryFile(root, dockerfile, 'Dockerfile');
   if (content === undefined) throw new BuildFailedError(`no Dockerfile at "${dockerfile}" in the build context`, 'invalid_repository');
   const copy = options.labels ? labelledDockerfile(content, options.labels) : content;
@@ -85,10 +89,10 @@ export function labelledDockerfile(content: string, labels: Record<string, strin
   return `${content.replace(/\s*$/, '')}\nLABEL ${pairs.join(' ')}\n`;
 }
 
-function readIgnoreRules(root: string): IgnoreMatcher {
+function readIgnoreRules(root: string, limit: number): IgnoreMatcher {
   const text = readRepositoryFile(root, '.dockerignore', '.dockerignore') ?? '';
   try {
-    return IgnoreMatcher.parse(text);
+    return IgnoreMatcher.parse(text, limit);
   } catch (err) {
     if (err instanceof IgnoreFileError) throw new BuildFailedError(`.dockerignore ${err.message}`, 'invalid_dockerignore');
     throw err;
@@ -108,7 +112,7 @@ function readRepositoryFile(root: string, path: string, what: string): string | 
  * Only directories, regular files and symlinks (sent as links) are kept.
  */
 async function selectEntries(root: string, matcher: IgnoreMatcher, keep: ReadonlySet<string>, options: ContextOptions): Promise<Set<string>> {
-  const { signal, maxMatchSteps = MAX_MATCH_STEPS } = options;
+  const { signal } = options;
   const included = new Set<string>(['']);
   const add = (path: string) => {
     for (let at = path.indexOf('/'); at >= 0; at = path.indexOf('/', at + 1)) included.add(path.slice(0, at));
@@ -116,15 +120,20 @@ async function selectEntries(root: string, matcher: IgnoreMatcher, keep: Readonl
   };
   const holdsKept = (dir: string) => [...keep].some((k) => k.startsWith(`${dir}/`));
   const pending: Array<{ dir: string; parent: ParentMatches }> = [{ dir: '', parent: [] }];
+  let turn = 0;
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
     if (signal?.aborted) throw signal.reason;
     const entries = await readdir(join(root, next.dir), { withFileTypes: true });
     for (const entry of entries) {
+      if (matcher.steps - turn > STEPS_PER_TURN) {
+        turn = matcher.steps;
+        await new Promise((resolve) => setImmediate(resolve));
+        if (signal?.aborted) throw signal.reason;
+      }
       const path = next.dir === '' ? entry.name : `${next.dir}/${entry.name}`;
       const isDir = entry.isDirectory();
       if ((next.dir === '' && ENGINE_READS.has(entry.name)) || !(isDir || entry.isFile() || entry.isSymbolicLink())) continue;
-      const { excluded, matches } = matcher.match(path, next.parent);
-      if (matcher.steps > maxMatchSteps) throw tooMuchWork(maxMatchSteps);
+      const { excluded, matches } = matchOrFail(matcher, path, next.parent);
       if (!excluded || keep.has(path)) add(path);
       if (isDir && (!excluded || matcher.reopens(path) || holdsKept(path))) pending.push({ dir: path, parent: matches });
     }
@@ -132,9 +141,14 @@ async function selectEntries(root: string, matcher: IgnoreMatcher, keep: Readonl
   return included;
 }
 
-function tooMuchWork(steps: number): BuildFailedError {
-  return new BuildFailedError(
-    `.dockerignore: matching its patterns against the context's paths takes more than ${steps} steps; use fewer or simpler patterns`,
-    'invalid_dockerignore',
-  );
+function matchOrFail(matcher: IgnoreMatcher, path: string, parent: ParentMatches): ReturnType<IgnoreMatcher['match']> {
+  try {
+    return matcher.match(path, parent);
+  } catch (err) {
+    if (!(err instanceof MatchLimitError)) throw err;
+    throw new BuildFailedError(
+      `.dockerignore: matching its patterns against the context's paths takes more than ${err.limit} steps; use fewer or simpler patterns`,
+      'invalid_dockerignore',
+    );
+  }
 }

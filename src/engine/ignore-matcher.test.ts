@@ -1,4 +1,4 @@
-import { IgnoreFileError, IgnoreMatcher, cleanPath, type ParentMatches } from './ignore-matcher';
+import { IgnoreFileError, IgnoreMatcher, MatchLimitError, cleanPath, type ParentMatches } from './ignore-matcher';
 
 /** moby's MatchesOrParentMatches: the path alone, its directories checked on the spot. */
 function excluded(patterns: string[], path: string): boolean {
@@ -226,6 +226,18 @@ describe('IgnoreMatcher', () => {
       return matcher.steps;
     };
     expect(steps(2000) / steps(1000)).toBeLessThan(2.1);
+  });
+
+  it('stops, between rules, once it has spent more steps than its limit', () => {
+    const first = IgnoreMatcher.parse('*a*a*a*b\n');
+    first.match('a'.repeat(100), []);
+    const matcher = IgnoreMatcher.parse('*a*a*a*b\n*a*a*a*c\n', 50);
+    expect(() => matcher.match('a'.repeat(100), [])).toThrow(MatchLimitError);
+    expect(matcher.steps).toBe(first.steps);
+    // `**/` repeated is one `**/`: it costs no more than once.
+    const repeated = IgnoreMatcher.parse(`${'**/'.repeat(10_000)}x`);
+    expect(repeated.match('a/b/x', []).excluded).toBe(true);
+    expect(repeated.steps).toBeLessThan(100);
   });
 
   it('reopens an excluded directory only for exceptions written under it', () => {

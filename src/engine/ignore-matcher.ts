@@ -18,6 +18,13 @@ interface Rule {
   exclusion: boolean;
 }
 
+/** Thrown by `match` once the matcher has spent more than its step limit. */
+export class MatchLimitError extends Error {
+  constructor(readonly limit: number) {
+    super(`matching takes more than ${limit} steps`);
+  }
+}
+
 /** Per-rule results for a directory, handed to its entries (moby's `MatchInfo`). */
 export type ParentMatches = readonly boolean[];
 
@@ -31,12 +38,16 @@ export class IgnoreMatcher implements StepCounter {
   steps = 0;
   private readonly rules: Rule[];
 
-  private constructor(rules: Rule[]) {
+  private constructor(
+    rules: Rule[],
+    /** Steps after which `match` throws MatchLimitError (checked between rules). */
+    private readonly limit: number,
+  ) {
     this.rules = rules;
   }
 
   /** Parses a `.dockerignore`'s text; throws IgnoreFileError naming the line Docker would refuse. */
-  static parse(text: string): IgnoreMatcher {
+  static parse(text: string, limit = Infinity): IgnoreMatcher {
     const rules: Rule[] = [];
     for (const { line, pattern } of readIgnoreLines(text)) {
       try {
@@ -47,7 +58,7 @@ export class IgnoreMatcher implements StepCounter {
         throw err;
       }
     }
-    return new IgnoreMatcher(rules);
+    return new IgnoreMatcher(rules, limit);
   }
 
   get empty(): boolean {
@@ -62,6 +73,7 @@ export class IgnoreMatcher implements StepCounter {
     let excluded = false;
     const matches = new Array<boolean>(this.rules.length).fill(false);
     this.rules.forEach((rule, i) => {
+      if (this.steps > this.limit) throw new MatchLimitError(this.limit);
       let match = parent?.[i] ?? false;
       if (!match) {
         // An include rule cannot change an excluded path, nor an exception an included one.
@@ -72,6 +84,7 @@ export class IgnoreMatcher implements StepCounter {
       matches[i] = match;
       if (match) excluded = !rule.exclusion;
     });
+    if (this.steps > this.limit) throw new MatchLimitError(this.limit);
     return { excluded, matches };
   }
 
