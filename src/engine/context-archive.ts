@@ -28,9 +28,9 @@ export const CONTEXT_DOCKERIGNORE = `.dockerignore\n${BUILD_DOCKERFILE}\n`;
 const ENGINE_READS = new Set(['.dockerignore', '.containerignore', BUILD_DOCKERFILE, `${BUILD_DOCKERFILE}.dockerignore`, `${BUILD_DOCKERFILE}.containerignore`]);
 
 /**
- * Upper bound on the pattern-matching work for one context, in automaton steps (about 15 s of CPU
- * on a 2-core machine; a typical rule costs a few steps per character of a path). Each match is
- * linear, but a long `.dockerignore` over very many long paths still adds up.
+ * Upper bound on the pattern-matching work for one context, in automaton steps (15 to 30 s of CPU
+ * on the development machine, where a typical rule costs a few steps per character of a path).
+ * Each match is linear, but a long `.dockerignore` over very many long paths still adds up.
  */
 export const MAX_MATCH_STEPS = 500_000_000;
 
