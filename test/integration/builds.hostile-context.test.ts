@@ -110,7 +110,7 @@ describe('builds from hostile repositories', () => {
 
   it("keeps Berth's .dockerignore and Dockerfile copy out of every COPY, and still applies the repository's rules", async () => {
     const url = push('copy-all', {
-      Dockerfile: `FROM ${BASE}\nCOPY . /ctx\nRUN test ! -e /ctx/.dockerignore && test ! -e /ctx/.berth-build.Dockerfile && test ! -e /ctx/secret.env && test -e /ctx/app.txt && echo copy-clean\n`,
+      Dockerfile: `FROM ${BASE}\nCOPY . /ctx\nRUN test ! -e /ctx/.dockerignore && test ! -e /ctx/.berth-labelled.Dockerfile && test ! -e /ctx/secret.env && test -e /ctx/app.txt && echo copy-clean\n`,
       '.dockerignore': '*.env\n',
       'secret.env': 'TOKEN=x',
       'app.txt': 'a',
