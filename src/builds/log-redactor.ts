@@ -21,6 +21,8 @@ export class LogRedactor {
   private pattern: RegExp | undefined;
   /** Per form, KMP failure tables of the form and of its reverse, for the edge pieces. */
   private edges: Array<{ form: string; reversed: string; prefix: number[]; suffix: number[] }> = [];
+  /** Every MIN_REDACTED_LENGTH-character piece of every form: an edge piece starts and ends with one. */
+  private pieces = new Set<string>();
 
   constructor(values: Iterable<string | undefined> = []) {
     this.hide(values);
@@ -36,6 +38,7 @@ export class LogRedactor {
     // Longest first, so a value containing another is hidden whole.
     const sorted = [...this.forms].sort((a, b) => b.length - a.length);
     this.pattern = new RegExp(sorted.map(escapeRegExp).join('|'), 'g');
+    this.pieces = new Set(sorted.flatMap(piecesOf));
     this.edges = sorted.map((form) => {
       // Reversed by UTF-16 unit, as the text is indexed.
       const reversed = form.split('').reverse().join('');
@@ -54,6 +57,10 @@ export class LogRedactor {
    * line that is all inside a value (the middle of a value longer than a line) goes whole.
    */
   private redactEdges(text: string): string {
+    // Most lines neither start nor end with a piece of a value: one look-up each rules that out.
+    const maybeHead = this.pieces.has(text.slice(0, MIN_REDACTED_LENGTH));
+    const maybeTail = this.pieces.has(text.slice(-MIN_REDACTED_LENGTH));
+    if (!maybeHead && !maybeTail) return text;
     let head = 0;
     let tail = 0;
     for (const { form, reversed, prefix, suffix } of this.edges) {
@@ -87,6 +94,10 @@ function formsOf(value: string): string[] {
   const lines = value.split(/\r?\n|\r/).map((line) => line.trim());
   const forms = [...lines, value, encodeURIComponent(value), JSON.stringify(value).slice(1, -1)];
   return forms.filter((form) => form.length >= MIN_REDACTED_LENGTH && !/[\r\n]/.test(form));
+}
+
+function piecesOf(form: string): string[] {
+  return Array.from({ length: form.length - MIN_REDACTED_LENGTH + 1 }, (_, i) => form.slice(i, i + MIN_REDACTED_LENGTH));
 }
 
 function escapeRegExp(text: string): string {
