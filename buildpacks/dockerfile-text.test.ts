@@ -1,5 +1,7 @@
 import {
+  argLines,
   assertEnvName,
+  buildArgValues,
   assertImageRef,
   assertPlainPath,
   cmdShell,
@@ -115,5 +117,19 @@ describe('shellWord', () => {
     expect(shellWord('dist/server.js')).toBe('dist/server.js');
     expect(shellWord('my app.js')).toBe("'my app.js'");
     expect(shellWord("it's;rm -rf /")).toBe("'it'\\''s;rm -rf /'");
+  });
+});
+
+describe('argLines and buildArgValues', () => {
+  it('declares each name without its value, sorted', () => {
+    expect(argLines({ TOKEN: 'secret-value', API: 'x' }, 'env')).toEqual(['ARG API', 'ARG TOKEN']);
+    expect(argLines({}, 'env')).toEqual([]);
+  });
+
+  it('refuses names that are not variable names and values with line breaks, naming the field', () => {
+    expect(() => argLines({ 'A\nRUN id': 'v' }, 'env')).toThrow(expect.objectContaining({ field: 'env.A\nRUN id' }));
+    expect(() => buildArgValues({ A: 'v\rRUN id' }, 'env')).toThrow(expect.objectContaining({ field: 'env.A' }));
+    expect(() => buildArgValues({ 'A=B': 'v' }, 'env')).toThrow(expect.objectContaining({ field: 'env.A=B' }));
+    expect(buildArgValues({ A: 'a"b$c\\' }, 'env')).toEqual({ A: 'a"b$c\\' });
   });
 });

@@ -102,6 +102,27 @@ export function envLines(variables: Record<string, string>, field: string): stri
     .map((name) => envLine(name, variables[name] ?? '', field));
 }
 
+/**
+ * `ARG NAME` lines, without defaults, sorted by name. The values come as build args only, so they
+ * are never written into the Dockerfile nor printed with the step (`Step 3/9 : ARG TOKEN`). A
+ * stage sees them from its `ARG` on; the classic builder records them in the history of that
+ * stage's RUN steps, so they belong in a build stage the final image does not start from.
+ */
+export function argLines(variables: Record<string, string>, field: string): string[] {
+  return Object.keys(variables)
+    .sort()
+    .map((name) => `ARG ${assertEnvName(name, `${field}.${name}`)}`);
+}
+
+/** Build args for `argLines`: names as there, single-line values (as ENV values must be). */
+export function buildArgValues(variables: Record<string, string>, field: string): Record<string, string> {
+  for (const [name, value] of Object.entries(variables)) {
+    assertEnvName(name, `${field}.${name}`);
+    assertSingleLine(value, `${field}.${name}`);
+  }
+  return { ...variables };
+}
+
 /** A word for `sh`: plain words stay readable, anything else is single-quoted. */
 export function shellWord(word: string): string {
   if (SHELL_PLAIN.test(word)) return word;

@@ -24,7 +24,8 @@
  *
  * Generated Dockerfiles go through dockerfile-text.ts, which writes user text only as JSON
  * exec-form arrays or escaped ENV values and refuses line breaks, so no command, variable or
- * path can add instructions.
+ * path can add instructions. The request's `env` is never written into them: it arrives as build
+ * args for `ARG`s of a build stage, and the final stage starts afresh, so the image keeps none of it.
  */
 import { BuildPlan, Buildpack, BuildpackSettings, PlanError, PlanRequest, Workspace } from './plan';
 import { composeBuildpack } from './compose/compose.buildpack';

@@ -8,7 +8,9 @@ import { PlanError, type BuildPlan, type BuildpackSettings } from '../buildpacks
 import { AppError, BuildFailedError, UnavailableError } from '../src/errors';
 import { buildJobSchema } from '../src/builds/build.job';
 import type { BuildDirs } from '../src/builds/build-dirs';
-import { BuildLogWriter } from '../src/builds/build-log.writer';
+import type { BuildLogWriter } from '../src/builds/build-log.writer';
+import { LogRedactor, credentialSecrets, requestSecrets } from '../src/builds/log-redactor';
+import { RedactingLogWriter } from '../src/builds/redacting-log.writer';
 import type { BuildSpec } from '../src/builds/build-request';
 import type { BuildRecord, BuildStore, BuiltImage } from '../src/builds/build.record';
 import { FsWorkspace, isInside } from '../src/builds/fs-workspace';
@@ -56,7 +58,8 @@ export class BuildProcessor {
     const record = await this.store.get(buildId);
     if (!record || isTerminal(record.status)) return; // forgotten or cancelled while queued
     const attempt = await this.store.countAttempt(buildId);
-    const log = new BuildLogWriter(this.store, buildId, (err) => this.logger.warn('log write failed', { buildId, error: String(err) }));
+    const redactor = new LogRedactor(requestSecrets(record.spec.plan));
+    const log = new RedactingLogWriter(redactor, this.store, buildId, (err) => this.logger.warn('log write failed', { buildId, error: String(err) }));
     const lastTry = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     try {
       await this.attempt(record, attempt, log);
@@ -69,7 +72,7 @@ export class BuildProcessor {
     }
   }
 
-  private async attempt(record: BuildRecord, attempt: number, log: BuildLogWriter): Promise<void> {
+  private async attempt(record: BuildRecord, attempt: number, log: RedactingLogWriter): Promise<void> {
     const { spec } = record;
     const controller = new AbortController();
     // Each git process simple-git starts listens on the signal; a clone by commit starts several.
@@ -101,7 +104,7 @@ export class BuildProcessor {
     }
   }
 
-  private async clone(spec: BuildSpec, dir: string, log: BuildLogWriter, signal: AbortSignal): Promise<string> {
+  private async clone(spec: BuildSpec, dir: string, log: RedactingLogWriter, signal: AbortSignal): Promise<string> {
     await this.store.transition(spec.id, 'cloning', { cloningAt: now() });
     if (spec.gitScheme !== 'file') {
       const refusal = await refuseInternalHost(spec.gitHost, this.options.allowedHosts);
@@ -110,6 +113,7 @@ export class BuildProcessor {
     const ref = spec.gitCommit ? `commit ${spec.gitCommit}` : spec.gitBranch ? `branch ${spec.gitBranch}` : 'the default branch';
     log.line(`[berth] cloning ${spec.gitRepo} (${ref})`);
     const credentials = await this.credentials(spec);
+    log.redactor.hide(credentialSecrets(credentials));
     const request: CloneRequest = {
       url: spec.gitRepo,
       ...(spec.gitBranch ? { branch: spec.gitBranch } : {}),
@@ -192,7 +196,7 @@ export class BuildProcessor {
   }
 
   /** Records the end of a failed attempt, or leaves it to BullMQ's retry when worth one. */
-  private async fail(buildId: string, err: unknown, log: BuildLogWriter, lastTry: boolean): Promise<void> {
+  private async fail(buildId: string, err: unknown, log: RedactingLogWriter, lastTry: boolean): Promise<void> {
     if (err instanceof StoppedError) {
       const cancelled = err.reason === 'cancelled';
       log.line(cancelled ? '[berth] build cancelled' : `[berth] build stopped: it ran past the ${this.options.timeoutMs / 1000} s limit`);
@@ -204,7 +208,8 @@ export class BuildProcessor {
       return;
     }
     const retryable = err instanceof UnavailableError || !(err instanceof AppError || err instanceof UnrecoverableError);
-    const message = err instanceof Error ? err.message : String(err);
+    // The record's error is shown like the log: an engine or git message may quote a value.
+    const message = log.redactor.redact(err instanceof Error ? err.message : String(err));
     if (retryable && !lastTry) {
       log.line(`[berth] attempt failed (${message}); it will be retried`);
       await log.flush();

@@ -21,8 +21,16 @@ export interface ResolvedPhases {
   build: string[];
   start?: string;
   sources: { install: PhaseSource; build: PhaseSource; start: PhaseSource };
-  /** Environment of the image (build and runtime): every variable except NIXPACKS_* ones. */
+  /**
+   * Variables of the image, set while building and kept for run time: the config file's
+   * `[variables]` and the request's `nixpacks.variables`, except NIXPACKS_* ones. Not secret.
+   */
   variables: Record<string, string>;
+  /**
+   * The request's `env`, except NIXPACKS_* ones and names `nixpacks.variables` sets: secret and
+   * for the build only, so these never reach the image (see nixpacks.buildpack.ts).
+   */
+  buildEnv: Record<string, string>;
   /** NIXPACKS_* variables Berth has no use for (versions, Nix packages...). */
   ignoredVariables: string[];
 }
@@ -31,7 +39,8 @@ export interface ResolvedPhases {
  * Applies overrides to the detected phases. Precedence, highest first: the request's nixpacks
  * options, NIXPACKS_*_CMD variables, the config file, then detection (a Procfile `web:` line
  * before the provider's own start command). Variables merge the config file's `[variables]`,
- * then the request's `env`, then `nixpacks.variables`, later ones winning.
+ * then the request's `env`, then `nixpacks.variables`, later ones winning, for the build; the
+ * image keeps only the config file's and `nixpacks.variables`, never `env`.
  */
 export function resolvePhases(
   detected: DetectedPlan,
@@ -45,14 +54,22 @@ export function resolvePhases(
   const start = resolveStart(detected, config, merged, request, procfileWeb);
   const control = Object.keys(merged).filter((name) => name.startsWith('NIXPACKS_'));
   const known: string[] = Object.values(CONTROL_VARIABLES);
+  const requestVariables = request.nixpacks?.variables ?? {};
+  const runtime = { ...config.variables, ...requestVariables };
   return {
     install: install.value,
     build: build.value,
     ...(start.value !== undefined ? { start: start.value } : {}),
     sources: { install: install.source, build: build.source, start: start.source },
-    variables: Object.fromEntries(Object.entries(merged).filter(([name]) => !control.includes(name))),
+    variables: without(runtime, control),
+    // `nixpacks.variables` wins over `env` for a name both set.
+    buildEnv: without(request.env, [...control, ...Object.keys(requestVariables)]),
     ignoredVariables: control.filter((name) => !known.includes(name)).sort(),
   };
+}
+
+function without(values: Record<string, string>, names: readonly string[]): Record<string, string> {
+  return Object.fromEntries(Object.entries(values).filter(([name]) => !names.includes(name)));
 }
 
 interface Resolved<T> {

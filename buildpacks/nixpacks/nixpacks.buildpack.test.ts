@@ -28,6 +28,13 @@ function instructions(dockerfile: string, kind: string): string[] {
   return dockerfile.split('\n').filter((line) => line.startsWith(`${kind} `));
 }
 
+/** The lines of each stage of a generated Dockerfile, each starting with its FROM line. */
+function stages(dockerfile: string): string[][] {
+  return dockerfile
+    .split(/\n(?=FROM )/)
+    .map((stage) => stage.split('\n').filter((line) => line !== ''));
+}
+
 /** A RUN/CMD line read back the way the builder reads it: the JSON exec array. */
 function execArgs(line: string | undefined): unknown {
   return JSON.parse((line ?? '').replace(/^(RUN|CMD) /, ''));
@@ -53,6 +60,7 @@ describe('nixpacksBuildpack: node', () => {
         phases: { setup: { nixPkgs: [], aptPkgs: [], nixLibs: [] }, install: ['npm ci'], build: ['npm run build'] },
         sources: { install: 'detected', build: 'detected', start: 'detected' },
         variables: {},
+        buildEnv: [],
         ignored: [],
         start: 'npm start',
       },
@@ -63,11 +71,15 @@ describe('nixpacksBuildpack: node', () => {
           dockerfile: '.berth/Dockerfile',
           files: {
             '.berth/Dockerfile': [
-              'FROM node:20-alpine',
+              'FROM node:20-alpine AS build',
               'WORKDIR /app',
               'COPY . /app',
               'RUN ["sh","-c","npm ci"]',
               'RUN ["sh","-c","npm run build"]',
+              '',
+              'FROM node:20-alpine',
+              'WORKDIR /app',
+              'COPY --from=build /app /app',
               'CMD ["sh","-c","npm start"]',
               '',
             ].join('\n'),
@@ -169,10 +181,16 @@ describe('nixpacksBuildpack: python, go and static sites', () => {
     const files = { 'requirements.txt': 'flask==3.0.0\n', 'main.py': 'print(1)' };
     expect(dockerfileOf(files)).toBe(
       [
-        'FROM python:3.11-slim',
+        'FROM python:3.11-slim AS build',
         'WORKDIR /app',
         'COPY . /app',
         'RUN ["sh","-c","pip install -r requirements.txt"]',
+        '',
+        'FROM python:3.11-slim',
+        'WORKDIR /app',
+        // pip installed into /usr/local: the image keeps it with the app.
+        'COPY --from=build /usr/local /usr/local',
+        'COPY --from=build /app /app',
         'CMD ["sh","-c","python main.py"]',
         '',
       ].join('\n'),
@@ -196,11 +214,15 @@ describe('nixpacksBuildpack: python, go and static sites', () => {
     const files = { 'go.mod': 'module example.com/app\n\ngo 1.22\n', 'go.sum': '', 'main.go': 'package main' };
     expect(dockerfileOf(files)).toBe(
       [
-        'FROM golang:1.22-alpine',
+        'FROM golang:1.22-alpine AS build',
         'WORKDIR /app',
         'COPY . /app',
         'RUN ["sh","-c","go mod download"]',
         'RUN ["sh","-c","go build -o /app/server ."]',
+        '',
+        'FROM golang:1.22-alpine',
+        'WORKDIR /app',
+        'COPY --from=build /app /app',
         'CMD ["sh","-c","/app/server"]',
         '',
       ].join('\n'),
@@ -259,12 +281,12 @@ describe('nixpacksBuildpack: python, go and static sites', () => {
     const settings = testSettings({
       images: { node: 'registry.local/node:22', python: 'py:3.12', go: 'go:1.23', staticBuilder: 'b', staticServer: 'caddy:2' },
     });
-    const image = (files: Record<string, string>): string =>
-      (nixpacksBuildpack(new MemoryWorkspace(files), request(), settings).images[0]?.files['.berth/Dockerfile'] ?? '').split('\n')[0] ?? '';
-    expect(image(nodeApp)).toBe('FROM registry.local/node:22');
-    expect(image({ 'main.py': '' })).toBe('FROM py:3.12');
-    expect(image({ 'go.mod': 'module x' })).toBe('FROM go:1.23');
-    expect(image({ 'index.html': '' })).toBe('FROM caddy:2');
+    const image = (files: Record<string, string>): string[] =>
+      instructions(nixpacksBuildpack(new MemoryWorkspace(files), request(), settings).images[0]?.files['.berth/Dockerfile'] ?? '', 'FROM');
+    expect(image(nodeApp)).toEqual(['FROM registry.local/node:22 AS build', 'FROM registry.local/node:22']);
+    expect(image({ 'main.py': '' })).toEqual(['FROM py:3.12 AS build', 'FROM py:3.12']);
+    expect(image({ 'go.mod': 'module x' })).toEqual(['FROM go:1.23 AS build', 'FROM go:1.23']);
+    expect(image({ 'index.html': '' })).toEqual(['FROM caddy:2']);
   });
 
   it('refuses a base image from the settings that would add instructions', () => {
@@ -319,7 +341,7 @@ describe('nixpacksBuildpack: overrides and variables', () => {
     });
     expect(dockerfileOf({ ...nodeApp, 'nixpacks.toml': toml })).toBe(
       [
-        'FROM node:20-alpine',
+        'FROM node:20-alpine AS build',
         'WORKDIR /app',
         'ENV NODE_ENV="production"',
         'ENV PORT="8080"',
@@ -327,6 +349,12 @@ describe('nixpacksBuildpack: overrides and variables', () => {
         'RUN ["sh","-c","npm ci"]',
         'RUN ["sh","-c","npx prisma generate"]',
         'RUN ["sh","-c","npm run build:prod"]',
+        '',
+        'FROM node:20-alpine',
+        'WORKDIR /app',
+        'ENV NODE_ENV="production"',
+        'ENV PORT="8080"',
+        'COPY --from=build /app /app',
         'CMD ["sh","-c","node dist/server.js"]',
         '',
       ].join('\n'),
@@ -364,17 +392,54 @@ describe('nixpacksBuildpack: overrides and variables', () => {
     expect(result.summary).toContain('build: (none) (from NIXPACKS_BUILD_CMD)');
     expect(result.summary).toContain('ignored: NIXPACKS_NODE_VERSION');
     const dockerfile = dockerfileOf(nodeApp, request({ variables: { NIXPACKS_BUILD_CMD: '', APP: '1' } }));
-    expect(instructions(dockerfile, 'ENV')).toEqual(['ENV APP="1"']);
+    expect(instructions(dockerfile, 'ENV')).toEqual(['ENV APP="1"', 'ENV APP="1"']);
     expect(dockerfile).not.toContain('NIXPACKS');
   });
 
-  it('sets variables as ENV for build and run time: config, then env, then nixpacks.variables winning', () => {
+  it('sets variables as ENV for build and run time; env only for the build: config, then env, then nixpacks.variables winning', () => {
     const files = { ...nodeApp, 'nixpacks.toml': '[variables]\nA = "toml"\nB = "toml"\nC = "toml"' };
-    const result = plan(files, request({ variables: { C: 'request' } }, { B: 'env', C: 'env' }));
-    expect(result.details.variables).toEqual({ A: 'toml', B: 'env', C: 'request' });
-    const dockerfile = dockerfileOf(files, request({ variables: { C: 'request' } }, { B: 'env', C: 'env' }));
-    // ENV comes before the install and build steps so they see the values, and stays for run time.
-    expect(dockerfile.split('\n').slice(2, 6)).toEqual(['ENV A="toml"', 'ENV B="env"', 'ENV C="request"', 'COPY . /app']);
+    const req = request({ variables: { C: 'request' } }, { B: 'env', C: 'env' });
+    const result = plan(files, req);
+    expect(result.details).toMatchObject({ variables: { A: 'toml', B: 'toml', C: 'request' }, buildEnv: ['B'] });
+    expect(result.images[0]?.buildArgs).toEqual({ B: 'env' });
+    const [build, final] = stages(dockerfileOf(files, req));
+    // Before the install and build steps, so they see the values; env's B as an ARG, which an ENV B would hide.
+    expect(build?.slice(1, 6)).toEqual(['WORKDIR /app', 'ARG B', 'ENV A="toml"', 'ENV C="request"', 'COPY . /app']);
+    // At run time the variables hold; env's value for B does not, the config file's does.
+    expect(instructions(final?.join('\n') ?? '', 'ENV')).toEqual(['ENV A="toml"', 'ENV B="toml"', 'ENV C="request"']);
+  });
+});
+
+describe('nixpacksBuildpack: the request env stays out of the image', () => {
+  const secretEnv = { NPM_TOKEN: 'npm_s3cr3t-value', API_KEY: 'k"e$y\\x' };
+
+  it('passes env values only as build args to ARGs of the build stage, never as ENV', () => {
+    const req = request({ variables: { PUBLIC_URL: 'https://example.test' } }, secretEnv);
+    const result = plan(nodeApp, req);
+    const dockerfile = result.images[0]?.files['.berth/Dockerfile'] ?? '';
+    for (const value of Object.values(secretEnv)) expect(dockerfile).not.toContain(value);
+    expect(result.images[0]?.buildArgs).toEqual(secretEnv);
+    const [build, final] = stages(dockerfile);
+    expect(build?.filter((line) => line.startsWith('ARG '))).toEqual(['ARG API_KEY', 'ARG NPM_TOKEN']);
+    expect(instructions(dockerfile, 'ENV')).toEqual(['ENV PUBLIC_URL="https://example.test"', 'ENV PUBLIC_URL="https://example.test"']);
+    // The final stage starts afresh from the base image and declares none of them.
+    expect(final?.[0]).toBe('FROM node:20-alpine');
+    expect(final?.join('\n')).not.toMatch(/ARG|NPM_TOKEN|API_KEY|FROM build/);
+    expect(final).toContain('COPY --from=build /app /app');
+  });
+
+  it('shows env names, never values, in the summary and the stored details', () => {
+    const result = plan(nodeApp, request(undefined, secretEnv));
+    expect(result.summary).toContain('build env: API_KEY, NPM_TOKEN (build only, not kept in the image)');
+    expect(result.details).toMatchObject({ variables: {}, buildEnv: ['API_KEY', 'NPM_TOKEN'] });
+    const shown = JSON.stringify([result.summary, result.details]);
+    for (const value of Object.values(secretEnv)) expect(shown).not.toContain(value);
+  });
+
+  it('ignores env for a plain static site, by name', () => {
+    const result = plan({ 'index.html': '' }, request(undefined, secretEnv));
+    expect(result.images[0]?.buildArgs).toEqual({});
+    expect(result.summary).toContain('ignored: API_KEY, NPM_TOKEN');
   });
 });
 
@@ -383,7 +448,7 @@ describe('nixpacksBuildpack: generated Dockerfiles cannot be injected into', () 
 
   it.each([
     ['a newline in a request variable value', request({ variables: { A: attack } }), 'variables.A'],
-    ['a newline in an env value', request(undefined, { A: attack }), 'variables.A'],
+    ['a newline in an env value', request(undefined, { A: attack }), 'env.A'],
     ['a newline in a start command', request({ startCommand: attack }), 'start'],
     ['a newline in a build command', request({ buildCommand: attack }), 'phases.build'],
     ['a CRLF in an install command', request({ installCommand: `npm ci\r\nRUN id` }), 'phases.install'],
@@ -421,10 +486,11 @@ describe('nixpacksBuildpack: generated Dockerfiles cannot be injected into', () 
     const value = 'a"b\\c$HOME ${X} \'q\'';
     const dockerfile = dockerfileOf(nodeApp, request({ startCommand: start, buildCommand: 'x"] && RUN ["id', variables: { V: value } }));
     const lines = dockerfile.split('\n');
-    expect(lines).toHaveLength(8);
+    expect(lines).toHaveLength(13);
     expect(execArgs(instructions(dockerfile, 'CMD')[0])).toEqual(['sh', '-c', start]);
     expect(execArgs(instructions(dockerfile, 'RUN')[1])).toEqual(['sh', '-c', 'x"] && RUN ["id']);
-    expect(instructions(dockerfile, 'ENV')).toEqual(['ENV V="a\\"b\\\\c\\$HOME \\${X} \'q\'"']);
+    const env = 'ENV V="a\\"b\\\\c\\$HOME \\${X} \'q\'"';
+    expect(instructions(dockerfile, 'ENV')).toEqual([env, env]);
   });
 
   it('cannot be injected through the Procfile or package.json', () => {

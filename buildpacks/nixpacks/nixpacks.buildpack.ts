@@ -1,6 +1,6 @@
 import { BuildPlan, Buildpack, BuildpackSettings, PlanError, PlanRequest, Workspace } from '../plan';
-import { assertImageRef, cmdShell, envLines, runShell } from '../dockerfile-text';
-import { shownKey } from '../log-text';
+import { argLines, assertImageRef, assertPlainPath, buildArgValues, cmdShell, envLines, runShell } from '../dockerfile-text';
+import { buildEnvLines, shownKey } from '../log-text';
 import { GENERATED_DOCKERFILE, staticServeImage } from '../static/static.buildpack';
 import { fillTemplate } from '../template';
 import { goProvider } from './go.provider';
@@ -64,11 +64,17 @@ function appPlan(parts: PlanParts): BuildPlan {
       'nixpacks.startCommand',
     );
   }
+  const { variables, buildEnv } = phases;
+  // For a name `env` sets, the build sees env's value: ENV would override the ARG.
+  const buildVariables = Object.fromEntries(Object.entries(variables).filter(([name]) => !Object.hasOwn(buildEnv, name)));
   const dockerfile = fillTemplate(nixpacksDockerfileTemplate, {
     image: assertImageRef(detected.image, `images.${language}`),
-    env: envLines(phases.variables, 'variables'),
+    buildArgs: argLines(buildEnv, 'env'),
+    buildEnv: envLines(buildVariables, 'variables'),
     install: phases.install.map((cmd) => runShell(cmd, 'phases.install')),
     build: phases.build.map((cmd) => runShell(cmd, 'phases.build')),
+    env: envLines(variables, 'variables'),
+    keep: (detected.runtimePaths ?? []).map((path) => `COPY --from=build ${assertPlainPath(path, 'runtimePaths')} ${path}`),
     start: cmdShell(phases.start, 'start'),
   });
   return {
@@ -79,6 +85,7 @@ function appPlan(parts: PlanParts): BuildPlan {
       phaseLine('build', phases.build.join(' && '), phases.sources.build),
       phaseLine('start', phases.start, phases.sources.start),
       ...variablesLine(parts),
+      ...buildEnvLines(parts.phases.buildEnv),
       ...ignoredLine(parts, []),
     ],
     details: { ...baseDetails(parts), start: phases.start },
@@ -88,7 +95,7 @@ function appPlan(parts: PlanParts): BuildPlan {
         context: '',
         dockerfile: GENERATED_DOCKERFILE,
         files: { [GENERATED_DOCKERFILE]: dockerfile },
-        buildArgs: {},
+        buildArgs: buildArgValues(buildEnv, 'env'),
       },
     ],
   };
@@ -103,7 +110,7 @@ function staticSitePlan(parts: PlanParts, serveDir: string, settings: BuildpackS
   const overridden = (['install', 'build', 'start'] as const)
     .filter((phase) => !['detected', 'none'].includes(phases.sources[phase]))
     .map((phase) => `${phase} (${phases.sources[phase]})`);
-  const unused = [...overridden, ...Object.keys(phases.variables).sort()];
+  const unused = [...overridden, ...Object.keys({ ...phases.variables, ...phases.buildEnv }).sort()];
   return {
     buildpack: 'nixpacks',
     summary: [
@@ -125,8 +132,9 @@ function baseDetails(parts: PlanParts): Record<string, unknown> {
     configFile: parts.config.file ?? null,
     phases: { ...setupDetails(parts.config), install: parts.phases.install, build: parts.phases.build },
     sources: parts.phases.sources,
-    // Values too: the user gave them for this build, and secrets never reach the planner.
+    // Values too: they are in the image's config anyway. `env` is secret: names only.
     variables: parts.phases.variables,
+    buildEnv: Object.keys(parts.phases.buildEnv).sort(),
     ignored: [...parts.config.ignored, ...parts.phases.ignoredVariables],
   };
 }

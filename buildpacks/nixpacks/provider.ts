@@ -8,6 +8,11 @@ export interface DetectedPlan {
   build: string[];
   /** Start command found by the provider, if any (a Procfile `web:` line comes before it). */
   start?: string;
+  /**
+   * Folders outside /app that the install and build commands fill and the app needs at run time
+   * (absolute). The image keeps /app and these from the build stage; anything else is left behind.
+   */
+  runtimePaths?: string[];
   /** Extra facts for the plan details and summary, e.g. `{ packageManager: 'npm' }`. */
   facts: Record<string, string>;
   /**

@@ -6,7 +6,9 @@ const MARKERS = ['requirements.txt', 'pyproject.toml', 'setup.py', 'main.py'];
 /**
  * Python (requirements.txt, pyproject.toml, setup.py or main.py, as Nixpacks detects it).
  * Dependencies install into the image's own Python: the container is the isolation, so no
- * virtualenv. The start command is `python main.py` or `python app.py` when no Procfile names one.
+ * virtualenv. pip installs under /usr/local (the official images' Python, and Debian's pip),
+ * which the image keeps from the build stage. The start command is `python main.py` or
+ * `python app.py` when no Procfile names one.
  */
 export const pythonProvider: Provider = {
   name: 'python',
@@ -19,6 +21,7 @@ export const pythonProvider: Provider = {
       install: installCommands(workspace),
       build: [],
       ...(start !== undefined ? { start: `python ${start}` } : {}),
+      runtimePaths: ['/usr/local'],
       facts: {},
     };
   },

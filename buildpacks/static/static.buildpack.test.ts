@@ -21,13 +21,13 @@ describe('staticBuildpack with a build command', () => {
     const plan = staticBuildpack(viteApp, request({ buildCommand: 'npm run build' }, { VITE_API_URL: 'https://api.example.com' }), testSettings());
     expect(plan.images).toHaveLength(1);
     const image = plan.images[0];
-    expect(image).toMatchObject({ tag: 'site:1', context: '', dockerfile: '.berth/Dockerfile', buildArgs: {} });
+    expect(image).toMatchObject({ tag: 'site:1', context: '', dockerfile: '.berth/Dockerfile', buildArgs: { VITE_API_URL: 'https://api.example.com' } });
     expect(Object.keys(image?.files ?? {})).toEqual(['.berth/Dockerfile', '.berth/nginx.conf']);
     expect(image?.files['.berth/Dockerfile']).toBe(
       [
         'FROM node:20-alpine AS build',
         'WORKDIR /app',
-        'ENV VITE_API_URL="https://api.example.com"',
+        'ARG VITE_API_URL',
         'COPY . .',
         'RUN ["sh","-c","npm ci"]',
         'RUN ["sh","-c","npm run build"]',
@@ -44,6 +44,7 @@ describe('staticBuildpack with a build command', () => {
       'install: npm ci',
       'build: npm run build',
       'spa fallback: on (unknown paths serve /index.html)',
+      'build env: VITE_API_URL (build only, not kept in the image)',
     ]);
     expect(plan.details).toEqual({
       mode: 'build',
@@ -53,7 +54,27 @@ describe('staticBuildpack with a build command', () => {
       build: 'npm run build',
       outputDir: 'dist/',
       spa: true,
+      buildEnv: ['VITE_API_URL'],
     });
+  });
+
+  it('passes env values only as build args to ARGs of the build stage, never as ENV nor to nginx', () => {
+    const env = { NPM_TOKEN: 'npm_s3cr3t-value', SENTRY_KEY: 'a"b$c\\d' };
+    const plan = staticBuildpack(viteApp, request({ buildCommand: 'npm run build' }, env), testSettings());
+    const dockerfile = plan.images[0]?.files['.berth/Dockerfile'] ?? '';
+    for (const value of Object.values(env)) expect(dockerfile).not.toContain(value);
+    expect(dockerfile).not.toMatch(/^ENV /m);
+    expect(plan.images[0]?.buildArgs).toEqual(env);
+    const [build, final] = dockerfile.split(/\n(?=FROM )/);
+    expect(build).toContain('\nARG NPM_TOKEN\nARG SENTRY_KEY\n');
+    expect(final).not.toMatch(/ARG|NPM_TOKEN|SENTRY_KEY/);
+    expect(JSON.stringify([plan.summary, plan.details])).not.toMatch(/s3cr3t|a"b/);
+  });
+
+  it('refuses an env name or value that would add instructions', () => {
+    const build = (env: Record<string, string>) => () => staticBuildpack(viteApp, request({ buildCommand: 'npm run build' }, env), testSettings());
+    expect(build({ 'A\nRUN id': 'v' })).toThrow(expect.objectContaining({ field: 'env.A\nRUN id' }));
+    expect(build({ A: 'v\nRUN id' })).toThrow(expect.objectContaining({ field: 'env.A' }));
   });
 
   it.each([

@@ -1,7 +1,8 @@
 import { BuildPlan, Buildpack, BuildpackSettings, ImageBuild, PlanError, PlanRequest, Workspace } from '../plan';
-import { assertImageRef, assertPlainPath, envLines, runShell } from '../dockerfile-text';
+import { argLines, assertImageRef, assertPlainPath, buildArgValues, runShell } from '../dockerfile-text';
 import { detectNodeInstall } from '../node-package-manager';
 import { normaliseRelativePath } from '../paths';
+import { buildEnvLines } from '../log-text';
 import { fillTemplate } from '../template';
 import { renderNginxConf } from './nginx.conf';
 import { staticBuildDockerfileTemplate, staticServeDockerfileTemplate } from './static.dockerfile';
@@ -41,7 +42,7 @@ function planBuiltSite(
   const dockerfile = fillTemplate(staticBuildDockerfileTemplate, {
     builderImage: assertImageRef(settings.images.staticBuilder, 'images.staticBuilder'),
     serverImage: assertImageRef(settings.images.staticServer, 'images.staticServer'),
-    env: envLines(request.env, 'env'),
+    buildArgs: argLines(request.env, 'env'),
     install: install ? [runShell(install, 'static.installCommand')] : [],
     build: [runShell(buildCommand, 'static.buildCommand')],
     nginxConf: GENERATED_NGINX_CONF,
@@ -54,6 +55,7 @@ function planBuiltSite(
       `install: ${install || '(none)'}`,
       `build: ${buildCommand}`,
       spaLine(spa),
+      ...buildEnvLines(request.env),
     ],
     details: {
       mode: 'build',
@@ -63,8 +65,9 @@ function planBuiltSite(
       build: buildCommand,
       outputDir: shown(outputDir),
       spa,
+      buildEnv: Object.keys(request.env).sort(),
     },
-    images: [siteImage(request.imageTag, dockerfile, spa)],
+    images: [{ ...siteImage(request.imageTag, dockerfile, spa), buildArgs: buildArgValues(request.env, 'env') }],
   };
 }
 

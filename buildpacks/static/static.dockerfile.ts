@@ -4,10 +4,15 @@
  * Generated files live under `.berth/` in the build context.
  */
 
-/** Builds the site in a Node stage, then ships only its output with nginx. */
+/**
+ * Builds the site in a Node stage, then ships only its output with nginx. The request's `env`
+ * reaches the build stage as `ARG`s (values as build args, never in this file nor in the step
+ * lines of the log); the final stage starts from the server image, so neither its config nor its
+ * history holds them.
+ */
 export const staticBuildDockerfileTemplate = `FROM {{builderImage}} AS build
 WORKDIR /app
-{{env}}
+{{buildArgs}}
 COPY . .
 {{install}}
 {{build}}

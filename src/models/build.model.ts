@@ -24,13 +24,13 @@ export interface BuildRequest {
   base_directory?: string;
   /** Build without the engine's layer cache. Default false. */
   no_cache?: boolean;
-  /** Environment for the build (build arguments for Dockerfiles, ENV for generated plans). */
+  /** Secret build-time values, passed as build arguments; never kept in a generated image, shown as `***` in logs. */
   env?: { [name: string]: string };
   nixpacks_config?: {
     start_command?: string;
     build_command?: string;
     install_command?: string;
-    /** Variables set at build and run time. */
+    /** Variables set at build and run time, kept in the image: not for secrets (use `env`). */
     variables?: { [name: string]: string };
   };
   static_config?: {

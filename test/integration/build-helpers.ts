@@ -253,3 +253,18 @@ export function followBuildLog(
     req.end();
   });
 }
+
+/**
+ * Removes the untagged images of build stages that builds of this API left: the legacy builder
+ * keeps every stage (generated Dockerfiles have a build stage too). They are told apart by a
+ * marker of the run (run id, a secret value) in their config or history, where build args show.
+ */
+export async function removeBuildStages(api: TestApi, markers: string[] = []): Promise<void> {
+  const forms = [api.runId, ...markers].flatMap((m) => [m, JSON.stringify(m).slice(1, -1)]);
+  const dangling = await api.docker.listImages({ filters: JSON.stringify({ dangling: ['true'] }) });
+  for (const { Id } of dangling) {
+    const image = api.docker.getImage(Id);
+    const text = JSON.stringify([await image.inspect().catch(() => undefined), await image.history().catch(() => undefined)]);
+    if (forms.some((form) => text.includes(form))) await image.remove({ force: true }).catch(() => undefined);
+  }
+}

@@ -5,6 +5,7 @@ import type { BuildWorker } from '../../workers/worker.composition';
 import { startTestApi, type TestApi } from '../support/api';
 import { startGitServer, type GitServer } from '../support/git-server';
 import { startTestWorker } from '../support/worker';
+import { removeBuildStages } from './build-helpers';
 import { freePort, httpGet, poll, uniqueName, waitForHttp } from './helpers';
 
 const FIXTURES = join(__dirname, '..', 'fixtures');
@@ -104,18 +105,6 @@ describe('builds: every buildpack from git push to a served container', () => {
     return base;
   }
 
-  /**
-   * The static build's first stage stays on the engine as an untagged image (the legacy builder
-   * keeps every stage); ours are told apart by this run's SITE_TITLE in their environment.
-   */
-  async function removeStaticBuildStages(): Promise<void> {
-    const dangling = await api.docker.listImages({ filters: JSON.stringify({ dangling: ['true'] }) });
-    for (const { Id } of dangling) {
-      const info = await api.docker.getImage(Id).inspect().catch(() => undefined);
-      if (info?.Config.Env?.includes(`SITE_TITLE=site-${api.runId}`)) await api.docker.getImage(Id).remove({ force: true }).catch(() => undefined);
-    }
-  }
-
   beforeAll(async () => {
     api = await startTestApi({ git: { allowed_hosts: ['127.0.0.1'] }, build: { timeout_seconds: 240 } });
     git = await startGitServer();
@@ -126,7 +115,8 @@ describe('builds: every buildpack from git push to a served container', () => {
     await worker?.close(true);
     await api?.close();
     await Promise.all(madeTags.map((tag) => api?.docker.getImage(tag).remove({ force: true }).catch(() => undefined)));
-    if (api) await removeStaticBuildStages();
+    // The generated Dockerfiles' build stages stay on the engine as untagged images.
+    if (api) await removeBuildStages(api);
     await git?.close();
   });
 
@@ -170,7 +160,8 @@ describe('builds: every buildpack from git push to a served container', () => {
       git_branch: 'main',
       buildpack_type: 'nixpacks',
       image_tag: tag,
-      nixpacks_config: { variables: { APP_MODE: 'integration' } },
+      // The run id marks the build stage for removeBuildStages.
+      nixpacks_config: { variables: { APP_MODE: `integration-${api.runId}` } },
     });
     await expectBuilt(view, commit, url);
     expect(view.plan).toMatchObject({
@@ -181,7 +172,7 @@ describe('builds: every buildpack from git push to a served container', () => {
     });
 
     const body = (await httpGet(await serve(tag, 8000))).body;
-    expect(body).toBe('python fixture says hello\nmode: integration\n');
+    expect(body).toBe(`python fixture says hello\nmode: integration-${api.runId}\n`);
   }, TEST_MS);
 
   it('static: the build command writes dist/, nginx serves it with the SPA fallback', async () => {
