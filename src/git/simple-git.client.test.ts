@@ -171,6 +171,16 @@ describe('SimpleGitClient: checkout size', () => {
     await expect(clone(req)).rejects.toMatchObject({ code: 'checkout_too_large', message: 'the checkout is larger than 4 MiB ([build] max_checkout_bytes)' });
   });
 
+  it('refuses before writing any file: the tree is measured before it is checked out', async () => {
+    const { commit } = a.push('bomb-commit', { 'big.bin': zeros, 'small.txt': 'x\n' });
+    for (const extra of [{}, { commit }]) {
+      const req = await request(`${a.baseUrl}/bomb-commit.git`, { maxBytes: 4 * 1024 * 1024, ...extra });
+      await expect(clone(req)).rejects.toMatchObject({ code: 'checkout_too_large' });
+      expect(existsSync(join(req.dir, 'small.txt'))).toBe(false);
+      expect(existsSync(join(req.dir, 'big.bin'))).toBe(false);
+    }
+  });
+
   it('counts submodules against the cap', async () => {
     const lib = a.push('bomb-lib', { 'big.bin': zeros });
     a.push('bomb-app', { 'app.txt': 'x\n' }, { submodules: { lib: { url: '../bomb-lib.git', commit: lib.commit } } });
@@ -178,9 +188,12 @@ describe('SimpleGitClient: checkout size', () => {
     await expect(clone(req)).rejects.toMatchObject({ code: 'checkout_too_large' });
   });
 
-  it('clones what fits', async () => {
-    const { commit } = a.push('fits', { 'small.txt': 'x\n' });
-    await expect(clone(await request(`${a.baseUrl}/fits.git`, { maxBytes: 4 * 1024 * 1024 }))).resolves.toEqual({ commit });
+  it('clones what fits, on its branch', async () => {
+    const { commit } = a.push('fits', { 'small.txt': 'x\n' }, { branch: 'release' });
+    const req = await request(`${a.baseUrl}/fits.git`, { maxBytes: 4 * 1024 * 1024, branch: 'release' });
+    await expect(clone(req)).resolves.toEqual({ commit });
+    expect(readFileSync(join(req.dir, 'small.txt'), 'utf8')).toBe('x\n');
+    expect(readFileSync(join(req.dir, '.git/HEAD'), 'utf8')).toBe('ref: refs/heads/release\n');
   });
 });
 

@@ -39,9 +39,7 @@ export class SimpleGitClient implements GitClient {
       return { commit: (await session.git(req.dir).raw(['rev-parse', 'HEAD'])).trim() };
     } catch (err) {
       if (req.signal.aborted) throw req.signal.reason;
-      if (tooLarge.signal.aborted) {
-        throw new AppError('checkout_too_large', `the checkout is larger than ${formatBytes(req.maxBytes)} ([build] max_checkout_bytes)`);
-      }
+      if (tooLarge.signal.aborted) throw tooLargeError(req.maxBytes);
       if (err instanceof AppError) throw err;
       throw new AppError('clone_failed', `git clone failed: ${cleanGitMessage(err, req)}`);
     } finally {
@@ -54,11 +52,29 @@ export class SimpleGitClient implements GitClient {
     const branch = req.branch ? ['--branch', req.branch] : [];
     const url = pinnedUrl(req.remote);
     await session.shallow(
-      (depth) => session.git(process.cwd()).raw(['clone', ...depth, '--single-branch', '--no-tags', ...branch, '--', url, req.dir]),
+      (depth) => session.git(process.cwd()).raw(['clone', ...depth, '--no-checkout', '--single-branch', '--no-tags', ...branch, '--', url, req.dir]),
       () => rm(req.dir, { recursive: true, force: true }),
     );
+    const repo = session.git(req.dir);
     // Relative submodule URLs resolve against origin: the name the user gave, not the address.
-    if (url !== req.remote.url) await session.git(req.dir).raw(['remote', 'set-url', 'origin', req.remote.url]);
+    if (url !== req.remote.url) await repo.raw(['remote', 'set-url', 'origin', req.remote.url]);
+    await this.checkOut(repo, req, 'HEAD');
+  }
+
+  /**
+   * Checks `rev` out once its files are known to fit: a few KiB of download can hold gigabytes
+   * of files, and git writes a big file in one go, too fast to be stopped while it does.
+   */
+  private async checkOut(repo: SimpleGit, req: CloneRequest, rev: string): Promise<void> {
+    const listing = await repo.raw(['ls-tree', '-r', '-l', '-z', '--full-tree', rev]);
+    let bytes = await directoryBytes(req.dir, req.maxBytes);
+    for (const entry of listing.split('\0')) {
+      const size = /^\d+ blob \S+ +(\d+)\t/.exec(entry)?.[1];
+      if (size !== undefined) bytes += Number(size);
+    }
+    if (bytes > req.maxBytes) throw tooLargeError(req.maxBytes);
+    // HEAD: the cloned branch stays checked out as a branch.
+    await repo.raw(['checkout', '--quiet', '--force', ...(rev === 'HEAD' ? [] : ['--detach', rev])]);
   }
 
   /** A shallow fetch of one commit; servers that refuse that get a full fetch of the branch. */
@@ -67,14 +83,15 @@ export class SimpleGitClient implements GitClient {
     const repo = session.git(req.dir);
     await repo.raw(['remote', 'add', 'origin', '--', req.remote.url]);
     const url = pinnedUrl(req.remote);
+    let rev = 'FETCH_HEAD';
     try {
       await repo.raw(['fetch', '--depth', '1', '--no-tags', url, req.commit ?? '']);
-      await repo.raw(['checkout', '--quiet', '--detach', 'FETCH_HEAD']);
     } catch (err) {
       if (session.signal.aborted) throw err;
       await repo.raw(['fetch', '--no-tags', url, ...(req.branch ? [req.branch] : [])]);
-      await repo.raw(['checkout', '--quiet', '--detach', req.commit ?? '']);
+      rev = req.commit ?? '';
     }
+    await this.checkOut(repo, req, rev);
   }
 }
 
@@ -162,6 +179,10 @@ function inheritedEnvironment(): Record<string, string> {
     if (v !== undefined && !k.toUpperCase().startsWith('GIT_') && !REFUSED_ENV.has(k.toUpperCase())) env[k] = v;
   }
   return env;
+}
+
+function tooLargeError(maxBytes: number): AppError {
+  return new AppError('checkout_too_large', `the checkout is larger than ${formatBytes(maxBytes)} ([build] max_checkout_bytes)`);
 }
 
 function basicAuth(username: string | undefined, token: string): string {
