@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,6 +76,21 @@ describe('SimpleGitClient: pinned to the address the guard checked', () => {
     const { commit } = a.push('pinned-commit', { 'x.txt': 'x\n' });
     const req = await request(`http://${PINNED}:${port(a)}/pinned-commit.git`, { commit });
     await expect(clone(req)).resolves.toEqual({ commit });
+  });
+
+  it('clones git:// from the address, resolving relative submodule URLs against the name', async () => {
+    const daemon = await startGitServer({ daemon: true });
+    try {
+      const lib = daemon.push('daemon-lib', { 'lib.txt': 'lib\n' });
+      const { commit } = daemon.push('daemon-app', { 'a.txt': 'app\n' }, { submodules: { lib: { url: '../daemon-lib.git', commit: lib.commit } } });
+      const url = `git://${PINNED}:${new URL(daemon.gitUrl ?? '').port}/daemon-app.git`;
+      const req = await request(url, { submodules: true });
+      await expect(clone(req)).resolves.toEqual({ commit });
+      expect(readFileSync(join(req.dir, 'lib/lib.txt'), 'utf8')).toBe('lib\n');
+      expect(execFileSync('git', ['-C', req.dir, 'remote', 'get-url', 'origin'], { encoding: 'utf8' }).trim()).toBe(url);
+    } finally {
+      await daemon.close();
+    }
   });
 
   it('would fail without the pin: git alone cannot resolve that name', async () => {

@@ -1,7 +1,7 @@
 import { spawn, execFileSync } from 'node:child_process';
 import { cpSync, createReadStream, existsSync, mkdtempSync, mkdirSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 
@@ -9,6 +9,8 @@ import { dirname, join, relative } from 'node:path';
 export interface GitServer {
   /** `http://127.0.0.1:PORT` */
   baseUrl: string;
+  /** `git://127.0.0.1:PORT` when started with `daemon`: the same repositories through `git daemon`. */
+  gitUrl?: string;
   /** Every request the server answered, in order: what a client sent (headers included). */
   requests: Array<{ method: string; path: string; headers: IncomingHttpHeaders }>;
   /**
@@ -34,6 +36,8 @@ export interface GitServerOptions {
    * repository does) instead of through `git http-backend`.
    */
   dumb?: boolean;
+  /** Also serve the repositories over git:// (`git daemon` on 127.0.0.1). */
+  daemon?: boolean;
 }
 
 const GIT_IDENTITY = ['-c', 'user.name=Berth Tests', '-c', 'user.email=tests@berth.invalid', '-c', 'commit.gpgsign=false'];
@@ -48,8 +52,10 @@ export async function startGitServer(serverOptions: GitServerOptions = {}): Prom
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const daemon = serverOptions.daemon ? await startDaemon(root) : undefined;
   return {
     baseUrl,
+    ...(daemon ? { gitUrl: daemon.url } : {}),
     requests,
     push(name, files, options = {}) {
       const branch = options.branch ?? 'main';
@@ -82,11 +88,33 @@ export async function startGitServer(serverOptions: GitServerOptions = {}): Prom
       return { url: `${baseUrl}/${name}.git`, commit };
     },
     close: async () => {
+      daemon?.stop();
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       rmSync(root, { recursive: true, force: true });
     },
   };
+}
+
+/** `git daemon` over `root` on a free port of 127.0.0.1, answering once it accepts connections. */
+async function startDaemon(root: string): Promise<{ url: string; stop(): void }> {
+  const port = await new Promise<number>((resolve) => {
+    const probe = createNetServer().listen(0, '127.0.0.1', () => {
+      const { port: free } = probe.address() as AddressInfo;
+      probe.close(() => resolve(free));
+    });
+  });
+  const child = spawn('git', ['daemon', '--reuseaddr', '--export-all', `--base-path=${root}`, '--listen=127.0.0.1', `--port=${port}`, root], { stdio: 'ignore' });
+  for (let tries = 0; ; tries += 1) {
+    const up = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => socket.end(() => resolve(true)));
+      socket.on('error', () => resolve(false));
+    });
+    if (up) break;
+    if (tries > 100 || child.exitCode !== null) throw new Error(`git daemon did not start on port ${port}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return { url: `git://127.0.0.1:${port}`, stop: () => child.kill() };
 }
 
 /** `git http-backend` as CGI: the "smart" HTTP protocol. */
