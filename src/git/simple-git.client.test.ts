@@ -121,6 +121,13 @@ describe('SimpleGitClient: submodules', () => {
     await expect(clone(req)).rejects.toMatchObject({ code: 'submodule_refused', message: expect.stringContaining('file:// URLs are disabled') });
   });
 
+  it('refuses a .gitmodules that is not a small regular file, reading none of it', async () => {
+    // git itself refuses to check out a symlinked .gitmodules; an oversized one reaches this check.
+    a.push('big-gitmodules', { '.gitmodules': `# ${'x'.repeat(70 * 1024)}\n` });
+    const req = await request(`${a.baseUrl}/big-gitmodules.git`, { submodules: true });
+    await expect(clone(req)).rejects.toMatchObject({ code: 'submodule_refused', message: '.gitmodules must be a regular file of at most 64 KiB' });
+  });
+
   it('sends the token to the repository only, not to the host or path a submodule names', async () => {
     const other = b.push('scoped-lib', { 'lib.txt': 'lib on b\n' });
     const near = a.push('scoped-near', { 'near.txt': 'near\n' });
