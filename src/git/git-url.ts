@@ -48,7 +48,7 @@ export function parseGitUrl(input: string, allowFile: boolean): GitUrl | string 
   const host = parsed.hostname.replace(/^\[|\]$/g, '');
   const hostProblem = checkHostName(host);
   if (hostProblem) return hostProblem;
-  if (parsed.username.startsWith('-')) return 'user name must not start with "-"';
+  if (scheme === 'ssh' && parsed.username.startsWith('-')) return 'user name must not start with "-"';
   const result: GitUrl = { scheme, host, url: input };
   if (parsed.username !== '' || parsed.password !== '') {
     if (scheme === 'https' || scheme === 'http') {
