@@ -74,6 +74,8 @@ beforeEach(() => {
     cloneTimeoutMs: 2_000,
     allowFileUrls: false,
     allowedHosts: ['git.example.test'],
+    hostResolver: { resolve: async () => ['93.184.216.34'] },
+    maxCheckoutBytes: 1024 * 1024,
     hostCredentials: {},
     buildpacks: testSettings(),
     cancelPollMs: 10,
@@ -238,6 +240,24 @@ describe('BuildProcessor: failures', () => {
     const r = await record();
     expect(r.status).toBe('failed');
     expect(r.error).toEqual({ code: 'host_refused', message: expect.stringMatching(/internal address 127\.0\.0\.1/) });
+  });
+
+  it('resolves the host when it clones: an answer that turned internal since the submit is refused', async () => {
+    await submit();
+    const rebound = processor({ allowedHosts: [], hostResolver: { resolve: async () => ['10.0.0.8'] } });
+    await expect(rebound.process(fakeJob({ buildId: 'b1' }))).rejects.toBeInstanceOf(UnrecoverableError);
+    expect(git.requests).toEqual([]);
+    expect((await record()).error).toEqual({ code: 'host_refused', message: expect.stringMatching(/"git.example.test" resolves to the internal address 10\.0\.0\.8/) });
+  });
+
+  it('hands git the address it checked, the checkout cap and a checker for submodule URLs', async () => {
+    await submit();
+    await processor({ allowedHosts: [], hostResolver: { resolve: async () => ['93.184.216.34'] } }).process(fakeJob({ buildId: 'b1' }));
+    const clone = git.requests[0]!;
+    expect(clone.remote).toEqual({ url: REPO, scheme: 'https', host: 'git.example.test', port: 443, address: '93.184.216.34' });
+    expect(clone.maxBytes).toBe(1024 * 1024);
+    await expect(clone.remotes.check('https://git.example.test/team/lib.git')).resolves.toMatchObject({ address: '93.184.216.34' });
+    await expect(clone.remotes.check('http://127.0.0.1/lib.git')).rejects.toMatchObject({ code: 'host_refused' });
   });
 
   it('clones from public addresses', async () => {

@@ -19,7 +19,8 @@ import type { ContainerEngine } from '../src/engine/engine.port';
 import { INSTANCE_LABEL } from '../src/services/container-spec';
 import { BUILD_ID_LABEL, COMMIT_LABEL, REPO_LABEL } from '../src/services/image.service';
 import type { CloneRequest, GitClient, GitCredentials } from '../src/git/git.port';
-import { refuseInternalHost } from '../src/git/host-guard';
+import type { HostResolver } from '../src/git/host-resolver';
+import { RemoteGuard } from '../src/git/remote-guard';
 
 export interface BuildProcessorOptions {
   instance: string;
@@ -29,6 +30,10 @@ export interface BuildProcessorOptions {
   nanoCpus?: number;
   allowFileUrls: boolean;
   allowedHosts: readonly string[];
+  /** Resolves git hosts once, for the host guard and for git (pinned to what was checked). */
+  hostResolver: HostResolver;
+  /** Bytes a checkout may take, submodules included (`[build] max_checkout_bytes`). */
+  maxCheckoutBytes: number;
   /** Credentials per git host from the config, used when the request brings none. */
   hostCredentials: Record<string, GitCredentials>;
   buildpacks: BuildpackSettings;
@@ -106,16 +111,18 @@ export class BuildProcessor {
 
   private async clone(spec: BuildSpec, dir: string, log: RedactingLogWriter, signal: AbortSignal): Promise<string> {
     await this.store.transition(spec.id, 'cloning', { cloningAt: now() });
-    if (spec.gitScheme !== 'file') {
-      const refusal = await refuseInternalHost(spec.gitHost, this.options.allowedHosts);
-      if (refusal) throw new BuildFailedError(refusal, 'host_refused');
-    }
+    const { hostResolver, allowFileUrls, allowedHosts } = this.options;
+    // Resolved and checked once here; git connects to that address, not to a second answer.
+    const remote = await new RemoteGuard(hostResolver, { allowFileUrls, allowedHosts }, 'repository').check(spec.gitRepo);
     const ref = spec.gitCommit ? `commit ${spec.gitCommit}` : spec.gitBranch ? `branch ${spec.gitBranch}` : 'the default branch';
     log.line(`[berth] cloning ${spec.gitRepo} (${ref})`);
     const credentials = await this.credentials(spec);
     log.redactor.hide(credentialSecrets(credentials));
     const request: CloneRequest = {
       url: spec.gitRepo,
+      remote,
+      remotes: new RemoteGuard(hostResolver, { allowFileUrls, allowedHosts }, 'submodule'),
+      maxBytes: this.options.maxCheckoutBytes,
       ...(spec.gitBranch ? { branch: spec.gitBranch } : {}),
       ...(spec.gitCommit ? { commit: spec.gitCommit } : {}),
       dir: join(dir, 'src'),

@@ -8,6 +8,7 @@ import { BUILD_QUEUE } from '../src/builds/build.job';
 import { RedisBuildStore, isTerminal } from '../src/builds/redis-build.store';
 import { DockerodeEngine } from '../src/engine/dockerode.engine';
 import type { GitCredentials } from '../src/git/git.port';
+import { DnsHostResolver } from '../src/git/host-resolver';
 import { SimpleGitClient } from '../src/git/simple-git.client';
 import { parseMemory } from '../src/services/container-spec';
 import { BuildProcessor } from './build.processor';
@@ -43,6 +44,8 @@ export function composeWorker(config: BerthConfig, logger: Logger): BuildWorker 
       ...(config.build.cpus > 0 ? { nanoCpus: Math.round(config.build.cpus * 1e9) } : {}),
       allowFileUrls: config.git.allow_file_urls,
       allowedHosts: config.git.allowed_hosts,
+      hostResolver: new DnsHostResolver(),
+      maxCheckoutBytes: config.build.max_checkout_bytes,
       hostCredentials: hostCredentials(config.git.credentials),
       buildpacks: {
         images: { node: b.node_image, python: b.python_image, go: b.go_image, staticBuilder: b.static_builder_image, staticServer: b.static_server_image },

@@ -107,6 +107,11 @@ export const configSchema = z
         lock_seconds: z.number().int().min(1).default(30),
         /** Times a build may be taken up again after its worker died, before it fails. Default 2. */
         max_stalled: z.number().int().min(0).default(2),
+        /**
+         * Bytes one checkout may take in build_dir, submodules and git data included; a larger one
+         * stops the clone and fails the build with "checkout_too_large". Default 2 GiB.
+         */
+        max_checkout_bytes: z.number().int().positive().default(2 * 1024 * 1024 * 1024),
         /** Compose files may ask for host access (privileged, host network, bind mounts...). Default false. */
         allow_compose_host_access: z.boolean().default(false),
       })

@@ -80,6 +80,12 @@ describe('parseGitUrl', () => {
     ['javascript:alert(1)', /scheme "javascript" is not allowed/],
     ['git+ssh://git.example.test/repo', /scheme "git\+ssh" is not allowed/],
     ['ssh:///repo', /must name a host/],
+    ['https://-oProxyCommand.example/repo', /host must not start with "-"/],
+    ['ssh://-oProxyCommand=touch/repo', /host must not start with "-"/],
+    ['git@-oProxyCommand:repo', /host must not start with "-"/],
+    ['ssh://-x@git.example.test/repo', /user name must not start with "-"/],
+    ['ssh://a%20b/repo', /host must be a host name or an IP address/],
+    ["git://x$(id)y/repo", /host must be a host name or an IP address/],
     [`https://git.example.test/${'a'.repeat(2048)}`, /without spaces/],
   ])('refuses %j', (input, message) => {
     const result = parseGitUrl(input, true);

@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+
 /** A repository address, split so credentials never travel with the URL. */
 export interface GitUrl {
   scheme: 'https' | 'http' | 'ssh' | 'git' | 'file';
@@ -24,7 +26,10 @@ export function parseGitUrl(input: string, allowFile: boolean): GitUrl | string 
   if (input.includes('\\')) return 'must not contain a backslash';
   if (input.startsWith('-')) return 'must not start with "-"';
   const scp = SCP_LIKE.exec(input);
-  if (scp) return { scheme: 'ssh', host: scp[2] ?? '', url: input };
+  if (scp) {
+    const hostProblem = checkHostName(scp[2] ?? '');
+    return hostProblem ?? { scheme: 'ssh', host: scp[2] ?? '', url: input };
+  }
   let parsed: URL;
   try {
     parsed = new URL(input);
@@ -41,6 +46,9 @@ export function parseGitUrl(input: string, allowFile: boolean): GitUrl | string 
   }
   if (parsed.hostname === '') return 'must name a host';
   const host = parsed.hostname.replace(/^\[|\]$/g, '');
+  const hostProblem = checkHostName(host);
+  if (hostProblem) return hostProblem;
+  if (scheme === 'ssh' && parsed.username.startsWith('-')) return 'user name must not start with "-"';
   const result: GitUrl = { scheme, host, url: input };
   if (parsed.username !== '' || parsed.password !== '') {
     if (scheme === 'https' || scheme === 'http') {
@@ -58,6 +66,16 @@ export function parseGitUrl(input: string, allowFile: boolean): GitUrl | string 
     }
   }
   return result;
+}
+
+/**
+ * Host names go to ssh, curl and the host guard: a leading "-" reads as an option, and ssh and git
+ * URLs keep any percent-encoded text the URL parser let through. Only names and address literals.
+ */
+function checkHostName(host: string): string | undefined {
+  if (host.startsWith('-')) return 'host must not start with "-"';
+  if (isIP(host) === 0 && !/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(host)) return 'host must be a host name or an IP address';
+  return undefined;
 }
 
 /**

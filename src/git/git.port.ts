@@ -8,8 +8,33 @@ export interface GitCredentials {
   sshKey?: string;
 }
 
+/** A remote the host guard accepted, with the address git must connect to instead of resolving again. */
+export interface RemotePin {
+  /** The URL to fetch, without credentials. */
+  url: string;
+  scheme: 'https' | 'http' | 'ssh' | 'git' | 'file';
+  /** Host name or address as written in the URL (lower case, no brackets); '' for file URLs. */
+  host: string;
+  /** The port git connects to (the scheme's default when the URL names none); 0 for file URLs. */
+  port: number;
+  /** The checked address; absent for file URLs. */
+  address?: string;
+}
+
+/** Checks a remote a repository names (a submodule) as the build's own remote was checked. */
+export interface RemoteChecker {
+  /** The pinned remote; rejects with an AppError (`host_refused`, `submodule_refused`) when refused. */
+  check(url: string): Promise<RemotePin>;
+}
+
 export interface CloneRequest {
   url: string;
+  /** Where `url` is allowed to connect (checked before cloning). */
+  remote: RemotePin;
+  /** Checks each submodule's URL before it is fetched. */
+  remotes: RemoteChecker;
+  /** Bytes the checkout (with its submodules and git data) may take; past it the clone stops. */
+  maxBytes: number;
   /** Branch or tag to check out; the remote's default branch when absent. */
   branch?: string;
   /** Commit to check out instead of the branch tip. */
@@ -24,6 +49,10 @@ export interface CloneRequest {
 }
 
 export interface GitClient {
-  /** Clones shallowly, without hooks; resolves with the SHA checked out. */
+  /**
+   * Clones shallowly (fully from servers that cannot serve shallow clones), without hooks, and
+   * with `submodules` fetches each submodule whose URL `remotes` accepts; resolves with the SHA
+   * checked out. The credentials are sent to the build's own remote only.
+   */
   clone(request: CloneRequest): Promise<{ commit: string }>;
 }

@@ -1,4 +1,19 @@
-import { isPrivateAddress, refuseInternalHost } from './host-guard';
+import { checkHost, isPrivateAddress, refuseInternalHost } from './host-guard';
+import type { HostResolver } from './host-resolver';
+
+/** Answers from a table, as a DNS server under the test's control would; other names fail. */
+function resolver(table: Record<string, string[]>): HostResolver & { asked: string[] } {
+  const asked: string[] = [];
+  return {
+    asked,
+    resolve: async (host) => {
+      asked.push(host);
+      const found = table[host];
+      if (!found) throw new Error(`ENOTFOUND ${host}`);
+      return found;
+    },
+  };
+}
 
 describe('isPrivateAddress', () => {
   it.each([
@@ -86,15 +101,41 @@ describe('refuseInternalHost', () => {
   it('lets allowed_hosts exempt a host by name, whatever its case', async () => {
     await expect(refuseInternalHost('localhost', ['git.internal', 'LocalHost'])).resolves.toBeUndefined();
     await expect(refuseInternalHost('127.0.0.1', ['127.0.0.1'])).resolves.toBeUndefined();
-    await expect(refuseInternalHost('GIT.INTERNAL', ['git.internal'])).resolves.toBeUndefined();
+    await expect(refuseInternalHost('GIT.INTERNAL', ['git.internal'], resolver({ 'git.internal': ['10.0.0.7'] }))).resolves.toBeUndefined();
   });
 
   it('does not let an allowed name exempt other hosts with the same address', async () => {
     expect(await refuseInternalHost('127.0.0.1', ['localhost'])).toContain('internal address 127.0.0.1');
   });
 
-  it('refuses names that do not resolve, unless asked to leave them to a later check', async () => {
+  it('refuses names that do not resolve, allowed or not', async () => {
     expect(await refuseInternalHost('no-such-host.invalid', [])).toBe('host "no-such-host.invalid" cannot be resolved');
-    await expect(refuseInternalHost('no-such-host.invalid', [], 'allow')).resolves.toBeUndefined();
+    expect(await refuseInternalHost('no-such-host.invalid', ['no-such-host.invalid'])).toBe('host "no-such-host.invalid" cannot be resolved');
+    expect(await refuseInternalHost('empty.test', [], { resolve: async () => [] })).toBe('host "empty.test" cannot be resolved');
+  });
+});
+
+describe('checkHost', () => {
+  it('resolves a name once and answers the address to pin git to', async () => {
+    const dns = resolver({ 'git.example.test': ['93.184.216.34', '2606:4700:4700::1111'] });
+    expect(await checkHost('Git.Example.TEST', [], dns)).toEqual({ address: '93.184.216.34' });
+    expect(dns.asked).toEqual(['git.example.test']);
+  });
+
+  it('refuses a name with any internal address, even when the first is public', async () => {
+    const dns = resolver({ 'rebind.example.test': ['93.184.216.34', '127.0.0.1'] });
+    expect(await checkHost('rebind.example.test', [], dns)).toEqual({ refusal: expect.stringContaining('internal address 127.0.0.1') });
+  });
+
+  it('pins an allowed name to its internal address', async () => {
+    const dns = resolver({ 'pinned.berth.invalid': ['127.0.0.1'] });
+    expect(await checkHost('pinned.berth.invalid', ['pinned.berth.invalid'], dns)).toEqual({ address: '127.0.0.1' });
+  });
+
+  it('does not ask the resolver about address literals', async () => {
+    const dns = resolver({});
+    expect(await checkHost('93.184.216.34', [], dns)).toEqual({ address: '93.184.216.34' });
+    expect(await checkHost('::1', ['::1'], dns)).toEqual({ address: '::1' });
+    expect(dns.asked).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
-import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
+import { DnsHostResolver, type HostResolver } from './host-resolver';
 
 // One list per family: Node matches IPv4 addresses against IPv6 rules as IPv4-mapped addresses,
 // so `::ffff:0:0/96` in a shared list would refuse every IPv4 address.
@@ -24,26 +24,37 @@ export function isPrivateAddress(address: string): boolean {
   return family === 4 ? blockedV4.check(address, 'ipv4') : blockedV6.check(address, 'ipv6');
 }
 
+/** What the host guard found: the one address git may connect to, or why it may not connect. */
+export type HostCheck = { address: string } | { refusal: string };
+
 /**
- * Why `host` may not be cloned from, or undefined when it may: hosts that are, or resolve to,
- * internal addresses are refused (no SSRF into the operator's network) unless allowed by name.
+ * Resolves `host` once and checks every address: hosts that are, or resolve to, internal
+ * addresses are refused (no SSRF into the operator's network) unless allowed by name. The answer
+ * names the address to pin git to, so git never resolves the name again.
  */
+export async function checkHost(host: string, allowedHosts: readonly string[], resolver: HostResolver): Promise<HostCheck> {
+  const name = host.toLowerCase();
+  let addresses: string[];
+  try {
+    addresses = isIP(name) ? [name] : await resolver.resolve(name);
+  } catch {
+    addresses = [];
+  }
+  const first = addresses[0];
+  if (first === undefined) return { refusal: `host ${JSON.stringify(host)} cannot be resolved` };
+  if (allowedHosts.some((h) => h.toLowerCase() === name)) return { address: first };
+  const internal = addresses.find(isPrivateAddress);
+  return internal === undefined
+    ? { address: first }
+    : { refusal: `host ${JSON.stringify(host)} resolves to the internal address ${internal}; add it to [git] allowed_hosts to allow it` };
+}
+
+/** Why `host` may not be cloned from (internal or unresolvable), or undefined when it may. */
 export async function refuseInternalHost(
   host: string,
   allowedHosts: readonly string[],
-  /** What to say of a name that does not resolve: refuse it, or leave the refusal to a later check. */
-  unresolvable: 'refuse' | 'allow' = 'refuse',
+  resolver: HostResolver = new DnsHostResolver(),
 ): Promise<string | undefined> {
-  const name = host.toLowerCase();
-  if (allowedHosts.some((h) => h.toLowerCase() === name)) return undefined;
-  let addresses: string[];
-  try {
-    addresses = isIP(name) ? [name] : (await lookup(name, { all: true, verbatim: true })).map((a) => a.address);
-  } catch {
-    return unresolvable === 'allow' ? undefined : `host ${JSON.stringify(host)} cannot be resolved`;
-  }
-  const internal = addresses.find(isPrivateAddress);
-  return internal === undefined
-    ? undefined
-    : `host ${JSON.stringify(host)} resolves to the internal address ${internal}; add it to [git] allowed_hosts to allow it`;
+  const check = await checkHost(host, allowedHosts, resolver);
+  return 'refusal' in check ? check.refusal : undefined;
 }

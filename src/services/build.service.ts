@@ -34,8 +34,8 @@ export class BuildService {
     const existing = await this.store.get(spec.id);
     if (existing) return { created: false, build: await this.requeueIfLost(existing) };
     if (spec.gitScheme !== 'file') {
-      // A name that does not resolve here is left to the worker, which checks again before cloning.
-      const refusal = await refuseInternalHost(spec.gitHost, this.options.allowedHosts, 'allow');
+      // The worker resolves and checks again before cloning, and pins git to what it checked.
+      const refusal = await refuseInternalHost(spec.gitHost, this.options.allowedHosts);
       if (refusal) throw new ValidationError(refusal, 'git_repo');
     }
     const { created, record } = await this.store.create(spec, new Date().toISOString());
