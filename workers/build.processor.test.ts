@@ -205,7 +205,9 @@ describe('BuildProcessor: failures', () => {
     const r = await record();
     expect(r.status).toBe('failed');
     expect(r.error?.code).toBe('invalid_repository');
-    expect(r.error?.message).toContain('dockerfile.dockerfilePath');
+    // The API's name for the setting, never the planner's internal one.
+    expect(r.error?.message).toContain('dockerfile_config.dockerfile_path');
+    expect(r.error?.message).not.toContain('dockerfilePath');
     expect(engine.builds).toEqual([]);
     expect(checkouts()).toEqual([]);
   });

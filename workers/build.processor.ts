@@ -5,6 +5,7 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'winston';
 import { planBuild } from '../buildpacks';
 import { PlanError, type BuildPlan, type BuildpackSettings } from '../buildpacks/plan';
+import { apiFieldNames } from '../src/builds/api-field-names';
 import { AppError, BuildFailedError, UnavailableError } from '../src/errors';
 import { buildJobSchema } from '../src/builds/build.job';
 import type { BuildDirs } from '../src/builds/build-dirs';
@@ -152,7 +153,7 @@ export class BuildProcessor {
       for (const line of plan.summary) log.line(`[plan] ${line}`);
       return plan;
     } catch (err) {
-      if (err instanceof PlanError) throw new BuildFailedError(err.field ? `${err.message} (${err.field})` : err.message, err.code);
+      if (err instanceof PlanError) throw new BuildFailedError(apiFieldNames(err.field ? `${err.message} (${err.field})` : err.message), err.code);
       throw err;
     }
   }
