@@ -7,6 +7,7 @@ import { BuildController } from './controllers/build.controller';
 import { ContainerController } from './controllers/container.controller';
 import { ImageController } from './controllers/image.controller';
 import { RedisBuildStore } from './builds/redis-build.store';
+import { SecretBox } from './builds/secret-box';
 import { BullBuildQueue } from './queue/bullmq-build.queue';
 import { BuildService } from './services/build.service';
 import { RuntimeController } from './controllers/runtime.controller';
@@ -62,7 +63,12 @@ export function composeApi(config: BerthConfig, logger: Logger): Api {
   const builds = new BuildService(
     store,
     queue,
-    { allowFileUrls: config.git.allow_file_urls, allowedHosts: config.git.allowed_hosts, followPollMs: 250 },
+    {
+      allowFileUrls: config.git.allow_file_urls,
+      allowedHosts: config.git.allowed_hosts,
+      followPollMs: 250,
+      secretBox: SecretBox.fromDataDir(config.server.data_dir),
+    },
     logger.child({ component: 'builds' }),
   );
   const runtime = new RuntimeService(engine, config);

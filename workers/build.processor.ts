@@ -11,6 +11,7 @@ import { buildJobSchema } from '../src/builds/build.job';
 import type { BuildDirs } from '../src/builds/build-dirs';
 import { BuildLogWriter } from '../src/builds/build-log.writer';
 import type { BuildSpec } from '../src/builds/build-request';
+import type { SecretBox } from '../src/builds/secret-box';
 import type { BuildRecord, BuildStore, BuiltImage } from '../src/builds/build.record';
 import { FsWorkspace, isInside } from '../src/builds/fs-workspace';
 import { isTerminal } from '../src/builds/redis-build.store';
@@ -28,6 +29,8 @@ export interface BuildProcessorOptions {
   nanoCpus?: number;
   allowFileUrls: boolean;
   allowedHosts: readonly string[];
+  /** Opens the credentials the API sealed (same key file, same `[server] data_dir`). */
+  secretBox: SecretBox;
   /** Credentials per git host from the config, used when the request brings none. */
   hostCredentials: Record<string, GitCredentials>;
   buildpacks: BuildpackSettings;
@@ -130,7 +133,7 @@ export class BuildProcessor {
 
   private async credentials(spec: BuildSpec): Promise<GitCredentials | undefined> {
     const stored = await this.store.takeSecrets(spec.id);
-    if (stored) return JSON.parse(stored) as GitCredentials;
+    if (stored) return JSON.parse(this.options.secretBox.open(spec.id, stored)) as GitCredentials;
     return this.options.hostCredentials[spec.gitHost.toLowerCase()];
   }
 
