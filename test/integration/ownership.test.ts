@@ -143,3 +143,24 @@ describe('which containers the API may see and touch', () => {
     await expect(api.docker.getContainer(system.id).inspect()).rejects.toMatchObject({ statusCode: 404 });
   });
 });
+
+describe('the ownership record while Redis is down', () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await startTestApi({ redis: { url: 'redis://127.0.0.1:1' } });
+  });
+  afterAll(async () => {
+    await api?.close().catch(() => undefined);
+  });
+
+  it('answers 503 redis_unavailable, and a create leaves no container behind', async () => {
+    const name = uniqueName(api, 'unrecorded');
+    expectError(await request(api.url).post('/api/v1/containers').set(api.auth()).send({ image: 'berth-test/busybox:latest', name }), 503, 'redis_unavailable');
+    await expect(api.docker.getContainer(name).inspect()).rejects.toMatchObject({ statusCode: 404 });
+    // One that carries Berth's labels can only be told from a forgery by the record.
+    const labelled = uniqueName(api, 'labelled');
+    await api.docker.createContainer({ Image: 'berth-test/busybox:latest', name: labelled, Labels: suiteLabels(api, { 'berth.managed': 'true', 'berth.instance': api.runId }) });
+    expectError(await request(api.url).get(`/api/v1/containers/${labelled}`).set(api.auth()), 503, 'redis_unavailable');
+    expectError(await request(api.url).get('/api/v1/containers?all=true').set(api.auth()), 503, 'redis_unavailable');
+  });
+});
