@@ -294,6 +294,16 @@ describe('ContainerService', () => {
       expect(engine.calls).toEqual([]);
     });
 
+    it('lets only one of two containers on the same host port start when both are started at once', async () => {
+      const { engine, service } = setup();
+      const a = await service.create({ image: 'alpine', ports: { '8080': '80' } });
+      const b = await service.create({ image: 'alpine', ports: { '8080': '80' } });
+      const results = await Promise.allSettled([service.start(a.id), service.start(b.id)]);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected']);
+      expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(ConflictError);
+      expect(engine.calls).toEqual([`start ${a.id}`]);
+    });
+
     it('starts when the holder is stopped, and a running container does not conflict with itself', async () => {
       const { engine, service } = setup();
       engine.containers.push(holder(false));

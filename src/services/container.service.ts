@@ -42,6 +42,8 @@ export const COMPOSE_PROJECT_LABEL = 'com.docker.compose.project';
 
 export class ContainerService {
   private selfProject?: Promise<string | undefined>;
+  /** The last port check + engine call in line (see `holdingPorts`). */
+  private portsInUse: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly engine: ContainerEngine,
@@ -61,8 +63,7 @@ export class ContainerService {
 
   async create(req: CreateContainerRequest): Promise<CreatedContainer> {
     const spec = toContainerSpec(req, this.options.instance);
-    await this.ensurePortsFree(spec.ports);
-    const created = await this.engine.createContainer(spec);
+    const created = await this.holdingPorts(spec.ports, undefined, () => this.engine.createContainer(spec));
     try {
       await this.registry.add(created.id);
     } catch (err) {
@@ -83,8 +84,8 @@ export class ContainerService {
     const c = await this.find(ref);
     // Checked before the engine is asked: Podman (netavark) tears down the forwarding of the
     // container already running on the port when a start fails on it.
-    if (!c.state.running) await this.ensurePortsFree(c.ports, c.id);
-    await this.engine.startContainer(c.id);
+    if (c.state.running) await this.engine.startContainer(c.id);
+    else await this.holdingPorts(c.ports, c.id, () => this.engine.startContainer(c.id));
     return this.stateOf(c.id);
   }
 
@@ -96,8 +97,8 @@ export class ContainerService {
 
   async restart(ref: string): Promise<ContainerActionResult> {
     const c = await this.guardSystem(await this.find(ref), 'restarted');
-    if (!c.state.running) await this.ensurePortsFree(c.ports, c.id);
-    await this.engine.restartContainer(c.id, this.options.stopTimeoutSeconds);
+    const restart = () => this.engine.restartContainer(c.id, this.options.stopTimeoutSeconds);
+    await (c.state.running ? restart() : this.holdingPorts(c.ports, c.id, restart));
     return this.stateOf(c.id);
   }
 
@@ -188,9 +189,23 @@ export class ContainerService {
     return { id: c.id, state: c.state.status };
   }
 
+  /**
+   * Runs `take` (the engine call that publishes `ports`) once they are free. Calls that publish
+   * fixed host ports run one at a time: two checks at once would both find a port free.
+   */
+  private holdingPorts<T>(ports: PortBinding[], self: string | undefined, take: () => Promise<T>): Promise<T> {
+    if (!ports.some(isFixed)) return take();
+    const run = this.portsInUse.then(async () => {
+      await this.ensurePortsFree(ports, self);
+      return take();
+    });
+    this.portsInUse = run.catch(() => undefined);
+    return run;
+  }
+
   /** Host ports of `ports` that a running container (other than `self`) publishes answer 409. */
   private async ensurePortsFree(ports: PortBinding[], self?: string): Promise<void> {
-    const fixed = ports.filter((p) => p.hostPort !== undefined && p.hostPort !== 0);
+    const fixed = ports.filter(isFixed);
     if (fixed.length === 0) return;
     const running = (await this.engine.listContainers({ all: false, labels: [] })).filter((c) => c.id !== self);
     for (const wanted of fixed) {
@@ -202,6 +217,10 @@ export class ContainerService {
       }
     }
   }
+}
+
+function isFixed(p: PortBinding): boolean {
+  return p.hostPort !== undefined && p.hostPort !== 0;
 }
 
 function overlaps(a: string | undefined, b: string | undefined): boolean {
