@@ -29,7 +29,8 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY config/berth.compose.toml config/berth.example.toml ./config/
 # Runs as root on purpose: Berth needs the engine socket, which is root-owned on the host, and
-# access to that socket is root-equivalent anyway. State (the generated token) lives here:
+# access to that socket is root-equivalent anyway. State (the generated token, the key that
+# seals build credentials) lives here; the API and the workers must mount the same volume:
 VOLUME /var/lib/berth
 EXPOSE 3000
 CMD ["node", "dist/src/main.js"]

@@ -7,12 +7,14 @@ import { BuildController } from './controllers/build.controller';
 import { ContainerController } from './controllers/container.controller';
 import { ImageController } from './controllers/image.controller';
 import { RedisBuildStore } from './builds/redis-build.store';
+import { SecretBox } from './builds/secret-box';
 import { BullBuildQueue } from './queue/bullmq-build.queue';
 import { BuildService } from './services/build.service';
 import { RuntimeController } from './controllers/runtime.controller';
 import { DockerodeEngine } from './engine/dockerode.engine';
 import { createApp } from './http/app';
 import { RedisHealth, createRedisConnection } from './redis/redis.connection';
+import { RedisContainerRegistry } from './redis/redis-container.registry';
 import { ContainerService } from './services/container.service';
 import { HealthService } from './services/health.service';
 import { ImageService } from './services/image.service';
@@ -36,6 +38,7 @@ export function composeApi(config: BerthConfig, logger: Logger): Api {
   const selfContainerId = detectSelfContainerId();
   const containers = new ContainerService(
     engine,
+    new RedisContainerRegistry(redis, { prefix: config.redis.prefix, instance: config.server.instance }),
     {
       instance: config.server.instance,
       manageAll: config.containers.manage_all,
@@ -60,14 +63,21 @@ export function composeApi(config: BerthConfig, logger: Logger): Api {
   const builds = new BuildService(
     store,
     queue,
-    { allowFileUrls: config.git.allow_file_urls, allowedHosts: config.git.allowed_hosts, followPollMs: 250 },
+    {
+      allowFileUrls: config.git.allow_file_urls,
+      allowedHosts: config.git.allowed_hosts,
+      followPollMs: 250,
+      secretBox: SecretBox.fromDataDir(config.server.data_dir),
+    },
     logger.child({ component: 'builds' }),
   );
+  const runtime = new RuntimeService(engine, config);
+  const health = new HealthService(engine, new RedisHealth(redis));
   const controllers = [
-    new ContainerController(containers),
-    new ImageController(images),
-    new BuildController(builds),
-    new RuntimeController(new RuntimeService(engine, config), new HealthService(engine, new RedisHealth(redis))),
+    { type: ContainerController, make: () => new ContainerController(containers) },
+    { type: ImageController, make: () => new ImageController(images) },
+    { type: BuildController, make: () => new BuildController(builds) },
+    { type: RuntimeController, make: () => new RuntimeController(runtime, health) },
   ];
   const app = createApp({ controllers, tokens, logger, bodyLimitBytes: config.server.body_limit_bytes });
   return {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,6 +6,7 @@ import { UnrecoverableError } from 'bullmq';
 import { testSettings } from '../buildpacks/testing/settings';
 import { BuildDirs } from '../src/builds/build-dirs';
 import { validateBuildRequest } from '../src/builds/build-request';
+import { SecretBox } from '../src/builds/secret-box';
 import { MemoryBuildStore } from '../src/builds/testing/memory-build.store';
 import { BuildFailedError } from '../src/errors';
 import type { BuildRequest } from '../src/models/build.model';
@@ -20,6 +22,7 @@ let tmp: string;
 let store: MemoryBuildStore;
 let engine: FakeBuildEngine;
 let logEntries: string[];
+const secretBox = new SecretBox(randomBytes(32));
 
 function processor(git = new FakeGitClient()): BuildProcessor {
   const { logger, entries } = capturingLogger();
@@ -35,6 +38,9 @@ function processor(git = new FakeGitClient()): BuildProcessor {
       cloneTimeoutMs: 2_000,
       allowFileUrls: false,
       allowedHosts: ['git.example.test'],
+      hostResolver: { resolve: async () => ['93.184.216.34'] },
+      maxCheckoutBytes: 1024 * 1024,
+      secretBox,
       hostCredentials: {},
       buildpacks: testSettings(),
       cancelPollMs: 10,
@@ -56,7 +62,7 @@ async function submit(request: Partial<BuildRequest> = {}): Promise<void> {
   };
   const { spec, secrets } = validateBuildRequest(full, { allowFileUrls: false, newId: () => 'b1' });
   await store.create(spec, new Date().toISOString());
-  if (secrets) await store.saveSecrets('b1', JSON.stringify(secrets));
+  if (secrets) await store.saveSecrets('b1', secretBox.seal('b1', JSON.stringify(secrets)));
 }
 
 /**

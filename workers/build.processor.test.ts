@@ -1,9 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UnrecoverableError } from 'bullmq';
 import { testSettings } from '../buildpacks/testing/settings';
 import { BuildDirs } from '../src/builds/build-dirs';
+import { SecretBox } from '../src/builds/secret-box';
 import { validateBuildRequest } from '../src/builds/build-request';
 import type { BuildRecord } from '../src/builds/build.record';
 import { MemoryBuildStore } from '../src/builds/testing/memory-build.store';
@@ -32,6 +34,7 @@ let engine: FakeBuildEngine;
 let git: FakeGitClient;
 let logEntries: string[];
 let options: BuildProcessorOptions;
+const secretBox = new SecretBox(randomBytes(32));
 
 function processor(overrides: Partial<BuildProcessorOptions> = {}, dirs = new BuildDirs(buildRoot)): BuildProcessor {
   const { logger, entries } = capturingLogger();
@@ -44,7 +47,7 @@ async function submit(request: Partial<BuildRequest> = {}, id = 'b1'): Promise<v
   const full: BuildRequest = { git_repo: REPO, buildpack_type: 'dockerfile', image_tag: 'app', ...request };
   const { spec, secrets } = validateBuildRequest(full, { allowFileUrls: false, newId: () => id });
   await store.create(spec, new Date().toISOString());
-  if (secrets) await store.saveSecrets(id, JSON.stringify(secrets));
+  if (secrets) await store.saveSecrets(id, secretBox.seal(id, JSON.stringify(secrets)));
 }
 
 async function record(id = 'b1'): Promise<BuildRecord> {
@@ -76,6 +79,8 @@ beforeEach(() => {
     allowedHosts: ['git.example.test'],
     hostResolver: { resolve: async () => ['93.184.216.34'] },
     maxCheckoutBytes: 1024 * 1024,
+
+    secretBox,
     hostCredentials: {},
     buildpacks: testSettings(),
     cancelPollMs: 10,
@@ -207,7 +212,9 @@ describe('BuildProcessor: failures', () => {
     const r = await record();
     expect(r.status).toBe('failed');
     expect(r.error?.code).toBe('invalid_repository');
-    expect(r.error?.message).toContain('dockerfile.dockerfilePath');
+    // The API's name for the setting, never the planner's internal one.
+    expect(r.error?.message).toContain('dockerfile_config.dockerfile_path');
+    expect(r.error?.message).not.toContain('dockerfilePath');
     expect(engine.builds).toEqual([]);
     expect(checkouts()).toEqual([]);
   });
@@ -427,6 +434,17 @@ describe('BuildProcessor: credentials', () => {
     expect(store.logText('b1').join('\n')).not.toContain(TOKEN);
     expect(logEntries.join('\n')).not.toContain(TOKEN);
     expect(store.secrets.has('b1')).toBe(false);
+  });
+
+  it('fails the build clearly, without retries, when the credentials were sealed with another key', async () => {
+    await submit({ git_credentials: { token: TOKEN } });
+    const other = new SecretBox(randomBytes(32), '/elsewhere/secret-key');
+    await expect(processor({ secretBox: other }).process(fakeJob({ buildId: 'b1' }))).rejects.toBeInstanceOf(UnrecoverableError);
+    const r = await record();
+    expect(r.status).toBe('failed');
+    expect(r.error?.code).toBe('secrets_unreadable');
+    expect(r.error?.message).toContain('/elsewhere/secret-key');
+    expect(git.requests).toEqual([]);
   });
 
   it('falls back on the configured credentials of the host', async () => {

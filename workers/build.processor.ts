@@ -5,6 +5,7 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'winston';
 import { planBuild } from '../buildpacks';
 import { PlanError, type BuildPlan, type BuildpackSettings } from '../buildpacks/plan';
+import { apiFieldNames } from '../src/builds/api-field-names';
 import { AppError, BuildFailedError, UnavailableError } from '../src/errors';
 import { buildJobSchema } from '../src/builds/build.job';
 import type { BuildDirs } from '../src/builds/build-dirs';
@@ -12,6 +13,7 @@ import type { BuildLogWriter } from '../src/builds/build-log.writer';
 import { LogRedactor, credentialSecrets, requestSecrets } from '../src/builds/log-redactor';
 import { RedactingLogWriter } from '../src/builds/redacting-log.writer';
 import type { BuildSpec } from '../src/builds/build-request';
+import type { SecretBox } from '../src/builds/secret-box';
 import type { BuildRecord, BuildStore, BuiltImage } from '../src/builds/build.record';
 import { FsWorkspace, isInside } from '../src/builds/fs-workspace';
 import { isTerminal } from '../src/builds/redis-build.store';
@@ -34,6 +36,9 @@ export interface BuildProcessorOptions {
   hostResolver: HostResolver;
   /** Bytes a checkout may take, submodules included (`[build] max_checkout_bytes`). */
   maxCheckoutBytes: number;
+
+  /** Opens the credentials the API sealed (same key file, same `[server] data_dir`). */
+  secretBox: SecretBox;
   /** Credentials per git host from the config, used when the request brings none. */
   hostCredentials: Record<string, GitCredentials>;
   buildpacks: BuildpackSettings;
@@ -140,7 +145,7 @@ export class BuildProcessor {
 
   private async credentials(spec: BuildSpec): Promise<GitCredentials | undefined> {
     const stored = await this.store.takeSecrets(spec.id);
-    if (stored) return JSON.parse(stored) as GitCredentials;
+    if (stored) return JSON.parse(this.options.secretBox.open(spec.id, stored)) as GitCredentials;
     return this.options.hostCredentials[spec.gitHost.toLowerCase()];
   }
 
@@ -163,7 +168,7 @@ export class BuildProcessor {
       for (const line of plan.summary) log.line(`[plan] ${line}`);
       return plan;
     } catch (err) {
-      if (err instanceof PlanError) throw new BuildFailedError(err.field ? `${err.message} (${err.field})` : err.message, err.code);
+      if (err instanceof PlanError) throw new BuildFailedError(apiFieldNames(err.field ? `${err.message} (${err.field})` : err.message), err.code);
       throw err;
     }
   }

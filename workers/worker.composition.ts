@@ -6,6 +6,7 @@ import type { BerthConfig } from '../src/config/config.schema';
 import { BuildDirs } from '../src/builds/build-dirs';
 import { BUILD_QUEUE } from '../src/builds/build.job';
 import { RedisBuildStore, isTerminal } from '../src/builds/redis-build.store';
+import { SecretBox } from '../src/builds/secret-box';
 import { DockerodeEngine } from '../src/engine/dockerode.engine';
 import type { GitCredentials } from '../src/git/git.port';
 import { DnsHostResolver } from '../src/git/host-resolver';
@@ -46,6 +47,8 @@ export function composeWorker(config: BerthConfig, logger: Logger): BuildWorker 
       allowedHosts: config.git.allowed_hosts,
       hostResolver: new DnsHostResolver(),
       maxCheckoutBytes: config.build.max_checkout_bytes,
+
+      secretBox: SecretBox.fromDataDir(config.server.data_dir),
       hostCredentials: hostCredentials(config.git.credentials),
       buildpacks: {
         images: { node: b.node_image, python: b.python_image, go: b.go_image, staticBuilder: b.static_builder_image, staticServer: b.static_server_image },

@@ -105,7 +105,7 @@ function planRequest(req: BuildRequest, buildpackType: PlanRequest['buildpackTyp
   const d = req.dockerfile_config;
   if (d) {
     if (d.target !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(d.target)) {
-      throw new ValidationError('target must be a build stage name', 'dockerfile_config.target');
+      throw new ValidationError('dockerfile_config.target must be a build stage name', 'dockerfile_config.target');
     }
     plan.dockerfile = {
       ...(d.dockerfile_path !== undefined ? { dockerfilePath: relativePath(d.dockerfile_path, 'dockerfile_config.dockerfile_path', false) } : {}),
@@ -116,7 +116,7 @@ function planRequest(req: BuildRequest, buildpackType: PlanRequest['buildpackTyp
   const c = req.compose_config;
   if (c) {
     if (c.service !== undefined && !/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/.test(c.service)) {
-      throw new ValidationError('service must be a compose service name', 'compose_config.service');
+      throw new ValidationError('compose_config.service must be a compose service name', 'compose_config.service');
     }
     plan.compose = {
       ...(c.compose_file !== undefined ? { composeFile: relativePath(c.compose_file, 'compose_config.compose_file', false) } : {}),

@@ -134,9 +134,43 @@ describe('parseConfig', () => {
       expect(config.docker.socket_path).toBe('/run/podman/podman.sock');
     });
 
-    it('ignores unset values and variables that name no key', () => {
-      const config = parseConfig('', 'f.toml', { BERTH_SERVER_PORT: undefined, BERTH_TEST_ENGINE: 'podman', BERTH_CONFIG: 'x.toml' });
+    it('ignores unset values and the variables of scripts, tests and benchmarks', () => {
+      const others = {
+        BERTH_CONFIG: 'x.toml',
+        BERTH_ENGINES: 'docker podman',
+        BERTH_WORKERS: '2',
+        BERTH_PODMAN_SOCKET: '/run/berth/podman.sock',
+        BERTH_REDIS_PORT: '6380',
+        BERTH_REBUILD_IMAGES: '1',
+        BERTH_BASE_IMAGE: 'berth-base:local',
+        BERTH_ENGINE_SOCKET: '/run/podman/podman.sock',
+        BERTH_TOKEN: 'x',
+        BERTH_URL: 'http://127.0.0.1:3000',
+        BERTH_TEST_ENGINE: 'podman',
+        BERTH_TEST_REDIS_URL: 'redis://127.0.0.1:6379',
+        BERTH_BENCH_REDIS_URL: 'redis://127.0.0.1:6379',
+      };
+      const config = parseConfig('', 'f.toml', { BERTH_SERVER_PORT: undefined, BERTH_MISSPELT: undefined, ...others });
       expect(config.server.port).toBe(3000);
+      expect(config.redis.prefix).toBe('berth');
+    });
+
+    it('refuses a misspelt variable, naming it and the closest valid one', () => {
+      const err = configError(() => parseConfig('', 'f.toml', { BERTH_REDIS_PREFX: 'nc', BERTH_SERVER_PORT: '8080' }));
+      expect(err.problems).toEqual(['BERTH_REDIS_PREFX: unknown environment variable; did you mean BERTH_REDIS_PREFIX?']);
+      expect(err.message).toContain('BERTH_REDIS_PREFX');
+    });
+
+    it('lists every unknown variable, without their values, and hints only when one is close', () => {
+      const err = configError(() =>
+        parseConfig('', 'f.toml', { BERTH_API_TOKNE: 'secret-token-value-0123456789', BERTH_SOMETHING_ELSE: 'x', BERTH_server_port: '1', NOT_BERTH_X: 'y' }),
+      );
+      expect(err.problems).toEqual([
+        'BERTH_API_TOKNE: unknown environment variable; did you mean BERTH_API_TOKEN?',
+        'BERTH_SOMETHING_ELSE: unknown environment variable',
+        'BERTH_server_port: unknown environment variable; did you mean BERTH_SERVER_PORT?',
+      ]);
+      expect(err.message).not.toContain('secret-token-value');
     });
 
     it('reports a bad BERTH_SERVER_PORT naming the variable, the key and the value', () => {

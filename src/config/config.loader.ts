@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import TOML from '@iarna/toml';
 import { z } from 'zod';
 import { BerthConfig, configSchema } from './config.schema';
+import { closestName, isOtherVariable } from './environment-names';
 
 /** Thrown when the configuration cannot be used; `problems` lists every bad key. */
 export class ConfigError extends Error {
@@ -27,7 +28,9 @@ const ALIASES: Record<string, [string, string]> = {
 
 /**
  * Loads the TOML file named by BERTH_CONFIG (default config/berth.toml), applies
- * BERTH_<SECTION>_<KEY> environment overrides, validates and freezes the result.
+ * BERTH_<SECTION>_<KEY> environment overrides, validates and freezes the result. A `BERTH_`
+ * variable that names no key (and is not one of the scripts' own) is refused like an unknown key
+ * in the file: a misspelt override must not be silently ignored.
  */
 export function loadConfig(env: Env = process.env): Readonly<BerthConfig> {
   const file = env.BERTH_CONFIG ?? DEFAULT_CONFIG_PATH;
@@ -60,9 +63,12 @@ export function parseConfig(text: string, file: string, env: Env = {}): Readonly
 function applyEnvironment(raw: Section, env: Env, problems: string[]): void {
   const shape = configSchema.shape;
   for (const [name, value] of Object.entries(env)) {
-    if (value === undefined || !name.startsWith('BERTH_') || name === 'BERTH_CONFIG') continue;
+    if (value === undefined || !name.startsWith('BERTH_') || isOtherVariable(name)) continue;
     const target = ALIASES[name] ?? findKey(name);
-    if (!target) continue;
+    if (!target) {
+      problems.push(unknownVariable(name));
+      continue;
+    }
     const [section, key] = target;
     const field = unwrap((shape[section as keyof typeof shape] as z.ZodTypeAny)).shape[key] as z.ZodTypeAny;
     // A section that is not a table is reported by the schema; there is nothing to override in it.
@@ -72,6 +78,20 @@ function applyEnvironment(raw: Section, env: Env, problems: string[]): void {
     if (coerced === undefined) problems.push(`${name} (${section}.${key}) = ${JSON.stringify(value)}: not a valid ${typeName(field)}`);
     else sectionValue[key] = coerced;
   }
+}
+
+function unknownVariable(name: string): string {
+  const hint = closestName(name, variableNames());
+  return `${name}: unknown environment variable${hint ? `; did you mean ${hint}?` : ''}`;
+}
+
+/** Every variable that sets a key. */
+function variableNames(): string[] {
+  const names = Object.keys(ALIASES);
+  for (const [section, schema] of Object.entries(configSchema.shape)) {
+    for (const key of Object.keys(unwrap(schema as z.ZodTypeAny).shape)) names.push(`BERTH_${section}_${key}`.toUpperCase());
+  }
+  return names;
 }
 
 function findKey(name: string): [string, string] | undefined {

@@ -14,7 +14,10 @@ export const configSchema = z
         port: z.number().int().min(0).max(65535).default(3000),
         /** Largest accepted request body, in bytes. Default 1 MiB. */
         body_limit_bytes: z.number().int().positive().default(1024 * 1024),
-        /** Where Berth keeps its own state (the generated API token). */
+        /**
+         * Where Berth keeps its own state: the generated API token and `secret-key`, the key that
+         * seals build credentials in Redis. The API and every worker must share it. Default /var/lib/berth.
+         */
         data_dir: z.string().min(1).default('/var/lib/berth'),
         /** Names this Berth in the labels of what it creates; several can share an engine. */
         instance: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/).default('default'),

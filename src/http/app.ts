@@ -4,12 +4,13 @@ import type { Logger } from 'winston';
 import openapi from '../../docs/openapi.json';
 import { RegisterRoutes } from '../generated/routes';
 import type { TokenService } from '../services/token.service';
-import { errorHandler, notFoundHandler } from './error.middleware';
-import { controllerRegistry } from './ioc';
+import { errorHandler, unmatchedRoute } from './error.middleware';
+import { controllerRegistry, type ControllerFactory } from './ioc';
 import { requestLogger, requireJson } from './request-context';
 
 export interface AppParts {
-  controllers: object[];
+  /** One factory per controller class: every request gets its own instance. */
+  controllers: ControllerFactory[];
   tokens: TokenService;
   logger: Logger;
   bodyLimitBytes: number;
@@ -31,7 +32,7 @@ export function createApp(parts: AppParts): Express {
   app.use(requireJson);
   app.use(express.json({ limit: parts.bodyLimitBytes, type: 'application/json' }));
   RegisterRoutes(app);
-  app.use(notFoundHandler);
+  app.use(unmatchedRoute(app));
   app.use(errorHandler(parts.logger));
   return app;
 }

@@ -1,13 +1,42 @@
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { ErrorRequestHandler, Express, RequestHandler } from 'express';
 import { ValidateError } from '@tsoa/runtime';
 import type { Logger } from 'winston';
 import { AppError, ValidationError } from '../errors';
 import { errorBody, statusOf } from './error-mapper';
+import { fromValidateError } from './validate-error';
 
-/** Unknown paths answer the JSON error shape too. */
-export const notFoundHandler: RequestHandler = (req, res) => {
-  res.status(404).json(errorBody(new AppError('route_not_found', `no route for ${req.method} ${req.path}`)));
-};
+/**
+ * Requests no route took: 405 with `Allow` when the path exists under other methods, else 404.
+ * Both in the JSON error shape.
+ */
+export function unmatchedRoute(app: Express): RequestHandler {
+  return (req, res) => {
+    const allowed = allowedMethods(app, req.path);
+    if (allowed.length > 0) {
+      res.setHeader('Allow', allowed.join(', '));
+      res.status(405).json(errorBody(new AppError('method_not_allowed', `${req.method} is not allowed on ${req.path}; use ${allowed.join(', ')}`)));
+      return;
+    }
+    res.status(404).json(errorBody(new AppError('route_not_found', `no route for ${req.method} ${req.path}`)));
+  };
+}
+
+interface RouteLayer {
+  route?: { methods: Record<string, boolean> };
+  match(path: string): boolean;
+}
+
+/** The methods the app's registered routes answer on `path` (HEAD wherever GET is). */
+export function allowedMethods(app: Express, path: string): string[] {
+  const stack = (app.router as unknown as { stack: RouteLayer[] }).stack;
+  const methods = new Set<string>();
+  for (const layer of stack) {
+    if (!layer.route || !layer.match(path)) continue;
+    for (const [method, on] of Object.entries(layer.route.methods)) if (on && method !== '_all') methods.add(method.toUpperCase());
+  }
+  if (methods.has('GET')) methods.add('HEAD');
+  return [...methods].sort();
+}
 
 /** The one place errors become HTTP answers. Unexpected errors are logged whole, answered bare. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
@@ -35,12 +64,4 @@ function toAppError(err: unknown): AppError | undefined {
   if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') return new AppError('unsupported_media_type', e.message ?? 'unsupported encoding');
   if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) return new ValidationError(e.message ?? 'bad request');
   return undefined;
-}
-
-/** tsoa names fields `body.ports` or `requestBody.name`; the client knows them as `ports`, `name`. */
-function fromValidateError(err: ValidateError): ValidationError {
-  const [path, detail] = Object.entries(err.fields)[0] ?? ['body', { message: 'invalid input' }];
-  const field = path.replace(/^(requestBody|body)\.?/, '') || 'body';
-  const message = detail.message.startsWith('"') || field === 'body' ? detail.message : `${field}: ${detail.message}`;
-  return new ValidationError(message, field);
 }

@@ -3,6 +3,7 @@ import type { Logger } from 'winston';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import { validateBuildRequest } from '../builds/build-request';
 import { isTerminal } from '../builds/redis-build.store';
+import type { SecretBox } from '../builds/secret-box';
 import type { BuildRecord, BuildStatus, BuildStore } from '../builds/build.record';
 import { refuseInternalHost } from '../git/host-guard';
 import type { BuildList, BuildLogs, BuildRequest, BuildView } from '../models/build.model';
@@ -15,6 +16,8 @@ export interface BuildServiceOptions {
   allowedHosts: readonly string[];
   /** Milliseconds between looks at a followed log. */
   followPollMs: number;
+  /** Seals credentials before they reach Redis (its append-only file keeps them after deletion). */
+  secretBox: SecretBox;
 }
 
 const STATUSES: readonly BuildStatus[] = ['queued', 'cloning', 'building', 'succeeded', 'failed', 'cancelled'];
@@ -41,7 +44,7 @@ export class BuildService {
     const { created, record } = await this.store.create(spec, new Date().toISOString());
     if (!created) return { created: false, build: await this.requeueIfLost(record) };
     try {
-      if (secrets) await this.store.saveSecrets(spec.id, JSON.stringify(secrets));
+      if (secrets) await this.store.saveSecrets(spec.id, this.options.secretBox.seal(spec.id, JSON.stringify(secrets)));
       await this.queue.enqueue(spec.id);
     } catch (err) {
       await this.store.remove(spec.id).catch(() => undefined);

@@ -28,7 +28,7 @@ describe('toContainerSpec', () => {
       image: 'nginx:alpine',
       name: 'my-nginx',
       env: { ENV: 'production' },
-      labels: { 'berth.managed': 'true', 'berth.instance': 'default' },
+      labels: { 'berth.managed': 'true', 'berth.instance': 'default', 'berth.system': 'false' },
       ports: [{ containerPort: 80, protocol: 'tcp', hostPort: 8080 }],
       restartPolicy: { name: 'unless-stopped' },
     });
@@ -38,10 +38,16 @@ describe('toContainerSpec', () => {
     expect(toContainerSpec({ image: 'redis:7', labels: { team: 'web' } }, 'staging')).toStrictEqual({
       image: 'redis:7',
       env: {},
-      labels: { team: 'web', 'berth.managed': 'true', 'berth.instance': 'staging' },
+      labels: { team: 'web', 'berth.managed': 'true', 'berth.instance': 'staging', 'berth.system': 'false' },
       ports: [],
       restartPolicy: { name: 'no' },
     });
+  });
+
+  it('keeps tabs and non-ASCII text in environment and label values', () => {
+    const spec = toContainerSpec({ image: 'a', environment: { A: 'x\ty', B: 'Zürich ✓' }, labels: { team: 'wéb\t1' } }, 'default');
+    expect(spec.env).toEqual({ A: 'x\ty', B: 'Zürich ✓' });
+    expect(spec.labels.team).toBe('wéb\t1');
   });
 
   it('converts command, memory and cpus', () => {
@@ -74,6 +80,12 @@ describe('toContainerSpec', () => {
     ['an environment name starting with a digit', { image: 'a', environment: { '1BAD': 'x' } }, 'environment.1BAD'],
     ['an environment value that is not a string', { image: 'a', environment: { N: 1 as unknown as string } }, 'environment.N'],
     ['an empty command', { image: 'a', command: '   ' }, 'command'],
+    ['an environment value with a newline', { image: 'a', environment: { A: 'x\nB=y' } }, 'environment.A'],
+    ['an environment value with a carriage return', { image: 'a', environment: { A: 'x\r' } }, 'environment.A'],
+    ['an environment value with an escape', { image: 'a', environment: { A: '\u001b[31m' } }, 'environment.A'],
+    ['an environment value with a C1 control', { image: 'a', environment: { A: 'x\u0085' } }, 'environment.A'],
+    ['an environment value with a NUL', { image: 'a', environment: { A: 'x\u0000' } }, 'environment.A'],
+    ['a label value with a newline', { image: 'a', labels: { team: 'web\nops' } }, 'labels.team'],
   ])('rejects %s, naming the field', (_, req, field) => {
     const err = validationError(() => toContainerSpec(req, 'default'));
     expect(err.code).toBe('invalid_input');

@@ -18,6 +18,8 @@ export function isContainerRef(ref: string): boolean {
 }
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 const LABEL_KEY = /^[A-Za-z0-9][A-Za-z0-9._\-/]{0,254}$/;
+/** Control characters (tab allowed): a value holding them can split or garble what reads it. */
+const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/;
 const MEMORY = /^(\d+(?:\.\d+)?)\s*([bkmg]?)b?$/i;
 const UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
 const MIN_MEMORY = 6 * 1024 * 1024;
@@ -37,7 +39,9 @@ export function toContainerSpec(req: CreateContainerRequest, instance: string): 
     ...(req.name !== undefined ? { name: req.name } : {}),
     ...(req.command !== undefined ? { command: parseCommand(req.command) } : {}),
     env: parseEnvironment(req.environment ?? {}),
-    labels: { ...parseLabels(req.labels ?? {}), [MANAGED_LABEL]: 'true', [INSTANCE_LABEL]: instance },
+    // Every berth.* key Berth reads is set here: the engine merges the image's labels under these,
+    // and a Dockerfile `LABEL berth.system=true` must not reach the container.
+    labels: { ...parseLabels(req.labels ?? {}), [MANAGED_LABEL]: 'true', [INSTANCE_LABEL]: instance, [SYSTEM_LABEL]: 'false' },
     ports: parsePorts(req.ports ?? {}),
     restartPolicy: parseRestartPolicy(req.restart_policy ?? 'no'),
     ...(req.memory !== undefined ? { memoryBytes: parseMemory(req.memory) } : {}),
@@ -103,7 +107,8 @@ function parseCommand(command: string[] | string): string[] {
 function parseEnvironment(env: Record<string, string>): Record<string, string> {
   for (const [name, value] of Object.entries(env)) {
     if (!ENV_NAME.test(name)) throw new ValidationError(`${JSON.stringify(name)} is not a valid variable name`, `environment.${name}`);
-    if (typeof value !== 'string' || value.includes('\0')) throw new ValidationError('value must be a string', `environment.${name}`);
+    if (typeof value !== 'string') throw new ValidationError('value must be a string', `environment.${name}`);
+    if (CONTROL.test(value)) throw new ValidationError('value must not contain control characters such as newlines', `environment.${name}`);
   }
   return { ...env };
 }
@@ -113,6 +118,7 @@ function parseLabels(labels: Record<string, string>): Record<string, string> {
     if (key.startsWith(LABEL_PREFIX)) throw new ValidationError(`labels starting with "${LABEL_PREFIX}" are reserved for Berth`, `labels.${key}`);
     if (!LABEL_KEY.test(key)) throw new ValidationError(`${JSON.stringify(key)} is not a valid label key`, `labels.${key}`);
     if (typeof value !== 'string') throw new ValidationError('label values must be strings', `labels.${key}`);
+    if (CONTROL.test(value)) throw new ValidationError('label values must not contain control characters such as newlines', `labels.${key}`);
   }
   return { ...labels };
 }

@@ -13,7 +13,25 @@ import type {
   LogOptions,
   LogStream,
 } from '../engine/engine.port';
+import type { ContainerRegistry } from './container-registry.port';
 import { ContainerService, type ContainerServiceOptions } from './container.service';
+
+/** The record of what Berth created, in memory. */
+class FakeRegistry implements ContainerRegistry {
+  readonly ids = new Set<string>();
+
+  async add(id: string): Promise<void> {
+    this.ids.add(id);
+  }
+
+  async recorded(ids: readonly string[]): Promise<Set<string>> {
+    return new Set(ids.filter((id) => this.ids.has(id)));
+  }
+
+  async remove(id: string): Promise<void> {
+    this.ids.delete(id);
+  }
+}
 
 /** An in-memory engine: containers by id, and a record of every call that changes something. */
 class FakeEngine implements ContainerEngine {
@@ -120,6 +138,7 @@ function details(o: { id: string; name: string; labels: Record<string, string>; 
 
 const OURS = { 'berth.managed': 'true', 'berth.instance': 'default' };
 const SELF_ID = 'f'.repeat(64);
+const PROJECT = { 'com.docker.compose.project': 'berth' };
 
 function setup(options: Partial<ContainerServiceOptions> = {}) {
   const engine = new FakeEngine();
@@ -127,20 +146,25 @@ function setup(options: Partial<ContainerServiceOptions> = {}) {
     details({ id: 'a'.repeat(64), name: 'ours', labels: OURS, running: true }),
     details({ id: 'b'.repeat(64), name: 'foreign', labels: {}, running: true }),
     details({ id: 'c'.repeat(64), name: 'other-instance', labels: { 'berth.managed': 'true', 'berth.instance': 'staging' }, running: false }),
-    details({ id: 'd'.repeat(64), name: 'berth-redis', labels: { ...OURS, 'berth.system': 'true' }, running: true }),
-    details({ id: SELF_ID, name: 'berth-api', labels: {}, running: true }),
+    details({ id: 'd'.repeat(64), name: 'berth-redis', labels: { ...PROJECT, 'berth.system': 'true' }, running: true }),
+    details({ id: SELF_ID, name: 'berth-api', labels: { ...PROJECT, 'berth.system': 'true' }, running: true }),
+    // Berth's labels written by someone else (or by an image): not in the record.
+    details({ id: '9'.repeat(64), name: 'forged', labels: { ...OURS, 'berth.system': 'true' }, running: true }),
   );
+  const registry = new FakeRegistry();
+  registry.ids.add('a'.repeat(64));
   const service = new ContainerService(
     engine,
+    registry,
     { instance: 'default', manageAll: false, stopTimeoutSeconds: 7, ...options },
     winston.createLogger({ silent: true }),
   );
-  return { engine, service };
+  return { engine, registry, service };
 }
 
 describe('ContainerService', () => {
   describe('containers it does not manage', () => {
-    it.each(['foreign', 'other-instance'])('answers not_found for %s and does not touch it', async (name) => {
+    it.each(['foreign', 'other-instance', 'forged'])('answers not_found for %s and does not touch it', async (name) => {
       const { engine, service } = setup();
       await expect(service.inspect(name)).rejects.toThrow(NotFoundError);
       await expect(service.stop(name)).rejects.toThrow(NotFoundError);
@@ -164,8 +188,14 @@ describe('ContainerService', () => {
   });
 
   describe("Berth's own containers", () => {
-    it.each([false, true])('refuses stop, restart and remove of berth.system containers (manageAll %s)', async (manageAll) => {
-      const { engine, service } = setup({ manageAll });
+    it('hides them without manageAll, as any container it did not create', async () => {
+      const { engine, service } = setup({ selfContainerId: SELF_ID });
+      await expect(service.stop('berth-redis')).rejects.toThrow(NotFoundError);
+      expect(engine.calls).toEqual([]);
+    });
+
+    it('refuses stop, restart and remove of berth.system containers of its compose project, even with manageAll', async () => {
+      const { engine, service } = setup({ manageAll: true, selfContainerId: SELF_ID });
       await expect(service.stop('berth-redis')).rejects.toThrow(ForbiddenError);
       await expect(service.stop('berth-redis')).rejects.toThrow('container berth-redis is part of Berth itself and cannot be stopped through the API');
       await expect(service.restart('berth-redis')).rejects.toThrow(ForbiddenError);
@@ -183,8 +213,29 @@ describe('ContainerService', () => {
     });
 
     it('still lets them be inspected', async () => {
-      const { service } = setup();
-      await expect(service.inspect('berth-redis')).resolves.toMatchObject({ name: 'berth-redis' });
+      const { service } = setup({ manageAll: true, selfContainerId: SELF_ID });
+      await expect(service.inspect('berth-redis')).resolves.toMatchObject({ name: 'berth-redis', managed: false });
+    });
+
+    it('takes no label alone as proof: berth.system outside its compose project, or outside any, is not Berth', async () => {
+      const { engine, service } = setup({ manageAll: true, selfContainerId: SELF_ID });
+      engine.containers.push(details({ id: '8'.repeat(64), name: 'other-project', labels: { 'com.docker.compose.project': 'shop', 'berth.system': 'true' }, running: true }));
+      await service.stop('forged');
+      await service.stop('other-project');
+      const outside = setup({ manageAll: true });
+      await outside.service.stop('berth-redis');
+      expect([...engine.calls, ...outside.engine.calls]).toEqual([`stop ${'9'.repeat(64)} 7`, `stop ${'8'.repeat(64)} 7`, `stop ${'d'.repeat(64)} 7`]);
+    });
+
+    it('never counts a container it created as its own system container, whatever the image says', async () => {
+      const { engine, service } = setup({ selfContainerId: SELF_ID });
+      const created = await service.create({ image: 'alpine' });
+      expect(engine.created[0]?.labels['berth.system']).toBe('false');
+      // What the engine does: the image's labels under the container's.
+      const c = engine.containers.find((x) => x.id === created.id)!;
+      c.labels = { ...PROJECT, 'berth.system': 'true', ...engine.created[0]!.labels };
+      await service.remove(created.id, true);
+      expect(engine.calls).toEqual([`remove ${created.id} force=true`]);
     });
   });
 
@@ -207,20 +258,76 @@ describe('ContainerService', () => {
     });
   });
 
+  describe('the record of what it created', () => {
+    it('records a created container and forgets a removed one', async () => {
+      const { registry, service } = setup();
+      const created = await service.create({ image: 'alpine' });
+      expect(registry.ids.has(created.id)).toBe(true);
+      expect(await service.inspect(created.id)).toMatchObject({ managed: true });
+      await service.remove(created.id, true);
+      expect(registry.ids.has(created.id)).toBe(false);
+    });
+
+    it('removes the new container again when it cannot be recorded', async () => {
+      const { engine, registry, service } = setup();
+      registry.add = async () => {
+        throw new Error('redis down');
+      };
+      await expect(service.create({ image: 'alpine', name: 'lost' })).rejects.toThrow('redis down');
+      expect(engine.containers.some((c) => c.name === 'lost')).toBe(false);
+    });
+  });
+
+  describe('start', () => {
+    const holder = (running: boolean) =>
+      details({ id: 'e'.repeat(64), name: 'holder', labels: {}, running, ports: [{ containerPort: 80, protocol: 'tcp', hostPort: 8080 }] });
+
+    it('answers port_conflict before asking the engine when a running container publishes its host port', async () => {
+      const { engine, service } = setup();
+      engine.containers.push(holder(true));
+      const created = await service.create({ image: 'alpine', ports: { '9090': '80' } });
+      engine.containers.find((c) => c.id === created.id)!.ports = [{ containerPort: 80, protocol: 'tcp', hostPort: 8080 }];
+      const err = await service.start(created.id).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ConflictError);
+      expect((err as ConflictError).code).toBe('port_conflict');
+      await expect(service.restart(created.id)).rejects.toThrow(ConflictError);
+      expect(engine.calls).toEqual([]);
+    });
+
+    it('lets only one of two containers on the same host port start when both are started at once', async () => {
+      const { engine, service } = setup();
+      const a = await service.create({ image: 'alpine', ports: { '8080': '80' } });
+      const b = await service.create({ image: 'alpine', ports: { '8080': '80' } });
+      const results = await Promise.allSettled([service.start(a.id), service.start(b.id)]);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected']);
+      expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(ConflictError);
+      expect(engine.calls).toEqual([`start ${a.id}`]);
+    });
+
+    it('starts when the holder is stopped, and a running container does not conflict with itself', async () => {
+      const { engine, service } = setup();
+      engine.containers.push(holder(false));
+      const created = await service.create({ image: 'alpine', ports: { '8080': '80' } });
+      await service.start(created.id);
+      await service.restart(created.id);
+      expect(engine.calls).toEqual([`start ${created.id}`, `restart ${created.id} 7`]);
+    });
+  });
+
   describe('list', () => {
     it('adds the managed and instance filters to the client labels', async () => {
       const { engine, service } = setup();
       const list = await service.list(true, ['team=web']);
       expect(engine.listCalls).toEqual([{ all: true, labels: ['team=web', 'berth.managed=true', 'berth.instance=default'] }]);
       expect(list.containers).toEqual([]);
-      expect((await service.list(true, [])).containers.map((c) => c.name)).toEqual(['ours', 'berth-redis']);
+      expect((await service.list(true, [])).containers.map((c) => c.name)).toEqual(['ours']);
     });
 
     it('passes the client labels alone with manageAll', async () => {
       const { engine, service } = setup({ manageAll: true });
       const list = await service.list(false, []);
       expect(engine.listCalls).toEqual([{ all: false, labels: [] }]);
-      expect(list.containers.map((c) => c.name)).toEqual(['ours', 'foreign', 'berth-redis', 'berth-api']);
+      expect(list.containers.map((c) => c.name)).toEqual(['ours', 'foreign', 'berth-redis', 'berth-api', 'forged']);
     });
   });
 
@@ -241,7 +348,7 @@ describe('ContainerService', () => {
       const { engine, service } = setup();
       const created = await service.create({ image: 'nginx:alpine', name: 'web', ports: { '8080': '80' } });
       expect(created.name).toBe('web');
-      expect(engine.created).toEqual([expect.objectContaining({ image: 'nginx:alpine', name: 'web', labels: OURS })]);
+      expect(engine.created).toEqual([expect.objectContaining({ image: 'nginx:alpine', name: 'web', labels: { ...OURS, 'berth.system': 'false' } })]);
     });
 
     it.each([

@@ -1,6 +1,7 @@
 import type { Logger } from 'winston';
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors';
 import type { ContainerDetails, ContainerEngine, PortBinding } from '../engine/engine.port';
+import type { ContainerRegistry } from './container-registry.port';
 import type {
   ContainerActionResult,
   ContainerList,
@@ -19,7 +20,11 @@ export interface ContainerServiceOptions {
   manageAll: boolean;
   /** Seconds between SIGTERM and SIGKILL on stop and restart. */
   stopTimeoutSeconds: number;
-  /** Id of the container Berth itself runs in, if any: never stopped through the API. */
+  /**
+   * Id of the container Berth itself runs in, if any (found in the mount table, not in labels):
+   * never stopped through the API, and with it the `berth.system=true` containers of its compose
+   * project (its Redis, its workers).
+   */
   selfContainerId?: string;
 }
 
@@ -32,9 +37,17 @@ export interface LogQuery {
 /** One Server-Sent Event of a followed log: a line, or the end with the container's state. */
 export type LogEvent = { event: 'log'; data: ContainerLogLine } | { event: 'end'; data: { state: string; exit_code: number } };
 
+/** The label docker-compose gives every container of a project. */
+export const COMPOSE_PROJECT_LABEL = 'com.docker.compose.project';
+
 export class ContainerService {
+  private selfProject?: Promise<string | undefined>;
+  /** The last port check + engine call in line (see `holdingPorts`). */
+  private portsInUse: Promise<unknown> = Promise.resolve();
+
   constructor(
     private readonly engine: ContainerEngine,
+    private readonly registry: ContainerRegistry,
     private readonly options: ContainerServiceOptions,
     private readonly logger: Logger,
   ) {}
@@ -42,47 +55,60 @@ export class ContainerService {
   async list(all: boolean, labels: string[]): Promise<ContainerList> {
     const filters = this.options.manageAll ? labels : [...labels, `${MANAGED_LABEL}=true`, `${INSTANCE_LABEL}=${this.options.instance}`];
     const containers = await this.engine.listContainers({ all, labels: filters });
+    const ours = await this.registry.recorded(containers.map((c) => c.id));
     return {
-      containers: containers.map((c) => ({ ...c, ports: c.ports.map(portView) })),
+      containers: containers.filter((c) => this.options.manageAll || ours.has(c.id)).map((c) => ({ ...c, ports: c.ports.map(portView) })),
     };
   }
 
   async create(req: CreateContainerRequest): Promise<CreatedContainer> {
     const spec = toContainerSpec(req, this.options.instance);
-    await this.ensurePortsFree(spec.ports);
-    const created = await this.engine.createContainer(spec);
+    const created = await this.holdingPorts(spec.ports, undefined, () => this.engine.createContainer(spec));
+    try {
+      await this.registry.add(created.id);
+    } catch (err) {
+      // Not recorded means not Berth's: the container would be out of reach, so it goes.
+      await this.engine.removeContainer(created.id, { force: true }).catch(() => undefined);
+      throw err;
+    }
     this.logger.info('container created', { containerId: created.id, name: created.name, image: spec.image });
     return created;
   }
 
   async inspect(ref: string): Promise<ContainerView> {
-    return view(await this.find(ref), this.isManaged.bind(this));
+    const c = await this.find(ref);
+    return view(c, await this.isManaged(c));
   }
 
   async start(ref: string): Promise<ContainerActionResult> {
     const c = await this.find(ref);
-    await this.engine.startContainer(c.id);
+    // Checked before the engine is asked: Podman (netavark) tears down the forwarding of the
+    // container already running on the port when a start fails on it.
+    if (c.state.running) await this.engine.startContainer(c.id);
+    else await this.holdingPorts(c.ports, c.id, () => this.engine.startContainer(c.id));
     return this.stateOf(c.id);
   }
 
   async stop(ref: string): Promise<ContainerActionResult> {
-    const c = this.guardSystem(await this.find(ref), 'stopped');
+    const c = await this.guardSystem(await this.find(ref), 'stopped');
     await this.engine.stopContainer(c.id, this.options.stopTimeoutSeconds);
     return this.stateOf(c.id);
   }
 
   async restart(ref: string): Promise<ContainerActionResult> {
-    const c = this.guardSystem(await this.find(ref), 'restarted');
-    await this.engine.restartContainer(c.id, this.options.stopTimeoutSeconds);
+    const c = await this.guardSystem(await this.find(ref), 'restarted');
+    const restart = () => this.engine.restartContainer(c.id, this.options.stopTimeoutSeconds);
+    await (c.state.running ? restart() : this.holdingPorts(c.ports, c.id, restart));
     return this.stateOf(c.id);
   }
 
   async remove(ref: string, force: boolean): Promise<void> {
-    const c = this.guardSystem(await this.find(ref), 'removed');
+    const c = await this.guardSystem(await this.find(ref), 'removed');
     if (c.state.running && !force) {
       throw new ConflictError('state_conflict', `container ${c.name} is running; stop it first or pass force=true`);
     }
     await this.engine.removeContainer(c.id, { force: true });
+    await this.registry.remove(c.id);
     this.logger.info('container removed', { containerId: c.id, name: c.name });
   }
 
@@ -116,20 +142,46 @@ export class ContainerService {
     // Checked here so that no odd text (`../json`) ever reaches the engine's URL paths.
     if (!isContainerRef(ref)) throw new NotFoundError('container', ref);
     const c = await this.engine.inspectContainer(ref);
-    if (!this.isManaged(c) && !this.options.manageAll) throw new NotFoundError('container', ref);
+    if (!this.options.manageAll && !(await this.isManaged(c))) throw new NotFoundError('container', ref);
     return c;
   }
 
-  private isManaged(c: ContainerDetails): boolean {
-    return c.labels[MANAGED_LABEL] === 'true' && c.labels[INSTANCE_LABEL] === this.options.instance;
+  /** Created by this Berth: in its record (the labels are checked too, as the list filters on them). */
+  private async isManaged(c: ContainerDetails): Promise<boolean> {
+    if (c.labels[MANAGED_LABEL] !== 'true' || c.labels[INSTANCE_LABEL] !== this.options.instance) return false;
+    return (await this.registry.recorded([c.id])).has(c.id);
   }
 
-  private guardSystem(c: ContainerDetails, action: 'stopped' | 'restarted' | 'removed'): ContainerDetails {
-    const self = this.options.selfContainerId;
-    if (c.labels[SYSTEM_LABEL] === 'true' || (self !== undefined && c.id === self)) {
+  private async guardSystem(c: ContainerDetails, action: 'stopped' | 'restarted' | 'removed'): Promise<ContainerDetails> {
+    if (await this.isSystem(c)) {
       throw new ForbiddenError(`container ${c.name} is part of Berth itself and cannot be ${action} through the API`);
     }
     return c;
+  }
+
+  /**
+   * Berth's own containers: the one it runs in, and the containers of the same compose project
+   * labelled `berth.system=true`. A label alone never makes a container Berth's own: an image
+   * or anyone on the engine can write one.
+   */
+  private async isSystem(c: ContainerDetails): Promise<boolean> {
+    const self = this.options.selfContainerId;
+    if (self === undefined) return false;
+    if (c.id === self) return true;
+    if (c.labels[SYSTEM_LABEL] !== 'true') return false;
+    const project = await this.ownProject(self);
+    return project !== undefined && c.labels[COMPOSE_PROJECT_LABEL] === project;
+  }
+
+  /** The compose project Berth's container belongs to; asked once, again after a failure. */
+  private async ownProject(self: string): Promise<string | undefined> {
+    this.selfProject ??= this.engine.inspectContainer(self).then((me) => me.labels[COMPOSE_PROJECT_LABEL]);
+    try {
+      return await this.selfProject;
+    } catch (err) {
+      this.selfProject = undefined;
+      throw err;
+    }
   }
 
   private async stateOf(id: string): Promise<ContainerActionResult> {
@@ -137,10 +189,26 @@ export class ContainerService {
     return { id: c.id, state: c.state.status };
   }
 
-  private async ensurePortsFree(ports: PortBinding[]): Promise<void> {
-    if (ports.length === 0) return;
-    const running = await this.engine.listContainers({ all: false, labels: [] });
-    for (const wanted of ports) {
+  /**
+   * Runs `take` (the engine call that publishes `ports`) once they are free. Calls that publish
+   * fixed host ports run one at a time: two checks at once would both find a port free.
+   */
+  private holdingPorts<T>(ports: PortBinding[], self: string | undefined, take: () => Promise<T>): Promise<T> {
+    if (!ports.some(isFixed)) return take();
+    const run = this.portsInUse.then(async () => {
+      await this.ensurePortsFree(ports, self);
+      return take();
+    });
+    this.portsInUse = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Host ports of `ports` that a running container (other than `self`) publishes answer 409. */
+  private async ensurePortsFree(ports: PortBinding[], self?: string): Promise<void> {
+    const fixed = ports.filter(isFixed);
+    if (fixed.length === 0) return;
+    const running = (await this.engine.listContainers({ all: false, labels: [] })).filter((c) => c.id !== self);
+    for (const wanted of fixed) {
       const holder = running.find((c) =>
         c.ports.some((p) => p.hostPort === wanted.hostPort && p.protocol === wanted.protocol && overlaps(p.hostIp, wanted.hostIp)),
       );
@@ -149,6 +217,10 @@ export class ContainerService {
       }
     }
   }
+}
+
+function isFixed(p: PortBinding): boolean {
+  return p.hostPort !== undefined && p.hostPort !== 0;
 }
 
 function overlaps(a: string | undefined, b: string | undefined): boolean {
@@ -177,7 +249,7 @@ function portView(p: PortBinding): PortMapping {
   };
 }
 
-function view(c: ContainerDetails, isManaged: (c: ContainerDetails) => boolean): ContainerView {
+function view(c: ContainerDetails, managed: boolean): ContainerView {
   return {
     id: c.id,
     name: c.name,
@@ -199,7 +271,7 @@ function view(c: ContainerDetails, isManaged: (c: ContainerDetails) => boolean):
     env: c.envNames,
     labels: c.labels,
     ports: c.ports.map(portView),
-    managed: isManaged(c),
+    managed,
   };
 }
 

@@ -167,13 +167,10 @@ describe('build requests: private repository credentials', () => {
       expect(build.git_repo).toBe(plainUrl);
     }
 
-    // Queued: the secrets wait in Redis under their own key only, never in the job or the record.
+    // Queued: the secrets wait in Redis under their own key only, sealed, never in the job or the record.
     const prefix = api.config.redis.prefix;
     const queued = await redisDump(prefix);
-    for (const [key, value] of queued) {
-      if (key.endsWith(':secret')) continue;
-      expect({ key, leaks: leaks(value) }).toEqual({ key, leaks: [] });
-    }
+    for (const [key, value] of queued) expect({ key, leaks: leaks(value) }).toEqual({ key, leaks: [] });
     expect([...queued.keys()].filter((k) => k.endsWith(':secret')).sort()).toEqual(submitted.map((b) => `${prefix}:build:${b.id}:secret`).sort());
 
     workers.push(await startTestWorker(api.config));

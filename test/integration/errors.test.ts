@@ -43,6 +43,9 @@ describe('error answers', () => {
       ['environment value not a string', { image: 'berth-test/nginx:alpine', environment: { PORT: 80 } }, 'environment.PORT'],
       ['label value not a string', { image: 'berth-test/nginx:alpine', labels: { tier: 1 } }, 'labels.tier'],
       ['reserved label', { image: 'berth-test/nginx:alpine', labels: { 'berth.managed': 'true' } }, 'labels.berth.managed'],
+      ['environment value with a newline', { image: 'berth-test/nginx:alpine', environment: { MOTD: 'hello\nINJECTED=1' } }, 'environment.MOTD'],
+      ['environment value with an escape sequence', { image: 'berth-test/nginx:alpine', environment: { MOTD: '\u001b[2J' } }, 'environment.MOTD'],
+      ['label value with a carriage return', { image: 'berth-test/nginx:alpine', labels: { tier: 'web\r' } }, 'labels.tier'],
     ])('%s', async (_what, body, field) => {
       expectError(await post('/api/v1/containers', body), 400, 'invalid_input', field);
     });
@@ -63,6 +66,19 @@ describe('error answers', () => {
       expect(res.status).toBe(400);
       expect(res.body.error.code).toBe('invalid_input');
       expectNoStack(res);
+    });
+
+    it('answers a value outside a union with the allowed values, in the API\'s words', async () => {
+      const res = await post('/api/v1/images/build', { git_repo: 'https://git.example.com/a.git', buildpack_type: 'heroku', image_tag: 'a:1' });
+      expectError(res, 400, 'invalid_input', 'buildpack_type');
+      expect(res.body.error.message).toBe('buildpack_type: must be one of nixpacks, static, dockerfile, docker-compose, compose; got "heroku"');
+      const port = await post('/api/v1/containers', { image: 'berth-test/nginx:alpine', ports: { '8080': true } });
+      expectError(port, 400, 'invalid_input', 'ports.8080');
+      expect(port.body.error.message).toBe('ports.8080: must be a string or a number; got true');
+      const path = await post('/api/v1/images/build', { git_repo: 'https://git.example.com/a.git', buildpack_type: 'dockerfile', image_tag: 'a:1', dockerfile_config: { dockerfile_path: 5 } });
+      expectError(path, 400, 'invalid_input', 'dockerfile_config.dockerfile_path');
+      expect(path.body.error.message).toBe('dockerfile_config.dockerfile_path: must be a string');
+      for (const r of [res, port, path]) expect(r.body.error.message).not.toMatch(/union|body\.|requestBody|Issues/);
     });
 
     it('rejects a bad list query', async () => {
@@ -95,7 +111,30 @@ describe('error answers', () => {
     it('for an unknown route, in the JSON error shape', async () => {
       expectError(await request(api.url).get('/api/v1/nothing-here').set(api.auth()), 404, 'route_not_found');
       expectError(await request(api.url).get('/api/v2/containers').set(api.auth()), 404, 'route_not_found');
-      expectError(await request(api.url).patch('/api/v1/containers').set(api.auth()), 404, 'route_not_found');
+      expectError(await request(api.url).patch('/api/v1/nothing-here').set(api.auth()), 404, 'route_not_found');
+    });
+  });
+
+  describe('405 for a method the path does not take', () => {
+    it.each([
+      ['put', '/api/v1/containers', 'GET, HEAD, POST'],
+      ['patch', '/api/v1/containers', 'GET, HEAD, POST'],
+      ['patch', '/api/v1/containers/some-name', 'DELETE, GET, HEAD'],
+      ['get', '/api/v1/containers/some-name/start', 'POST'],
+      ['get', '/api/v1/builds/some-id/cancel', 'POST'],
+      ['put', '/api/v1/images/build', 'DELETE, GET, HEAD, POST'],
+      ['post', '/api/v1/builds/some-id', 'DELETE, GET, HEAD'],
+      ['post', '/api/v1/healthy', 'GET, HEAD'],
+    ] as const)('%s %s answers 405 with Allow: %s', async (method, path, allow) => {
+      const res = await request(api.url)[method](path).set(api.auth());
+      expectError(res, 405, 'method_not_allowed');
+      expect(res.headers.allow).toBe(allow);
+      expect(res.body.error.message).toContain(allow);
+    });
+
+    it('answers 405 before asking for a token: the routes are public in the OpenAPI document anyway', async () => {
+      const res = await request(api.url).put('/api/v1/containers');
+      expectError(res, 405, 'method_not_allowed');
     });
 
     it('with field image for an image the engine does not have', async () => {
@@ -137,10 +176,18 @@ describe('error answers', () => {
       const early = await post('/api/v1/containers', createBody({ ports: { [String(port)]: '80' } }));
       expect([late.status, early.status]).toEqual([201, 201]);
       expect((await post(`/api/v1/containers/${early.body.id}/start`)).status).toBe(200);
+      await waitForHttp(`http://127.0.0.1:${port}/`);
       const res = await post(`/api/v1/containers/${late.body.id}/start`);
-      expect(res.status).toBe(409);
-      expect(res.body.error.code).toBe('port_conflict');
-      expectNoStack(res);
+      expectError(res, 409, 'port_conflict', `ports.${port}`);
+      const restart = await post(`/api/v1/containers/${late.body.id}/restart`);
+      expectError(restart, 409, 'port_conflict', `ports.${port}`);
+      // The engine was never asked: on Podman a failed start would have cut the running one off.
+      expect((await api.docker.getContainer(late.body.id).inspect()).State.Status).toBe('created');
+      expect((await api.docker.getContainer(early.body.id).inspect()).State.Running).toBe(true);
+      await waitForHttp(`http://127.0.0.1:${port}/`, 5000);
+      // Once the port is free again, the late one starts.
+      expect((await post(`/api/v1/containers/${early.body.id}/stop`)).status).toBe(200);
+      expect((await post(`/api/v1/containers/${late.body.id}/start`)).body).toEqual({ id: late.body.id, state: 'running' });
       await waitForHttp(`http://127.0.0.1:${port}/`);
     });
   });

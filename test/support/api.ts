@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
+import { Redis } from 'ioredis';
 import TOML from '@iarna/toml';
 import { parseConfig } from '../../src/config/config.loader';
 import type { BerthConfig } from '../../src/config/config.schema';
@@ -80,6 +81,7 @@ export async function startTestApi(overrides: Overrides = {}): Promise<TestApi> 
       await api.close();
       await removeLabelled(docker, `berth.instance=${runId}`);
       await removeLabelled(docker, `${TEST_LABEL}=${runId}`);
+      await forgetContainerRecord(`${config.redis.prefix}:containers:${config.server.instance}`);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
@@ -89,4 +91,14 @@ export async function startTestApi(overrides: Overrides = {}): Promise<TestApi> 
 export async function removeLabelled(docker: Docker, label: string): Promise<void> {
   const list = await docker.listContainers({ all: true, filters: JSON.stringify({ label: [label] }) });
   await Promise.all(list.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+}
+
+/** Deletes the API's record of the containers it created (they are removed above). */
+async function forgetContainerRecord(key: string): Promise<void> {
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+  try {
+    await redis.del(key);
+  } finally {
+    redis.disconnect();
+  }
 }
