@@ -8,6 +8,8 @@
 #   BERTH_STOP_SECONDS  on Ctrl-C or SIGTERM, how long the API and workers get to stop after
 #                       SIGTERM before they are killed [10]
 # A stopped worker's running builds go back to the queue and are taken up at the next start.
+# Started in the background by another script, start.sh ignores SIGINT (bash does that to
+# background jobs without job control): stop it with SIGTERM there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 config=${BERTH_CONFIG:-config/berth.toml}
