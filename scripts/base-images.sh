@@ -4,6 +4,7 @@
 # name of its own (berth-test/NAME:TAG), never under an official name such as node:20-alpine.
 # Images that already exist are kept.
 #
+#   bash scripts/base-images.sh [IMAGE...]    e.g. `bash scripts/base-images.sh berth-base`
 # Environment: BERTH_ENGINES [docker podman], BERTH_PODMAN_SOCKET [/run/berth/podman.sock],
 #              BERTH_REBUILD_IMAGES=1 to make them again.
 set -euo pipefail
@@ -200,9 +201,13 @@ make_redis() {
     berth-test/redis:7
 }
 
-make_busybox
-make_node
-make_berth_base
-make_nginx
-make_python
-make_redis
+# Arguments name the images to make (busybox node berth-base nginx python redis); none: all.
+targets=("$@")
+[ $# -gt 0 ] || targets=(busybox node berth-base nginx python redis)
+for target in "${targets[@]}"; do
+  case $target in
+    busybox|node|nginx|python|redis) "make_$target" ;;
+    berth-base) make_berth_base ;;
+    *) log "unknown image: $target (busybox node berth-base nginx python redis)"; exit 2 ;;
+  esac
+done
