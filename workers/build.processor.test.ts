@@ -9,7 +9,8 @@ import type { BuildRecord } from '../src/builds/build.record';
 import { MemoryBuildStore } from '../src/builds/testing/memory-build.store';
 import { AppError, BuildFailedError, UnavailableError } from '../src/errors';
 import type { BuildRequest } from '../src/models/build.model';
-import { BuildProcessor, SHUTDOWN, type BuildProcessorOptions } from './build.processor';
+import { SHUTDOWN } from './build-attempt';
+import { BuildProcessor, type BuildProcessorOptions } from './build.processor';
 import { FakeBuildEngine, FakeGitClient, capturingLogger, fakeJob } from './testing/fakes';
 
 const REPO = 'https://git.example.test/team/app.git';
@@ -429,6 +430,8 @@ describe('BuildProcessor: one attempt wins (fencing)', () => {
     await expect(processor().process(fakeJob({ buildId: 'b1' }), 'token-1', lock.signal)).rejects.toThrow('taken over');
     expect(await record()).toMatchObject({ status: 'building', attempts: 1 });
     expect(engine.tags.size).toBe(0);
+    // The aborted engine build may have made its image all the same: removed by its temporary tag.
+    expect(engine.removed).toEqual([engine.builds[0]!.spec.tag]);
   });
 
   it('finishes the tagging a claimed attempt left, without building again', async () => {

@@ -1,4 +1,3 @@
-import { setMaxListeners } from 'node:events';
 import { lstat, mkdir, realpath, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { UnrecoverableError, WaitingError, type Job } from 'bullmq';
@@ -18,6 +17,7 @@ import { INSTANCE_LABEL } from '../src/services/container-spec';
 import { BUILD_ID_LABEL, COMMIT_LABEL, REPO_LABEL } from '../src/services/image.service';
 import type { CloneRequest, GitClient, GitCredentials } from '../src/git/git.port';
 import { refuseInternalHost } from '../src/git/host-guard';
+import { StoppedError, fencedLog, watchAttempt, type StopReason } from './build-attempt';
 import { ImagePublisher } from './image-publisher';
 
 export interface BuildProcessorOptions {
@@ -34,16 +34,6 @@ export interface BuildProcessorOptions {
   /** Milliseconds between looks at the build's cancel flag. */
   cancelPollMs: number;
 }
-
-/**
- * Why a build attempt was stopped from outside: on request, past the time limit, because the
- * worker is stopping (`shutdown`: the build goes back to the queue), or because another attempt
- * took the build over (`superseded`: this worker lost its lock, e.g. frozen past `lock_seconds`).
- */
-export type StopReason = 'cancelled' | 'timeout' | 'shutdown' | 'superseded';
-
-/** The reason BullMQ's abort signal carries when the worker stops (see worker.composition.ts). */
-export const SHUTDOWN: StopReason = 'shutdown';
 
 /** Takes one build job from clone to image, keeping the build record and log up to date. */
 export class BuildProcessor {
@@ -89,8 +79,9 @@ export class BuildProcessor {
 
   private async attempt(record: BuildRecord, attempt: number, log: BuildLogWriter, outer?: AbortSignal): Promise<void> {
     const { spec } = record;
-    const { controller, stop, dispose } = this.watch(spec.id, attempt, outer);
-    const built: PublishedImage[] = [];
+    const { controller, stop, dispose } = watchAttempt(this.store, { buildId: spec.id, attempt, timeoutMs: this.options.timeoutMs, pollMs: this.options.cancelPollMs }, outer);
+    // Temporary tags of the engine builds this attempt started: what it removes if it does not win.
+    const started: string[] = [];
     let dir: string | undefined;
     try {
       if (attempt > 1) log.line(`[berth] attempt ${attempt}: taking the build up again`);
@@ -104,45 +95,21 @@ export class BuildProcessor {
       const root = await this.contextRoot(dir, spec.baseDirectory);
       const plan = this.plan(root, spec, log);
       await this.store.transition(spec.id, 'building', { buildingAt: now(), plan: { buildpack: plan.buildpack, ...plan.details } }, attempt);
-      await this.buildImages(plan, root, spec, { commit, attempt }, log, controller.signal, built);
+      const images = await this.buildImages(plan, root, spec, { commit, attempt }, log, controller.signal, started);
       if (controller.signal.aborted) throw controller.signal.reason;
       // Claimed, the images are the build's (a later attempt finishes their tagging); refused, gone.
-      const images = built.splice(0);
+      started.length = 0;
       if (!(await this.publisher.claim(spec.id, attempt, images))) throw new StoppedError('superseded');
       await this.publish(spec.id, attempt, images, log);
     } catch (err) {
       if (err instanceof StoppedError) throw err;
-      await this.publisher.discard(built);
+      // An aborted engine build may still have made its image: it is found by its temporary tag.
+      await this.publisher.discard(started);
       throw controller.signal.aborted ? new StoppedError(controller.signal.reason as StopReason) : err;
     } finally {
       dispose();
       if (dir) await this.dirs.remove(dir);
     }
-  }
-
-  /** Aborts an attempt on cancel, timeout, the worker's stop, or another attempt taking over. */
-  private watch(buildId: string, attempt: number, outer?: AbortSignal) {
-    const controller = new AbortController();
-    // Each git process simple-git starts listens on the signal; a clone by commit starts several.
-    setMaxListeners(50, controller.signal);
-    const stop = (reason: StopReason) => controller.abort(reason);
-    const fromWorker = () => stop(outer?.reason === SHUTDOWN ? 'shutdown' : 'superseded');
-    if (outer?.aborted) fromWorker();
-    outer?.addEventListener('abort', fromWorker, { once: true });
-    const timeout = setTimeout(() => stop('timeout'), this.options.timeoutMs);
-    const poll = setInterval(() => {
-      this.store.get(buildId).then((latest) => {
-        // Another attempt counted since this one began (this worker froze past its lock): stop.
-        if (!latest || latest.attempts !== attempt) stop('superseded');
-        else if (latest.cancelRequested) stop('cancelled');
-      }, () => undefined);
-    }, this.options.cancelPollMs);
-    const dispose = () => {
-      outer?.removeEventListener('abort', fromWorker);
-      clearTimeout(timeout);
-      clearInterval(poll);
-    };
-    return { controller, stop, dispose };
   }
 
   /** Tags the images the build was claimed for (by this attempt or one that stopped after its claim). */
@@ -210,7 +177,7 @@ export class BuildProcessor {
     }
   }
 
-  /** Builds the plan's images under temporary tags, adding each to `built` as soon as it exists. */
+  /** Builds the plan's images under temporary tags, each added to `started` before its build starts. */
   private async buildImages(
     plan: BuildPlan,
     root: string,
@@ -218,19 +185,22 @@ export class BuildProcessor {
     { commit, attempt }: { commit: string; attempt: number },
     log: BuildLogWriter,
     signal: AbortSignal,
-    built: PublishedImage[],
-  ): Promise<void> {
+    started: string[],
+  ): Promise<PublishedImage[]> {
+    const built: PublishedImage[] = [];
     for (const image of plan.images) {
       const context = join(root, image.context);
       if (!isInside(root, context)) throw new BuildFailedError(`build context "${image.context}" leaves the repository`);
       await writeGeneratedFiles(context, image.files);
+      const temporaryTag = this.publisher.temporaryTag(spec.id, attempt, built.length);
+      started.push(temporaryTag);
       log.line(`[berth] building ${image.tag}${image.service ? ` (service ${image.service})` : ''}`);
       const { imageId } = await this.engine.buildImage(
         {
           contextDir: context,
           dockerfile: image.dockerfile,
           alwaysSend: Object.keys(image.files),
-          tag: this.publisher.temporaryTag(spec.id, attempt, built.length),
+          tag: temporaryTag,
           buildArgs: image.buildArgs,
           labels: {
             [BUILD_ID_LABEL]: spec.id,
@@ -247,9 +217,9 @@ export class BuildProcessor {
         (line) => log.line(line),
         signal,
       );
-      const temporaryTag = this.publisher.temporaryTag(spec.id, attempt, built.length);
       built.push({ tag: image.tag, id: imageId, temporaryTag, ...(image.service ? { service: image.service } : {}) });
     }
+    return built;
   }
 
   /** Records the end of a failed attempt, or leaves it to BullMQ's retry when worth one. */
@@ -310,23 +280,6 @@ interface AttemptRun {
   attempt: number;
   log: BuildLogWriter;
   lastTry: boolean;
-}
-
-/** The store as one attempt writes its log: lines of an attempt that was taken over are dropped. */
-function fencedLog(store: BuildStore, attempt: number): BuildStore {
-  return new Proxy(store, {
-    get(target, key) {
-      if (key === 'appendLog') return (id: string, lines: Array<{ time: string; text: string }>) => target.appendLog(id, lines, attempt);
-      const value: unknown = Reflect.get(target, key);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-}
-
-class StoppedError extends Error {
-  constructor(readonly reason: StopReason) {
-    super(`build ${reason}`);
-  }
 }
 
 /** Writes the plan's generated files, replacing whatever the repository had at those paths. */

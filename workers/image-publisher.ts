@@ -30,7 +30,7 @@ export class ImagePublisher {
   /** Claims the build for these images; false when another attempt took it (they are removed then). */
   async claim(buildId: string, attempt: number, images: PublishedImage[]): Promise<boolean> {
     const won = await this.store.transition(buildId, 'building', { publishing: images }, attempt);
-    if (!won) await this.discard(images);
+    if (!won) await this.discard(images.map((i) => i.temporaryTag));
     return won;
   }
 
@@ -46,8 +46,8 @@ export class ImagePublisher {
   }
 
   /** Removes images an attempt built but will not publish (each goes with its temporary tag). */
-  async discard(images: PublishedImage[]): Promise<void> {
-    for (const image of images) await this.removeTag(image.temporaryTag);
+  async discard(temporaryTags: string[]): Promise<void> {
+    for (const tag of temporaryTags) await this.removeTag(tag);
   }
 
   /** Best effort: an image another tag or a container still uses is only untagged, or kept. */

@@ -10,7 +10,8 @@ import { DockerodeEngine } from '../src/engine/dockerode.engine';
 import type { GitCredentials } from '../src/git/git.port';
 import { SimpleGitClient } from '../src/git/simple-git.client';
 import { parseMemory } from '../src/services/container-spec';
-import { BuildProcessor, SHUTDOWN } from './build.processor';
+import { SHUTDOWN } from './build-attempt';
+import { BuildProcessor } from './build.processor';
 
 export interface BuildWorker {
   /** Resolves once stale checkouts are swept and the worker is taking jobs. */
