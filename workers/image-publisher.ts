@@ -4,6 +4,9 @@ import type { BuildLogWriter } from '../src/builds/build-log.writer';
 import type { BuildStore, BuiltImage, PublishedImage } from '../src/builds/build.record';
 import type { BuildEngine } from '../src/engine/engine.port';
 
+/** How many earlier attempts' temporary tags a publishing attempt cleans up. */
+const MAX_EARLIER_ATTEMPTS = 5;
+
 /**
  * Puts a build's images under their tags once, whatever the number of workers that built it.
  *
@@ -39,6 +42,7 @@ export class ImagePublisher {
     // A later attempt may be finishing the same claim: it tags the same ids, so both agree.
     for (const image of images) await this.engine.tagImage(image.id, image.tag);
     for (const image of images) await this.removeTag(image.temporaryTag);
+    await this.discard(this.earlierTags(buildId, attempt, images.length));
     const built: BuiltImage[] = images.map(({ temporaryTag: _, ...image }) => image);
     log.line(`[berth] build succeeded: ${built.map((i) => `${i.tag} (${i.id.slice(0, 19)})`).join(', ')}`);
     await log.flush();
@@ -48,6 +52,18 @@ export class ImagePublisher {
   /** Removes images an attempt built but will not publish (each goes with its temporary tag). */
   async discard(temporaryTags: string[]): Promise<void> {
     for (const tag of temporaryTags) await this.removeTag(tag);
+  }
+
+  /**
+   * Temporary tags earlier attempts may have left: an engine that finishes a build after its
+   * client left (Podman ends the running step) tags the image when nobody is there to remove it.
+   */
+  private earlierTags(buildId: string, attempt: number, count: number): string[] {
+    const tags: string[] = [];
+    for (let a = Math.max(1, attempt - MAX_EARLIER_ATTEMPTS); a < attempt; a += 1) {
+      for (let i = 0; i < count; i += 1) tags.push(this.temporaryTag(buildId, a, i));
+    }
+    return tags;
   }
 
   /** Best effort: an image another tag or a container still uses is only untagged, or kept. */

@@ -50,9 +50,12 @@ describe('build workers that stop or freeze', () => {
     apis.push(made);
     return made;
   };
-  /** A repository whose RUN step prints `word`, sleeps, then prints again. */
+  /**
+   * A repository whose RUN step prints `word`, sleeps, then prints again. Podman ends the running
+   * step after its client left, then stops before the next one: no image is made behind the test's back.
+   */
   const sleepingRepo = (name: string, word: string, seconds: number, append = false) =>
-    git.push(name, { Dockerfile: `FROM berth-test/busybox:latest\nRUN echo ${word}; sleep ${seconds}; echo ${word}-slept\n` }, { append });
+    git.push(name, { Dockerfile: `FROM berth-test/busybox:latest\nRUN echo ${word}; sleep ${seconds}; echo ${word}-slept\nRUN echo after\n` }, { append });
 
   beforeAll(async () => {
     git = await startGitServer();
