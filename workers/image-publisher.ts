@@ -43,7 +43,7 @@ export class ImagePublisher {
     for (const image of images) await this.engine.tagImage(image.id, image.tag);
     for (const image of images) await this.removeTag(image.temporaryTag);
     await this.discard(this.earlierTags(buildId, attempt, images.length));
-    const built: BuiltImage[] = images.map(({ temporaryTag: _, ...image }) => image);
+    const built: BuiltImage[] = images.map((i) => ({ tag: i.tag, id: i.id, ...(i.service ? { service: i.service } : {}) }));
     log.line(`[berth] build succeeded: ${built.map((i) => `${i.tag} (${i.id.slice(0, 19)})`).join(', ')}`);
     await log.flush();
     return this.store.transition(buildId, 'succeeded', { finishedAt: new Date().toISOString(), images: built }, attempt);
