@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UnrecoverableError } from 'bullmq';
+import { UnrecoverableError, WaitingError } from 'bullmq';
 import { testSettings } from '../buildpacks/testing/settings';
 import { BuildDirs } from '../src/builds/build-dirs';
 import { SecretBox } from '../src/builds/secret-box';
@@ -11,19 +11,20 @@ import type { BuildRecord } from '../src/builds/build.record';
 import { MemoryBuildStore } from '../src/builds/testing/memory-build.store';
 import { AppError, BuildFailedError, UnavailableError } from '../src/errors';
 import type { BuildRequest } from '../src/models/build.model';
+import { SHUTDOWN } from './build-attempt';
 import { BuildProcessor, type BuildProcessorOptions } from './build.processor';
 import { FakeBuildEngine, FakeGitClient, capturingLogger, fakeJob } from './testing/fakes';
 
 const REPO = 'https://git.example.test/team/app.git';
 const TOKEN = 'ghp_s3cr3t-t0ken';
 
-/** Counts looks at the cancel flag, to see when polling stops. */
+/** Counts reads of the record (the processor polls it for cancel and take-over), to see when polling stops. */
 class PolledStore extends MemoryBuildStore {
   cancelPolls = 0;
 
-  override async isCancelRequested(id: string): Promise<boolean> {
+  override async get(id: string): Promise<BuildRecord | undefined> {
     this.cancelPolls += 1;
-    return super.isCancelRequested(id);
+    return super.get(id);
   }
 }
 
@@ -97,7 +98,8 @@ describe('BuildProcessor: a build that succeeds', () => {
     const before = new Date().toISOString();
     await processor().process(fakeJob({ buildId: 'b1' }));
     const r = await record();
-    expect(statuses()).toEqual(['cloning', 'building', 'succeeded']);
+    // The second `building` is the claim under the fence: the images are this attempt's to tag.
+    expect(statuses()).toEqual(['cloning', 'building', 'building', 'succeeded']);
     expect(r.status).toBe('succeeded');
     expect(r.error).toBeUndefined();
     expect(r.commit).toBe(git.commit);
@@ -126,7 +128,8 @@ describe('BuildProcessor: a build that succeeds', () => {
         contextDir: clone.dir,
         dockerfile: 'Dockerfile',
         alwaysSend: [],
-        tag: 'app:latest',
+        // Built under a tag of the attempt's own: the user's tag moves only once the build is won.
+        tag: expect.stringMatching(/^berth-attempt\/[0-9a-f]{20}:a1-0$/),
         buildArgs: { A: '1' },
         labels: { 'berth.build-id': 'b1', 'berth.repo': REPO, 'berth.commit': git.commit, 'berth.instance': 'test-instance' },
         noCache: true,
@@ -310,7 +313,7 @@ describe('BuildProcessor: retries', () => {
     const r = await record();
     expect(r.status).toBe('succeeded');
     expect(r.attempts).toBe(2);
-    expect(statuses()).toEqual(['cloning', 'building', 'queued', 'cloning', 'building', 'succeeded']);
+    expect(statuses()).toEqual(['cloning', 'building', 'queued', 'cloning', 'building', 'building', 'succeeded']);
     expect(store.logText('b1')).toContain('[berth] attempt 2: taking the build up again');
     expect(git.requests[0]!.dir).not.toBe(git.requests[1]!.dir);
     expect(checkouts()).toEqual([]);
@@ -401,6 +404,124 @@ describe('BuildProcessor: cancel and timeout', () => {
     const polls = store.cancelPolls;
     await new Promise((r) => setTimeout(r, 60));
     expect(store.cancelPolls).toBe(polls);
+  });
+});
+
+describe('BuildProcessor: one attempt wins (fencing)', () => {
+  const imageOf = (n: number) => `sha256:${String(n).padStart(64, '0')}`;
+
+  it('tags the image only after winning the build, and removes the temporary tag', async () => {
+    let tagsDuringBuild: string[] = [];
+    engine.onBuild = () => {
+      tagsDuringBuild = [...engine.tags.keys()];
+    };
+    await submit();
+    await processor().process(fakeJob({ buildId: 'b1' }));
+    expect(tagsDuringBuild).toEqual([]);
+    expect([...engine.tags]).toEqual([['app:latest', imageOf(1)]]);
+    expect(engine.removed).toEqual([engine.builds[0]!.spec.tag]);
+    expect((await record()).images).toEqual([{ tag: 'app:latest', id: imageOf(1) }]);
+  });
+
+  it('refuses every write of an attempt that another worker took over, and removes its image', async () => {
+    engine.onBuild = async () => {
+      await store.countAttempt('b1'); // another worker took the build up meanwhile
+    };
+    await submit();
+    const statusesBefore = statuses().length;
+    await expect(processor().process(fakeJob({ buildId: 'b1' }))).rejects.toThrow('taken over by another worker');
+    const r = await record();
+    expect(r).toMatchObject({ status: 'building', attempts: 2 });
+    expect(r.images).toBeUndefined();
+    expect(r.publishing).toBeUndefined();
+    expect(statuses().length - statusesBefore).toBe(2); // cloning and building, before the take-over
+    expect(engine.tags.size).toBe(0);
+    expect(engine.removed).toEqual([engine.builds[0]!.spec.tag]);
+    expect(store.logText('b1').filter((l) => l.startsWith('[berth] build succeeded'))).toEqual([]);
+  });
+
+  it('stops the engine build when another attempt takes the build over', async () => {
+    engine.hang = true;
+    engine.onBuild = () => store.countAttempt('b1').then(() => undefined);
+    await submit();
+    await expect(processor().process(fakeJob({ buildId: 'b1' }))).rejects.toThrow('taken over');
+    expect((await record()).status).toBe('building');
+    expect(checkouts()).toEqual([]);
+  });
+
+  it('stops the engine build when the worker loses its lock, leaving the record to the next attempt', async () => {
+    engine.hang = true;
+    const lock = new AbortController();
+    engine.onBuild = () => lock.abort('lock lost');
+    await submit();
+    await expect(processor().process(fakeJob({ buildId: 'b1' }), 'token-1', lock.signal)).rejects.toThrow('taken over');
+    expect(await record()).toMatchObject({ status: 'building', attempts: 1 });
+    expect(engine.tags.size).toBe(0);
+    // The aborted engine build may have made its image all the same: removed by its temporary tag.
+    expect(engine.removed).toEqual([engine.builds[0]!.spec.tag]);
+  });
+
+  it('finishes the tagging a claimed attempt left, without building again', async () => {
+    await submit();
+    await store.countAttempt('b1');
+    const publishing = [{ tag: 'app:latest', id: imageOf(7), temporaryTag: 'berth-attempt/x:a1-0' }];
+    await store.transition('b1', 'building', { publishing }, 1);
+    await processor().process(fakeJob({ buildId: 'b1' }));
+    expect(engine.builds).toEqual([]);
+    expect(git.requests).toEqual([]);
+    expect(await record()).toMatchObject({ status: 'succeeded', attempts: 2, images: [{ tag: 'app:latest', id: imageOf(7) }] });
+    expect(engine.tags.get('app:latest')).toBe(imageOf(7));
+    // Its temporary tag, and whatever attempt 1 may have left under its own (an engine ending a build late).
+    expect(engine.removed).toEqual(['berth-attempt/x:a1-0', expect.stringMatching(/^berth-attempt\/[0-9a-f]{20}:a1-0$/)]);
+  });
+
+  it('leaves a claimed build to the next try when tagging fails, which then tags the same image', async () => {
+    engine.tagFailures = [new UnavailableError('engine', 'engine down')];
+    await submit();
+    await expect(processor().process(fakeJob({ buildId: 'b1' }))).rejects.toThrow('engine down');
+    expect(await record()).toMatchObject({ status: 'queued', publishing: [{ tag: 'app:latest', id: imageOf(1) }] });
+    await processor().process(fakeJob({ buildId: 'b1' }, { attemptsMade: 1 }));
+    expect(engine.builds).toHaveLength(1);
+    expect(await record()).toMatchObject({ status: 'succeeded', images: [{ tag: 'app:latest', id: imageOf(1) }] });
+    expect(engine.tags.get('app:latest')).toBe(imageOf(1));
+  });
+});
+
+describe('BuildProcessor: the worker stops', () => {
+  it('hands a running build back: stops the engine build, record queued, job back to waiting, not a failed try', async () => {
+    engine.hang = true;
+    const shutdown = new AbortController();
+    engine.onBuild = () => shutdown.abort(SHUTDOWN);
+    await submit();
+    const job = fakeJob({ buildId: 'b1' });
+    const outcome = processor().process(job, 'token-1', shutdown.signal);
+    await expect(outcome).rejects.toBeInstanceOf(WaitingError);
+    const r = await record();
+    expect(r).toMatchObject({ status: 'queued', attempts: 1 });
+    expect(r.error).toBeUndefined();
+    expect(job.movedToWait).toEqual(['token-1']);
+    expect(store.logText('b1').slice(-1)).toEqual(['[berth] worker stopping: the build goes back to the queue']);
+    expect(store.expired).toEqual([]);
+    expect(engine.tags.size).toBe(0);
+    expect(checkouts()).toEqual([]);
+    expect(logEntries.some((e) => e.includes('build handed back to the queue'))).toBe(true);
+
+    // The next worker takes it up again.
+    engine.hang = false;
+    engine.onBuild = undefined;
+    await processor().process(fakeJob({ buildId: 'b1' }));
+    expect(await record()).toMatchObject({ status: 'succeeded', attempts: 2 });
+  });
+
+  it('hands back a build whose worker was already stopping when it was taken', async () => {
+    const shutdown = new AbortController();
+    shutdown.abort(SHUTDOWN);
+    await submit();
+    const job = fakeJob({ buildId: 'b1' });
+    await expect(processor().process(job, 'token-1', shutdown.signal)).rejects.toBeInstanceOf(WaitingError);
+    expect(engine.builds).toEqual([]);
+    expect((await record()).status).toBe('queued');
+    expect(job.movedToWait).toEqual(['token-1']);
   });
 });
 

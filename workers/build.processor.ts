@@ -1,7 +1,6 @@
-import { setMaxListeners } from 'node:events';
 import { lstat, mkdir, realpath, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { UnrecoverableError, type Job } from 'bullmq';
+import { UnrecoverableError, WaitingError, type Job } from 'bullmq';
 import type { Logger } from 'winston';
 import { planBuild } from '../buildpacks';
 import { PlanError, type BuildPlan, type BuildpackSettings } from '../buildpacks/plan';
@@ -14,15 +13,17 @@ import { LogRedactor, credentialSecrets, requestSecrets } from '../src/builds/lo
 import { RedactingLogWriter } from '../src/builds/redacting-log.writer';
 import type { BuildSpec } from '../src/builds/build-request';
 import type { SecretBox } from '../src/builds/secret-box';
-import type { BuildRecord, BuildStore, BuiltImage } from '../src/builds/build.record';
+import type { BuildRecord, BuildStore, PublishedImage } from '../src/builds/build.record';
 import { FsWorkspace, isInside } from '../src/builds/fs-workspace';
 import { isTerminal } from '../src/builds/redis-build.store';
-import type { ContainerEngine } from '../src/engine/engine.port';
+import type { BuildEngine } from '../src/engine/engine.port';
 import { INSTANCE_LABEL } from '../src/services/container-spec';
 import { BUILD_ID_LABEL, COMMIT_LABEL, REPO_LABEL } from '../src/services/image.service';
 import type { CloneRequest, GitClient, GitCredentials } from '../src/git/git.port';
 import type { HostResolver } from '../src/git/host-resolver';
 import { RemoteGuard } from '../src/git/remote-guard';
+import { StoppedError, fencedLog, watchAttempt, type StopReason } from './build-attempt';
+import { ImagePublisher } from './image-publisher';
 
 export interface BuildProcessorOptions {
   instance: string;
@@ -46,35 +47,42 @@ export interface BuildProcessorOptions {
   cancelPollMs: number;
 }
 
-/** Why a build attempt was stopped from outside. */
-type StopReason = 'cancelled' | 'timeout';
-
 /** Takes one build job from clone to image, keeping the build record and log up to date. */
 export class BuildProcessor {
+  private readonly publisher: ImagePublisher;
+
   constructor(
     private readonly store: BuildStore,
-    private readonly engine: ContainerEngine,
+    private readonly engine: BuildEngine,
     private readonly git: GitClient,
     private readonly dirs: BuildDirs,
     private readonly options: BuildProcessorOptions,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.publisher = new ImagePublisher(store, engine, logger);
+  }
 
-  /** BullMQ's processor: plain errors are retried, UnrecoverableError ends the job. */
-  async process(job: Job): Promise<void> {
+  /**
+   * BullMQ's processor: plain errors are retried, UnrecoverableError ends the job. `signal`
+   * aborts with `shutdown` when the worker stops, or another reason when its lock was lost.
+   */
+  async process(job: Job, token?: string, signal?: AbortSignal): Promise<void> {
     const parsed = buildJobSchema.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`malformed job payload: ${parsed.error.message}`);
     const { buildId } = parsed.data;
     const record = await this.store.get(buildId);
     if (!record || isTerminal(record.status)) return; // forgotten or cancelled while queued
     const attempt = await this.store.countAttempt(buildId);
+    if (attempt === 0) return; // forgotten meanwhile
     const redactor = new LogRedactor(requestSecrets(record.spec.plan));
-    const log = new RedactingLogWriter(redactor, this.store, buildId, (err) => this.logger.warn('log write failed', { buildId, error: String(err) }));
+    const log = new RedactingLogWriter(redactor, fencedLog(this.store, attempt), buildId, (err) => this.logger.warn('log write failed', { buildId, error: String(err) }));
     const lastTry = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     try {
-      await this.attempt(record, attempt, log);
+      await this.attempt(record, attempt, log, signal);
     } catch (err) {
-      await this.fail(buildId, err, log, lastTry);
+      await this.fail({ buildId, attempt, log, lastTry }, err, async () => {
+        if (token) await job.moveToWait(token);
+      });
     } finally {
       await log.flush();
       const final = await this.store.get(buildId).catch(() => undefined);
@@ -82,40 +90,52 @@ export class BuildProcessor {
     }
   }
 
-  private async attempt(record: BuildRecord, attempt: number, log: RedactingLogWriter): Promise<void> {
+  private async attempt(record: BuildRecord, attempt: number, log: RedactingLogWriter, outer?: AbortSignal): Promise<void> {
     const { spec } = record;
-    const controller = new AbortController();
-    // Each git process simple-git starts listens on the signal; a clone by commit starts several.
-    setMaxListeners(50, controller.signal);
-    const stop = (reason: StopReason) => controller.abort(reason);
-    const dir = await this.dirs.create(spec.id);
-    const timeout = setTimeout(() => stop('timeout'), this.options.timeoutMs);
-    const poll = setInterval(() => {
-      this.store.isCancelRequested(spec.id).then((yes) => yes && stop('cancelled'), () => undefined);
-    }, this.options.cancelPollMs);
+    const { controller, stop, dispose } = watchAttempt(this.store, { buildId: spec.id, attempt, timeoutMs: this.options.timeoutMs, pollMs: this.options.cancelPollMs }, outer);
+    // Temporary tags of the engine builds this attempt started: what it removes if it does not win.
+    const started: string[] = [];
+    let dir: string | undefined;
     try {
       if (attempt > 1) log.line(`[berth] attempt ${attempt}: taking the build up again`);
       if (record.cancelRequested) stop('cancelled');
-      const commit = await this.clone(spec, dir, log, controller.signal);
+      if (record.publishing) {
+        log.line('[berth] an earlier attempt built the images: tagging them');
+        return await this.publish(spec.id, attempt, record.publishing, log);
+      }
+      dir = await this.dirs.create(spec.id);
+      const commit = await this.clone(spec, attempt, dir, log, controller.signal);
       const root = await this.contextRoot(dir, spec.baseDirectory);
       const plan = this.plan(root, spec, log);
-      await this.store.transition(spec.id, 'building', { buildingAt: now(), plan: { buildpack: plan.buildpack, ...plan.details } });
-      const images = await this.buildImages(plan, root, spec, commit, log, controller.signal);
-      log.line(`[berth] build succeeded: ${images.map((i) => `${i.tag} (${i.id.slice(0, 19)})`).join(', ')}`);
-      await log.flush();
-      await this.store.transition(spec.id, 'succeeded', { finishedAt: now(), images });
-      this.logger.info('build succeeded', { buildId: spec.id, images: images.map((i) => i.tag) });
+      await this.store.transition(spec.id, 'building', { buildingAt: now(), plan: { buildpack: plan.buildpack, ...plan.details } }, attempt);
+      const images = await this.buildImages(plan, root, spec, { commit, attempt }, log, controller.signal, started);
+      if (controller.signal.aborted) throw controller.signal.reason;
+      // Claimed, the images are the build's (a later attempt finishes their tagging); refused, gone.
+      started.length = 0;
+      if (!(await this.publisher.claim(spec.id, attempt, images))) throw new StoppedError('superseded');
+      await this.publish(spec.id, attempt, images, log);
     } catch (err) {
+      if (err instanceof StoppedError) throw err;
+      // An aborted engine build may still have made its image: it is found by its temporary tag.
+      await this.publisher.discard(started);
       throw controller.signal.aborted ? new StoppedError(controller.signal.reason as StopReason) : err;
     } finally {
-      clearTimeout(timeout);
-      clearInterval(poll);
-      await this.dirs.remove(dir);
+      dispose();
+      if (dir) await this.dirs.remove(dir);
     }
   }
 
-  private async clone(spec: BuildSpec, dir: string, log: RedactingLogWriter, signal: AbortSignal): Promise<string> {
-    await this.store.transition(spec.id, 'cloning', { cloningAt: now() });
+  /** Tags the images the build was claimed for (by this attempt or one that stopped after its claim). */
+  private async publish(buildId: string, attempt: number, images: PublishedImage[], log: RedactingLogWriter): Promise<void> {
+    if (await this.publisher.publish(buildId, attempt, images, log)) {
+      this.logger.info('build succeeded', { buildId, images: images.map((i) => i.tag) });
+    } else {
+      this.logger.warn('build taken over by another attempt while tagging', { buildId, attempt });
+    }
+  }
+
+  private async clone(spec: BuildSpec, attempt: number, dir: string, log: RedactingLogWriter, signal: AbortSignal): Promise<string> {
+    await this.store.transition(spec.id, 'cloning', { cloningAt: now() }, attempt);
     const { hostResolver, allowFileUrls, allowedHosts } = this.options;
     // Resolved and checked once here; git connects to that address, not to a second answer.
     const remote = await new RemoteGuard(hostResolver, { allowFileUrls, allowedHosts }, 'repository').check(spec.gitRepo);
@@ -138,7 +158,7 @@ export class BuildProcessor {
       signal,
     };
     const { commit } = await this.git.clone(request);
-    await this.store.update(spec.id, { commit });
+    await this.store.update(spec.id, { commit }, attempt);
     log.line(`[berth] checked out ${commit}`);
     return commit;
   }
@@ -173,19 +193,30 @@ export class BuildProcessor {
     }
   }
 
-  private async buildImages(plan: BuildPlan, root: string, spec: BuildSpec, commit: string, log: BuildLogWriter, signal: AbortSignal): Promise<BuiltImage[]> {
-    const images: BuiltImage[] = [];
+  /** Builds the plan's images under temporary tags, each added to `started` before its build starts. */
+  private async buildImages(
+    plan: BuildPlan,
+    root: string,
+    spec: BuildSpec,
+    { commit, attempt }: { commit: string; attempt: number },
+    log: BuildLogWriter,
+    signal: AbortSignal,
+    started: string[],
+  ): Promise<PublishedImage[]> {
+    const built: PublishedImage[] = [];
     for (const image of plan.images) {
       const context = join(root, image.context);
       if (!isInside(root, context)) throw new BuildFailedError(`build context "${image.context}" leaves the repository`);
       await writeGeneratedFiles(context, image.files);
+      const temporaryTag = this.publisher.temporaryTag(spec.id, attempt, built.length);
+      started.push(temporaryTag);
       log.line(`[berth] building ${image.tag}${image.service ? ` (service ${image.service})` : ''}`);
       const { imageId } = await this.engine.buildImage(
         {
           contextDir: context,
           dockerfile: image.dockerfile,
           alwaysSend: Object.keys(image.files),
-          tag: image.tag,
+          tag: temporaryTag,
           buildArgs: image.buildArgs,
           labels: {
             [BUILD_ID_LABEL]: spec.id,
@@ -202,13 +233,17 @@ export class BuildProcessor {
         (line) => log.line(line),
         signal,
       );
-      images.push({ tag: image.tag, id: imageId, ...(image.service ? { service: image.service } : {}) });
+      built.push({ tag: image.tag, id: imageId, temporaryTag, ...(image.service ? { service: image.service } : {}) });
     }
-    return images;
+    return built;
   }
 
   /** Records the end of a failed attempt, or leaves it to BullMQ's retry when worth one. */
-  private async fail(buildId: string, err: unknown, log: RedactingLogWriter, lastTry: boolean): Promise<void> {
+  private async fail(run: AttemptRun, err: unknown, handBack: () => Promise<void>): Promise<void> {
+    const { buildId, attempt, log } = run;
+    if (err instanceof StoppedError && (err.reason === 'shutdown' || err.reason === 'superseded')) {
+      return this.leave(run, err.reason, handBack);
+    }
     if (err instanceof StoppedError) {
       const cancelled = err.reason === 'cancelled';
       log.line(cancelled ? '[berth] build cancelled' : `[berth] build stopped: it ran past the ${this.options.timeoutMs / 1000} s limit`);
@@ -216,31 +251,52 @@ export class BuildProcessor {
       await this.store.transition(buildId, cancelled ? 'cancelled' : 'failed', {
         finishedAt: now(),
         error: cancelled ? { code: 'cancelled', message: 'cancelled on request' } : { code: 'timeout', message: `timeout: the build ran past ${this.options.timeoutMs / 1000} s` },
-      });
+      }, attempt);
       return;
     }
     const retryable = err instanceof UnavailableError || !(err instanceof AppError || err instanceof UnrecoverableError);
     // The record's error is shown like the log: an engine or git message may quote a value.
     const message = log.redactor.redact(err instanceof Error ? err.message : String(err));
-    if (retryable && !lastTry) {
+    if (retryable && !run.lastTry) {
       log.line(`[berth] attempt failed (${message}); it will be retried`);
       await log.flush();
-      await this.store.transition(buildId, 'queued');
+      await this.store.transition(buildId, 'queued', {}, attempt);
       throw err;
     }
     const code = err instanceof AppError ? err.code : 'build_error';
     log.line(`[berth] build failed: ${message}`);
     await log.flush();
-    await this.store.transition(buildId, 'failed', { finishedAt: now(), error: { code, message } });
+    await this.store.transition(buildId, 'failed', { finishedAt: now(), error: { code, message } }, attempt);
     this.logger.info('build failed', { buildId, code, error: message });
     throw new UnrecoverableError(message);
   }
+
+  /**
+   * Leaves a build to another worker. On shutdown: back to `queued`, and the job back to the
+   * queue's waiting list (not a failed try). Taken over: nothing to write (the fence would refuse
+   * it); the job's lock is gone, so BullMQ's own move of the job fails and changes nothing.
+   */
+  private async leave(run: AttemptRun, reason: 'shutdown' | 'superseded', handBack: () => Promise<void>): Promise<void> {
+    const { buildId, attempt, log } = run;
+    if (reason === 'superseded') {
+      this.logger.warn('build attempt stopped: another worker took the build over', { buildId, attempt });
+      throw new Error(`attempt ${attempt} of build ${buildId} was taken over by another worker`);
+    }
+    log.line('[berth] worker stopping: the build goes back to the queue');
+    await log.flush();
+    const queued = await this.store.transition(buildId, 'queued', {}, attempt);
+    await handBack();
+    this.logger.info('build handed back to the queue', { buildId, attempt, queued });
+    throw new WaitingError();
+  }
 }
 
-class StoppedError extends Error {
-  constructor(readonly reason: StopReason) {
-    super(`build ${reason}`);
-  }
+/** What `fail` needs to know of the attempt. */
+interface AttemptRun {
+  buildId: string;
+  attempt: number;
+  log: RedactingLogWriter;
+  lastTry: boolean;
 }
 
 /** Writes the plan's generated files, replacing whatever the repository had at those paths. */

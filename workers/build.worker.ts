@@ -3,6 +3,9 @@ import { checkEngine } from '../src/config/engine-check';
 import { createLogger } from '../src/logging/logger';
 import { composeWorker } from './worker.composition';
 
+/** Longest wait for running builds to be handed back before the process exits anyway. */
+const HAND_BACK_MS = 15_000;
+
 /** Worker entry point: load config, build the graph, take builds, close cleanly on SIGTERM. */
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -11,11 +14,27 @@ async function main(): Promise<void> {
   const worker = composeWorker(config, logger);
   let stopping = false;
   const stop = () => {
-    // A second signal stops at once; running builds are then taken up by another worker.
-    const force = stopping;
+    // A second signal exits at once: its builds are taken up again once their locks expire.
+    if (stopping) {
+      logger.warn('stopping now');
+      process.exit(1);
+    }
     stopping = true;
-    logger.info(force ? 'stopping now' : 'finishing running builds, then stopping (signal again to stop now)');
-    void worker.close(force).then(() => process.exit(0));
+    logger.info('stopping: running builds go back to the queue (signal again to stop at once)');
+    setTimeout(() => {
+      logger.warn('builds not handed back in time: stopping anyway', { waitedMs: HAND_BACK_MS });
+      process.exit(1);
+    }, HAND_BACK_MS).unref();
+    void worker.close().then(
+      () => {
+        logger.info('stopped');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        logger.error('stopping failed', { error: String(err) });
+        process.exit(1);
+      },
+    );
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { QueueEvents, Worker } from 'bullmq';
+import { QueueEvents, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'winston';
 import type { BerthConfig } from '../src/config/config.schema';
@@ -12,12 +12,17 @@ import type { GitCredentials } from '../src/git/git.port';
 import { DnsHostResolver } from '../src/git/host-resolver';
 import { SimpleGitClient } from '../src/git/simple-git.client';
 import { parseMemory } from '../src/services/container-spec';
+import { SHUTDOWN } from './build-attempt';
 import { BuildProcessor } from './build.processor';
 
 export interface BuildWorker {
   /** Resolves once stale checkouts are swept and the worker is taking jobs. */
   start(): Promise<void>;
-  /** Stops taking jobs; waits for running builds unless `force`. */
+  /**
+   * Stops taking jobs and hands running builds back to the queue (record `queued`, job waiting,
+   * not a failed try): another worker, or this one started again, takes them up. Resolves once
+   * they are handed back; with `force`, at once (their jobs are then taken up once the lock expires).
+   */
   close(force?: boolean): Promise<void>;
 }
 
@@ -58,7 +63,11 @@ export function composeWorker(config: BerthConfig, logger: Logger): BuildWorker 
     },
     logger.child({ component: 'processor' }),
   );
-  const worker = new Worker(BUILD_QUEUE, (job) => processor.process(job), {
+  // Aborts every running build when the worker stops, including one taken while it was stopping.
+  const shutdown = new AbortController();
+  const run = (job: Job, token?: string, signal?: AbortSignal) =>
+    processor.process(job, token, signal ? AbortSignal.any([shutdown.signal, signal]) : shutdown.signal);
+  const worker = new Worker(BUILD_QUEUE, run, {
     connection: redis,
     prefix: config.redis.prefix,
     concurrency: config.build.concurrency,
@@ -69,6 +78,14 @@ export function composeWorker(config: BerthConfig, logger: Logger): BuildWorker 
   });
   worker.on('error', (err) => logger.error('worker error', { error: err.message }));
   worker.on('stalled', (jobId) => logger.warn('build taken up again after its worker stopped', { buildId: jobId }));
+  // A worker that could not renew its lock (frozen, or cut off from Redis past lock_seconds) may
+  // have lost the build to another: stop its engine build; the record's fence refuses its writes.
+  worker.on('lockRenewalFailed', (jobIds) => {
+    for (const jobId of jobIds) {
+      logger.warn('lock on a build lost: stopping this attempt', { buildId: jobId });
+      worker.cancelJob(jobId, 'lock_lost');
+    }
+  });
   // Jobs BullMQ fails by itself (stalled too often) never reach the processor: record them here.
   const events = new QueueEvents(BUILD_QUEUE, { connection: eventsConnection, prefix: config.redis.prefix });
   events.on('failed', ({ jobId, failedReason }) => {
@@ -93,6 +110,7 @@ export function composeWorker(config: BerthConfig, logger: Logger): BuildWorker 
       logger.info('build worker ready', { concurrency: config.build.concurrency, runtime: config.docker.runtime, socket: config.docker.socket_path });
     },
     close: async (force = false) => {
+      shutdown.abort(SHUTDOWN);
       await worker.close(force);
       await events.close();
       redis.disconnect();

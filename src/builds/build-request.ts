@@ -32,6 +32,11 @@ const VARIABLE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const MAX_COMMAND = 4096;
 const BUILDPACK_TYPES: ReadonlyArray<PlanRequest['buildpackType']> = ['nixpacks', 'static', 'dockerfile', 'docker-compose'];
 
+/** True for an id a build may have: checked before any path id reaches a store key. */
+export function isValidBuildId(id: string): boolean {
+  return BUILD_ID.test(id);
+}
+
 /** Checks a build request field by field; throws ValidationError naming the first bad field. */
 export function validateBuildRequest(req: BuildRequest, options: { allowFileUrls: boolean; newId: () => string }): ValidatedBuild {
   const id = req.id ?? options.newId();

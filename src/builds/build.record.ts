@@ -10,6 +10,11 @@ export interface BuiltImage {
   service?: string;
 }
 
+/** A built image on its way to its tag: `temporaryTag` is what the engine build named it. */
+export interface PublishedImage extends BuiltImage {
+  temporaryTag: string;
+}
+
 /** A build as stored: the validated request plus what happened to it. */
 export interface BuildRecord {
   spec: BuildSpec;
@@ -22,13 +27,18 @@ export interface BuildRecord {
   images?: BuiltImage[];
   error?: { code: string; message: string };
   plan?: Record<string, unknown>;
+  /**
+   * Images an attempt built and won the right to tag (under the fence), not yet under their tags:
+   * whoever takes the build up next finishes the tagging instead of building again.
+   */
+  publishing?: PublishedImage[];
   attempts: number;
   cancelRequested: boolean;
   logTruncated: boolean;
 }
 
 /** Fields a status change may set alongside the status. */
-export type BuildUpdate = Partial<Pick<BuildRecord, 'cloningAt' | 'buildingAt' | 'finishedAt' | 'commit' | 'images' | 'error' | 'plan'>>;
+export type BuildUpdate = Partial<Pick<BuildRecord, 'cloningAt' | 'buildingAt' | 'finishedAt' | 'commit' | 'images' | 'error' | 'plan' | 'publishing'>>;
 
 export interface LogEntry {
   seq: number;
@@ -36,21 +46,27 @@ export interface LogEntry {
   text: string;
 }
 
-/** Where builds and their logs live (Redis). Every method may throw UnavailableError('redis'). */
+/**
+ * Where builds and their logs live (Redis). Every method may throw UnavailableError('redis').
+ * A worker passes its `attempt` (the number `countAttempt` gave it) as a fencing token: a write
+ * from an attempt that is no longer the build's latest is refused, so a worker that froze past
+ * its lock while another took the build up cannot overwrite the record.
+ */
 export interface BuildStore {
   /** Stores a new build unless one with this id exists; returns the stored one either way. */
   create(spec: BuildSpec, now: string): Promise<{ created: boolean; record: BuildRecord }>;
   get(id: string): Promise<BuildRecord | undefined>;
   list(filter: { status?: BuildStatus; limit: number; offset: number }): Promise<{ records: BuildRecord[]; total: number }>;
-  /** Sets the status unless the build already ended; false when it had (or is gone). */
-  transition(id: string, status: BuildStatus, update?: BuildUpdate): Promise<boolean>;
-  update(id: string, update: BuildUpdate): Promise<void>;
-  /** Counts one more take-up of the build by a worker; returns the new count. */
+  /** Sets the status unless the build already ended or `attempt` is stale; false then (or when gone). */
+  transition(id: string, status: BuildStatus, update?: BuildUpdate, attempt?: number): Promise<boolean>;
+  /** Sets fields of an existing build unless `attempt` is stale; false then (or when gone). */
+  update(id: string, update: BuildUpdate, attempt?: number): Promise<boolean>;
+  /** Counts one more take-up of the build by a worker; returns the new count (0: the build is gone). */
   countAttempt(id: string): Promise<number>;
   requestCancel(id: string): Promise<void>;
   isCancelRequested(id: string): Promise<boolean>;
   /** Appends lines up to the configured byte cap; past it, one truncation notice. */
-  appendLog(id: string, lines: Array<{ time: string; text: string }>): Promise<void>;
+  appendLog(id: string, lines: Array<{ time: string; text: string }>, attempt?: number): Promise<void>;
   readLog(id: string, fromSeq: number): Promise<LogEntry[]>;
   saveSecrets(id: string, secrets: string): Promise<void>;
   takeSecrets(id: string): Promise<string | undefined>;

@@ -12,19 +12,41 @@ export interface RedisBuildStoreOptions {
   retentionSeconds: number;
 }
 
-// Sets status and fields unless the build has ended. KEYS: record. ARGV: status, field, value...
-const TRANSITION = `
+// The fence: a worker's attempt number (from countAttempt) must still be the build's latest, so an
+// attempt that another worker took over (its worker frozen past the lock) changes nothing. '' = none.
+const FENCE = `
+local function stale(attempt)
+  return attempt ~= '' and redis.call('HGET', KEYS[1], 'attempts') ~= attempt
+end`;
+
+// Sets status and fields unless the build has ended or the attempt is stale.
+// KEYS: record. ARGV: attempt, status, field, value...
+const TRANSITION = `${FENCE}
 local current = redis.call('HGET', KEYS[1], 'status')
 if not current then return -1 end
 if current == 'succeeded' or current == 'failed' or current == 'cancelled' then return 0 end
-redis.call('HSET', KEYS[1], 'status', unpack(ARGV))
+if stale(ARGV[1]) then return -2 end
+redis.call('HSET', KEYS[1], 'status', unpack(ARGV, 2))
 return 1`;
 
-// Appends log lines within a byte cap. KEYS: record, log. ARGV: cap, notice, line...
-const APPEND_LOG = `
+// Sets fields of an existing build unless the attempt is stale. KEYS: record. ARGV: attempt, field, value...
+const UPDATE = `${FENCE}
+if redis.call('EXISTS', KEYS[1]) == 0 or stale(ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+return 1`;
+
+// Counts a take-up of an existing build (never makes a record of a forgotten one). KEYS: record.
+const COUNT_ATTEMPT = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+return redis.call('HINCRBY', KEYS[1], 'attempts', 1)`;
+
+// Appends log lines within a byte cap, unless the attempt is stale.
+// KEYS: record, log. ARGV: cap, notice, attempt, line...
+const APPEND_LOG = `${FENCE}
+if stale(ARGV[3]) then return 0 end
 local used = tonumber(redis.call('HGET', KEYS[1], 'log_bytes') or '0')
 local cap = tonumber(ARGV[1])
-for i = 3, #ARGV do
+for i = 4, #ARGV do
   if redis.call('HGET', KEYS[1], 'log_truncated') == '1' then return 0 end
   local size = string.len(ARGV[i])
   if used + size > cap then
@@ -45,7 +67,7 @@ redis.call('HSET', KEYS[1], 'spec', ARGV[1], 'status', 'queued', 'queued_at', AR
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
 return 1`;
 
-const JSON_FIELDS = ['spec', 'images', 'error', 'plan'] as const;
+const JSON_FIELDS = ['spec', 'images', 'error', 'plan', 'publishing'] as const;
 const FIELD_NAMES: Record<keyof BuildUpdate, string> = {
   cloningAt: 'cloning_at',
   buildingAt: 'building_at',
@@ -54,6 +76,7 @@ const FIELD_NAMES: Record<keyof BuildUpdate, string> = {
   images: 'images',
   error: 'error',
   plan: 'plan',
+  publishing: 'publishing',
 };
 
 /** BuildStore on Redis: a hash per build, a list for its log, a sorted set as the index. */
@@ -94,19 +117,20 @@ export class RedisBuildStore implements BuildStore {
     return { records: matching.slice(filter.offset, filter.offset + filter.limit), total: matching.length };
   }
 
-  async transition(id: string, status: BuildStatus, update: BuildUpdate = {}): Promise<boolean> {
-    const args = [status, ...fieldArgs(update)];
+  async transition(id: string, status: BuildStatus, update: BuildUpdate = {}, attempt?: number): Promise<boolean> {
+    const args = [fence(attempt), status, ...fieldArgs(update)];
     const result = await this.run(() => this.redis.eval(TRANSITION, 1, this.key(id), ...args));
     return result === 1;
   }
 
-  async update(id: string, update: BuildUpdate): Promise<void> {
+  async update(id: string, update: BuildUpdate, attempt?: number): Promise<boolean> {
     const args = fieldArgs(update);
-    if (args.length > 0) await this.run(() => this.redis.hset(this.key(id), ...args));
+    if (args.length === 0) return true;
+    return (await this.run(() => this.redis.eval(UPDATE, 1, this.key(id), fence(attempt), ...args))) === 1;
   }
 
   async countAttempt(id: string): Promise<number> {
-    return this.run(() => this.redis.hincrby(this.key(id), 'attempts', 1));
+    return Number(await this.run(() => this.redis.eval(COUNT_ATTEMPT, 1, this.key(id))));
   }
 
   async requestCancel(id: string): Promise<void> {
@@ -117,11 +141,11 @@ export class RedisBuildStore implements BuildStore {
     return (await this.run(() => this.redis.hget(this.key(id), 'cancel_requested'))) === '1';
   }
 
-  async appendLog(id: string, lines: Array<{ time: string; text: string }>): Promise<void> {
+  async appendLog(id: string, lines: Array<{ time: string; text: string }>, attempt?: number): Promise<void> {
     if (lines.length === 0) return;
     const notice = JSON.stringify({ t: new Date().toISOString(), x: `[berth] log truncated: it exceeded ${this.options.logMaxBytes} bytes; the build goes on` });
     const encoded = lines.map((l) => JSON.stringify({ t: l.time, x: l.text }));
-    await this.run(() => this.redis.eval(APPEND_LOG, 2, this.key(id), this.logKey(id), this.options.logMaxBytes, notice, ...encoded));
+    await this.run(() => this.redis.eval(APPEND_LOG, 2, this.key(id), this.logKey(id), this.options.logMaxBytes, notice, fence(attempt), ...encoded));
   }
 
   async readLog(id: string, fromSeq: number): Promise<LogEntry[]> {
@@ -179,6 +203,10 @@ export class RedisBuildStore implements BuildStore {
   }
 }
 
+function fence(attempt: number | undefined): string {
+  return attempt === undefined ? '' : String(attempt);
+}
+
 function fieldArgs(update: BuildUpdate): string[] {
   const args: string[] = [];
   for (const [name, value] of Object.entries(update) as Array<[keyof BuildUpdate, unknown]>) {
@@ -202,6 +230,7 @@ function toRecord(h: Record<string, string>): BuildRecord {
     ...(parsed.images ? { images: parsed.images as BuildRecord['images'] } : {}),
     ...(parsed.error ? { error: parsed.error as BuildRecord['error'] } : {}),
     ...(parsed.plan ? { plan: parsed.plan as BuildRecord['plan'] } : {}),
+    ...(parsed.publishing ? { publishing: parsed.publishing as BuildRecord['publishing'] } : {}),
     attempts: Number(h.attempts ?? 0),
     cancelRequested: h.cancel_requested === '1',
     logTruncated: h.log_truncated === '1',

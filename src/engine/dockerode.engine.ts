@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { UnavailableError } from '../errors';
 import { translateEngineError } from './engine-errors';
 import type {
+  BuildEngine,
   ContainerDetails,
   ContainerEngine,
   ContainerSpec,
@@ -18,7 +19,7 @@ import type {
 } from './engine.port';
 import { buildWithDockerode } from './dockerode-build';
 import { forceRemoveWithDockerode, listImagesWithDockerode, realTags } from './dockerode-images';
-import { engineImageRef, normaliseImageName } from './image-names';
+import { engineImageRef, normaliseImageName, splitTag } from './image-names';
 import { LogFrameDecoder } from './log-frames';
 
 export interface DockerodeEngineOptions {
@@ -33,7 +34,7 @@ export interface DockerodeEngineOptions {
 type RawPorts = Record<string, Array<{ HostIp?: string; HostPort?: string }> | null> | undefined;
 
 /** ContainerEngine over dockerode; works against Docker and Podman's compatible API. */
-export class DockerodeEngine implements ContainerEngine, ImageEngine {
+export class DockerodeEngine implements ContainerEngine, ImageEngine, BuildEngine {
   readonly docker: Docker;
 
   constructor(private readonly options: DockerodeEngineOptions) {
@@ -207,6 +208,11 @@ export class DockerodeEngine implements ContainerEngine, ImageEngine {
       created: image.Created,
       size: image.Size,
     };
+  }
+
+  async tagImage(id: string, tag: string): Promise<void> {
+    const { repo, tag: name } = splitTag(tag);
+    await this.call({ kind: 'image', ref: id }, () => this.docker.getImage(engineImageRef(id)).tag({ repo, tag: name }));
   }
 
   async listImages(options: { labels: string[] }): Promise<ImageDetails[]> {

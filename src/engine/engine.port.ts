@@ -149,6 +149,12 @@ export interface ContainerEngine {
   removeImage(ref: string, options: { force: boolean }): Promise<void>;
 }
 
+/** What a build worker asks of the engine: build, tag once the build is won, remove what it lost. */
+export interface BuildEngine extends Pick<ContainerEngine, 'buildImage' | 'removeImage'> {
+  /** Points `tag` (`app:1`, `app` meaning `app:latest`) at the image `id`, moving it from any other image. */
+  tagImage(id: string, tag: string): Promise<void>;
+}
+
 /** The engine's image store, all that the image routes need. */
 export interface ImageEngine extends Pick<ContainerEngine, 'inspectImage' | 'removeImage'> {
   /**

@@ -15,6 +15,9 @@ export interface BullBuildQueueOptions {
   onError?: (err: Error) => void;
 }
 
+/** Job states after which a job under the same id would keep a new build from being queued. */
+const FINISHED: ReadonlySet<string> = new Set(['completed', 'failed', 'unknown']);
+
 /** BuildQueue over a BullMQ queue. The connection should fail fast (no offline queue). */
 export class BullBuildQueue implements BuildQueue {
   private readonly queue: Queue;
@@ -35,7 +38,30 @@ export class BullBuildQueue implements BuildQueue {
 
   async enqueue(buildId: string): Promise<void> {
     const data = buildJobSchema.parse({ buildId });
-    await this.run(() => this.queue.add(BUILD_JOB, data, { jobId: buildId }));
+    await this.run(async () => {
+      const existing = await this.queue.getJob(buildId);
+      if (existing) {
+        const state = await existing.getState();
+        if (!FINISHED.has(state)) return; // waiting, delayed or running: it is queued already
+        // BullMQ ignores an add under the id of a job it still keeps: the build would never run.
+        await existing.remove().catch(() => undefined);
+      }
+      await this.queue.add(BUILD_JOB, data, { jobId: buildId });
+    });
+  }
+
+  async forget(buildId: string): Promise<boolean> {
+    return this.run(async () => {
+      const job = await this.queue.getJob(buildId);
+      if (!job) return true;
+      if ((await job.getState()) === 'active') return false;
+      try {
+        await job.remove();
+        return true;
+      } catch {
+        return false; // a worker took it meanwhile
+      }
+    });
   }
 
   async removeIfWaiting(buildId: string): Promise<boolean> {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'winston';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
-import { validateBuildRequest } from '../builds/build-request';
+import { isValidBuildId, validateBuildRequest } from '../builds/build-request';
 import { isTerminal } from '../builds/redis-build.store';
 import type { SecretBox } from '../builds/secret-box';
 import type { BuildRecord, BuildStatus, BuildStore } from '../builds/build.record';
@@ -114,14 +114,19 @@ export class BuildService {
     return toView(await this.find(id));
   }
 
-  /** Forgets a finished build: record and log. */
+  /** Forgets a finished build: record, log and queue job, so that its id may be built again. */
   async remove(id: string): Promise<void> {
     const record = await this.find(id);
     if (!isTerminal(record.status)) throw new ConflictError('state_conflict', `build ${id} is ${record.status}; cancel it first`);
+    if (!(await this.queue.forget(id))) {
+      throw new ConflictError('state_conflict', `build ${id} has ended but its worker is still letting go of it; try again in a few seconds`);
+    }
     await this.store.remove(id);
   }
 
+  /** The build with this id; an id no build could have is answered 404 before any store access. */
   private async find(id: string): Promise<BuildRecord> {
+    if (!isValidBuildId(id)) throw new NotFoundError('build', id.length > 128 ? `${id.slice(0, 128)}...` : id);
     const record = await this.store.get(id);
     if (!record) throw new NotFoundError('build', id);
     return record;

@@ -3,16 +3,7 @@ import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { Job } from 'bullmq';
 import winston from 'winston';
-import type {
-  ContainerDetails,
-  ContainerEngine,
-  ContainerSummary,
-  EngineCounts,
-  EngineVersion,
-  ImageBuildSpec,
-  ImageDetails,
-  LogStream,
-} from '../../src/engine/engine.port';
+import type { BuildEngine, ImageBuildSpec } from '../../src/engine/engine.port';
 import type { CloneRequest, GitClient } from '../../src/git/git.port';
 
 /** Rejects with the signal's reason once it aborts, as the real adapters do. */
@@ -58,13 +49,22 @@ export interface FakeBuild {
   dockerfileText: string | undefined;
 }
 
-/** A container engine that only builds images, in memory; every other method throws. */
-export class FakeBuildEngine implements ContainerEngine {
+/**
+ * A build engine in memory: builds record what they were asked, tags point at image ids, and
+ * removing a tag drops the image once no tag is left.
+ */
+export class FakeBuildEngine implements BuildEngine {
   readonly builds: FakeBuild[] = [];
+  /** Tag → image id, as the engine would answer. */
+  readonly tags = new Map<string, string>();
+  /** Tags removed, in order. */
+  readonly removed: string[] = [];
   /** Lines every build prints. */
   output: string[] = ['Step 1/1 : FROM alpine', ' ---> 05455a08881e'];
   /** Errors the next builds throw after printing their output, in order. */
   failures: unknown[] = [];
+  /** Errors the next tag operations throw, in order. */
+  tagFailures: unknown[] = [];
   /** Builds that never end until their signal aborts. */
   hang = false;
   /** Runs when a build starts, before any output. */
@@ -78,62 +78,41 @@ export class FakeBuildEngine implements ContainerEngine {
     for (const line of this.output) onLine(line);
     if (this.failures.length > 0) throw this.failures.shift();
     if (this.hang) await untilAborted(signal);
-    return { imageId: `sha256:${String(this.builds.length).padStart(64, '0')}` };
+    const imageId = `sha256:${String(this.builds.length).padStart(64, '0')}`;
+    this.tags.set(spec.tag, imageId);
+    return { imageId };
   }
 
-  async ping(): Promise<void> {
-    throw unused();
+  async tagImage(id: string, tag: string): Promise<void> {
+    if (this.tagFailures.length > 0) throw this.tagFailures.shift();
+    this.tags.set(tag, id);
   }
-  async version(): Promise<EngineVersion> {
-    throw unused();
-  }
-  async counts(): Promise<EngineCounts> {
-    throw unused();
-  }
-  async listContainers(): Promise<ContainerSummary[]> {
-    throw unused();
-  }
-  async inspectContainer(): Promise<ContainerDetails> {
-    throw unused();
-  }
-  async createContainer(): Promise<{ id: string; name: string }> {
-    throw unused();
-  }
-  async startContainer(): Promise<void> {
-    throw unused();
-  }
-  async stopContainer(): Promise<void> {
-    throw unused();
-  }
-  async restartContainer(): Promise<void> {
-    throw unused();
-  }
-  async removeContainer(): Promise<void> {
-    throw unused();
-  }
-  async containerLogs(): Promise<LogStream> {
-    throw unused();
-  }
-  async inspectImage(): Promise<ImageDetails> {
-    throw unused();
-  }
-  async removeImage(): Promise<void> {
-    throw unused();
-  }
-}
 
-function unused(): Error {
-  return new Error('FakeBuildEngine only builds images');
+  async removeImage(ref: string): Promise<void> {
+    this.removed.push(ref);
+    this.tags.delete(ref);
+  }
+
+  /** Image ids that still carry a tag. */
+  images(): string[] {
+    return [...new Set(this.tags.values())];
+  }
 }
 
 /** The fields of a BullMQ job the build processor reads. */
-export function fakeJob(data: unknown, attempt: { attemptsMade?: number; attempts?: number } = {}): Job {
-  const job: Pick<Job, 'data' | 'attemptsMade' | 'opts'> = {
+export function fakeJob(data: unknown, attempt: { attemptsMade?: number; attempts?: number } = {}): Job & { movedToWait: string[] } {
+  const movedToWait: string[] = [];
+  const job: Pick<Job, 'data' | 'attemptsMade' | 'opts' | 'moveToWait'> & { movedToWait: string[] } = {
     data,
     attemptsMade: attempt.attemptsMade ?? 0,
     opts: { attempts: attempt.attempts ?? 3 },
+    moveToWait: async (token?: string) => {
+      movedToWait.push(token ?? '');
+      return 0;
+    },
+    movedToWait,
   };
-  return job as Job;
+  return job as Job & { movedToWait: string[] };
 }
 
 /** A logger whose every entry is kept as a JSON line. */

@@ -3,7 +3,7 @@ import { TERMINAL, type BuildRecord, type BuildStatus, type BuildStore, type Bui
 
 /**
  * BuildStore in memory, for unit tests: the same rules as the Redis store (no transition out of
- * an ended build, secrets kept until expiry), a record of every status change, and `failures`
+ * an ended build nor from a stale attempt, secrets kept until expiry), a record of every status change, and `failures`
  * to make a method throw.
  */
 export class MemoryBuildStore implements BuildStore {
@@ -37,19 +37,21 @@ export class MemoryBuildStore implements BuildStore {
     return { records: matching.slice(filter.offset, filter.offset + filter.limit).map((r) => structuredClone(r)), total: matching.length };
   }
 
-  async transition(id: string, status: BuildStatus, update: BuildUpdate = {}): Promise<boolean> {
+  async transition(id: string, status: BuildStatus, update: BuildUpdate = {}, attempt?: number): Promise<boolean> {
     this.fail('transition');
     const record = this.records.get(id);
-    if (!record || TERMINAL.has(record.status)) return false;
+    if (!record || TERMINAL.has(record.status) || this.stale(record, attempt)) return false;
     Object.assign(record, structuredClone(update), { status });
     this.transitions.push({ id, status, update: structuredClone(update) });
     return true;
   }
 
-  async update(id: string, update: BuildUpdate): Promise<void> {
+  async update(id: string, update: BuildUpdate, attempt?: number): Promise<boolean> {
     this.fail('update');
     const record = this.records.get(id);
-    if (record) Object.assign(record, structuredClone(update));
+    if (!record || this.stale(record, attempt)) return false;
+    Object.assign(record, structuredClone(update));
+    return true;
   }
 
   async countAttempt(id: string): Promise<number> {
@@ -71,8 +73,10 @@ export class MemoryBuildStore implements BuildStore {
     return this.records.get(id)?.cancelRequested ?? false;
   }
 
-  async appendLog(id: string, lines: Array<{ time: string; text: string }>): Promise<void> {
+  async appendLog(id: string, lines: Array<{ time: string; text: string }>, attempt?: number): Promise<void> {
     this.fail('appendLog');
+    const record = this.records.get(id);
+    if (record && this.stale(record, attempt)) return;
     const log = this.logs.get(id) ?? [];
     for (const line of lines) log.push({ seq: log.length, time: line.time, text: line.text });
     this.logs.set(id, log);
@@ -114,6 +118,11 @@ export class MemoryBuildStore implements BuildStore {
   /** The log's lines as text. */
   logText(id: string): string[] {
     return (this.logs.get(id) ?? []).map((l) => l.text);
+  }
+
+  /** The fence: a write from an attempt that is no longer the latest is refused. */
+  private stale(record: BuildRecord, attempt: number | undefined): boolean {
+    return attempt !== undefined && record.attempts !== attempt;
   }
 
   private fail(method: keyof BuildStore): void {
