@@ -568,6 +568,40 @@ describe('BuildProcessor: credentials', () => {
     expect(git.requests).toEqual([]);
   });
 
+  it('puts the sealed env and build arg values back for every try of a retried build', async () => {
+    engine.failures = [new Error('socket hang up')];
+    await submit({ env: { NPM_TOKEN: 'env-value-1' }, dockerfile_config: { build_args: { LICENSE_KEY: 'arg-value-1' } } });
+    expect(JSON.stringify(await record())).not.toMatch(/value-1/);
+    const p = processor();
+    await expect(p.process(fakeJob({ buildId: 'b1' }, { attemptsMade: 0 }))).rejects.toThrow();
+    await p.process(fakeJob({ buildId: 'b1' }, { attemptsMade: 1 }));
+    const args = { NPM_TOKEN: 'env-value-1', LICENSE_KEY: 'arg-value-1' };
+    expect(engine.builds.map((b) => b.spec.buildArgs)).toEqual([args, args]);
+    expect((await record()).status).toBe('succeeded');
+    expect(store.secrets.has('b1')).toBe(false);
+  });
+
+  it('fails the build clearly, never building with empty values, when its sealed values are gone', async () => {
+    await submit({ env: { NPM_TOKEN: 'env-value-1' } });
+    store.secrets.delete('b1');
+    await expect(processor().process(fakeJob({ buildId: 'b1' }))).rejects.toBeInstanceOf(UnrecoverableError);
+    const r = await record();
+    expect(r.status).toBe('failed');
+    expect(r.error?.code).toBe('secrets_unreadable');
+    expect(r.error?.message).toContain('env.NPM_TOKEN');
+    expect(git.requests).toEqual([]);
+    expect(engine.builds).toEqual([]);
+  });
+
+  it('still builds a spec stored with its values in it, beside credentials sealed alone', async () => {
+    const { spec } = validateBuildRequest({ git_repo: REPO, buildpack_type: 'dockerfile', image_tag: 'app' }, { allowFileUrls: false, newId: () => 'b1' });
+    await store.create({ ...spec, plan: { ...spec.plan, env: { OLD: 'clear-value' } } }, new Date().toISOString());
+    await store.saveSecrets('b1', secretBox.seal('b1', JSON.stringify({ token: TOKEN })));
+    await processor().process(fakeJob({ buildId: 'b1' }));
+    expect(git.requests[0]?.credentials).toEqual({ token: TOKEN });
+    expect(engine.builds[0]?.spec.buildArgs).toEqual({ OLD: 'clear-value' });
+  });
+
   it('falls back on the configured credentials of the host', async () => {
     await submit({ git_repo: 'https://Git.Example.Test/team/app.git' });
     await processor({ hostCredentials: { 'git.example.test': { token: 'host-token' } } }).process(fakeJob({ buildId: 'b1' }));

@@ -12,6 +12,7 @@ import type { BuildLogWriter } from '../src/builds/build-log.writer';
 import { LogRedactor, credentialSecrets, requestSecrets } from '../src/builds/log-redactor';
 import { RedactingLogWriter } from '../src/builds/redacting-log.writer';
 import type { BuildSpec } from '../src/builds/build-request';
+import { openBuildSecrets, withSecretValues } from '../src/builds/build-secrets';
 import type { SecretBox } from '../src/builds/secret-box';
 import type { BuildRecord, BuildStore, PublishedImage } from '../src/builds/build.record';
 import { FsWorkspace, isInside } from '../src/builds/fs-workspace';
@@ -38,7 +39,7 @@ export interface BuildProcessorOptions {
   /** Bytes a checkout may take, submodules included (`[build] max_checkout_bytes`). */
   maxCheckoutBytes: number;
 
-  /** Opens the credentials the API sealed (same key file, same `[server] data_dir`). */
+  /** Opens the credentials and values the API sealed (same key file, same `[server] data_dir`). */
   secretBox: SecretBox;
   /** Credentials per git host from the config, used when the request brings none. */
   hostCredentials: Record<string, GitCredentials>;
@@ -91,8 +92,8 @@ export class BuildProcessor {
   }
 
   private async attempt(record: BuildRecord, attempt: number, log: RedactingLogWriter, outer?: AbortSignal): Promise<void> {
-    const { spec } = record;
-    const { controller, stop, dispose } = watchAttempt(this.store, { buildId: spec.id, attempt, timeoutMs: this.options.timeoutMs, pollMs: this.options.cancelPollMs }, outer);
+    const { spec: stored } = record;
+    const { controller, stop, dispose } = watchAttempt(this.store, { buildId: stored.id, attempt, timeoutMs: this.options.timeoutMs, pollMs: this.options.cancelPollMs }, outer);
     // Temporary tags of the engine builds this attempt started: what it removes if it does not win.
     const started: string[] = [];
     let dir: string | undefined;
@@ -101,10 +102,11 @@ export class BuildProcessor {
       if (record.cancelRequested) stop('cancelled');
       if (record.publishing) {
         log.line('[berth] an earlier attempt built the images: tagging them');
-        return await this.publish(spec.id, attempt, record.publishing, log);
+        return await this.publish(stored.id, attempt, record.publishing, log);
       }
+      const { spec, git } = await this.openSecrets(stored, log);
       dir = await this.dirs.create(spec.id);
-      const commit = await this.clone(spec, attempt, dir, log, controller.signal);
+      const commit = await this.clone(spec, attempt, dir, log, controller.signal, git);
       const root = await this.contextRoot(dir, spec.baseDirectory);
       const plan = this.plan(root, spec, log);
       await this.store.transition(spec.id, 'building', { buildingAt: now(), plan: { buildpack: plan.buildpack, ...plan.details } }, attempt);
@@ -134,14 +136,14 @@ export class BuildProcessor {
     }
   }
 
-  private async clone(spec: BuildSpec, attempt: number, dir: string, log: RedactingLogWriter, signal: AbortSignal): Promise<string> {
+  private async clone(spec: BuildSpec, attempt: number, dir: string, log: RedactingLogWriter, signal: AbortSignal, git?: GitCredentials): Promise<string> {
     await this.store.transition(spec.id, 'cloning', { cloningAt: now() }, attempt);
     const { hostResolver, allowFileUrls, allowedHosts } = this.options;
     // Resolved and checked once here; git connects to that address, not to a second answer.
     const remote = await new RemoteGuard(hostResolver, { allowFileUrls, allowedHosts }, 'repository').check(spec.gitRepo);
     const ref = spec.gitCommit ? `commit ${spec.gitCommit}` : spec.gitBranch ? `branch ${spec.gitBranch}` : 'the default branch';
     log.line(`[berth] cloning ${spec.gitRepo} (${ref})`);
-    const credentials = await this.credentials(spec);
+    const credentials = git ?? this.options.hostCredentials[spec.gitHost.toLowerCase()];
     log.redactor.hide(credentialSecrets(credentials));
     const request: CloneRequest = {
       url: spec.gitRepo,
@@ -163,10 +165,16 @@ export class BuildProcessor {
     return commit;
   }
 
-  private async credentials(spec: BuildSpec): Promise<GitCredentials | undefined> {
-    const stored = await this.store.takeSecrets(spec.id);
-    if (stored) return JSON.parse(this.options.secretBox.open(spec.id, stored)) as GitCredentials;
-    return this.options.hostCredentials[spec.gitHost.toLowerCase()];
+  /**
+   * The spec with the values the API sealed put back, and the request's git credentials; every
+   * value is hidden in the log from here on. The blob stays until the build ends: a retry opens it again.
+   */
+  private async openSecrets(stored: BuildSpec, log: RedactingLogWriter): Promise<{ spec: BuildSpec; git?: GitCredentials }> {
+    const sealed = await this.store.takeSecrets(stored.id);
+    const secrets = sealed ? openBuildSecrets(this.options.secretBox, stored.id, sealed) : undefined;
+    const spec = withSecretValues(stored, secrets);
+    log.redactor.hide([...requestSecrets(spec.plan), ...credentialSecrets(secrets?.git)]);
+    return { spec, ...(secrets?.git ? { git: secrets.git } : {}) };
   }
 
   private async contextRoot(dir: string, baseDirectory: string): Promise<string> {

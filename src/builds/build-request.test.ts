@@ -49,7 +49,7 @@ describe('validateBuildRequest', () => {
       env: { NODE_ENV: 'production' },
       dockerfile_config: { dockerfile_path: './docker/prod.Dockerfile', build_args: { VERSION: '2.0' }, target: 'runtime' },
     });
-    expect(secrets).toBeUndefined();
+    expect(secrets).toEqual({ env: { NODE_ENV: 'production' }, buildArgs: { VERSION: '2.0' } });
     expect(spec).toEqual({
       id: 'build-1.a_b',
       gitRepo: 'git@git.example.test:team/app.git',
@@ -60,11 +60,12 @@ describe('validateBuildRequest', () => {
       submodules: true,
       baseDirectory: 'services/api',
       noCache: true,
+      sealedValues: true,
       plan: {
         buildpackType: 'dockerfile',
         imageTag: 'registry.local:5000/team/api:2.0',
-        env: { NODE_ENV: 'production' },
-        dockerfile: { dockerfilePath: 'docker/prod.Dockerfile', buildArgs: { VERSION: '2.0' }, target: 'runtime' },
+        env: { NODE_ENV: '' },
+        dockerfile: { dockerfilePath: 'docker/prod.Dockerfile', buildArgs: { VERSION: '' }, target: 'runtime' },
       },
     });
   });
@@ -87,9 +88,31 @@ describe('validateBuildRequest', () => {
 
   it('copies variables, so later changes to the request do not reach the spec', () => {
     const env = { A: '1' };
-    const { spec } = validate({ env });
+    const { secrets } = validate({ env });
     env.A = '2';
-    expect(spec.plan.env).toEqual({ A: '1' });
+    expect(secrets?.env).toEqual({ A: '1' });
+  });
+
+  describe('secret values', () => {
+    it('moves env and build arg values to the secrets, keeping only their names in the stored spec', () => {
+      const { spec, secrets } = validate({
+        git_credentials: { token: 'tok-secret-1' },
+        env: { NPM_TOKEN: 'env-secret-1', EMPTY: '' },
+        dockerfile_config: { build_args: { LICENSE_KEY: 'arg-secret-1' } },
+      });
+      expect(secrets).toEqual({ git: { token: 'tok-secret-1' }, env: { NPM_TOKEN: 'env-secret-1', EMPTY: '' }, buildArgs: { LICENSE_KEY: 'arg-secret-1' } });
+      expect(spec.sealedValues).toBe(true);
+      expect(spec.plan.env).toEqual({ NPM_TOKEN: '', EMPTY: '' });
+      expect(spec.plan.dockerfile?.buildArgs).toEqual({ LICENSE_KEY: '' });
+      expect(JSON.stringify(spec)).not.toMatch(/secret-1/);
+    });
+
+    it('leaves nixpacks variables (public, kept in the image) in the spec', () => {
+      const { spec, secrets } = validate({ buildpack_type: 'nixpacks', nixpacks_config: { variables: { GREETING: 'hello' } }, env: { KEY: 'value-1' } });
+      expect(spec.plan.nixpacks?.variables).toEqual({ GREETING: 'hello' });
+      expect(spec.plan.env).toEqual({ KEY: '' });
+      expect(secrets).toEqual({ env: { KEY: 'value-1' }, buildArgs: {} });
+    });
   });
 
   describe('id', () => {
@@ -258,14 +281,14 @@ describe('validateBuildRequest', () => {
   describe('credentials', () => {
     it('moves URL credentials to the secrets and out of the stored spec', () => {
       const { spec, secrets } = validate({ git_repo: 'https://alice:hunter2@git.example.test/team/app.git' });
-      expect(secrets).toEqual({ username: 'alice', token: 'hunter2' });
+      expect(secrets).toEqual({ git: { username: 'alice', token: 'hunter2' } });
       expect(spec.gitRepo).toBe('https://git.example.test/team/app.git');
       expect(JSON.stringify(spec)).not.toMatch(/hunter2|alice/);
     });
 
     it('takes a lone URL user name as a token', () => {
       const { spec, secrets } = validate({ git_repo: 'https://ghp_abc123@git.example.test/app.git' });
-      expect(secrets).toEqual({ token: 'ghp_abc123' });
+      expect(secrets).toEqual({ git: { token: 'ghp_abc123' } });
       expect(JSON.stringify(spec)).not.toContain('ghp_abc123');
     });
 
@@ -274,16 +297,16 @@ describe('validateBuildRequest', () => {
         git_repo: 'https://url-user:url-pass@git.example.test/app.git',
         git_credentials: { username: 'bot', token: 'tok-123' },
       });
-      expect(secrets).toEqual({ username: 'bot', token: 'tok-123' });
+      expect(secrets).toEqual({ git: { username: 'bot', token: 'tok-123' } });
       expect(JSON.stringify(spec)).not.toMatch(/tok-123|url-pass|url-user/);
     });
 
     it('accepts deploy keys in OpenSSH and PEM form', () => {
       const { spec, secrets } = validate({ git_repo: 'git@git.example.test:app.git', git_credentials: { ssh_key: SSH_KEY } });
-      expect(secrets).toEqual({ sshKey: SSH_KEY });
+      expect(secrets).toEqual({ git: { sshKey: SSH_KEY } });
       expect(JSON.stringify(spec)).not.toContain('OPENSSH');
       const pem = '-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----';
-      expect(validate({ git_credentials: { ssh_key: pem } }).secrets).toEqual({ sshKey: pem });
+      expect(validate({ git_credentials: { ssh_key: pem } }).secrets).toEqual({ git: { sshKey: pem } });
     });
 
     it.each(['ssh-ed25519 AAAAC3Nz public@key', 'not a key', ''])('refuses the ssh_key %j', (ssh_key) => {

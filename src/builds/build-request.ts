@@ -4,6 +4,7 @@ import { ValidationError } from '../errors';
 import { isCommitSha, isValidRefName, parseGitUrl } from '../git/git-url';
 import type { GitCredentials } from '../git/git.port';
 import type { BuildRequest } from '../models/build.model';
+import { splitSecretValues, type BuildSecrets } from './build-secrets';
 import { isValidImageTag, withDefaultTag } from './image-reference';
 
 /** A validated build request as stored with the build: everything but secrets. */
@@ -18,13 +19,15 @@ export interface BuildSpec {
   /** Repository subfolder used as the context root; '' for the root. */
   baseDirectory: string;
   noCache: boolean;
+  /** Set when the values of `plan.env` and `plan.dockerfile.buildArgs` are sealed apart (the spec keeps their names only). */
+  sealedValues?: true;
   plan: PlanRequest;
 }
 
 export interface ValidatedBuild {
   spec: BuildSpec;
-  /** Request or URL credentials, kept apart from the spec and never stored with the build. */
-  secrets?: GitCredentials;
+  /** Request or URL credentials and the secret values, kept apart from the spec and only stored sealed. */
+  secrets?: BuildSecrets;
 }
 
 const BUILD_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
@@ -57,7 +60,7 @@ export function validateBuildRequest(req: BuildRequest, options: { allowFileUrls
     throw new ValidationError(`buildpack_type must be one of ${BUILDPACK_TYPES.join(', ')} (or compose)`, 'buildpack_type');
   }
   checkConfigMatches(req, buildpackType);
-  const spec: BuildSpec = {
+  const full: BuildSpec = {
     id,
     gitRepo: url.url,
     gitHost: url.host,
@@ -69,8 +72,9 @@ export function validateBuildRequest(req: BuildRequest, options: { allowFileUrls
     noCache: req.no_cache ?? false,
     plan: planRequest(req, buildpackType),
   };
-  const secrets = credentials(req, url.username, url.password);
-  return secrets ? { spec, secrets } : { spec };
+  const git = credentials(req, url.username, url.password);
+  const { spec, values } = splitSecretValues(full);
+  return git || values ? { spec, secrets: { ...(git ? { git } : {}), ...values } } : { spec };
 }
 
 function checkConfigMatches(req: BuildRequest, type: PlanRequest['buildpackType']): void {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'winston';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import { isValidBuildId, validateBuildRequest } from '../builds/build-request';
+import { sealBuildSecrets } from '../builds/build-secrets';
 import { isTerminal } from '../builds/redis-build.store';
 import type { SecretBox } from '../builds/secret-box';
 import type { BuildRecord, BuildStatus, BuildStore } from '../builds/build.record';
@@ -16,7 +17,7 @@ export interface BuildServiceOptions {
   allowedHosts: readonly string[];
   /** Milliseconds between looks at a followed log. */
   followPollMs: number;
-  /** Seals credentials before they reach Redis (its append-only file keeps them after deletion). */
+  /** Seals credentials and secret values before they reach Redis (its append-only file keeps them after deletion). */
   secretBox: SecretBox;
 }
 
@@ -44,7 +45,7 @@ export class BuildService {
     const { created, record } = await this.store.create(spec, new Date().toISOString());
     if (!created) return { created: false, build: await this.requeueIfLost(record) };
     try {
-      if (secrets) await this.store.saveSecrets(spec.id, this.options.secretBox.seal(spec.id, JSON.stringify(secrets)));
+      if (secrets) await this.store.saveSecrets(spec.id, sealBuildSecrets(this.options.secretBox, spec.id, secrets));
       await this.queue.enqueue(spec.id);
     } catch (err) {
       await this.store.remove(spec.id).catch(() => undefined);

@@ -167,7 +167,9 @@ export async function closeWorkers(workers: BuildWorker[]): Promise<void> {
 export async function redisDump(prefix: string): Promise<Map<string, string>> {
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
   try {
-    const keys = await redis.keys(`${prefix}:*`);
+    const keys: string[] = [];
+    // SCAN, not KEYS: it walks the key space in steps, as a shared Redis expects.
+    for await (const batch of redis.scanStream({ match: `${prefix}:*`, count: 500 })) keys.push(...(batch as string[]));
     const dump = new Map<string, string>();
     for (const key of keys) {
       const type = await redis.type(key);
