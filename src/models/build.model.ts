@@ -24,7 +24,7 @@ export interface BuildRequest {
   base_directory?: string;
   /** Build without the engine's layer cache. Default false. */
   no_cache?: boolean;
-  /** Secret build-time values, passed as build arguments; never kept in a generated image, shown as `***` in logs. */
+  /** Secret build-time values, passed as build arguments; never kept in a generated image, shown as `***` in logs, stored only sealed (the build record keeps the names). */
   env?: { [name: string]: string };
   nixpacks_config?: {
     start_command?: string;
@@ -44,6 +44,7 @@ export interface BuildRequest {
   dockerfile_config?: {
     /** Path of the Dockerfile inside the context. Default `Dockerfile`. */
     dockerfile_path?: string;
+    /** Build arguments, treated as secrets like `env`: shown as `***` in logs, stored only sealed (the build record keeps the names). */
     build_args?: { [name: string]: string };
     /** Multi-stage target. */
     target?: string;
