@@ -25,6 +25,8 @@ export interface BuildProcessorOptions {
   cloneTimeoutMs: number;
   memoryBytes?: number;
   nanoCpus?: number;
+  /** Most processes a build's RUN steps run at once; none when absent. */
+  pidsLimit?: number;
   allowFileUrls: boolean;
   allowedHosts: readonly string[];
   /** Credentials per git host from the config, used when the request brings none. */
@@ -182,6 +184,8 @@ export class BuildProcessor {
           ...(image.target ? { target: image.target } : {}),
           ...(this.options.memoryBytes ? { memoryBytes: this.options.memoryBytes } : {}),
           ...(this.options.nanoCpus ? { nanoCpus: this.options.nanoCpus } : {}),
+          ...(this.options.pidsLimit ? { pidsLimit: this.options.pidsLimit } : {}),
+          network: spec.network ?? 'default',
         },
         (line) => log.line(line),
         signal,

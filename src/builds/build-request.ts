@@ -18,8 +18,13 @@ export interface BuildSpec {
   /** Repository subfolder used as the context root; '' for the root. */
   baseDirectory: string;
   noCache: boolean;
+  /** Network of RUN steps; absent in builds stored before the choice existed (= `default`). */
+  network?: BuildNetwork;
   plan: PlanRequest;
 }
+
+export type BuildNetwork = 'default' | 'none';
+const NETWORKS: readonly BuildNetwork[] = ['default', 'none'];
 
 export interface ValidatedBuild {
   spec: BuildSpec;
@@ -62,10 +67,19 @@ export function validateBuildRequest(req: BuildRequest, options: { allowFileUrls
     submodules: req.git_submodules ?? false,
     baseDirectory: relativePath(req.base_directory ?? '', 'base_directory'),
     noCache: req.no_cache ?? false,
+    network: buildNetwork(req.network),
     plan: planRequest(req, buildpackType),
   };
   const secrets = credentials(req, url.username, url.password);
   return secrets ? { spec, secrets } : { spec };
+}
+
+function buildNetwork(value: unknown): BuildNetwork {
+  if (value === undefined) return 'default';
+  if (typeof value !== 'string' || !NETWORKS.includes(value as BuildNetwork)) {
+    throw new ValidationError(`network must be one of ${NETWORKS.join(', ')}`, 'network');
+  }
+  return value as BuildNetwork;
 }
 
 function checkConfigMatches(req: BuildRequest, type: PlanRequest['buildpackType']): void {

@@ -49,8 +49,8 @@ export interface BuildStore {
   countAttempt(id: string): Promise<number>;
   requestCancel(id: string): Promise<void>;
   isCancelRequested(id: string): Promise<boolean>;
-  /** Appends lines up to the configured byte cap; past it, one truncation notice. */
-  appendLog(id: string, lines: Array<{ time: string; text: string }>): Promise<void>;
+  /** Appends lines up to the configured byte cap; past it, one truncation notice. True once the log is truncated. */
+  appendLog(id: string, lines: Array<{ time: string; text: string }>): Promise<boolean>;
   readLog(id: string, fromSeq: number): Promise<LogEntry[]>;
   saveSecrets(id: string, secrets: string): Promise<void>;
   takeSecrets(id: string): Promise<string | undefined>;

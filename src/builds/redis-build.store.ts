@@ -117,11 +117,12 @@ export class RedisBuildStore implements BuildStore {
     return (await this.run(() => this.redis.hget(this.key(id), 'cancel_requested'))) === '1';
   }
 
-  async appendLog(id: string, lines: Array<{ time: string; text: string }>): Promise<void> {
-    if (lines.length === 0) return;
+  async appendLog(id: string, lines: Array<{ time: string; text: string }>): Promise<boolean> {
+    if (lines.length === 0) return false;
     const notice = JSON.stringify({ t: new Date().toISOString(), x: `[berth] log truncated: it exceeded ${this.options.logMaxBytes} bytes; the build goes on` });
     const encoded = lines.map((l) => JSON.stringify({ t: l.time, x: l.text }));
-    await this.run(() => this.redis.eval(APPEND_LOG, 2, this.key(id), this.logKey(id), this.options.logMaxBytes, notice, ...encoded));
+    const appended = await this.run(() => this.redis.eval(APPEND_LOG, 2, this.key(id), this.logKey(id), this.options.logMaxBytes, notice, ...encoded));
+    return appended === 0;
   }
 
   async readLog(id: string, fromSeq: number): Promise<LogEntry[]> {

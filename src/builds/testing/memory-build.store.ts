@@ -71,11 +71,12 @@ export class MemoryBuildStore implements BuildStore {
     return this.records.get(id)?.cancelRequested ?? false;
   }
 
-  async appendLog(id: string, lines: Array<{ time: string; text: string }>): Promise<void> {
+  async appendLog(id: string, lines: Array<{ time: string; text: string }>): Promise<boolean> {
     this.fail('appendLog');
     const log = this.logs.get(id) ?? [];
     for (const line of lines) log.push({ seq: log.length, time: line.time, text: line.text });
     this.logs.set(id, log);
+    return this.records.get(id)?.logTruncated ?? false;
   }
 
   async readLog(id: string, fromSeq: number): Promise<LogEntry[]> {
