@@ -62,11 +62,11 @@ describe('BuildLogWriter', () => {
     expect(store.batches).toHaveLength(1);
   });
 
-  it('writes a batch at once when 200 lines are pending', async () => {
+  it('writes a batch at once when 200 lines are pending, and gathers the lines behind a write into the next', async () => {
     jest.useFakeTimers();
     for (let i = 0; i < 450; i++) writer.line(`line ${i}`);
     await writer.flush();
-    expect(store.batches.map((b) => b.length)).toEqual([200, 200, 50]);
+    expect(store.batches.map((b) => b.length)).toEqual([200, 250]);
     expect(store.logText('b1')).toEqual(Array.from({ length: 450 }, (_, i) => `line ${i}`));
   });
 
@@ -108,8 +108,9 @@ describe('BuildLogWriter', () => {
   it('holds a bounded amount while the store is slow, then says how many lines it left out', async () => {
     let open: () => void = () => undefined;
     store.gate = new Promise((resolve) => (open = resolve));
+    // Each line counts 128 bytes beside its text (2 per character): five of these fit in 1000.
     writer = new BuildLogWriter(store, 'b1', (err) => errors.push(err), 1000);
-    const line = 'x'.repeat(99);
+    const line = 'x'.repeat(36);
     for (let i = 0; i < 50; i++) expect(writer.line(line)).toBe(true);
     const flushed = writer.flush();
     open();
@@ -118,8 +119,8 @@ describe('BuildLogWriter', () => {
     writer.line('after');
     await writer.flush();
     const text = store.logText('b1');
-    expect(text.slice(0, 10)).toEqual(Array.from({ length: 10 }, () => line));
-    expect(text.slice(10)).toEqual(['[berth] 40 lines left out: the log store fell behind', 'after']);
+    expect(text.slice(0, 5)).toEqual(Array.from({ length: 5 }, () => line));
+    expect(text.slice(5)).toEqual(['[berth] 45 lines left out: the log store fell behind', 'after']);
   });
 
   it('takes no more lines once the store says the log is full, and drops what waits', async () => {
@@ -133,5 +134,18 @@ describe('BuildLogWriter', () => {
     expect(store.logText('b1')).toHaveLength(200);
     expect(store.logText('b1')).not.toContain('waiting');
     expect(jest.getTimerCount()).toBe(0);
+  });
+
+  it('writes lines taken while a write was ending, when flushed', async () => {
+    store.firstWriteDelayMs = 20;
+    writer.line('one');
+    const first = writer.flush();
+    // Queued behind the write's end, before the writer has noticed that it is idle.
+    const late = first.then(() => {
+      writer.line('two');
+      return writer.flush();
+    });
+    await late;
+    expect(store.logText('b1')).toEqual(['one', 'two']);
   });
 });

@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
 import type { Readable } from 'node:stream';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { BuildFailedError } from '../errors';
 import { createBuildCgroup, type BuildCgroup } from './build-cgroup';
 import { BuildStreamReader } from './build-output';
@@ -79,7 +80,12 @@ async function runBuild(
     }
   };
   try {
-    for await (const chunk of stream) forward(reader.push(chunk as Buffer));
+    for await (const chunk of stream) {
+      forward(reader.push(chunk as Buffer));
+      // Buffered chunks would otherwise be read back to back: let log writes, lock renewals
+      // and the cancel poll have their turn between them.
+      await nextTurn();
+    }
     forward(reader.end());
   } catch (err) {
     if (signal.aborted) throw signal.reason;
