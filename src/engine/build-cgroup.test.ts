@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BuildFailedError } from '../errors';
@@ -43,5 +43,27 @@ describe('createBuildCgroup', () => {
     const err = await createBuildCgroup(10, join(root, 'missing')).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BuildFailedError);
     expect(err).toMatchObject({ code: 'pids_limit_unavailable', message: expect.stringContaining('[build] pids_limit = 0') });
+  });
+
+  it('removes the cgroup from every hierarchy the engine made it in', async () => {
+    mkdirSync(join(root, 'pids'));
+    mkdirSync(join(root, 'memory'));
+    const cgroup = await createBuildCgroup(10, root);
+    const name = cgroup.parent.split('/')[1] ?? '';
+    // What the engine does: the parent path in every hierarchy. Real control files vanish with rmdir.
+    for (const h of ['pids', 'memory']) mkdirSync(join(root, h, name, 'run'), { recursive: true });
+    rmSync(join(root, 'pids', name, 'pids.max'));
+    await cgroup.remove(0);
+    expect(readdirSync(join(root, 'pids'))).toEqual([]);
+    expect(readdirSync(join(root, 'memory'))).toEqual([]);
+  });
+
+  it('gives up waiting on a cgroup still in use after the time given, without failing', async () => {
+    mkdirSync(join(root, 'pids'));
+    const cgroup = await createBuildCgroup(10, root);
+    const name = cgroup.parent.split('/')[1] ?? '';
+    mkdirSync(join(root, 'pids', name, 'run', 'busy'), { recursive: true });
+    await expect(cgroup.remove(300)).resolves.toBeUndefined();
+    expect(existsSync(join(root, 'pids', name, 'run'))).toBe(true);
   });
 });

@@ -12,9 +12,17 @@ export const BUILD_CGROUP_PREFIX = 'berth-build-';
 export interface BuildCgroup {
   /** The path to give the engine as the build's cgroup parent. */
   readonly parent: string;
-  /** Removes what the build left of the cgroup, in every hierarchy. */
-  remove(): Promise<void>;
+  /**
+   * Removes what the build left of the cgroup, in every hierarchy. A cgroup still holding
+   * processes cannot go: after `waitMs`, further tries continue in the background for a while
+   * (Podman lets the running step of a stopped build finish).
+   */
+  remove(waitMs: number): Promise<void>;
 }
+
+const RETRY_MS = 100;
+const LATER_MS = 10_000;
+const LATER_TRIES = 360;
 
 /**
  * Creates a cgroup with `pids.max` = `limit`; the engine puts each RUN step's container below it.
@@ -36,7 +44,7 @@ export async function createBuildCgroup(limit: number, root = CGROUP_ROOT): Prom
     const reason = err instanceof Error ? err.message : String(err);
     throw new BuildFailedError(`cannot put the build under its PID limit (${reason}); set [build] pids_limit = 0 to build without one`, 'pids_limit_unavailable');
   }
-  return { parent: `/${name}/run`, remove: () => removeEverywhere(root, name, v2) };
+  return { parent: `/${name}/run`, remove: (waitMs) => removeEverywhere(root, name, v2, waitMs) };
 }
 
 /** cgroup v2 applies `pids.max` only where the parent delegates the pids controller. */
@@ -46,25 +54,39 @@ async function enablePids(root: string): Promise<void> {
 }
 
 /** The engine may have made the cgroup in every v1 hierarchy; the last processes can take a moment to leave. */
-async function removeEverywhere(root: string, name: string, v2: boolean): Promise<void> {
+async function removeEverywhere(root: string, name: string, v2: boolean, waitMs: number): Promise<void> {
   const bases = v2 ? [root] : (await readdir(root)).map((h) => join(root, h));
-  for (const base of bases) {
-    for (const dir of [join(base, name, 'run'), join(base, name)]) await removeDir(dir);
+  const dirs = bases.flatMap((base) => [join(base, name, 'run'), join(base, name)]);
+  const deadline = Date.now() + waitMs;
+  while (!(await removeAll(dirs))) {
+    if (Date.now() >= deadline) return removeLater(dirs, LATER_TRIES);
+    await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
   }
 }
 
-async function removeDir(dir: string): Promise<void> {
-  for (let tries = 0; ; tries++) {
+function removeLater(dirs: string[], tries: number): void {
+  const timer = setTimeout(() => {
+    removeAll(dirs).then(
+      (done) => (done || tries <= 1 ? undefined : removeLater(dirs, tries - 1)),
+      () => undefined,
+    );
+  }, LATER_MS);
+  timer.unref();
+}
+
+/** True once every directory is gone; false while one is still in use. */
+async function removeAll(dirs: string[]): Promise<boolean> {
+  let done = true;
+  for (const dir of dirs) {
     try {
       await rmdir(dir);
-      return;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR') return;
-      if (code !== 'EBUSY' || tries >= 50) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      if (code === 'EBUSY' || code === 'ENOTEMPTY') done = false;
+      else if (code !== 'ENOENT' && code !== 'ENOTDIR') throw err;
     }
   }
+  return done;
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -35,8 +35,9 @@ export async function buildWithDockerode(
   try {
     return await runBuild(docker, spec, onLine, signal, runtime, cgroup);
   } finally {
-    // A leftover empty cgroup costs nothing; it must not turn a finished build into a failure.
-    await cgroup?.remove().catch(() => undefined);
+    // A stopped build's last step may still be ending: do not hold the cancel up for it. A cgroup
+    // left over costs next to nothing; it must not turn a finished build into a failure.
+    await cgroup?.remove(signal.aborted ? 0 : 3000).catch(() => undefined);
   }
 }
 
