@@ -114,8 +114,8 @@ describe('BuildProcessor: a build that succeeds', () => {
   });
 
   it('clones what the spec names into the attempt directory and builds it with the labels', async () => {
-    await submit({ git_branch: 'release/1', git_commit: 'ABCDEF1', git_submodules: true, no_cache: true, env: { A: '1' } });
-    await processor({ memoryBytes: 512 * 1024 * 1024, nanoCpus: 1.5e9 }).process(fakeJob({ buildId: 'b1' }));
+    await submit({ git_branch: 'release/1', git_commit: 'ABCDEF1', git_submodules: true, no_cache: true, env: { A: '1' }, network: 'none' });
+    await processor({ memoryBytes: 512 * 1024 * 1024, nanoCpus: 1.5e9, pidsLimit: 300 }).process(fakeJob({ buildId: 'b1' }));
     expect(git.requests).toHaveLength(1);
     const clone = git.requests[0]!;
     expect(clone).toMatchObject({ url: REPO, branch: 'release/1', commit: 'abcdef1', submodules: true, allowFileProtocol: false, timeoutMs: 2_000 });
@@ -135,6 +135,8 @@ describe('BuildProcessor: a build that succeeds', () => {
         noCache: true,
         memoryBytes: 512 * 1024 * 1024,
         nanoCpus: 1.5e9,
+        pidsLimit: 300,
+        network: 'none',
       },
       dockerfileText: 'FROM alpine\n',
     });

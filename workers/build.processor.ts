@@ -32,6 +32,8 @@ export interface BuildProcessorOptions {
   cloneTimeoutMs: number;
   memoryBytes?: number;
   nanoCpus?: number;
+  /** Most processes a build's RUN steps run at once; none when absent. */
+  pidsLimit?: number;
   allowFileUrls: boolean;
   allowedHosts: readonly string[];
   /** Resolves git hosts once, for the host guard and for git (pinned to what was checked). */
@@ -237,6 +239,8 @@ export class BuildProcessor {
           ...(image.target ? { target: image.target } : {}),
           ...(this.options.memoryBytes ? { memoryBytes: this.options.memoryBytes } : {}),
           ...(this.options.nanoCpus ? { nanoCpus: this.options.nanoCpus } : {}),
+          ...(this.options.pidsLimit ? { pidsLimit: this.options.pidsLimit } : {}),
+          network: spec.network ?? 'default',
         },
         (line) => log.line(line),
         signal,

@@ -48,6 +48,7 @@ export function composeWorker(config: BerthConfig, logger: Logger): BuildWorker 
       cloneTimeoutMs: config.git.clone_timeout_seconds * 1000,
       ...(config.build.memory ? { memoryBytes: parseMemory(config.build.memory) } : {}),
       ...(config.build.cpus > 0 ? { nanoCpus: Math.round(config.build.cpus * 1e9) } : {}),
+      ...(config.build.pids_limit > 0 ? { pidsLimit: config.build.pids_limit } : {}),
       allowFileUrls: config.git.allow_file_urls,
       allowedHosts: config.git.allowed_hosts,
       hostResolver: new DnsHostResolver(),

@@ -1,15 +1,20 @@
 import { BuildLogWriter } from './build-log.writer';
 import { MemoryBuildStore } from './testing/memory-build.store';
 
-/** Keeps the size of every batch, and can hold the first write back. */
+/** Keeps the size of every batch, can hold writes back, and can say the log is full after some lines. */
 class RecordingStore extends MemoryBuildStore {
   readonly batches: string[][] = [];
   firstWriteDelayMs = 0;
+  /** While set, every write waits for it. */
+  gate: Promise<void> | undefined;
+  fullAfterLines = Infinity;
 
-  override async appendLog(id: string, lines: Array<{ time: string; text: string }>): Promise<void> {
+  override async appendLog(id: string, lines: Array<{ time: string; text: string }>): Promise<boolean> {
     this.batches.push(lines.map((l) => l.text));
     if (this.batches.length === 1 && this.firstWriteDelayMs > 0) await new Promise((r) => setTimeout(r, this.firstWriteDelayMs));
-    return super.appendLog(id, lines);
+    await this.gate;
+    await super.appendLog(id, lines);
+    return this.logText(id).length >= this.fullAfterLines;
   }
 }
 
@@ -57,11 +62,11 @@ describe('BuildLogWriter', () => {
     expect(store.batches).toHaveLength(1);
   });
 
-  it('writes a batch at once when 200 lines are pending', async () => {
+  it('writes a batch at once when 200 lines are pending, and gathers the lines behind a write into the next', async () => {
     jest.useFakeTimers();
     for (let i = 0; i < 450; i++) writer.line(`line ${i}`);
     await writer.flush();
-    expect(store.batches.map((b) => b.length)).toEqual([200, 200, 50]);
+    expect(store.batches.map((b) => b.length)).toEqual([200, 250]);
     expect(store.logText('b1')).toEqual(Array.from({ length: 450 }, (_, i) => `line ${i}`));
   });
 
@@ -98,5 +103,49 @@ describe('BuildLogWriter', () => {
     writer.line('x');
     await writer.flush();
     expect(jest.getTimerCount()).toBe(0);
+  });
+
+  it('holds a bounded amount while the store is slow, then says how many lines it left out', async () => {
+    let open: () => void = () => undefined;
+    store.gate = new Promise((resolve) => (open = resolve));
+    // Each line counts 128 bytes beside its text (2 per character): five of these fit in 1000.
+    writer = new BuildLogWriter(store, 'b1', (err) => errors.push(err), 1000);
+    const line = 'x'.repeat(36);
+    for (let i = 0; i < 50; i++) expect(writer.line(line)).toBe(true);
+    const flushed = writer.flush();
+    open();
+    store.gate = undefined;
+    await flushed;
+    writer.line('after');
+    await writer.flush();
+    const text = store.logText('b1');
+    expect(text.slice(0, 5)).toEqual(Array.from({ length: 5 }, () => line));
+    expect(text.slice(5)).toEqual(['[berth] 45 lines left out: the log store fell behind', 'after']);
+  });
+
+  it('takes no more lines once the store says the log is full, and drops what waits', async () => {
+    jest.useFakeTimers();
+    store.fullAfterLines = 200;
+    for (let i = 0; i < 200; i++) expect(writer.line(`line ${i}`)).toBe(true);
+    writer.line('waiting');
+    await jest.advanceTimersByTimeAsync(0);
+    expect(writer.line('refused')).toBe(false);
+    await writer.flush();
+    expect(store.logText('b1')).toHaveLength(200);
+    expect(store.logText('b1')).not.toContain('waiting');
+    expect(jest.getTimerCount()).toBe(0);
+  });
+
+  it('writes lines taken while a write was ending, when flushed', async () => {
+    store.firstWriteDelayMs = 20;
+    writer.line('one');
+    const first = writer.flush();
+    // Queued behind the write's end, before the writer has noticed that it is idle.
+    const late = first.then(() => {
+      writer.line('two');
+      return writer.flush();
+    });
+    await late;
+    expect(store.logText('b1')).toEqual(['one', 'two']);
   });
 });

@@ -31,6 +31,7 @@ describe('validateBuildRequest', () => {
         submodules: false,
         baseDirectory: '',
         noCache: false,
+        network: 'default',
         plan: { buildpackType: 'dockerfile', imageTag: 'app:latest', env: {} },
       },
     });
@@ -45,6 +46,7 @@ describe('validateBuildRequest', () => {
       git_submodules: true,
       base_directory: './services/api/',
       no_cache: true,
+      network: 'none',
       image_tag: 'registry.local:5000/team/api:2.0',
       env: { NODE_ENV: 'production' },
       dockerfile_config: { dockerfile_path: './docker/prod.Dockerfile', build_args: { VERSION: '2.0' }, target: 'runtime' },
@@ -61,6 +63,8 @@ describe('validateBuildRequest', () => {
       baseDirectory: 'services/api',
       noCache: true,
       sealedValues: true,
+
+      network: 'none',
       plan: {
         buildpackType: 'dockerfile',
         imageTag: 'registry.local:5000/team/api:2.0',
@@ -317,6 +321,16 @@ describe('validateBuildRequest', () => {
       expect(validate({ git_credentials: {} })).not.toHaveProperty('secrets');
       expect(validate({ git_credentials: { username: '', token: '' } })).not.toHaveProperty('secrets');
     });
+  });
+
+  it('takes network default or none, and refuses anything else naming the field and the choices', () => {
+    expect(validate({ network: 'default' }).spec.network).toBe('default');
+    expect(validate({ network: 'none' }).spec.network).toBe('none');
+    for (const network of ['host', 'None', '', 'bridge', 1, null] as unknown[]) {
+      const err = refusal({ network: network as string });
+      expect(err.field).toBe('network');
+      expect(err.message).toBe('network must be one of default, none');
+    }
   });
 
   it('raises only ValidationErrors with code invalid_input', () => {

@@ -21,8 +21,13 @@ export interface BuildSpec {
   noCache: boolean;
   /** Set when the values of `plan.env` and `plan.dockerfile.buildArgs` are sealed apart (the spec keeps their names only). */
   sealedValues?: true;
+  /** Network of RUN steps; absent in builds stored before the choice existed (= `default`). */
+  network?: BuildNetwork;
   plan: PlanRequest;
 }
+
+export type BuildNetwork = 'default' | 'none';
+const NETWORKS: readonly BuildNetwork[] = ['default', 'none'];
 
 export interface ValidatedBuild {
   spec: BuildSpec;
@@ -70,11 +75,20 @@ export function validateBuildRequest(req: BuildRequest, options: { allowFileUrls
     submodules: req.git_submodules ?? false,
     baseDirectory: relativePath(req.base_directory ?? '', 'base_directory'),
     noCache: req.no_cache ?? false,
+    network: buildNetwork(req.network),
     plan: planRequest(req, buildpackType),
   };
   const git = credentials(req, url.username, url.password);
   const { spec, values } = splitSecretValues(full);
   return git || values ? { spec, secrets: { ...(git ? { git } : {}), ...values } } : { spec };
+}
+
+function buildNetwork(value: unknown): BuildNetwork {
+  if (value === undefined) return 'default';
+  if (typeof value !== 'string' || !NETWORKS.includes(value as BuildNetwork)) {
+    throw new ValidationError(`network must be one of ${NETWORKS.join(', ')}`, 'network');
+  }
+  return value as BuildNetwork;
 }
 
 function checkConfigMatches(req: BuildRequest, type: PlanRequest['buildpackType']): void {

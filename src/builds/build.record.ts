@@ -65,8 +65,8 @@ export interface BuildStore {
   countAttempt(id: string): Promise<number>;
   requestCancel(id: string): Promise<void>;
   isCancelRequested(id: string): Promise<boolean>;
-  /** Appends lines up to the configured byte cap; past it, one truncation notice. */
-  appendLog(id: string, lines: Array<{ time: string; text: string }>, attempt?: number): Promise<void>;
+  /** Appends lines up to the configured byte cap; past it, one truncation notice. True once nothing more is taken: the log is truncated, or `attempt` is stale. */
+  appendLog(id: string, lines: Array<{ time: string; text: string }>, attempt?: number): Promise<boolean>;
   readLog(id: string, fromSeq: number): Promise<LogEntry[]>;
   saveSecrets(id: string, secrets: string): Promise<void>;
   takeSecrets(id: string): Promise<string | undefined>;

@@ -10,7 +10,7 @@ export class RedactingLogWriter extends BuildLogWriter {
     super(...writer);
   }
 
-  override line(text: string): void {
-    super.line(this.redactor.redact(text));
+  override line(text: string): boolean {
+    return super.line(this.redactor.redact(text));
   }
 }

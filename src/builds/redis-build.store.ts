@@ -141,11 +141,12 @@ export class RedisBuildStore implements BuildStore {
     return (await this.run(() => this.redis.hget(this.key(id), 'cancel_requested'))) === '1';
   }
 
-  async appendLog(id: string, lines: Array<{ time: string; text: string }>, attempt?: number): Promise<void> {
-    if (lines.length === 0) return;
+  async appendLog(id: string, lines: Array<{ time: string; text: string }>, attempt?: number): Promise<boolean> {
+    if (lines.length === 0) return false;
     const notice = JSON.stringify({ t: new Date().toISOString(), x: `[berth] log truncated: it exceeded ${this.options.logMaxBytes} bytes; the build goes on` });
     const encoded = lines.map((l) => JSON.stringify({ t: l.time, x: l.text }));
-    await this.run(() => this.redis.eval(APPEND_LOG, 2, this.key(id), this.logKey(id), this.options.logMaxBytes, notice, fence(attempt), ...encoded));
+    const appended = await this.run(() => this.redis.eval(APPEND_LOG, 2, this.key(id), this.logKey(id), this.options.logMaxBytes, notice, fence(attempt), ...encoded));
+    return appended === 0;
   }
 
   async readLog(id: string, fromSeq: number): Promise<LogEntry[]> {

@@ -100,6 +100,11 @@ export const configSchema = z
         memory: z.string().regex(/^(\d+(\.\d+)?\s*[bkmg]?b?)?$/i, 'must be like "2g" or "512m"').default('2g'),
         /** CPU limit of build containers, in cores (0 for none). Default 2. */
         cpus: z.number().min(0).default(2),
+        /**
+         * Most processes (threads included) a build's RUN steps may run at once, so that a fork bomb
+         * cannot exhaust the host; 0 for none. Needs a writable cgroup tree (cgroupfs driver). Default 1024.
+         */
+        pids_limit: z.number().int().min(0).default(1024),
         /** Bytes of log kept per build; past it the log says so and the build goes on. Default 5 MiB. */
         log_max_bytes: z.number().int().positive().default(5 * 1024 * 1024),
         /** Hours a finished build (record and log) is kept. Default 168 (a week). */

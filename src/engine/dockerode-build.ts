@@ -1,28 +1,57 @@
 import type Docker from 'dockerode';
 import type { Readable } from 'node:stream';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { BuildFailedError } from '../errors';
-import { BuildOutputParser, type RawBuildEvent } from './build-output';
+import { createBuildCgroup, type BuildCgroup } from './build-cgroup';
+import { BuildStreamReader } from './build-output';
 import { BUILD_DOCKERFILE, packContext } from './context-archive';
 import type { ImageBuildSpec } from './engine.port';
 
 const CPU_PERIOD = 100_000;
+/**
+ * Podman 4's build API runs RUN steps in the host's network namespace unless told otherwise
+ * (`nsoptions`), where they could reach services bound to the host's 127.0.0.1. Every build
+ * gets a namespace of its own, as on Docker.
+ */
+const PODMAN_OWN_NETNS = JSON.stringify([{ Name: 'network', Host: false }]);
 
 /**
  * Runs one legacy-builder build. Aborting `signal` closes the connection, which Docker takes as
  * "cancel the build" (Podman 4 stops at the end of the running step). `forcerm` keeps failed
- * builds from leaving intermediate containers behind.
+ * builds from leaving intermediate containers behind. The output is read chunk by chunk and
+ * handed on line by line, never kept: once `onLine` returns false, lines are no longer made, but
+ * the stream is still read to its end for the failure or the image id. Resolves with the image
+ * id the engine reported, if it did.
  */
 export async function buildWithDockerode(
   docker: Docker,
   spec: ImageBuildSpec,
-  onLine: (line: string) => void,
+  onLine: (line: string) => boolean | void,
   signal: AbortSignal,
-): Promise<void> {
+  runtime: 'docker' | 'podman',
+): Promise<string | undefined> {
   if (signal.aborted) throw signal.reason;
+  const cgroup = spec.pidsLimit ? await createBuildCgroup(spec.pidsLimit) : undefined;
+  try {
+    return await runBuild(docker, spec, onLine, signal, runtime, cgroup);
+  } finally {
+    // A stopped build's last step may still be ending: do not hold the cancel up for it. A cgroup
+    // left over costs next to nothing; it must not turn a finished build into a failure.
+    await cgroup?.remove(signal.aborted ? 0 : 3000).catch(() => undefined);
+  }
+}
+
+async function runBuild(
+  docker: Docker,
+  spec: ImageBuildSpec,
+  onLine: (line: string) => boolean | void,
+  signal: AbortSignal,
+  runtime: 'docker' | 'podman',
+  cgroup: BuildCgroup | undefined,
+): Promise<string | undefined> {
   // A multi-stage target is not the last stage, where an appended LABEL would land.
   const inlineLabels = !spec.target && Object.keys(spec.labels).length > 0;
   const context = await packContext(spec.contextDir, spec.dockerfile, { ...(inlineLabels ? { labels: spec.labels } : {}), alwaysSend: spec.alwaysSend ?? [], signal });
-  const cpuQuota = spec.nanoCpus ? Math.round((spec.nanoCpus / 1e9) * CPU_PERIOD) : undefined;
   const stream = (await docker.buildImage(context as unknown as NodeJS.ReadableStream, {
     t: spec.tag,
     dockerfile: BUILD_DOCKERFILE,
@@ -32,28 +61,56 @@ export async function buildWithDockerode(
     rm: true,
     forcerm: true,
     ...(spec.target ? { target: spec.target } : {}),
-    ...(spec.memoryBytes ? { memory: spec.memoryBytes, memswap: -1 } : {}),
-    ...(cpuQuota ? { cpuperiod: CPU_PERIOD, cpuquota: cpuQuota } : {}),
+    ...resourceOptions(spec, cgroup),
+    ...networkOptions(spec, runtime),
   })) as Readable;
-  const parser = new BuildOutputParser();
   const abort = () => {
     stream.destroy();
     context.destroy();
   };
   signal.addEventListener('abort', abort, { once: true });
+  const reader = new BuildStreamReader();
+  let forwarding = true;
+  const forward = (lines: string[]) => {
+    for (const line of lines) {
+      if (!forwarding) return;
+      if (onLine(line) === false) {
+        forwarding = false;
+        reader.parser.silence();
+      }
+    }
+  };
   try {
-    await new Promise<void>((resolve, reject) => {
-      docker.modem.followProgress(
-        stream,
-        (err: Error | null) => (err ? reject(err) : resolve()),
-        (event: RawBuildEvent) => parser.push(event).forEach(onLine),
-      );
-      stream.once('close', () => (signal.aborted ? reject(signal.reason) : undefined));
-    });
+    for await (const chunk of stream) {
+      forward(reader.push(chunk as Buffer));
+      // Buffered chunks would otherwise be read back to back: let log writes, lock renewals
+      // and the cancel poll have their turn between them.
+      await nextTurn();
+    }
+    forward(reader.end());
+  } catch (err) {
+    if (signal.aborted) throw signal.reason;
+    throw err;
   } finally {
     signal.removeEventListener('abort', abort);
   }
-  parser.flush().forEach(onLine);
   if (signal.aborted) throw signal.reason;
-  if (parser.error !== undefined) throw new BuildFailedError(parser.error);
+  if (reader.parser.error !== undefined) throw new BuildFailedError(reader.parser.error);
+  return reader.parser.imageId;
+}
+
+function resourceOptions(spec: ImageBuildSpec, cgroup: BuildCgroup | undefined): Record<string, unknown> {
+  const cpuQuota = spec.nanoCpus ? Math.round((spec.nanoCpus / 1e9) * CPU_PERIOD) : undefined;
+  return {
+    ...(spec.memoryBytes ? { memory: spec.memoryBytes, memswap: -1 } : {}),
+    ...(cpuQuota ? { cpuperiod: CPU_PERIOD, cpuquota: cpuQuota } : {}),
+    ...(cgroup ? { cgroupparent: cgroup.parent } : {}),
+  };
+}
+
+/** Docker takes a network mode; Podman 4 a namespace choice plus a "configure the network" policy. */
+function networkOptions(spec: ImageBuildSpec, runtime: 'docker' | 'podman'): Record<string, string> {
+  const none = spec.network === 'none';
+  if (runtime === 'podman') return { nsoptions: PODMAN_OWN_NETNS, ...(none ? { networkmode: 'NetworkDisabled' } : {}) };
+  return none ? { networkmode: 'none' } : {};
 }

@@ -190,9 +190,9 @@ export class DockerodeEngine implements ContainerEngine, ImageEngine, BuildEngin
     return linesOf(source, new LogFrameDecoder(!tty));
   }
 
-  async buildImage(spec: ImageBuildSpec, onLine: (line: string) => void, signal: AbortSignal): Promise<{ imageId: string }> {
+  async buildImage(spec: ImageBuildSpec, onLine: (line: string) => boolean | void, signal: AbortSignal): Promise<{ imageId: string }> {
     try {
-      await buildWithDockerode(this.docker, spec, onLine, signal);
+      await buildWithDockerode(this.docker, spec, onLine, signal, this.options.runtime);
     } catch (err) {
       throw signal.aborted ? err : translateEngineError(err, { kind: 'image', ref: spec.tag });
     }

@@ -105,6 +105,10 @@ export interface ImageBuildSpec {
   target?: string;
   memoryBytes?: number;
   nanoCpus?: number;
+  /** Most processes (and threads) the build's RUN steps may run at once; none when absent. */
+  pidsLimit?: number;
+  /** `none`: RUN steps get no network but loopback. Default `default`: the engine's usual one. */
+  network?: 'default' | 'none';
 }
 
 export interface ImageDetails {
@@ -135,9 +139,10 @@ export interface ContainerEngine {
   containerLogs(id: string, options: LogOptions): Promise<LogStream>;
   /**
    * Builds an image, reporting each output line. Resolves with the image id; rejects with
-   * BuildFailedError when the build fails, and stops the build when `signal` aborts.
+   * BuildFailedError when the build fails, and stops the build when `signal` aborts. `onLine`
+   * returns false when it wants no more lines (a full log): the build goes on without them.
    */
-  buildImage(spec: ImageBuildSpec, onLine: (line: string) => void, signal: AbortSignal): Promise<{ imageId: string }>;
+  buildImage(spec: ImageBuildSpec, onLine: (line: string) => boolean | void, signal: AbortSignal): Promise<{ imageId: string }>;
   /** Accepts a tag (`app:1`, `app` meaning `app:latest`), a digest reference, an id or an id prefix. */
   inspectImage(ref: string): Promise<ImageDetails>;
   /**

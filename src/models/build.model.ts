@@ -24,6 +24,8 @@ export interface BuildRequest {
   base_directory?: string;
   /** Build without the engine's layer cache. Default false. */
   no_cache?: boolean;
+  /** Network of `RUN` steps: `default` (the engine's usual network) or `none` (loopback only). Default `default`. */
+  network?: string;
   /** Secret build-time values, passed as build arguments; never kept in a generated image, shown as `***` in logs, stored only sealed (the build record keeps the names). */
   env?: { [name: string]: string };
   nixpacks_config?: {
@@ -66,6 +68,8 @@ export interface BuildView {
   git_commit?: string;
   base_directory?: string;
   image_tag: string;
+  /** Network of `RUN` steps: `default` or `none`. */
+  network: string;
   /** Commit SHA that was built. */
   commit?: string;
   /** Id of the built image (the one tagged `image_tag`). */

@@ -166,6 +166,7 @@ export function toView(r: BuildRecord): BuildView {
     ...(s.gitCommit ? { git_commit: s.gitCommit } : {}),
     ...(s.baseDirectory ? { base_directory: s.baseDirectory } : {}),
     image_tag: s.plan.imageTag,
+    network: s.network ?? 'default',
     ...(r.commit ? { commit: r.commit } : {}),
     ...(main ? { image_id: main.id } : {}),
     ...(r.images ? { images: r.images } : {}),

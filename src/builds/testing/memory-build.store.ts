@@ -73,13 +73,14 @@ export class MemoryBuildStore implements BuildStore {
     return this.records.get(id)?.cancelRequested ?? false;
   }
 
-  async appendLog(id: string, lines: Array<{ time: string; text: string }>, attempt?: number): Promise<void> {
+  async appendLog(id: string, lines: Array<{ time: string; text: string }>, attempt?: number): Promise<boolean> {
     this.fail('appendLog');
     const record = this.records.get(id);
-    if (record && this.stale(record, attempt)) return;
+    if (record && this.stale(record, attempt)) return true;
     const log = this.logs.get(id) ?? [];
     for (const line of lines) log.push({ seq: log.length, time: line.time, text: line.text });
     this.logs.set(id, log);
+    return this.records.get(id)?.logTruncated ?? false;
   }
 
   async readLog(id: string, fromSeq: number): Promise<LogEntry[]> {
