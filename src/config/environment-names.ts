@@ -9,6 +9,8 @@ export const OTHER_VARIABLES: readonly string[] = [
   'BERTH_PODMAN_SOCKET', // scripts/setup.sh, base-images.sh: where the Podman service listens
   'BERTH_REDIS_PORT', // scripts/setup.sh: port of the local Redis it starts
   'BERTH_REBUILD_IMAGES', // scripts/base-images.sh: make the stand-in images again
+  'BERTH_STOP_SECONDS', // scripts/start.sh: how long the API and workers get to stop
+  'BERTH_FORCE_INSTALL', // scripts/install.sh: run npm ci even when the lockfile did not change
   'BERTH_BASE_IMAGE', // docker-compose.yml: base image of Berth's own image
   'BERTH_ENGINE_SOCKET', // docker-compose.yml: host socket mounted into the containers
   'BERTH_TOKEN', // docs/self-hosting.md: a client's token in CI scripts
