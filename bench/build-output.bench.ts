@@ -60,7 +60,8 @@ async function measure(api: Api, worker: ChildProcess, repo: string, tag: string
   while (!['succeeded', 'failed', 'cancelled'].includes(build.status)) {
     await sleep(100);
     const rss = rssMiB(worker.pid ?? 0);
-    if (rss === undefined) return `peak ${peak.toFixed(0)} MiB, then the worker DIED (exit ${worker.exitCode ?? worker.signalCode}) after ${((Date.now() - started) / 1000).toFixed(0)} s`;
+    if (rss === undefined)
+      return `peak ${peak.toFixed(0)} MiB, then the worker DIED (exit ${worker.exitCode ?? worker.signalCode}) after ${((Date.now() - started) / 1000).toFixed(0)} s`;
     peak = Math.max(peak, rss);
     const w = Math.floor((Date.now() - started) / 10_000);
     windows[w] = Math.max(windows[w] ?? 0, rss);
@@ -114,7 +115,11 @@ async function main(): Promise<void> {
     await git.close();
     const docker = new Docker({ socketPath: SOCKETS[engine] });
     const images = await docker.listImages({ filters: JSON.stringify({ label: [`berth.instance=${instance}`] }) });
-    for (const image of images) await docker.getImage(image.Id).remove({ force: true }).catch(() => undefined);
+    for (const image of images)
+      await docker
+        .getImage(image.Id)
+        .remove({ force: true })
+        .catch(() => undefined);
     rmSync(dataDir, { recursive: true, force: true });
     const redis = new Redis(config.redis.url);
     const keys = await redis.keys(`${config.redis.prefix}:*`);

@@ -91,7 +91,14 @@ async function createContainers(docker: Docker, instance: string, count: number,
 async function removeContainers(docker: Docker, instance: string): Promise<number> {
   const filters = JSON.stringify({ label: [`${BENCH_LABEL}=1`, `${INSTANCE_LABEL}=${instance}`] });
   const list = await docker.listContainers({ all: true, filters });
-  await Promise.all(list.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+  await Promise.all(
+    list.map((c) =>
+      docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => undefined),
+    ),
+  );
   return list.length;
 }
 
@@ -127,7 +134,9 @@ function printTable(samples: Map<string, number[]>, berth: string, engine: strin
   const row = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(38) : c.padStart(10))).join(' | ')} |\n`;
   const ms = (v: number) => v.toFixed(2);
   const out = process.stdout;
-  out.write(`\nContainers list on ${options.engine}: ${options.containers} running containers, ${options.requests} timed requests each (${options.warmup} warm-up), milliseconds\n\n`);
+  out.write(
+    `\nContainers list on ${options.engine}: ${options.containers} running containers, ${options.requests} timed requests each (${options.warmup} warm-up), milliseconds\n\n`,
+  );
   out.write(row(['', 'median', 'p99', 'mean']));
   out.write(row(['-'.repeat(38), '-'.repeat(10), '-'.repeat(10), '-'.repeat(10)]));
   out.write(row([engine, ms(e.median), ms(e.p99), ms(e.mean)]));
@@ -180,8 +189,8 @@ async function main(): Promise<void> {
       {
         name: berthName,
         fetch: async () =>
-          ((await getJson(agent, { port, path: '/api/v1/containers?all=true', headers: { Authorization: `Bearer ${token}` } })) as { containers: unknown[] })
-            .containers.length,
+          ((await getJson(agent, { port, path: '/api/v1/containers?all=true', headers: { Authorization: `Bearer ${token}` } })) as { containers: unknown[] }).containers
+            .length,
       },
     ];
     printTable(await measure(targets, options, options.containers, interrupted.signal), berthName, engineName, options);

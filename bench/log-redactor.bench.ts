@@ -33,7 +33,7 @@ function measure(label: string, redactor: LogRedactor, input: string[]): void {
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const perSecond = Math.round(input.length / seconds);
   const mbPerSecond = (bytes / 1e6 / seconds).toFixed(1);
-  console.log(`${label.padEnd(34)} ${perSecond.toLocaleString('en').padStart(11)} lines/s  ${mbPerSecond.padStart(6)} MB/s  (${hidden} lines changed)`);
+  process.stdout.write(`${label.padEnd(34)} ${perSecond.toLocaleString('en').padStart(11)} lines/s  ${mbPerSecond.padStart(6)} MB/s  (${hidden} lines changed)\n`);
 }
 
 const count = Number(arg('lines', '200000'));

@@ -86,11 +86,7 @@ describe('ENV values', () => {
   });
 
   it('writes one line per variable sorted by name', () => {
-    expect(envLines({ ZED: '1', ALPHA: 'a b', _UNDER: '$' }, 'env')).toEqual([
-      'ENV ALPHA="a b"',
-      'ENV ZED="1"',
-      'ENV _UNDER="\\$"',
-    ]);
+    expect(envLines({ ZED: '1', ALPHA: 'a b', _UNDER: '$' }, 'env')).toEqual(['ENV ALPHA="a b"', 'ENV ZED="1"', 'ENV _UNDER="\\$"']);
   });
 });
 

@@ -23,22 +23,14 @@ const SHELL_PLAIN = /^[A-Za-z0-9._@%+=:,/-]+$/;
 /** Refuses text that would end the instruction it is written into. */
 export function assertSingleLine(value: string, field: string): string {
   if (LINE_BREAKING.test(value)) {
-    throw new PlanError(
-      `${field} must be a single line: newlines, carriage returns and NUL are not allowed`,
-      'invalid_repository',
-      field,
-    );
+    throw new PlanError(`${field} must be a single line: newlines, carriage returns and NUL are not allowed`, 'invalid_repository', field);
   }
   return value;
 }
 
 export function assertEnvName(name: string, field: string): string {
   if (!ENV_NAME.test(name)) {
-    throw new PlanError(
-      `${field}: "${name}" is not a valid variable name (letters, digits and _, not starting with a digit)`,
-      'invalid_repository',
-      field,
-    );
+    throw new PlanError(`${field}: "${name}" is not a valid variable name (letters, digits and _, not starting with a digit)`, 'invalid_repository', field);
   }
   return name;
 }
@@ -53,11 +45,7 @@ export function assertImageRef(image: string, field: string): string {
 /** A path that can be written into a plain-form COPY line as is. */
 export function assertPlainPath(path: string, field: string): string {
   if (!PLAIN_PATH.test(path)) {
-    throw new PlanError(
-      `${field}: "${path}" may only contain letters, digits and . _ - / @ +`,
-      'invalid_repository',
-      field,
-    );
+    throw new PlanError(`${field}: "${path}" may only contain letters, digits and . _ - / @ +`, 'invalid_repository', field);
   }
   return path;
 }

@@ -27,7 +27,8 @@
  * path can add instructions. The request's `env` is never written into them: it arrives as build
  * args for `ARG`s of a build stage, and the final stage starts afresh, so the image keeps none of it.
  */
-import { BuildPlan, Buildpack, BuildpackSettings, PlanError, PlanRequest, Workspace } from './plan';
+import type { BuildPlan, Buildpack, BuildpackSettings, PlanRequest, Workspace } from './plan';
+import { PlanError } from './plan';
 import { composeBuildpack } from './compose/compose.buildpack';
 import { dockerfileBuildpack } from './dockerfile/dockerfile.buildpack';
 import { nixpacksBuildpack } from './nixpacks/nixpacks.buildpack';

@@ -1,12 +1,9 @@
 import { shownKey } from './log-text';
 
 describe('shownKey', () => {
-  it.each(['providers', 'phases.build.dependsOn', 'services.web.build.cache_from', 'python311Packages.pip', 'include[0]'])(
-    'shows the plain key %s as it is',
-    (key) => {
-      expect(shownKey(key)).toBe(key);
-    },
-  );
+  it.each(['providers', 'phases.build.dependsOn', 'services.web.build.cache_from', 'python311Packages.pip', 'include[0]'])('shows the plain key %s as it is', (key) => {
+    expect(shownKey(key)).toBe(key);
+  });
 
   it.each([
     ['a\nbuild succeeded', '"a\\nbuild succeeded"'],

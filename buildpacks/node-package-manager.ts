@@ -1,4 +1,4 @@
-import { Workspace } from './plan';
+import type { Workspace } from './plan';
 
 /**
  * How a Node project installs its dependencies, read from its lockfile. Shared by the static

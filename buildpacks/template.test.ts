@@ -4,9 +4,7 @@ describe('fillTemplate', () => {
   const template = 'FROM {{image}}\n{{steps}}\n  {{indented}}\nEND';
 
   it('fills inline values and expands line lists with their indent', () => {
-    expect(fillTemplate(template, { image: 'node:20', steps: ['RUN a', 'RUN b'], indented: ['x;', 'y;'] })).toBe(
-      'FROM node:20\nRUN a\nRUN b\n  x;\n  y;\nEND',
-    );
+    expect(fillTemplate(template, { image: 'node:20', steps: ['RUN a', 'RUN b'], indented: ['x;', 'y;'] })).toBe('FROM node:20\nRUN a\nRUN b\n  x;\n  y;\nEND');
   });
 
   it('drops the line of an empty placeholder', () => {

@@ -47,11 +47,7 @@ export function composeApi(config: BerthConfig, logger: Logger): Api {
     },
     logger.child({ component: 'containers' }),
   );
-  const images = new ImageService(
-    engine,
-    { instance: config.server.instance, manageAll: config.containers.manage_all },
-    logger.child({ component: 'images' }),
-  );
+  const images = new ImageService(engine, { instance: config.server.instance, manageAll: config.containers.manage_all }, logger.child({ component: 'images' }));
   const retentionSeconds = Math.round(config.build.retention_hours * 3600);
   const store = new RedisBuildStore(redis, { prefix: config.redis.prefix, logMaxBytes: config.build.log_max_bytes, retentionSeconds });
   const queue = new BullBuildQueue(redis, {

@@ -19,9 +19,9 @@ export class StoppedError extends Error {
 
 export interface AttemptWatch {
   controller: AbortController;
-  stop(reason: StopReason): void;
+  stop: (reason: StopReason) => void;
   /** Stops watching: no timer or listener is left behind. */
-  dispose(): void;
+  dispose: () => void;
 }
 
 /**
@@ -29,11 +29,7 @@ export interface AttemptWatch {
  * another attempt taking over (`outer` aborted otherwise: BullMQ lost the lock; or the record's
  * attempt count moved on, seen by the same poll as the cancel flag).
  */
-export function watchAttempt(
-  store: BuildStore,
-  options: { buildId: string; attempt: number; timeoutMs: number; pollMs: number },
-  outer?: AbortSignal,
-): AttemptWatch {
+export function watchAttempt(store: BuildStore, options: { buildId: string; attempt: number; timeoutMs: number; pollMs: number }, outer?: AbortSignal): AttemptWatch {
   const controller = new AbortController();
   // Each git process simple-git starts listens on the signal; a clone by commit starts several.
   setMaxListeners(50, controller.signal);
@@ -43,11 +39,14 @@ export function watchAttempt(
   outer?.addEventListener('abort', fromWorker, { once: true });
   const timeout = setTimeout(() => stop('timeout'), options.timeoutMs);
   const poll = setInterval(() => {
-    store.get(options.buildId).then((latest) => {
-      // Another attempt counted since this one began (this worker froze past its lock): stop.
-      if (!latest || latest.attempts !== options.attempt) stop('superseded');
-      else if (latest.cancelRequested) stop('cancelled');
-    }, () => undefined);
+    store.get(options.buildId).then(
+      (latest) => {
+        // Another attempt counted since this one began (this worker froze past its lock): stop.
+        if (!latest || latest.attempts !== options.attempt) stop('superseded');
+        else if (latest.cancelRequested) stop('cancelled');
+      },
+      () => undefined,
+    );
   }, options.pollMs);
   const dispose = () => {
     outer?.removeEventListener('abort', fromWorker);
@@ -63,7 +62,7 @@ export function fencedLog(store: BuildStore, attempt: number): BuildStore {
     get(target, key) {
       if (key === 'appendLog') return (id: string, lines: Array<{ time: string; text: string }>) => target.appendLog(id, lines, attempt);
       const value: unknown = Reflect.get(target, key);
-      return typeof value === 'function' ? value.bind(target) : value;
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
     },
   });
 }

@@ -164,7 +164,7 @@ describe('BuildProcessor: a build that succeeds', () => {
   });
 
   it('builds inside base_directory', async () => {
-    git.files = { 'services/api/Dockerfile': 'FROM alpine AS api\n', 'Dockerfile': 'FROM wrong\n' };
+    git.files = { 'services/api/Dockerfile': 'FROM alpine AS api\n', Dockerfile: 'FROM wrong\n' };
     await submit({ base_directory: 'services/api' });
     await processor().process(fakeJob({ buildId: 'b1' }));
     expect(engine.builds[0]?.spec.contextDir).toBe(join(git.requests[0]!.dir, 'services/api'));

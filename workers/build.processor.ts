@@ -95,7 +95,11 @@ export class BuildProcessor {
 
   private async attempt(record: BuildRecord, attempt: number, log: RedactingLogWriter, outer?: AbortSignal): Promise<void> {
     const { spec: stored } = record;
-    const { controller, stop, dispose } = watchAttempt(this.store, { buildId: stored.id, attempt, timeoutMs: this.options.timeoutMs, pollMs: this.options.cancelPollMs }, outer);
+    const { controller, stop, dispose } = watchAttempt(
+      this.store,
+      { buildId: stored.id, attempt, timeoutMs: this.options.timeoutMs, pollMs: this.options.cancelPollMs },
+      outer,
+    );
     // Temporary tags of the engine builds this attempt started: what it removes if it does not win.
     const started: string[] = [];
     let dir: string | undefined;
@@ -260,10 +264,17 @@ export class BuildProcessor {
       const cancelled = err.reason === 'cancelled';
       log.line(cancelled ? '[berth] build cancelled' : `[berth] build stopped: it ran past the ${this.options.timeoutMs / 1000} s limit`);
       await log.flush();
-      await this.store.transition(buildId, cancelled ? 'cancelled' : 'failed', {
-        finishedAt: now(),
-        error: cancelled ? { code: 'cancelled', message: 'cancelled on request' } : { code: 'timeout', message: `timeout: the build ran past ${this.options.timeoutMs / 1000} s` },
-      }, attempt);
+      await this.store.transition(
+        buildId,
+        cancelled ? 'cancelled' : 'failed',
+        {
+          finishedAt: now(),
+          error: cancelled
+            ? { code: 'cancelled', message: 'cancelled on request' }
+            : { code: 'timeout', message: `timeout: the build ran past ${this.options.timeoutMs / 1000} s` },
+        },
+        attempt,
+      );
       return;
     }
     const retryable = err instanceof UnavailableError || !(err instanceof AppError || err instanceof UnrecoverableError);

@@ -66,8 +66,7 @@ export function composeWorker(config: BerthConfig, logger: Logger): BuildWorker 
   );
   // Aborts every running build when the worker stops, including one taken while it was stopping.
   const shutdown = new AbortController();
-  const run = (job: Job, token?: string, signal?: AbortSignal) =>
-    processor.process(job, token, signal ? AbortSignal.any([shutdown.signal, signal]) : shutdown.signal);
+  const run = (job: Job, token?: string, signal?: AbortSignal) => processor.process(job, token, signal ? AbortSignal.any([shutdown.signal, signal]) : shutdown.signal);
   const worker = new Worker(BUILD_QUEUE, run, {
     connection: redis,
     prefix: config.redis.prefix,
@@ -100,10 +99,13 @@ export function composeWorker(config: BerthConfig, logger: Logger): BuildWorker 
   });
   return {
     start: async () => {
-      const removed = await dirs.sweep(async (id) => {
-        const record = await store.get(id);
-        return !!record && !isTerminal(record.status);
-      }, config.build.timeout_seconds * 1000 + 600_000);
+      const removed = await dirs.sweep(
+        async (id) => {
+          const record = await store.get(id);
+          return !!record && !isTerminal(record.status);
+        },
+        config.build.timeout_seconds * 1000 + 600_000,
+      );
       if (removed.length > 0) logger.info('removed stale checkouts', { count: removed.length });
       await events.waitUntilReady();
       void worker.run();

@@ -1,7 +1,8 @@
 import { planErrorOf as errorOf } from '../testing/plan-error';
 import { MemoryWorkspace } from '../testing/memory-workspace';
 import { assertBuildInsideRepository, readServiceBuild } from './compose-build';
-import { ComposeFile, readComposeFile } from './compose-file';
+import type { ComposeFile } from './compose-file';
+import { readComposeFile } from './compose-file';
 
 const repository: Record<string, string> = {
   Dockerfile: 'FROM node:20',
@@ -15,7 +16,6 @@ function buildOf(section: string, composePath = 'compose.yaml', files: Record<st
   const workspace = new MemoryWorkspace({ ...files, [composePath]: `services:\n  web:\n    build: ${section}\n` });
   return readServiceBuild(workspace, readComposeFile(workspace, composePath), 'web');
 }
-
 
 describe('readServiceBuild', () => {
   it('reads the string form as the context with its Dockerfile', () => {

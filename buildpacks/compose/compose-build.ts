@@ -1,8 +1,10 @@
 import { posix } from 'node:path';
 import { shownKey } from '../log-text';
-import { PlanError, Workspace } from '../plan';
+import type { Workspace } from '../plan';
+import { PlanError } from '../plan';
 import { isHostPath, joinRelativePath } from '../paths';
-import { ComposeFile, isMap } from './compose-file';
+import type { ComposeFile } from './compose-file';
+import { isMap } from './compose-file';
 import { hasVariable } from './compose-values';
 
 /** A service's `build:` section, resolved against the repository. */
@@ -44,7 +46,9 @@ export function readServiceBuild(workspace: Workspace, compose: ComposeFile, nam
     dockerfile,
     args: readArgs(section.args, `${at}.args`),
     ...(target !== undefined ? { target } : {}),
-    ignored: Object.keys(section).filter((key) => !APPLIED_KEYS.includes(key)).map((key) => `${at}.${shownKey(key)}`),
+    ignored: Object.keys(section)
+      .filter((key) => !APPLIED_KEYS.includes(key))
+      .map((key) => `${at}.${shownKey(key)}`),
   };
 }
 
@@ -113,7 +117,7 @@ function readArgs(value: unknown, field: string): Record<string, string> {
   const args: Record<string, string> = {};
   for (const [name, arg] of entries) {
     if (arg === null || arg === undefined) continue;
-    if (!['string', 'number', 'boolean'].includes(typeof arg)) throw invalid(`${field}.${name} must be a string`, `${field}.${name}`);
+    if (typeof arg !== 'string' && typeof arg !== 'number' && typeof arg !== 'boolean') throw invalid(`${field}.${name} must be a string`, `${field}.${name}`);
     args[name] = String(arg);
   }
   return args;

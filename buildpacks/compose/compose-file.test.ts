@@ -29,7 +29,7 @@ describe('readComposeFile: locating the file', () => {
   });
 
   it('refuses a missing default file, listing the names looked for', () => {
-    expect(() => read({ 'Dockerfile': '' })).toThrow(
+    expect(() => read({ Dockerfile: '' })).toThrow(
       new PlanError(
         'No compose file in the repository; looked for compose.yaml, compose.yml, docker-compose.yml, docker-compose.yaml',
         'invalid_repository',
@@ -38,13 +38,10 @@ describe('readComposeFile: locating the file', () => {
     );
   });
 
-  it.each(['missing.yml', 'deploy', '.', '', '../compose.yaml', '/etc/compose.yaml', '~/compose.yaml'])(
-    'refuses the compose_file %j',
-    (composeFile) => {
-      const files = { 'compose.yaml': WEB, 'deploy/compose.yaml': WEB };
-      expect(errorOf(() => read(files, composeFile))).toMatchObject({ code: 'invalid_repository', field: 'compose.composeFile' });
-    },
-  );
+  it.each(['missing.yml', 'deploy', '.', '', '../compose.yaml', '/etc/compose.yaml', '~/compose.yaml'])('refuses the compose_file %j', (composeFile) => {
+    const files = { 'compose.yaml': WEB, 'deploy/compose.yaml': WEB };
+    expect(errorOf(() => read(files, composeFile))).toMatchObject({ code: 'invalid_repository', field: 'compose.composeFile' });
+  });
 });
 
 describe('readComposeFile: parsing', () => {
@@ -83,7 +80,13 @@ describe('readComposeFile: parsing', () => {
 
   it('refuses an alias bomb instead of expanding it', () => {
     const lines = ['a: &a [x, x, x, x, x, x, x, x, x]'];
-    for (const [name, previous] of [['b', 'a'], ['c', 'b'], ['d', 'c'], ['e', 'd'], ['f', 'e']]) {
+    for (const [name, previous] of [
+      ['b', 'a'],
+      ['c', 'b'],
+      ['d', 'c'],
+      ['e', 'd'],
+      ['f', 'e'],
+    ]) {
       lines.push(`${name}: &${name} [${Array(9).fill(`*${previous}`).join(', ')}]`);
     }
     lines.push('services:\n  web: {}');

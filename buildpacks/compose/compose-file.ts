@@ -1,6 +1,7 @@
 import { parse } from 'yaml';
 import { shownKey } from '../log-text';
-import { PlanError, Workspace } from '../plan';
+import type { Workspace } from '../plan';
+import { PlanError } from '../plan';
 import { normaliseRelativePath, parentDirectory } from '../paths';
 
 /**
@@ -47,11 +48,7 @@ function locate(workspace: Workspace, composeFile: string | undefined): string {
   }
   const found = DEFAULT_COMPOSE_FILES.find((file) => workspace.readFile(file) !== undefined);
   if (found !== undefined) return found;
-  throw new PlanError(
-    `No compose file in the repository; looked for ${DEFAULT_COMPOSE_FILES.join(', ')}`,
-    'invalid_repository',
-    'compose.composeFile',
-  );
+  throw new PlanError(`No compose file in the repository; looked for ${DEFAULT_COMPOSE_FILES.join(', ')}`, 'invalid_repository', 'compose.composeFile');
 }
 
 function parseYaml(path: string, text: string): ComposeMap {

@@ -254,8 +254,7 @@ describe('compose host-access policy: included and extended files', () => {
   it('names the included file in the error', () => {
     expect(() => assertIn('include: [infra/base.yml]\nservices:\n  web: {build: .}\n', { 'infra/base.yml': privileged })).toThrow(
       new PlanError(
-        'compose.yaml asks for host access, which this server does not allow (allowComposeHostAccess): ' +
-          'infra/base.yml: services.base.privileged (privileged mode)',
+        'compose.yaml asks for host access, which this server does not allow (allowComposeHostAccess): ' + 'infra/base.yml: services.base.privileged (privileged mode)',
         'host_access',
         'services.base.privileged',
       ),

@@ -1,8 +1,12 @@
 import { shownKey } from '../log-text';
-import { PlanError, Workspace } from '../plan';
-import { ComposeFile, isMap, parseComposeFile } from './compose-file';
-import { composeReferences, ComposeReference, outsideRepository, referencedPath } from './compose-references';
-import { HostAccess, serviceAccess } from './compose-service-policy';
+import type { Workspace } from '../plan';
+import { PlanError } from '../plan';
+import type { ComposeFile } from './compose-file';
+import { isMap, parseComposeFile } from './compose-file';
+import type { ComposeReference } from './compose-references';
+import { composeReferences, outsideRepository, referencedPath } from './compose-references';
+import type { HostAccess } from './compose-service-policy';
+import { serviceAccess } from './compose-service-policy';
 import { hasVariable, mayBeTrue, mayExpandTo } from './compose-values';
 
 export type { HostAccess } from './compose-service-policy';
@@ -17,11 +21,7 @@ export function assertNoHostAccess(workspace: Workspace, compose: ComposeFile): 
   const first = found[0];
   if (first === undefined) return;
   const listed = found.map((access) => `${access.file ? `${access.file}: ` : ''}${access.field} (${access.reason})`).join('; ');
-  throw new PlanError(
-    `${compose.path} asks for host access, which this server does not allow (allowComposeHostAccess): ${listed}`,
-    'host_access',
-    first.field,
-  );
+  throw new PlanError(`${compose.path} asks for host access, which this server does not allow (allowComposeHostAccess): ${listed}`, 'host_access', first.field);
 }
 
 /** Host access asked for by the file and the files it references; `seen` stops include cycles. */

@@ -1,6 +1,7 @@
 import { isHostPath, joinRelativePath } from '../paths';
 import { shownKey } from '../log-text';
-import { ComposeFile, ComposeMap, isMap } from './compose-file';
+import type { ComposeFile, ComposeMap } from './compose-file';
+import { isMap } from './compose-file';
 import { hasVariable } from './compose-values';
 
 /**

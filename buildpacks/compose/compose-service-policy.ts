@@ -1,5 +1,6 @@
 import { shownKey } from '../log-text';
-import { ComposeFile, ComposeMap, isMap } from './compose-file';
+import type { ComposeFile, ComposeMap } from './compose-file';
+import { isMap } from './compose-file';
 import { outsideRepository } from './compose-references';
 import { hasVariable, mayBeTrue, mayExpandTo } from './compose-values';
 

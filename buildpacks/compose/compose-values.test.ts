@@ -21,12 +21,9 @@ describe('mayBeTrue', () => {
 });
 
 describe('mayExpandTo', () => {
-  it.each(['host', '$NET', '${NET}', '${NET:-host}', '${NET-bridge}', 'ho${X}', '${A}${B}', 'h${X:-${Y}}t', '${A}o${B}'])(
-    '%j may become host',
-    (value) => {
-      expect(mayExpandTo(value, 'host')).toBe(true);
-    },
-  );
+  it.each(['host', '$NET', '${NET}', '${NET:-host}', '${NET-bridge}', 'ho${X}', '${A}${B}', 'h${X:-${Y}}t', '${A}o${B}'])('%j may become host', (value) => {
+    expect(mayExpandTo(value, 'host')).toBe(true);
+  });
 
   it.each(['bridge', 'hostnet', 'my-host', '${NET}-net', 'h$$ost', 'HOST', '(host)', 'ho.t'])('%j cannot become host', (value) => {
     expect(mayExpandTo(value, 'host')).toBe(false);

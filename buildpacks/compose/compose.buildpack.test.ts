@@ -1,4 +1,5 @@
-import { PlanError, PlanRequest } from '../plan';
+import type { PlanRequest } from '../plan';
+import { PlanError } from '../plan';
 import { MemoryWorkspace } from '../testing/memory-workspace';
 import { testSettings } from '../testing/settings';
 import { composeBuildpack } from './compose.buildpack';

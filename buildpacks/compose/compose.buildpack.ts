@@ -1,6 +1,9 @@
-import { Buildpack, ImageBuild, PlanError, PlanRequest } from '../plan';
-import { ComposeFile, readComposeFile } from './compose-file';
-import { assertBuildInsideRepository, readServiceBuild, ServiceBuild } from './compose-build';
+import type { Buildpack, ImageBuild, PlanRequest } from '../plan';
+import { PlanError } from '../plan';
+import type { ComposeFile } from './compose-file';
+import { readComposeFile } from './compose-file';
+import type { ServiceBuild } from './compose-build';
+import { assertBuildInsideRepository, readServiceBuild } from './compose-build';
 import { assertNoHostAccess } from './compose-policy';
 
 /**

@@ -1,4 +1,5 @@
-import { PlanError, PlanRequest } from '../plan';
+import type { PlanRequest } from '../plan';
+import { PlanError } from '../plan';
 import { MemoryWorkspace } from '../testing/memory-workspace';
 import { testSettings } from '../testing/settings';
 import { dockerfileBuildpack } from './dockerfile.buildpack';
@@ -42,10 +43,7 @@ describe('dockerfileBuildpack', () => {
         target: 'prod',
       },
     ]);
-    expect(plan.summary).toEqual([
-      'dockerfile: docker/prod.Dockerfile (target prod)',
-      'build args: API_URL, NODE_ENV, NPM_TOKEN',
-    ]);
+    expect(plan.summary).toEqual(['dockerfile: docker/prod.Dockerfile (target prod)', 'build args: API_URL, NODE_ENV, NPM_TOKEN']);
     expect(plan.details).toEqual({
       dockerfile: 'docker/prod.Dockerfile',
       target: 'prod',

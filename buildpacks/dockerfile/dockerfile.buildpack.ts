@@ -1,4 +1,5 @@
-import { BuildPlan, Buildpack, PlanError } from '../plan';
+import type { BuildPlan, Buildpack } from '../plan';
+import { PlanError } from '../plan';
 import { normaliseRelativePath } from '../paths';
 
 /** Default Dockerfile location, relative to the repository root (the build context). */
@@ -16,11 +17,7 @@ export const dockerfileBuildpack: Buildpack = (workspace, request) => {
   const options = request.dockerfile ?? {};
   const dockerfile = normaliseRelativePath(options.dockerfilePath ?? DEFAULT_DOCKERFILE, 'dockerfile.dockerfilePath');
   if (dockerfile === '' || workspace.readFile(dockerfile) === undefined) {
-    throw new PlanError(
-      `No Dockerfile at "${dockerfile || '.'}" in the repository`,
-      'invalid_repository',
-      'dockerfile.dockerfilePath',
-    );
+    throw new PlanError(`No Dockerfile at "${dockerfile || '.'}" in the repository`, 'invalid_repository', 'dockerfile.dockerfilePath');
   }
   const buildArgs = { ...request.env, ...options.buildArgs };
   return {
@@ -43,8 +40,5 @@ export const dockerfileBuildpack: Buildpack = (workspace, request) => {
 
 function summaryLines(dockerfile: string, target: string | undefined, buildArgs: Record<string, string>): string[] {
   const names = Object.keys(buildArgs).sort();
-  return [
-    `dockerfile: ${dockerfile}${target !== undefined ? ` (target ${target})` : ''}`,
-    `build args: ${names.length > 0 ? names.join(', ') : '(none)'}`,
-  ];
+  return [`dockerfile: ${dockerfile}${target !== undefined ? ` (target ${target})` : ''}`, `build args: ${names.length > 0 ? names.join(', ') : '(none)'}`];
 }

@@ -1,4 +1,4 @@
-import { Provider } from './provider';
+import type { Provider } from './provider';
 
 /** Where the binary goes; a repository folder called `server` would swallow it, hence the fallback. */
 const BINARY = '/app/server';

@@ -85,10 +85,7 @@ describe('readNixpacksConfig', () => {
   });
 
   it('shows unusual keys quoted, so the summary stays one line per entry', () => {
-    expect(read({ 'nixpacks.toml': '"a\\nbuild succeeded" = 1\n[phases."my phase"]\ncmds = []' }).ignored).toEqual([
-      '"a\\nbuild succeeded"',
-      'phases."my phase"',
-    ]);
+    expect(read({ 'nixpacks.toml': '"a\\nbuild succeeded" = 1\n[phases."my phase"]\ncmds = []' }).ignored).toEqual(['"a\\nbuild succeeded"', 'phases."my phase"']);
   });
 
   it.each([

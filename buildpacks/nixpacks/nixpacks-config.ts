@@ -1,6 +1,7 @@
 import * as TOML from '@iarna/toml';
 import { shownKey } from '../log-text';
-import { PlanError, Workspace } from '../plan';
+import type { Workspace } from '../plan';
+import { PlanError } from '../plan';
 
 /** Config files Nixpacks reads, in the order it looks for them. */
 export const CONFIG_FILES = ['nixpacks.toml', 'nixpacks.json'] as const;
@@ -121,7 +122,7 @@ function asTable(file: string, path: string, value: unknown): Table {
 }
 
 function stringList(file: string, path: string, value: unknown): string[] {
-  if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return value as string[];
+  if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return value;
   throw invalid(file, path, 'must be a list of strings');
 }
 

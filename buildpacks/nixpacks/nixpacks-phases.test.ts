@@ -1,7 +1,7 @@
-import { PlanRequest } from '../plan';
-import { NixpacksConfig } from './nixpacks-config';
+import type { PlanRequest } from '../plan';
+import type { NixpacksConfig } from './nixpacks-config';
 import { resolvePhases } from './nixpacks-phases';
-import { DetectedPlan } from './provider';
+import type { DetectedPlan } from './provider';
 
 const detected: DetectedPlan = { image: 'node:20-alpine', install: ['npm ci'], build: ['npm run build'], start: 'npm start', facts: {} };
 
@@ -78,12 +78,7 @@ describe('resolvePhases', () => {
 
   it('keeps env apart from the variables, and lists unknown NIXPACKS_* ones', () => {
     const file = config({ file: 'nixpacks.toml', variables: { A: 'config', B: 'config', NIXPACKS_PKGS: 'ffmpeg' } });
-    const phases = resolvePhases(
-      detected,
-      file,
-      request({ variables: { B: 'request', NIXPACKS_NODE_VERSION: '22' } }, { A: 'env', NIXPACKS_START_CMD: 'x' }),
-      undefined,
-    );
+    const phases = resolvePhases(detected, file, request({ variables: { B: 'request', NIXPACKS_NODE_VERSION: '22' } }, { A: 'env', NIXPACKS_START_CMD: 'x' }), undefined);
     // The image's variables: the config file's and nixpacks.variables, never env.
     expect(phases.variables).toEqual({ A: 'config', B: 'request' });
     // The build's secret env: nixpacks.variables wins on a clash; NIXPACKS_* steer the planner.

@@ -1,6 +1,6 @@
-import { PlanRequest } from '../plan';
-import { NixpacksConfig } from './nixpacks-config';
-import { DetectedPlan } from './provider';
+import type { PlanRequest } from '../plan';
+import type { NixpacksConfig } from './nixpacks-config';
+import type { DetectedPlan } from './provider';
 
 /** Variables that steer the planner, as in Nixpacks; they are consumed, not set in the image. */
 const CONTROL_VARIABLES = {
@@ -42,12 +42,7 @@ export interface ResolvedPhases {
  * then the request's `env`, then `nixpacks.variables`, later ones winning, for the build; the
  * image keeps only the config file's and `nixpacks.variables`, never `env`.
  */
-export function resolvePhases(
-  detected: DetectedPlan,
-  config: NixpacksConfig,
-  request: PlanRequest,
-  procfileWeb: string | undefined,
-): ResolvedPhases {
+export function resolvePhases(detected: DetectedPlan, config: NixpacksConfig, request: PlanRequest, procfileWeb: string | undefined): ResolvedPhases {
   const merged = { ...config.variables, ...request.env, ...request.nixpacks?.variables };
   const install = resolveCommands('install', detected.install, config, merged, request);
   const build = resolveCommands('build', detected.build, config, merged, request);

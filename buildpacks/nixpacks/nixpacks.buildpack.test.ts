@@ -1,4 +1,5 @@
-import { PlanError, PlanRequest } from '../plan';
+import type { PlanRequest } from '../plan';
+import { PlanError } from '../plan';
 import { renderNginxConf } from '../static/nginx.conf';
 import { MemoryWorkspace } from '../testing/memory-workspace';
 import { testSettings } from '../testing/settings';
@@ -30,9 +31,7 @@ function instructions(dockerfile: string, kind: string): string[] {
 
 /** The lines of each stage of a generated Dockerfile, each starting with its FROM line. */
 function stages(dockerfile: string): string[][] {
-  return dockerfile
-    .split(/\n(?=FROM )/)
-    .map((stage) => stage.split('\n').filter((line) => line !== ''));
+  return dockerfile.split(/\n(?=FROM )/).map((stage) => stage.split('\n').filter((line) => line !== ''));
 }
 
 /** A RUN/CMD line read back the way the builder reads it: the JSON exec array. */
@@ -44,13 +43,7 @@ describe('nixpacksBuildpack: node', () => {
   it('writes the whole plan of an npm app: Dockerfile, summary and stored details', () => {
     expect(plan(nodeApp)).toEqual({
       buildpack: 'nixpacks',
-      summary: [
-        'nixpacks: detected node (npm)',
-        'image: node:20-alpine',
-        'install: npm ci',
-        'build: npm run build',
-        'start: npm start',
-      ],
+      summary: ['nixpacks: detected node (npm)', 'image: node:20-alpine', 'install: npm ci', 'build: npm run build', 'start: npm start'],
       details: {
         language: 'node',
         providers: ['node'],
@@ -169,9 +162,7 @@ describe('nixpacksBuildpack: node', () => {
 
   it('refuses a package.json that is not a JSON object', () => {
     for (const text of ['{not json', '[]', 'null', '']) {
-      expect(() => plan({ 'package.json': text })).toThrow(
-        new PlanError('package.json is not a valid JSON object', 'invalid_repository', 'package.json'),
-      );
+      expect(() => plan({ 'package.json': text })).toThrow(new PlanError('package.json is not a valid JSON object', 'invalid_repository', 'package.json'));
     }
   });
 });
@@ -201,9 +192,7 @@ describe('nixpacksBuildpack: python, go and static sites', () => {
   it('installs a pyproject.toml project and starts app.py, or the Procfile before it', () => {
     const files = { 'pyproject.toml': '[project]\nname = "x"\n', 'app.py': '' };
     expect(plan(files).details).toMatchObject({ language: 'python', phases: { install: ['pip install .'] }, start: 'python app.py' });
-    expect(plan({ ...files, Procfile: 'web: gunicorn app:app --bind 0.0.0.0:$PORT' }).details.start).toBe(
-      'gunicorn app:app --bind 0.0.0.0:$PORT',
-    );
+    expect(plan({ ...files, Procfile: 'web: gunicorn app:app --bind 0.0.0.0:$PORT' }).details.start).toBe('gunicorn app:app --bind 0.0.0.0:$PORT');
   });
 
   it('needs a start command for a python app without main.py or app.py', () => {
@@ -268,7 +257,7 @@ describe('nixpacksBuildpack: python, go and static sites', () => {
   it('refuses a repository with no detectable language, listing what it looked for', () => {
     expect(() => plan({ 'README.md': '# hi', 'src/index.php': '<?php' })).toThrow(
       new PlanError(
-        'nixpacks: could not detect the app\'s language; looked for go.mod (go); package.json (node); ' +
+        "nixpacks: could not detect the app's language; looked for go.mod (go); package.json (node); " +
           'requirements.txt, pyproject.toml, setup.py or main.py (python); index.html (static site)',
       ),
     );
@@ -293,9 +282,7 @@ describe('nixpacksBuildpack: python, go and static sites', () => {
     const settings = testSettings({
       images: { node: 'node:20\nRUN id', python: 'p', go: 'g', staticBuilder: 'b', staticServer: 's' },
     });
-    expect(() => nixpacksBuildpack(new MemoryWorkspace(nodeApp), request(), settings)).toThrow(
-      expect.objectContaining({ field: 'images.node' }),
-    );
+    expect(() => nixpacksBuildpack(new MemoryWorkspace(nodeApp), request(), settings)).toThrow(expect.objectContaining({ field: 'images.node' }));
   });
 });
 
@@ -483,7 +470,7 @@ describe('nixpacksBuildpack: generated Dockerfiles cannot be injected into', () 
 
   it('keeps quotes, brackets, $ and backslashes inside one instruction', () => {
     const start = 'node -e "console.log(\\"]\\")" $HOME `id`';
-    const value = 'a"b\\c$HOME ${X} \'q\'';
+    const value = "a\"b\\c$HOME ${X} 'q'";
     const dockerfile = dockerfileOf(nodeApp, request({ startCommand: start, buildCommand: 'x"] && RUN ["id', variables: { V: value } }));
     const lines = dockerfile.split('\n');
     expect(lines).toHaveLength(13);

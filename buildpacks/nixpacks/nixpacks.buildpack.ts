@@ -1,15 +1,18 @@
-import { BuildPlan, Buildpack, BuildpackSettings, PlanError, PlanRequest, Workspace } from '../plan';
+import type { BuildPlan, Buildpack, BuildpackSettings, PlanRequest } from '../plan';
+import { PlanError } from '../plan';
 import { argLines, assertImageRef, assertPlainPath, buildArgValues, cmdShell, envLines, runShell } from '../dockerfile-text';
 import { buildEnvLines, shownKey } from '../log-text';
 import { GENERATED_DOCKERFILE, staticServeImage } from '../static/static.buildpack';
 import { fillTemplate } from '../template';
 import { goProvider } from './go.provider';
-import { NixpacksConfig, readNixpacksConfig } from './nixpacks-config';
+import type { NixpacksConfig } from './nixpacks-config';
+import { readNixpacksConfig } from './nixpacks-config';
 import { nixpacksDockerfileTemplate } from './nixpacks.dockerfile';
-import { ResolvedPhases, resolvePhases } from './nixpacks-phases';
+import type { ResolvedPhases } from './nixpacks-phases';
+import { resolvePhases } from './nixpacks-phases';
 import { nodeProvider } from './node.provider';
 import { readProcfileWeb } from './procfile';
-import { DetectedPlan, Provider } from './provider';
+import type { DetectedPlan, Provider } from './provider';
 import { pythonProvider } from './python.provider';
 import { staticfileProvider } from './staticfile.provider';
 
@@ -58,8 +61,7 @@ function appPlan(parts: PlanParts): BuildPlan {
   const { detected, phases, language } = parts;
   if (phases.start === undefined) {
     throw new PlanError(
-      `nixpacks: no start command for this ${language} app: set nixpacks.startCommand, [start] cmd in ` +
-        'nixpacks.toml, or a Procfile "web:" line',
+      `nixpacks: no start command for this ${language} app: set nixpacks.startCommand, [start] cmd in ` + 'nixpacks.toml, or a Procfile "web:" line',
       'invalid_repository',
       'nixpacks.startCommand',
     );
@@ -113,11 +115,7 @@ function staticSitePlan(parts: PlanParts, serveDir: string, settings: BuildpackS
   const unused = [...overridden, ...Object.keys({ ...phases.variables, ...phases.buildEnv }).sort()];
   return {
     buildpack: 'nixpacks',
-    summary: [
-      ...headerLines(parts),
-      `serve: ${serveDir === '' ? './' : `${serveDir}/`} with nginx, spa fallback off`,
-      ...ignoredLine(parts, unused),
-    ],
+    summary: [...headerLines(parts), `serve: ${serveDir === '' ? './' : `${serveDir}/`} with nginx, spa fallback off`, ...ignoredLine(parts, unused)],
     details: { ...baseDetails(parts), phases: { ...setupDetails(parts.config), install: [], build: [] }, start: null },
     images: [staticServeImage({ tag: parts.request.imageTag, sourceDir: serveDir, serverImage: settings.images.staticServer, spa: false })],
   };
@@ -139,8 +137,7 @@ function baseDetails(parts: PlanParts): Record<string, unknown> {
   };
 }
 
-const SETUP_NOTE =
-  'Nix and apt packages cannot be installed: the app is built on the configured base image, which has no package manager';
+const SETUP_NOTE = 'Nix and apt packages cannot be installed: the app is built on the configured base image, which has no package manager';
 
 function setupDetails(config: NixpacksConfig): { setup: Record<string, unknown> } {
   const { nixPkgs, aptPkgs, nixLibs } = config.setup;

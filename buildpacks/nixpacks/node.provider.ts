@@ -1,7 +1,8 @@
-import { PlanError, Workspace } from '../plan';
+import type { Workspace } from '../plan';
+import { PlanError } from '../plan';
 import { shellWord } from '../dockerfile-text';
 import { detectNodeInstall } from '../node-package-manager';
-import { Provider } from './provider';
+import type { Provider } from './provider';
 
 interface PackageJson {
   scripts?: Record<string, unknown>;
@@ -34,7 +35,7 @@ export const nodeProvider: Provider = {
 function readPackageJson(workspace: Workspace): PackageJson {
   try {
     const parsed: unknown = JSON.parse(workspace.readFile('package.json') ?? '');
-    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as PackageJson;
+    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed;
   } catch {
     // Reported below with the file name, which JSON.parse's message lacks.
   }

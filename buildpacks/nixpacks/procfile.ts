@@ -1,4 +1,4 @@
-import { Workspace } from '../plan';
+import type { Workspace } from '../plan';
 
 /**
  * The `web:` process of a Procfile (Heroku's format: `name: command` per line), which Nixpacks

@@ -1,4 +1,4 @@
-import { BuildpackSettings, Workspace } from '../plan';
+import type { BuildpackSettings, Workspace } from '../plan';
 
 /** What a provider found in the repository, before nixpacks.toml and request overrides. */
 export interface DetectedPlan {

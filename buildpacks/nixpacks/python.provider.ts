@@ -1,5 +1,5 @@
-import { Workspace } from '../plan';
-import { Provider } from './provider';
+import type { Workspace } from '../plan';
+import type { Provider } from './provider';
 
 const MARKERS = ['requirements.txt', 'pyproject.toml', 'setup.py', 'main.py'];
 

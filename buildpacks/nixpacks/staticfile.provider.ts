@@ -1,4 +1,4 @@
-import { Provider } from './provider';
+import type { Provider } from './provider';
 
 /**
  * A plain static site (index.html at the root), served by nginx with the static buildpack's

@@ -1,4 +1,4 @@
-import { PlanRequest } from '../plan';
+import type { PlanRequest } from '../plan';
 import { MemoryWorkspace } from '../testing/memory-workspace';
 import { testSettings } from '../testing/settings';
 import { renderNginxConf } from './nginx.conf';
@@ -108,9 +108,7 @@ describe('staticBuildpack with a build command', () => {
     expect(() => staticBuildpack(viteApp, request({ buildCommand: 'npm run build\nRUN rm -rf /' }), settings)).toThrow(
       expect.objectContaining({ field: 'static.buildCommand' }),
     );
-    expect(() => staticBuildpack(viteApp, request({ buildCommand: 'x', outputDir: '../etc' }), settings)).toThrow(
-      expect.objectContaining({ field: 'static.outputDir' }),
-    );
+    expect(() => staticBuildpack(viteApp, request({ buildCommand: 'x', outputDir: '../etc' }), settings)).toThrow(expect.objectContaining({ field: 'static.outputDir' }));
     expect(() => staticBuildpack(viteApp, request({ buildCommand: 'x', outputDir: 'my dist' }), settings)).toThrow(
       expect.objectContaining({ field: 'static.outputDir' }),
     );

@@ -1,4 +1,5 @@
-import { BuildPlan, Buildpack, BuildpackSettings, ImageBuild, PlanError, PlanRequest, Workspace } from '../plan';
+import type { BuildPlan, Buildpack, BuildpackSettings, ImageBuild, PlanRequest, Workspace } from '../plan';
+import { PlanError } from '../plan';
 import { argLines, assertImageRef, assertPlainPath, buildArgValues, runShell } from '../dockerfile-text';
 import { detectNodeInstall } from '../node-package-manager';
 import { normaliseRelativePath } from '../paths';
@@ -24,17 +25,10 @@ type StaticOptions = NonNullable<PlanRequest['static']>;
 export const staticBuildpack: Buildpack = (workspace, request, settings) => {
   const options = request.static ?? {};
   const buildCommand = options.buildCommand?.trim();
-  return buildCommand
-    ? planBuiltSite(workspace, request, settings, buildCommand)
-    : planServedSite(workspace, request, settings);
+  return buildCommand ? planBuiltSite(workspace, request, settings, buildCommand) : planServedSite(workspace, request, settings);
 };
 
-function planBuiltSite(
-  workspace: Workspace,
-  request: PlanRequest,
-  settings: BuildpackSettings,
-  buildCommand: string,
-): BuildPlan {
+function planBuiltSite(workspace: Workspace, request: PlanRequest, settings: BuildpackSettings, buildCommand: string): BuildPlan {
   const options: StaticOptions = request.static ?? {};
   const outputDir = normaliseRelativePath(options.outputDir ?? DEFAULT_BUILD_OUTPUT, 'static.outputDir');
   const install = options.installCommand ?? detectNodeInstall(workspace).install;
@@ -75,10 +69,7 @@ function planServedSite(workspace: Workspace, request: PlanRequest, settings: Bu
   const options: StaticOptions = request.static ?? {};
   const sourceDir = servedDirectory(workspace, options.outputDir);
   const spa = options.spa ?? true;
-  const ignored = [
-    ...(options.installCommand !== undefined ? ['static.installCommand'] : []),
-    ...(Object.keys(request.env).length > 0 ? ['env'] : []),
-  ];
+  const ignored = [...(options.installCommand !== undefined ? ['static.installCommand'] : []), ...(Object.keys(request.env).length > 0 ? ['env'] : [])];
   return {
     buildpack: 'static',
     summary: [

@@ -1,4 +1,4 @@
-import { Workspace } from '../plan';
+import type { Workspace } from '../plan';
 
 /**
  * A repository held in memory, for unit tests: keys are file paths ('/'-separated, relative),

@@ -1,4 +1,4 @@
-import { BuildpackSettings } from '../plan';
+import type { BuildpackSettings } from '../plan';
 
 /** Settings as the example configuration sets them, for unit tests. */
 export function testSettings(overrides: Partial<BuildpackSettings> = {}): BuildpackSettings {

@@ -4,7 +4,10 @@ describe('apiFieldNames', () => {
   it.each([
     ['No Dockerfile at "x" in the repository (dockerfile.dockerfilePath)', 'No Dockerfile at "x" in the repository (dockerfile_config.dockerfile_path)'],
     ['dockerfile.dockerfilePath: "/etc" must be relative to the repository', 'dockerfile_config.dockerfile_path: "/etc" must be relative to the repository'],
-    ['static.outputDir "dist" does not exist in the repository (static.outputDir)', 'static_config.output_dir "dist" does not exist in the repository (static_config.output_dir)'],
+    [
+      'static.outputDir "dist" does not exist in the repository (static.outputDir)',
+      'static_config.output_dir "dist" does not exist in the repository (static_config.output_dir)',
+    ],
     ['bad (static.installCommand)', 'bad (static_config.install_command)'],
     ['bad (nixpacks.startCommand)', 'bad (nixpacks_config.start_command)'],
     ['No compose file at "c.yml" (compose.composeFile)', 'No compose file at "c.yml" (compose_config.compose_file)'],

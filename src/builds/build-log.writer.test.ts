@@ -42,7 +42,10 @@ describe('BuildLogWriter', () => {
     expect(store.batches).toEqual([]);
     await writer.flush();
     const log = await store.readLog('b1', 0);
-    expect(log.map((l) => [l.seq, l.text])).toEqual([[0, 'one'], [1, 'two']]);
+    expect(log.map((l) => [l.seq, l.text])).toEqual([
+      [0, 'one'],
+      [1, 'two'],
+    ]);
     for (const { time } of log) {
       expect(new Date(time).toISOString()).toBe(time);
       expect(Date.parse(time)).toBeGreaterThanOrEqual(before - 1);

@@ -15,7 +15,7 @@ function refusal(overrides: Partial<BuildRequest>, allowFileUrls = false): Valid
     validate(overrides, allowFileUrls);
   } catch (err) {
     if (err instanceof ValidationError) return err;
-    throw new Error(`expected a ValidationError, got ${String(err)}`);
+    throw new Error(`expected a ValidationError, got ${String(err)}`, { cause: err });
   }
   throw new Error(`expected ${JSON.stringify(overrides)} to be refused`);
 }
@@ -82,7 +82,8 @@ describe('validateBuildRequest', () => {
       }).spec.plan.nixpacks,
     ).toEqual({ startCommand: 'node server.js', buildCommand: 'npm run build', installCommand: 'npm ci', variables: { PORT: '8080' } });
     expect(
-      validate({ buildpack_type: 'static', static_config: { build_command: 'npm run build', install_command: 'npm ci', output_dir: 'build/', spa: false } }).spec.plan.static,
+      validate({ buildpack_type: 'static', static_config: { build_command: 'npm run build', install_command: 'npm ci', output_dir: 'build/', spa: false } }).spec.plan
+        .static,
     ).toEqual({ buildCommand: 'npm run build', installCommand: 'npm ci', outputDir: 'build', spa: false });
     expect(validate({ buildpack_type: 'docker-compose', compose_config: { compose_file: 'deploy/compose.yml', service: 'web' } }).spec.plan).toMatchObject({
       buildpackType: 'docker-compose',

@@ -50,7 +50,10 @@ describe('build secrets', () => {
   it('reads a blob sealed before values were kept in it as git credentials, and leaves such a spec as it is', () => {
     const opened = openBuildSecrets(box, 'b1', box.seal('b1', JSON.stringify({ username: 'bot', token: 'tok' })));
     expect(opened).toEqual({ git: { username: 'bot', token: 'tok' } });
-    const { spec } = validateBuildRequest({ git_repo: 'https://git.example.test/app.git', buildpack_type: 'dockerfile', image_tag: 'app' }, { allowFileUrls: false, newId: () => 'b1' });
+    const { spec } = validateBuildRequest(
+      { git_repo: 'https://git.example.test/app.git', buildpack_type: 'dockerfile', image_tag: 'app' },
+      { allowFileUrls: false, newId: () => 'b1' },
+    );
     const old = { ...spec, plan: { ...spec.plan, env: { OLD: 'clear' } } };
     expect(withSecretValues(old, undefined)).toBe(old);
   });

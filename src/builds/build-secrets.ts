@@ -62,10 +62,7 @@ function restore(id: string, names: Record<string, string>, values: Record<strin
   for (const name of Object.keys(names)) {
     const value = values?.[name];
     if (typeof value !== 'string') {
-      throw new AppError(
-        'secrets_unreadable',
-        `the sealed value of ${field}.${name} of build ${id} is gone: its sealed secrets expired or were deleted`,
-      );
+      throw new AppError('secrets_unreadable', `the sealed value of ${field}.${name} of build ${id} is gone: its sealed secrets expired or were deleted`);
     }
     restored[name] = value;
   }

@@ -34,7 +34,9 @@ describe('LogRedactor', () => {
   });
 
   it('hides every line of a multi-line value, such as a private key', () => {
-    const key = ['-----BEGIN OPENSSH PRIVATE KEY-----', 'b3BlbnNzaC1rZXktdjEAAAAABG5vbmU', 'AAAAC3NzaC1lZDI1NTE5AAAAIGx', '-----END OPENSSH PRIVATE KEY-----', ''].join('\n');
+    const key = ['-----BEGIN OPENSSH PRIVATE KEY-----', 'b3BlbnNzaC1rZXktdjEAAAAABG5vbmU', 'AAAAC3NzaC1lZDI1NTE5AAAAIGx', '-----END OPENSSH PRIVATE KEY-----', ''].join(
+      '\n',
+    );
     const redactor = new LogRedactor([key]);
     for (const line of key.split('\n').filter(Boolean)) expect(redactor.redact(`> ${line}`)).toBe(`> ${REDACTED}`);
   });

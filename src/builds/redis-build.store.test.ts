@@ -11,7 +11,10 @@ let prefix: string;
 let store: RedisBuildStore;
 
 function spec(id: string) {
-  return validateBuildRequest({ id, git_repo: 'https://git.example.test/app.git', buildpack_type: 'dockerfile', image_tag: 'app' }, { allowFileUrls: false, newId: () => id }).spec;
+  return validateBuildRequest(
+    { id, git_repo: 'https://git.example.test/app.git', buildpack_type: 'dockerfile', image_tag: 'app' },
+    { allowFileUrls: false, newId: () => id },
+  ).spec;
 }
 
 beforeAll(() => {

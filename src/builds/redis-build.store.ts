@@ -87,9 +87,7 @@ export class RedisBuildStore implements BuildStore {
   ) {}
 
   async create(spec: BuildSpec, now: string): Promise<{ created: boolean; record: BuildRecord }> {
-    const created = await this.run(() =>
-      this.redis.eval(CREATE, 2, this.key(spec.id), this.indexKey(), JSON.stringify(spec), now, Date.parse(now), spec.id),
-    );
+    const created = await this.run(() => this.redis.eval(CREATE, 2, this.key(spec.id), this.indexKey(), JSON.stringify(spec), now, Date.parse(now), spec.id));
     const record = await this.get(spec.id);
     if (!record) throw new UnavailableError('redis', 'build record vanished while being created');
     return { created: created === 1, record };
@@ -219,7 +217,7 @@ function fieldArgs(update: BuildUpdate): string[] {
 
 function toRecord(h: Record<string, string>): BuildRecord {
   const parsed: Partial<Record<(typeof JSON_FIELDS)[number], unknown>> = {};
-  for (const f of JSON_FIELDS) if (h[f]) parsed[f] = JSON.parse(h[f] as string);
+  for (const f of JSON_FIELDS) if (h[f]) parsed[f] = JSON.parse(h[f]);
   return {
     spec: parsed.spec as BuildSpec,
     status: h.status as BuildStatus,

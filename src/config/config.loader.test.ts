@@ -188,7 +188,7 @@ describe('parseConfig', () => {
     expect(() => {
       (config.server as { port: number }).port = 1;
     }).toThrow(TypeError);
-    expect(() => (config.auth.tokens as string[]).push('x')).toThrow(TypeError);
+    expect(() => config.auth.tokens.push('x')).toThrow(TypeError);
   });
 
   describe('redaction of tokens in messages', () => {

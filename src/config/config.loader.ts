@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import TOML from '@iarna/toml';
 import { z } from 'zod';
-import { BerthConfig, configSchema } from './config.schema';
+import type { BerthConfig } from './config.schema';
+import { configSchema } from './config.schema';
 import { closestName, isOtherVariable } from './environment-names';
 
 /** Thrown when the configuration cannot be used; `problems` lists every bad key. */
@@ -46,7 +47,7 @@ export function loadConfig(env: Env = process.env): Readonly<BerthConfig> {
 export function parseConfig(text: string, file: string, env: Env = {}): Readonly<BerthConfig> {
   let raw: Section;
   try {
-    raw = TOML.parse(text) as Section;
+    raw = TOML.parse(text);
   } catch (err) {
     const e = err as { line?: number; col?: number; message: string };
     const where = e.line === undefined ? '' : ` (line ${e.line + 1}, column ${(e.col ?? 0) + 1})`;
@@ -70,7 +71,7 @@ function applyEnvironment(raw: Section, env: Env, problems: string[]): void {
       continue;
     }
     const [section, key] = target;
-    const field = unwrap((shape[section as keyof typeof shape] as z.ZodTypeAny)).shape[key] as z.ZodTypeAny;
+    const field = unwrap(shape[section as keyof typeof shape] as z.ZodTypeAny).shape[key] as z.ZodTypeAny;
     // A section that is not a table is reported by the schema; there is nothing to override in it.
     if (raw[section] !== undefined && (typeof raw[section] !== 'object' || Array.isArray(raw[section]))) continue;
     const sectionValue = (raw[section] ??= {}) as Section;
@@ -103,15 +104,13 @@ function findKey(name: string): [string, string] | undefined {
   return undefined;
 }
 
-function unwrap(schema: z.ZodTypeAny): z.AnyZodObject {
-  let s = schema;
-  while (s instanceof z.ZodDefault || s instanceof z.ZodOptional) s = s._def.innerType;
-  return s as z.AnyZodObject;
+function unwrap(schema: z.ZodTypeAny): z.ZodObject<z.ZodRawShape> {
+  return baseType(schema) as z.ZodObject<z.ZodRawShape>;
 }
 
 function baseType(schema: z.ZodTypeAny): z.ZodTypeAny {
   let s = schema;
-  while (s instanceof z.ZodDefault || s instanceof z.ZodOptional) s = s._def.innerType;
+  while (s instanceof z.ZodDefault || s instanceof z.ZodOptional) s = (s._def as { innerType: z.ZodTypeAny }).innerType;
   return s;
 }
 
@@ -126,7 +125,11 @@ function coerce(value: string, schema: z.ZodTypeAny): unknown {
   const base = baseType(schema);
   if (base instanceof z.ZodNumber) return /^-?\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : undefined;
   if (base instanceof z.ZodBoolean) return value === 'true' ? true : value === 'false' ? false : undefined;
-  if (base instanceof z.ZodArray) return value.split(',').map((v) => v.trim()).filter((v) => v !== '');
+  if (base instanceof z.ZodArray)
+    return value
+      .split(',')
+      .map((v) => v.trim())
+      .filter((v) => v !== '');
   return value;
 }
 

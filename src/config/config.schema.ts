@@ -13,14 +13,21 @@ export const configSchema = z
         /** TCP port of the API. Default 3000. */
         port: z.number().int().min(0).max(65535).default(3000),
         /** Largest accepted request body, in bytes. Default 1 MiB. */
-        body_limit_bytes: z.number().int().positive().default(1024 * 1024),
+        body_limit_bytes: z
+          .number()
+          .int()
+          .positive()
+          .default(1024 * 1024),
         /**
          * Where Berth keeps its own state: the generated API token and `secret-key`, the key that
          * seals build credentials in Redis. The API and every worker must share it. Default /var/lib/berth.
          */
         data_dir: z.string().min(1).default('/var/lib/berth'),
         /** Names this Berth in the labels of what it creates; several can share an engine. */
-        instance: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/).default('default'),
+        instance: z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/)
+          .default('default'),
       })
       .strict()
       .default({}),
@@ -51,7 +58,10 @@ export const configSchema = z
     redis: z
       .object({
         /** Redis connection URL. Default redis://127.0.0.1:6379. */
-        url: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').default('redis://127.0.0.1:6379'),
+        url: z
+          .string()
+          .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+          .default('redis://127.0.0.1:6379'),
         /** Prefix of every Redis key Berth writes. Default "berth". */
         prefix: z.string().min(1).default('berth'),
       })
@@ -97,7 +107,10 @@ export const configSchema = z
         /** Wall-clock limit of one build in seconds; past it the build fails with "timeout". Default 1800. */
         timeout_seconds: z.number().positive().default(1800),
         /** Memory limit of build containers ("2g", "512m"; "" for none). Default "2g". */
-        memory: z.string().regex(/^(\d+(\.\d+)?\s*[bkmg]?b?)?$/i, 'must be like "2g" or "512m"').default('2g'),
+        memory: z
+          .string()
+          .regex(/^(\d+(\.\d+)?\s*[bkmg]?b?)?$/i, 'must be like "2g" or "512m"')
+          .default('2g'),
         /** CPU limit of build containers, in cores (0 for none). Default 2. */
         cpus: z.number().min(0).default(2),
         /**
@@ -106,7 +119,11 @@ export const configSchema = z
          */
         pids_limit: z.number().int().min(0).default(1024),
         /** Bytes of log kept per build; past it the log says so and the build goes on. Default 5 MiB. */
-        log_max_bytes: z.number().int().positive().default(5 * 1024 * 1024),
+        log_max_bytes: z
+          .number()
+          .int()
+          .positive()
+          .default(5 * 1024 * 1024),
         /** Hours a finished build (record and log) is kept. Default 168 (a week). */
         retention_hours: z.number().positive().default(168),
         /** Tries of a build whose failure was not the build's own (engine down, worker lost). Default 3. */
@@ -119,7 +136,11 @@ export const configSchema = z
          * Bytes one checkout may take in build_dir, submodules and git data included; a larger one
          * stops the clone and fails the build with "checkout_too_large". Default 2 GiB.
          */
-        max_checkout_bytes: z.number().int().positive().default(2 * 1024 * 1024 * 1024),
+        max_checkout_bytes: z
+          .number()
+          .int()
+          .positive()
+          .default(2 * 1024 * 1024 * 1024),
         /** Compose files may ask for host access (privileged, host network, bind mounts...). Default false. */
         allow_compose_host_access: z.boolean().default(false),
       })

@@ -48,12 +48,7 @@ export class BuildController extends Controller {
    */
   @Get('builds/{id}/logs')
   @Response<ErrorBody>(404, 'No such build')
-  public async logs(
-    @Path() id: string,
-    @Request() req: ExpressRequest,
-    @Query() follow?: boolean,
-    @Header('Last-Event-ID') lastEventId?: string,
-  ): Promise<BuildLogs> {
+  public async logs(@Path() id: string, @Request() req: ExpressRequest, @Query() follow?: boolean, @Header('Last-Event-ID') lastEventId?: string): Promise<BuildLogs> {
     if (!follow) return this.builds.logs(id);
     const from = lastEventId !== undefined && /^\d+$/.test(lastEventId) ? Number(lastEventId) + 1 : 0;
     const res = req.res!;

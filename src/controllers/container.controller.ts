@@ -1,14 +1,7 @@
 import type { Request as ExpressRequest } from 'express';
 import { Body, Controller, Delete, Get, Path, Post, Query, Request, Response, Route, Security, SuccessResponse, Tags } from 'tsoa';
 import type { ErrorBody } from '../models/error.model';
-import type {
-  ContainerActionResult,
-  ContainerList,
-  ContainerLogs,
-  ContainerView,
-  CreateContainerRequest,
-  CreatedContainer,
-} from '../models/container.model';
+import type { ContainerActionResult, ContainerList, ContainerLogs, ContainerView, CreateContainerRequest, CreatedContainer } from '../models/container.model';
 import type { ContainerService } from '../services/container.service';
 import { clientGone, sendEvents } from '../http/sse';
 

@@ -85,7 +85,7 @@ export function parseBuildEvent(line: SplitLine): RawBuildEvent | undefined {
   if (line.text.trim() === '') return undefined;
   try {
     const event: unknown = JSON.parse(line.text);
-    return typeof event === 'object' && event !== null && !Array.isArray(event) ? (event as RawBuildEvent) : undefined;
+    return typeof event === 'object' && event !== null && !Array.isArray(event) ? event : undefined;
   } catch {
     return undefined;
   }

@@ -76,7 +76,10 @@ describe('packContext', () => {
   it('sends the whole directory when there is no .dockerignore, owned by root', async () => {
     repo({ Dockerfile: 'FROM alpine\n', 'src/index.js': 'x', 'src/lib/a.js': 'y' });
     const all = await entries(packContext(dir, 'Dockerfile'));
-    const names = all.map((e) => e.header.name).filter((n) => n !== '.').sort();
+    const names = all
+      .map((e) => e.header.name)
+      .filter((n) => n !== '.')
+      .sort();
     expect(names).toEqual([BUILD_DOCKERFILE, '.dockerignore', 'Dockerfile', 'src', 'src/index.js', 'src/lib', 'src/lib/a.js']);
     for (const { header } of all) expect(header).toMatchObject({ uid: 0, gid: 0, uname: 'root', gname: 'root' });
     const sent = await files(packContext(dir, 'Dockerfile'));
@@ -129,7 +132,13 @@ describe('packContext', () => {
   });
 
   it('never sends the files an engine would read by itself, whatever they are', async () => {
-    repo({ Dockerfile: 'FROM alpine\n', '.containerignore': 'x', [`${BUILD_DOCKERFILE}.dockerignore`]: 'x', [BUILD_DOCKERFILE]: 'FROM evil\n', 'sub/.containerignore': 's' });
+    repo({
+      Dockerfile: 'FROM alpine\n',
+      '.containerignore': 'x',
+      [`${BUILD_DOCKERFILE}.dockerignore`]: 'x',
+      [BUILD_DOCKERFILE]: 'FROM evil\n',
+      'sub/.containerignore': 's',
+    });
     symlinkSync('/dev/zero', join(dir, `${BUILD_DOCKERFILE}.containerignore`));
     expect(await repositoryFiles('Dockerfile')).toEqual(['Dockerfile', 'sub/.containerignore']);
     const copies = (await entries(packContext(dir, 'Dockerfile'))).filter((e) => e.header.name === BUILD_DOCKERFILE);
@@ -179,7 +188,10 @@ describe('packContext', () => {
 
     it.each(['/proc/self/environ', '/dev/zero'])('refuses a Dockerfile linked to %s', async (target) => {
       symlinkSync(target, join(dir, 'Dockerfile'));
-      expect(await refusal('Dockerfile')).toEqual({ code: 'unsafe_file', message: 'Dockerfile "Dockerfile" is a symlink leading outside the checkout: refusing to read it' });
+      expect(await refusal('Dockerfile')).toEqual({
+        code: 'unsafe_file',
+        message: 'Dockerfile "Dockerfile" is a symlink leading outside the checkout: refusing to read it',
+      });
     });
 
     it('sends, from a repository .dockerignore, no text at all', async () => {
@@ -207,7 +219,10 @@ describe('packContext', () => {
 
     it('stops when matching would take more work than allowed', async () => {
       repo({ Dockerfile: 'FROM alpine\n', '.dockerignore': '*a*a*a*b\n', [`${'a'.repeat(100)}`]: 'x' });
-      expect(await refusal('Dockerfile', { maxMatchSteps: 100 })).toMatchObject({ code: 'invalid_dockerignore', message: expect.stringContaining('more than 100 steps') });
+      expect(await refusal('Dockerfile', { maxMatchSteps: 100 })).toMatchObject({
+        code: 'invalid_dockerignore',
+        message: expect.stringContaining('more than 100 steps'),
+      });
     });
   });
 

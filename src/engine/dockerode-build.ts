@@ -52,7 +52,7 @@ async function runBuild(
   // A multi-stage target is not the last stage, where an appended LABEL would land.
   const inlineLabels = !spec.target && Object.keys(spec.labels).length > 0;
   const context = await packContext(spec.contextDir, spec.dockerfile, { ...(inlineLabels ? { labels: spec.labels } : {}), alwaysSend: spec.alwaysSend ?? [], signal });
-  const stream = (await docker.buildImage(context as unknown as NodeJS.ReadableStream, {
+  const stream = (await docker.buildImage(context, {
     t: spec.tag,
     dockerfile: BUILD_DOCKERFILE,
     buildargs: spec.buildArgs,

@@ -114,7 +114,7 @@ export class DockerodeEngine implements ContainerEngine, ImageEngine, BuildEngin
       restartPolicy: formatRestartPolicy(c.HostConfig.RestartPolicy),
       envNames: env.map((e) => e.split('=')[0] ?? e),
       labels: c.Config.Labels ?? {},
-      ports: portsFromInspect(nonEmpty(c.NetworkSettings?.Ports as RawPorts) ?? (c.HostConfig.PortBindings as RawPorts)),
+      ports: portsFromInspect(nonEmpty(c.NetworkSettings?.Ports) ?? (c.HostConfig.PortBindings as RawPorts)),
       tty: c.Config.Tty,
     };
   }
@@ -153,19 +153,11 @@ export class DockerodeEngine implements ContainerEngine, ImageEngine, BuildEngin
   }
 
   async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
-    await this.call(
-      { kind: 'container', ref: id },
-      () => ignoreNotModified(this.docker.getContainer(id).stop({ t: timeoutSeconds })),
-      timeoutSeconds * 1000,
-    );
+    await this.call({ kind: 'container', ref: id }, () => ignoreNotModified(this.docker.getContainer(id).stop({ t: timeoutSeconds })), timeoutSeconds * 1000);
   }
 
   async restartContainer(id: string, timeoutSeconds: number): Promise<void> {
-    await this.call(
-      { kind: 'container', ref: id },
-      () => this.docker.getContainer(id).restart({ t: timeoutSeconds }),
-      timeoutSeconds * 1000,
-    );
+    await this.call({ kind: 'container', ref: id }, () => this.docker.getContainer(id).restart({ t: timeoutSeconds }), timeoutSeconds * 1000);
   }
 
   async removeContainer(id: string, options: { force: boolean }): Promise<void> {
@@ -183,9 +175,7 @@ export class DockerodeEngine implements ContainerEngine, ImageEngine, BuildEngin
     };
     const container = this.docker.getContainer(id);
     const source = (await this.call({ kind: 'container', ref: id }, () =>
-      options.follow
-        ? container.logs({ ...query, follow: true })
-        : (container.logs({ ...query, follow: false }) as Promise<unknown>),
+      options.follow ? container.logs({ ...query, follow: true }) : (container.logs({ ...query, follow: false }) as Promise<unknown>),
     )) as Readable | Buffer;
     return linesOf(source, new LogFrameDecoder(!tty));
   }
@@ -285,7 +275,12 @@ function portsFromInspect(raw: RawPorts): PortBinding[] {
 function linesOf(source: Readable | Buffer, decoder: LogFrameDecoder): LogStream {
   if (Buffer.isBuffer(source)) {
     const lines = [...decoder.push(source), ...decoder.end()];
-    return { close: () => undefined, [Symbol.asyncIterator]: async function* () { yield* lines; } };
+    return {
+      close: () => undefined,
+      [Symbol.asyncIterator]: async function* () {
+        yield* lines;
+      },
+    };
   }
   return {
     close: () => source.destroy(),

@@ -27,8 +27,16 @@ describe('translateEngineError', () => {
   });
 
   it.each([
-    ['Docker', 409, 'Conflict. The container name "/web" is already in use by container "0a1b2c". You have to remove (or rename) that container to be able to reuse that name.'],
-    ['Podman', 500, 'creating container storage: the container name "web" is already in use by 0a1b2c. You have to remove that container to be able to reuse that name: that name is already in use'],
+    [
+      'Docker',
+      409,
+      'Conflict. The container name "/web" is already in use by container "0a1b2c". You have to remove (or rename) that container to be able to reuse that name.',
+    ],
+    [
+      'Podman',
+      500,
+      'creating container storage: the container name "web" is already in use by 0a1b2c. You have to remove that container to be able to reuse that name: that name is already in use',
+    ],
   ])('answers a taken name from %s as name_conflict', (_, status, message) => {
     const err = translateEngineError(modemError(status, message), byName);
     expect(err).toBeInstanceOf(ConflictError);
@@ -100,7 +108,7 @@ describe('translateEngineError', () => {
     expect(err.message).toContain('several tags');
   });
 
-  it('answers anything else as engine_error with the engine\'s message and status', () => {
+  it("answers anything else as engine_error with the engine's message and status", () => {
     const err = translateEngineError(modemError(500, 'something broke inside'), byId);
     expect(err).toBeInstanceOf(EngineError);
     expect(err.code).toBe('engine_error');
@@ -108,7 +116,7 @@ describe('translateEngineError', () => {
     expect(err.details).toEqual({ status: 500 });
   });
 
-  it('passes Berth\'s own errors through untouched', () => {
+  it("passes Berth's own errors through untouched", () => {
     const own = new UnavailableError('engine', 'timed out');
     expect(translateEngineError(own, byId)).toBe(own);
   });
@@ -120,7 +128,7 @@ describe('translateEngineError', () => {
 });
 
 describe('engineMessage', () => {
-  it('prefers the engine\'s JSON message, then a text body, then the error message', () => {
+  it("prefers the engine's JSON message, then a text body, then the error message", () => {
     expect(engineMessage(modemError(500, 'from json'))).toBe('from json');
     expect(engineMessage({ json: '  plain body \n', message: 'outer' })).toBe('plain body');
     expect(engineMessage({ json: null, message: 'outer' })).toBe('outer');

@@ -73,7 +73,10 @@ function compile(pattern: string): { type: MatchType; tokens: Token[] } {
       if (cs[k] === '/') k++;
       if (k === cs.length) {
         if (type === 'exact') type = 'prefix';
-        else (tokens.push({ kind: 'any' }), (type = 'tokens'));
+        else {
+          tokens.push({ kind: 'any' });
+          type = 'tokens';
+        }
       } else {
         // `**/**/` means what `**/` means; merging them keeps `**/` repeated 10,000 times cheap.
         if (tokens[tokens.length - 1]?.kind !== 'dirs') tokens.push({ kind: 'dirs' });
@@ -109,7 +112,8 @@ function parseClass(cs: string[], start: number): { token: Token; next: number }
   const endOf = (at: number): { cp: number; next: number } => {
     let j = at;
     const first = cs[j];
-    if (first === undefined || first === '-' || first === ']') throw new PatternSyntaxError(first === undefined ? 'unterminated "["' : `"${first}" where a character class needs a character`);
+    if (first === undefined || first === '-' || first === ']')
+      throw new PatternSyntaxError(first === undefined ? 'unterminated "["' : `"${first}" where a character class needs a character`);
     if (first === '\\') j++;
     const ch = cs[j];
     if (ch === undefined) throw new PatternSyntaxError('unterminated "["');

@@ -26,13 +26,7 @@ function splits(bytes: Buffer): Array<[string, Buffer[]]> {
 }
 
 describe('LogFrameDecoder (multiplexed)', () => {
-  const stream = Buffer.concat([
-    frame(1, 'hello\nwor'),
-    frame(2, 'oops: café\n'),
-    frame(1, 'ld 日本\r\nsecond\n'),
-    frame(2, 'partial'),
-    frame(1, 'tail'),
-  ]);
+  const stream = Buffer.concat([frame(1, 'hello\nwor'), frame(2, 'oops: café\n'), frame(1, 'ld 日本\r\nsecond\n'), frame(2, 'partial'), frame(1, 'tail')]);
   const expectedLines: LogLine[] = [
     { stream: 'stdout', text: 'hello' },
     { stream: 'stderr', text: 'oops: café' },

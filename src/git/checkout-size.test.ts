@@ -33,10 +33,15 @@ describe('directoryBytes', () => {
 describe('watchDirectorySize', () => {
   it('calls back once the folder grows past the limit, while it is being written', async () => {
     const over = new Promise<void>((resolve) => {
-      const watch = watchDirectorySize(dir, 10_000, () => {
-        watch.stop();
-        resolve();
-      }, 5);
+      const watch = watchDirectorySize(
+        dir,
+        10_000,
+        () => {
+          watch.stop();
+          resolve();
+        },
+        5,
+      );
     });
     writeFileSync(join(dir, 'small'), Buffer.alloc(5_000));
     writeFileSync(join(dir, 'big'), Buffer.alloc(20_000));

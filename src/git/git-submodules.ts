@@ -43,7 +43,8 @@ export async function updateSubmodules(session: SubmoduleSession, dir: string, l
     counted.modules += 1;
     if (counted.modules > MAX_MODULES) throw new BuildFailedError(`the repository has more than ${MAX_MODULES} submodules`, 'submodule_refused');
     const path = paths.get(name);
-    if (path === undefined || !isInsideDir(dir, path)) throw new BuildFailedError(`submodule ${JSON.stringify(name)} has no path inside the repository`, 'submodule_refused');
+    if (path === undefined || !isInsideDir(dir, path))
+      throw new BuildFailedError(`submodule ${JSON.stringify(name)} has no path inside the repository`, 'submodule_refused');
     modules.push({ name, path, pin: await session.remotes.check(url) });
   }
   for (const module of modules) await fetchSubmodule(session, repo, dir, module, level, counted);

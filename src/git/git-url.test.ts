@@ -85,7 +85,7 @@ describe('parseGitUrl', () => {
     ['git@-oProxyCommand:repo', /host must not start with "-"/],
     ['ssh://-x@git.example.test/repo', /user name must not start with "-"/],
     ['ssh://a%20b/repo', /host must be a host name or an IP address/],
-    ["git://x$(id)y/repo", /host must be a host name or an IP address/],
+    ['git://x$(id)y/repo', /host must be a host name or an IP address/],
     [`https://git.example.test/${'a'.repeat(2048)}`, /without spaces/],
   ])('refuses %j', (input, message) => {
     const result = parseGitUrl(input, true);
@@ -107,8 +107,36 @@ describe('isValidRefName', () => {
   });
 
   it.each([
-    '', '@', '-x', '--upload-pack=x', '/x', 'x/', 'a//b', 'a..b', '.x', 'x/.y', 'x.', 'x.lock', 'x.lock/y', 'a/b.lock/c', '.lock',
-    'a@{1}', '@{-1}', 'x~1', 'x^', 'x:y', 'x?', 'x*', 'x[', 'x\\y', 'a b', 'a\tb', 'a\nb', 'del\x7f', 'nul\0', 'a'.repeat(256),
+    '',
+    '@',
+    '-x',
+    '--upload-pack=x',
+    '/x',
+    'x/',
+    'a//b',
+    'a..b',
+    '.x',
+    'x/.y',
+    'x.',
+    'x.lock',
+    'x.lock/y',
+    'a/b.lock/c',
+    '.lock',
+    'a@{1}',
+    '@{-1}',
+    'x~1',
+    'x^',
+    'x:y',
+    'x?',
+    'x*',
+    'x[',
+    'x\\y',
+    'a b',
+    'a\tb',
+    'a\nb',
+    'del\x7f',
+    'nul\0',
+    'a'.repeat(256),
   ])('refuses %j', (name) => {
     expect(isValidRefName(name)).toBe(false);
   });

@@ -12,7 +12,7 @@ export interface GitUrl {
   password?: string;
 }
 
-const SCP_LIKE = /^([A-Za-z0-9._-]+)@([A-Za-z0-9.-]+):(?!\/\/)([A-Za-z0-9._~\/-]+)$/;
+const SCP_LIKE = /^([A-Za-z0-9._-]+)@([A-Za-z0-9.-]+):(?!\/\/)([A-Za-z0-9._~/-]+)$/;
 
 /**
  * Parses and checks a git remote. Accepts https, http, ssh and git URLs, scp-like ssh
@@ -85,6 +85,7 @@ function checkHostName(host: string): string | undefined {
  */
 export function isValidRefName(name: string): boolean {
   if (name === '' || name === '@' || name.length > 255) return false;
+  // eslint-disable-next-line no-control-regex -- git's ref rules refuse control characters
   if (/[\x00-\x20\x7f~^:?*[\\]/.test(name)) return false;
   if (name.includes('..') || name.includes('@{') || name.includes('//')) return false;
   if (name.startsWith('-') || name.startsWith('/') || name.endsWith('/') || name.endsWith('.')) return false;

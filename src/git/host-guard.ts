@@ -5,13 +5,30 @@ import { DnsHostResolver, type HostResolver } from './host-resolver';
 // so `::ffff:0:0/96` in a shared list would refuse every IPv4 address.
 const blockedV4 = new BlockList();
 for (const [net, prefix] of [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16],
-  ['172.16.0.0', 12], ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4],
-] as const) blockedV4.addSubnet(net, prefix, 'ipv4');
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
+] as const)
+  blockedV4.addSubnet(net, prefix, 'ipv4');
 const blockedV6 = new BlockList();
 for (const [net, prefix] of [
-  ['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['::ffff:0:0', 96], ['64:ff9b::', 96],
-] as const) blockedV6.addSubnet(net, prefix, 'ipv6');
+  ['::', 128],
+  ['::1', 128],
+  ['fc00::', 7],
+  ['fe80::', 10],
+  ['ff00::', 8],
+  ['::ffff:0:0', 96],
+  ['64:ff9b::', 96],
+] as const)
+  blockedV6.addSubnet(net, prefix, 'ipv6');
 
 /** True for loopback, link-local, private, shared, multicast and unspecified addresses. */
 export function isPrivateAddress(address: string): boolean {
@@ -50,11 +67,7 @@ export async function checkHost(host: string, allowedHosts: readonly string[], r
 }
 
 /** Why `host` may not be cloned from (internal or unresolvable), or undefined when it may. */
-export async function refuseInternalHost(
-  host: string,
-  allowedHosts: readonly string[],
-  resolver: HostResolver = new DnsHostResolver(),
-): Promise<string | undefined> {
+export async function refuseInternalHost(host: string, allowedHosts: readonly string[], resolver: HostResolver = new DnsHostResolver()): Promise<string | undefined> {
   const check = await checkHost(host, allowedHosts, resolver);
   return 'refusal' in check ? check.refusal : undefined;
 }

@@ -15,7 +15,11 @@ describe('RemoteGuard', () => {
 
   it('pins accepted remotes to the address it checked', async () => {
     await expect(guard.check('https://git.example.test/lib.git')).resolves.toEqual({
-      url: 'https://git.example.test/lib.git', scheme: 'https', host: 'git.example.test', port: 443, address: '93.184.216.34',
+      url: 'https://git.example.test/lib.git',
+      scheme: 'https',
+      host: 'git.example.test',
+      port: 443,
+      address: '93.184.216.34',
     });
     await expect(guard.check('git@lan.example.test:team/lib.git')).resolves.toMatchObject({ scheme: 'ssh', port: 22, address: '10.0.0.7' });
   });
@@ -44,8 +48,11 @@ describe('RemoteGuard', () => {
     await expect(open.check('file:///srv/git/lib.git')).resolves.toEqual({ url: 'file:///srv/git/lib.git', scheme: 'file', host: '', port: 0 });
   });
 
-  it('names the build\'s own remote as git_repo', async () => {
+  it("names the build's own remote as git_repo", async () => {
     const own = new RemoteGuard(dns, { allowFileUrls: false, allowedHosts: [] }, 'repository');
-    await expect(own.check('https://lan.example.test/app.git')).rejects.toMatchObject({ code: 'host_refused', message: expect.stringMatching(/^host "lan.example.test" resolves/) });
+    await expect(own.check('https://lan.example.test/app.git')).rejects.toMatchObject({
+      code: 'host_refused',
+      message: expect.stringMatching(/^host "lan.example.test" resolves/),
+    });
   });
 });

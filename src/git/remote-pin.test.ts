@@ -8,7 +8,14 @@ function url(input: string): GitUrl {
   return parsed;
 }
 
-const pin = (over: Partial<RemotePin>): RemotePin => ({ url: 'https://git.example.test/team/app.git', scheme: 'https', host: 'git.example.test', port: 443, address: '93.184.216.34', ...over });
+const pin = (over: Partial<RemotePin>): RemotePin => ({
+  url: 'https://git.example.test/team/app.git',
+  scheme: 'https',
+  host: 'git.example.test',
+  port: 443,
+  address: '93.184.216.34',
+  ...over,
+});
 
 describe('remotePort', () => {
   it.each([
@@ -26,7 +33,7 @@ describe('remotePort', () => {
 });
 
 describe('pinConfig', () => {
-  it('answers the host name with the checked address in curl\'s resolve list', () => {
+  it("answers the host name with the checked address in curl's resolve list", () => {
     expect(pinConfig(pin({}))).toEqual(['http.curloptResolve=git.example.test:443:93.184.216.34']);
     expect(pinConfig(pin({ scheme: 'http', url: 'http://pinned.berth.invalid:8080/a.git', host: 'pinned.berth.invalid', port: 8080, address: '127.0.0.1' }))).toEqual([
       'http.curloptResolve=pinned.berth.invalid:8080:127.0.0.1',

@@ -131,12 +131,16 @@ describe('SimpleGitClient: submodules', () => {
   it('sends the token to the repository only, not to the host or path a submodule names', async () => {
     const other = b.push('scoped-lib', { 'lib.txt': 'lib on b\n' });
     const near = a.push('scoped-near', { 'near.txt': 'near\n' });
-    a.push('scoped-app', { 'app.txt': 'app\n' }, {
-      submodules: {
-        far: { url: `http://127.0.0.1:${port(b)}/scoped-lib.git`, commit: other.commit },
-        near: { url: '../scoped-near.git', commit: near.commit },
+    a.push(
+      'scoped-app',
+      { 'app.txt': 'app\n' },
+      {
+        submodules: {
+          far: { url: `http://127.0.0.1:${port(b)}/scoped-lib.git`, commit: other.commit },
+          near: { url: '../scoped-near.git', commit: near.commit },
+        },
       },
-    });
+    );
     a.requests.length = 0;
     b.requests.length = 0;
     const credentials: GitCredentials = { username: 'ci', token: 'ghp_scoped-token' };

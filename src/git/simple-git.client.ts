@@ -195,7 +195,10 @@ function cleanGitMessage(err: unknown, req: CloneRequest): string {
   const creds = req.credentials;
   const basic = creds?.token ? basicAuth(creds.username, creds.token) : undefined;
   for (const secret of [creds?.token, creds?.sshKey, basic]) if (secret) text = text.split(secret).join('***');
-  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !/^hint:/.test(l));
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !/^hint:/.test(l));
   return (lines.find((l) => l.startsWith('fatal:')) ?? lines[0] ?? 'unknown error').slice(0, 500);
 }
 

@@ -1,5 +1,5 @@
 import type { ErrorBody } from '../models/error.model';
-import { AppError } from '../errors';
+import type { AppError } from '../errors';
 
 /** HTTP status of each error code; codes not listed are 500. */
 const STATUS: Record<string, number> = {

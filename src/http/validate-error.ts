@@ -45,7 +45,7 @@ function describe(message: string, value: unknown): string {
 function unionIssues(json: string): string[] {
   try {
     const parsed = JSON.parse(json) as Array<Record<string, { message?: unknown }>>;
-    return parsed.flatMap((issue) => Object.values(issue).map((d) => String(d.message ?? '')));
+    return parsed.flatMap((issue) => Object.values(issue).map((d) => (typeof d.message === 'string' ? d.message : '')));
   } catch {
     return [];
   }

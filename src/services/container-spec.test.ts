@@ -75,7 +75,7 @@ describe('toContainerSpec', () => {
     ['zero cpus', { image: 'a', cpus: 0 }, 'cpus'],
     ['negative cpus', { image: 'a', cpus: -1 }, 'cpus'],
     ['more cpus than possible', { image: 'a', cpus: 2000 }, 'cpus'],
-    ['a label in Berth\'s namespace', { image: 'a', labels: { 'berth.x': 'y' } }, 'labels.berth.x'],
+    ["a label in Berth's namespace", { image: 'a', labels: { 'berth.x': 'y' } }, 'labels.berth.x'],
     ['a label key with a space', { image: 'a', labels: { 'a b': 'y' } }, 'labels.a b'],
     ['an environment name starting with a digit', { image: 'a', environment: { '1BAD': 'x' } }, 'environment.1BAD'],
     ['an environment value that is not a string', { image: 'a', environment: { N: 1 as unknown as string } }, 'environment.N'],

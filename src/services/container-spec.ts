@@ -19,6 +19,7 @@ export function isContainerRef(ref: string): boolean {
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 const LABEL_KEY = /^[A-Za-z0-9][A-Za-z0-9._\-/]{0,254}$/;
 /** Control characters (tab allowed): a value holding them can split or garble what reads it. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/;
 const MEMORY = /^(\d+(?:\.\d+)?)\s*([bkmg]?)b?$/i;
 const UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
@@ -64,7 +65,7 @@ export function parsePorts(ports: Record<string, string | number>): PortBinding[
     }
     return {
       containerPort,
-      protocol: ((target[2] ?? 'tcp').toLowerCase()) as PortBinding['protocol'],
+      protocol: (target[2] ?? 'tcp').toLowerCase() as PortBinding['protocol'],
       hostPort,
       ...(source[1] ? { hostIp: source[1].replace(/^\[|\]$/g, '') } : {}),
     };
@@ -97,7 +98,12 @@ function parseCpus(value: number): number {
 }
 
 function parseCommand(command: string[] | string): string[] {
-  const parts = Array.isArray(command) ? command : command.trim().split(/\s+/).filter((p) => p !== '');
+  const parts = Array.isArray(command)
+    ? command
+    : command
+        .trim()
+        .split(/\s+/)
+        .filter((p) => p !== '');
   if (parts.length === 0 || parts.some((p) => typeof p !== 'string' || p.includes('\0'))) {
     throw new ValidationError('command must be a non-empty list of strings (or a string split on spaces)', 'command');
   }

@@ -56,7 +56,12 @@ class FakeEngine implements ContainerEngine {
     this.listCalls.push(options);
     return this.containers
       .filter((c) => options.all || c.state.running)
-      .filter((c) => options.labels.every((l) => { const [k = '', v] = l.split('='); return c.labels[k] === v; }))
+      .filter((c) =>
+        options.labels.every((l) => {
+          const [k = '', v] = l.split('=');
+          return c.labels[k] === v;
+        }),
+      )
       .map((c) => ({ id: c.id, name: c.name, image: c.image, state: c.state.status, status: c.state.status, created: c.created, labels: c.labels, ports: c.ports }));
   }
 
@@ -90,13 +95,21 @@ class FakeEngine implements ContainerEngine {
 
   async removeContainer(id: string, options: { force: boolean }): Promise<void> {
     this.calls.push(`remove ${id} force=${options.force}`);
-    this.containers.splice(this.containers.findIndex((c) => c.id === id), 1);
+    this.containers.splice(
+      this.containers.findIndex((c) => c.id === id),
+      1,
+    );
   }
 
   async containerLogs(id: string, options: LogOptions): Promise<LogStream> {
     this.calls.push(`logs ${id} ${JSON.stringify(options)}`);
     const lines = this.logLines;
-    return { close: () => undefined, [Symbol.asyncIterator]: async function* () { yield* lines; } };
+    return {
+      close: () => undefined,
+      [Symbol.asyncIterator]: async function* () {
+        yield* lines;
+      },
+    };
   }
 
   async buildImage(spec: ImageBuildSpec): Promise<{ imageId: string }> {
@@ -219,7 +232,9 @@ describe('ContainerService', () => {
 
     it('takes no label alone as proof: berth.system outside its compose project, or outside any, is not Berth', async () => {
       const { engine, service } = setup({ manageAll: true, selfContainerId: SELF_ID });
-      engine.containers.push(details({ id: '8'.repeat(64), name: 'other-project', labels: { 'com.docker.compose.project': 'shop', 'berth.system': 'true' }, running: true }));
+      engine.containers.push(
+        details({ id: '8'.repeat(64), name: 'other-project', labels: { 'com.docker.compose.project': 'shop', 'berth.system': 'true' }, running: true }),
+      );
       await service.stop('forged');
       await service.stop('other-project');
       const outside = setup({ manageAll: true });

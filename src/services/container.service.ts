@@ -209,9 +209,7 @@ export class ContainerService {
     if (fixed.length === 0) return;
     const running = (await this.engine.listContainers({ all: false, labels: [] })).filter((c) => c.id !== self);
     for (const wanted of fixed) {
-      const holder = running.find((c) =>
-        c.ports.some((p) => p.hostPort === wanted.hostPort && p.protocol === wanted.protocol && overlaps(p.hostIp, wanted.hostIp)),
-      );
+      const holder = running.find((c) => c.ports.some((p) => p.hostPort === wanted.hostPort && p.protocol === wanted.protocol && overlaps(p.hostIp, wanted.hostIp)));
       if (holder) {
         throw new ConflictError('port_conflict', `host port ${wanted.hostPort}/${wanted.protocol} is already published by another container`, `ports.${portKey(wanted)}`);
       }

@@ -55,7 +55,9 @@ describe('ImageService', () => {
     it('shows only the images this instance built, with their build id', async () => {
       const { engine, service } = setup();
       const { images } = await service.list([]);
-      expect(images).toEqual([{ id: ID('a'), tags: ['app:1', 'registry.lan/team/app:1'], created: '2024-01-01T00:00:00Z', size: 1234, labels: BUILT, build_id: 'build-1' }]);
+      expect(images).toEqual([
+        { id: ID('a'), tags: ['app:1', 'registry.lan/team/app:1'], created: '2024-01-01T00:00:00Z', size: 1234, labels: BUILT, build_id: 'build-1' },
+      ]);
       expect(engine.listCalls).toEqual([['berth.instance=default', 'berth.build-id']]);
     });
 

@@ -10,17 +10,12 @@ const OTHER = 'another-configured-token-98765';
 describe('TokenService.verify', () => {
   const tokens = new TokenService([TOKEN, OTHER]);
 
-  it.each([
-    `Bearer ${TOKEN}`,
-    `Bearer ${OTHER}`,
-    `bearer ${TOKEN}`,
-    `BEARER ${TOKEN}`,
-    `Bearer    ${TOKEN}`,
-    `Bearer\t${TOKEN}`,
-    `Bearer ${TOKEN}  `,
-  ])('accepts %j', (header) => {
-    expect(tokens.verify(header)).toBe(true);
-  });
+  it.each([`Bearer ${TOKEN}`, `Bearer ${OTHER}`, `bearer ${TOKEN}`, `BEARER ${TOKEN}`, `Bearer    ${TOKEN}`, `Bearer\t${TOKEN}`, `Bearer ${TOKEN}  `])(
+    'accepts %j',
+    (header) => {
+      expect(tokens.verify(header)).toBe(true);
+    },
+  );
 
   it.each([
     undefined,

@@ -125,7 +125,10 @@ export async function tagBase(api: TestApi, name: string): Promise<string> {
 
 /** Removes a tag made by `tagBase` (busybox keeps its own). */
 export async function untag(api: TestApi, tag: string): Promise<void> {
-  await api.docker.getImage(tag).remove().catch(() => undefined);
+  await api.docker
+    .getImage(tag)
+    .remove()
+    .catch(() => undefined);
 }
 
 function unixGet(socketPath: string, path: string): Promise<string> {
@@ -155,7 +158,11 @@ export async function imageExists(api: TestApi, tag: string): Promise<boolean> {
 /** Removes the images builds of this API made (the worker labels them with the API's instance). */
 export async function removeBuiltImages(api: TestApi): Promise<void> {
   const images = await api.docker.listImages({ filters: JSON.stringify({ label: [`berth.instance=${api.runId}`] }) });
-  for (const image of images) await api.docker.getImage(image.Id).remove({ force: true }).catch(() => undefined);
+  for (const image of images)
+    await api.docker
+      .getImage(image.Id)
+      .remove({ force: true })
+      .catch(() => undefined);
 }
 
 /** Closes in-process workers without waiting for their builds. */
@@ -174,13 +181,19 @@ export async function redisDump(prefix: string): Promise<Map<string, string>> {
     for (const key of keys) {
       const type = await redis.type(key);
       const value =
-        type === 'string' ? await redis.get(key)
-        : type === 'hash' ? JSON.stringify(await redis.hgetall(key))
-        : type === 'list' ? JSON.stringify(await redis.lrange(key, 0, -1))
-        : type === 'set' ? JSON.stringify(await redis.smembers(key))
-        : type === 'zset' ? JSON.stringify(await redis.zrange(key, '0', '-1', 'WITHSCORES'))
-        : type === 'stream' ? JSON.stringify(await redis.xrange(key, '-', '+'))
-        : `<${type}>`;
+        type === 'string'
+          ? await redis.get(key)
+          : type === 'hash'
+            ? JSON.stringify(await redis.hgetall(key))
+            : type === 'list'
+              ? JSON.stringify(await redis.lrange(key, 0, -1))
+              : type === 'set'
+                ? JSON.stringify(await redis.smembers(key))
+                : type === 'zset'
+                  ? JSON.stringify(await redis.zrange(key, '0', '-1', 'WITHSCORES'))
+                  : type === 'stream'
+                    ? JSON.stringify(await redis.xrange(key, '-', '+'))
+                    : `<${type}>`;
       dump.set(key, value ?? '');
     }
     return dump;
@@ -231,7 +244,10 @@ export function followBuildLog(
         buffer += chunk;
         let end: number;
         while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end).split('\n').filter((l) => l !== '' && !l.startsWith(':'));
+          const block = buffer
+            .slice(0, end)
+            .split('\n')
+            .filter((l) => l !== '' && !l.startsWith(':'));
           buffer = buffer.slice(end + 2);
           if (block.length === 0) continue;
           const field = (name: string) => block.find((l) => l.startsWith(`${name}: `))?.slice(name.length + 2);

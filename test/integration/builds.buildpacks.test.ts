@@ -54,7 +54,12 @@ describe('builds: every buildpack from git push to a served container', () => {
     );
     if (ended.status !== 'succeeded') {
       const log = (await get(`/api/v1/builds/${id}/logs`)).body.lines as Array<{ text: string }>;
-      throw new Error(`build ${id} ${ended.status}: ${JSON.stringify(ended.error)}\n${log.slice(-40).map((l) => l.text).join('\n')}`);
+      throw new Error(
+        `build ${id} ${ended.status}: ${JSON.stringify(ended.error)}\n${log
+          .slice(-40)
+          .map((l) => l.text)
+          .join('\n')}`,
+      );
     }
     return ended;
   }
@@ -114,196 +119,235 @@ describe('builds: every buildpack from git push to a served container', () => {
   afterAll(async () => {
     await worker?.close(true);
     await api?.close();
-    await Promise.all(madeTags.map((tag) => api?.docker.getImage(tag).remove({ force: true }).catch(() => undefined)));
+    await Promise.all(
+      madeTags.map((tag) =>
+        api?.docker
+          .getImage(tag)
+          .remove({ force: true })
+          .catch(() => undefined),
+      ),
+    );
     // The generated Dockerfiles' build stages stay on the engine as untagged images.
     if (api) await removeBuildStages(api);
     await git?.close();
   });
 
-  it('nixpacks: a Node app is installed, built and started; nixpacks variables reach run time', async () => {
-    const { url, commit } = pushFixture('node-app');
-    const tag = imageTag('node');
-    const greeting = `hello-${api.runId}`;
-    const view = await build({
-      id: `${api.runId}-node`,
-      git_repo: url,
-      git_branch: 'main',
-      buildpack_type: 'nixpacks',
-      image_tag: tag,
-      nixpacks_config: { start_command: 'node server.js', variables: { GREETING: greeting } },
-    });
-    await expectBuilt(view, commit, url);
-    expect(view.image_tag).toBe(tag);
-    expect(view.images).toEqual([{ tag, id: view.image_id }]);
-    expect(view.plan).toMatchObject({
-      buildpack: 'nixpacks',
-      language: 'node',
-      packageManager: 'npm',
-      phases: { install: ['npm install'], build: ['npm run build'] },
-      start: 'node server.js',
-      sources: { start: 'nixpacks.startCommand' },
-      variables: { GREETING: greeting },
-    });
+  it(
+    'nixpacks: a Node app is installed, built and started; nixpacks variables reach run time',
+    async () => {
+      const { url, commit } = pushFixture('node-app');
+      const tag = imageTag('node');
+      const greeting = `hello-${api.runId}`;
+      const view = await build({
+        id: `${api.runId}-node`,
+        git_repo: url,
+        git_branch: 'main',
+        buildpack_type: 'nixpacks',
+        image_tag: tag,
+        nixpacks_config: { start_command: 'node server.js', variables: { GREETING: greeting } },
+      });
+      await expectBuilt(view, commit, url);
+      expect(view.image_tag).toBe(tag);
+      expect(view.images).toEqual([{ tag, id: view.image_id }]);
+      expect(view.plan).toMatchObject({
+        buildpack: 'nixpacks',
+        language: 'node',
+        packageManager: 'npm',
+        phases: { install: ['npm install'], build: ['npm run build'] },
+        start: 'node server.js',
+        sources: { start: 'nixpacks.startCommand' },
+        variables: { GREETING: greeting },
+      });
 
-    const body = (await httpGet(`${await serve(tag, 3000)}/hello`)).body;
-    expect(body).toContain('node fixture says hello');
-    expect(body).toMatch(/^build: built by npm run build on node v20\./m);
-    expect(body).toContain(`greeting: ${greeting}\n`);
-  }, TEST_MS);
+      const body = (await httpGet(`${await serve(tag, 3000)}/hello`)).body;
+      expect(body).toContain('node fixture says hello');
+      expect(body).toMatch(/^build: built by npm run build on node v20\./m);
+      expect(body).toContain(`greeting: ${greeting}\n`);
+    },
+    TEST_MS,
+  );
 
-  it('nixpacks: a Python app with an empty requirements.txt starts from its Procfile', async () => {
-    const { url, commit } = pushFixture('python-app');
-    const tag = imageTag('python');
-    const view = await build({
-      id: `${api.runId}-python`,
-      git_repo: url,
-      git_branch: 'main',
-      buildpack_type: 'nixpacks',
-      image_tag: tag,
-      // The run id marks the build stage for removeBuildStages.
-      nixpacks_config: { variables: { APP_MODE: `integration-${api.runId}` } },
-    });
-    await expectBuilt(view, commit, url);
-    expect(view.plan).toMatchObject({
-      language: 'python',
-      phases: { install: ['pip install -r requirements.txt'], build: [] },
-      start: 'python app.py',
-      sources: { start: 'Procfile' },
-    });
+  it(
+    'nixpacks: a Python app with an empty requirements.txt starts from its Procfile',
+    async () => {
+      const { url, commit } = pushFixture('python-app');
+      const tag = imageTag('python');
+      const view = await build({
+        id: `${api.runId}-python`,
+        git_repo: url,
+        git_branch: 'main',
+        buildpack_type: 'nixpacks',
+        image_tag: tag,
+        // The run id marks the build stage for removeBuildStages.
+        nixpacks_config: { variables: { APP_MODE: `integration-${api.runId}` } },
+      });
+      await expectBuilt(view, commit, url);
+      expect(view.plan).toMatchObject({
+        language: 'python',
+        phases: { install: ['pip install -r requirements.txt'], build: [] },
+        start: 'python app.py',
+        sources: { start: 'Procfile' },
+      });
 
-    const body = (await httpGet(await serve(tag, 8000))).body;
-    expect(body).toBe(`python fixture says hello\nmode: integration-${api.runId}\n`);
-  }, TEST_MS);
+      const body = (await httpGet(await serve(tag, 8000))).body;
+      expect(body).toBe(`python fixture says hello\nmode: integration-${api.runId}\n`);
+    },
+    TEST_MS,
+  );
 
-  it('static: the build command writes dist/, nginx serves it with the SPA fallback', async () => {
-    const { url, commit } = pushFixture('static-site');
-    const tag = imageTag('static');
-    const title = `site-${api.runId}`;
-    const view = await build({
-      id: `${api.runId}-static`,
-      git_repo: url,
-      git_branch: 'main',
-      buildpack_type: 'static',
-      image_tag: tag,
-      env: { SITE_TITLE: title },
-      static_config: { build_command: 'npm run build' },
-    });
-    await expectBuilt(view, commit, url);
-    expect(view.plan).toMatchObject({ buildpack: 'static', mode: 'build', install: 'npm install', build: 'npm run build', outputDir: 'dist/', spa: true });
+  it(
+    'static: the build command writes dist/, nginx serves it with the SPA fallback',
+    async () => {
+      const { url, commit } = pushFixture('static-site');
+      const tag = imageTag('static');
+      const title = `site-${api.runId}`;
+      const view = await build({
+        id: `${api.runId}-static`,
+        git_repo: url,
+        git_branch: 'main',
+        buildpack_type: 'static',
+        image_tag: tag,
+        env: { SITE_TITLE: title },
+        static_config: { build_command: 'npm run build' },
+      });
+      await expectBuilt(view, commit, url);
+      expect(view.plan).toMatchObject({ buildpack: 'static', mode: 'build', install: 'npm install', build: 'npm run build', outputDir: 'dist/', spa: true });
 
-    const base = await serve(tag, 80);
-    const home = await httpGet(`${base}/`);
-    expect(home.status).toBe(200);
-    expect(home.body).toContain(`<h1>static fixture built: ${title}</h1>`);
-    const route = await httpGet(`${base}/users/42/settings`);
-    expect(route).toEqual({ status: 200, body: home.body });
-    expect(await httpGet(`${base}/assets/app.js`)).toEqual({ status: 200, body: 'console.log("static fixture asset");\n' });
-    expect((await httpGet(`${base}/assets/missing.js`)).status).toBe(404);
-    // Only dist/ is shipped: a source file of the repository falls back to the app's page.
-    expect((await httpGet(`${base}/src.html`)).body).not.toContain('source page');
-  }, TEST_MS);
+      const base = await serve(tag, 80);
+      const home = await httpGet(`${base}/`);
+      expect(home.status).toBe(200);
+      expect(home.body).toContain(`<h1>static fixture built: ${title}</h1>`);
+      const route = await httpGet(`${base}/users/42/settings`);
+      expect(route).toEqual({ status: 200, body: home.body });
+      expect(await httpGet(`${base}/assets/app.js`)).toEqual({ status: 200, body: 'console.log("static fixture asset");\n' });
+      expect((await httpGet(`${base}/assets/missing.js`)).status).toBe(404);
+      // Only dist/ is shipped: a source file of the repository falls back to the app's page.
+      expect((await httpGet(`${base}/src.html`)).body).not.toContain('source page');
+    },
+    TEST_MS,
+  );
 
-  it('dockerfile: build args reach the image and .dockerignore keeps files out of it', async () => {
-    const { url, commit } = pushFixture('dockerfile-app');
-    const tag = imageTag('dockerfile');
-    const version = `v-${api.runId}`;
-    const view = await build({
-      id: `${api.runId}-dockerfile`,
-      git_repo: url,
-      git_branch: 'main',
-      buildpack_type: 'dockerfile',
-      image_tag: tag,
-      dockerfile_config: { build_args: { VERSION: version } },
-    });
-    await expectBuilt(view, commit, url);
-    expect(view.plan).toEqual({ buildpack: 'dockerfile', dockerfile: 'Dockerfile', target: null, buildArgs: ['VERSION'] });
+  it(
+    'dockerfile: build args reach the image and .dockerignore keeps files out of it',
+    async () => {
+      const { url, commit } = pushFixture('dockerfile-app');
+      const tag = imageTag('dockerfile');
+      const version = `v-${api.runId}`;
+      const view = await build({
+        id: `${api.runId}-dockerfile`,
+        git_repo: url,
+        git_branch: 'main',
+        buildpack_type: 'dockerfile',
+        image_tag: tag,
+        dockerfile_config: { build_args: { VERSION: version } },
+      });
+      await expectBuilt(view, commit, url);
+      expect(view.plan).toEqual({ buildpack: 'dockerfile', dockerfile: 'Dockerfile', target: null, buildArgs: ['VERSION'] });
 
-    const base = await serve(tag, 8080);
-    expect((await httpGet(`${base}/`)).body).toBe(`dockerfile fixture version=${version}\n`);
-    expect(await httpGet(`${base}/kept.txt`)).toEqual({ status: 200, body: 'kept in the build context\n' });
-    expect((await httpGet(`${base}/secret.txt`)).status).toBe(404);
-    expect((await httpGet(`${base}/.berth-labelled.Dockerfile`)).status).toBe(404);
-  }, TEST_MS);
+      const base = await serve(tag, 8080);
+      expect((await httpGet(`${base}/`)).body).toBe(`dockerfile fixture version=${version}\n`);
+      expect(await httpGet(`${base}/kept.txt`)).toEqual({ status: 200, body: 'kept in the build context\n' });
+      expect((await httpGet(`${base}/secret.txt`)).status).toBe(404);
+      expect((await httpGet(`${base}/.berth-labelled.Dockerfile`)).status).toBe(404);
+    },
+    TEST_MS,
+  );
 
-  it('docker-compose: every service with a build section becomes <image_tag>-<service>', async () => {
-    const { url, commit } = pushFixture('compose-app');
-    const tag = imageTag('compose');
-    madeTags.push(`${tag}-web`, `${tag}-api`);
-    const view = await build({ id: `${api.runId}-compose`, git_repo: url, git_branch: 'main', buildpack_type: 'docker-compose', image_tag: tag });
-    await expectBuilt(view, commit, url);
-    expect(view.images).toEqual([
-      { tag: `${tag}-web`, id: expect.any(String), service: 'web' },
-      { tag: `${tag}-api`, id: expect.any(String), service: 'api' },
-    ]);
-    expect(view.image_id).toBe(view.images?.[0]?.id);
-    expect(view.plan).toMatchObject({
-      buildpack: 'docker-compose',
-      composeFile: 'docker-compose.yml',
-      services: { web: { tag: `${tag}-web`, context: 'web' }, api: { tag: `${tag}-api`, context: 'api', buildArgs: ['API_NAME'] } },
-      notBuilt: [],
-    });
-    await expect(api.docker.getImage(tag).inspect()).rejects.toMatchObject({ statusCode: 404 });
+  it(
+    'docker-compose: every service with a build section becomes <image_tag>-<service>',
+    async () => {
+      const { url, commit } = pushFixture('compose-app');
+      const tag = imageTag('compose');
+      madeTags.push(`${tag}-web`, `${tag}-api`);
+      const view = await build({ id: `${api.runId}-compose`, git_repo: url, git_branch: 'main', buildpack_type: 'docker-compose', image_tag: tag });
+      await expectBuilt(view, commit, url);
+      expect(view.images).toEqual([
+        { tag: `${tag}-web`, id: expect.any(String), service: 'web' },
+        { tag: `${tag}-api`, id: expect.any(String), service: 'api' },
+      ]);
+      expect(view.image_id).toBe(view.images?.[0]?.id);
+      expect(view.plan).toMatchObject({
+        buildpack: 'docker-compose',
+        composeFile: 'docker-compose.yml',
+        services: { web: { tag: `${tag}-web`, context: 'web' }, api: { tag: `${tag}-api`, context: 'api', buildArgs: ['API_NAME'] } },
+        notBuilt: [],
+      });
+      await expect(api.docker.getImage(tag).inspect()).rejects.toMatchObject({ statusCode: 404 });
 
-    expect((await httpGet(await serve(`${tag}-web`, 8080))).body).toBe('compose web service\n');
-    expect((await httpGet(await serve(`${tag}-api`, 8081))).body).toBe('compose api service: compose-api\n');
-  }, TEST_MS);
+      expect((await httpGet(await serve(`${tag}-web`, 8080))).body).toBe('compose web service\n');
+      expect((await httpGet(await serve(`${tag}-api`, 8081))).body).toBe('compose api service: compose-api\n');
+    },
+    TEST_MS,
+  );
 
-  it('compose with compose_config.service: only that service is built, tagged image_tag', async () => {
-    const { url, commit } = pushFixture('compose-app', 'compose-one');
-    const tag = imageTag('compose-one');
-    const view = await build({
-      id: `${api.runId}-compose-one`,
-      git_repo: url,
-      git_branch: 'main',
-      buildpack_type: 'compose',
-      image_tag: tag,
-      compose_config: { service: 'api' },
-    });
-    await expectBuilt(view, commit, url);
-    expect(view.buildpack_type).toBe('docker-compose');
-    expect(view.images).toEqual([{ tag, id: view.image_id, service: 'api' }]);
-    expect(view.plan).toMatchObject({ services: { api: { tag } }, notBuilt: ['web'] });
-    await expect(api.docker.getImage(`${tag}-web`).inspect()).rejects.toMatchObject({ statusCode: 404 });
+  it(
+    'compose with compose_config.service: only that service is built, tagged image_tag',
+    async () => {
+      const { url, commit } = pushFixture('compose-app', 'compose-one');
+      const tag = imageTag('compose-one');
+      const view = await build({
+        id: `${api.runId}-compose-one`,
+        git_repo: url,
+        git_branch: 'main',
+        buildpack_type: 'compose',
+        image_tag: tag,
+        compose_config: { service: 'api' },
+      });
+      await expectBuilt(view, commit, url);
+      expect(view.buildpack_type).toBe('docker-compose');
+      expect(view.images).toEqual([{ tag, id: view.image_id, service: 'api' }]);
+      expect(view.plan).toMatchObject({ services: { api: { tag } }, notBuilt: ['web'] });
+      await expect(api.docker.getImage(`${tag}-web`).inspect()).rejects.toMatchObject({ statusCode: 404 });
 
-    expect((await httpGet(await serve(tag, 8081))).body).toBe('compose api service: compose-api\n');
-  }, TEST_MS);
+      expect((await httpGet(await serve(tag, 8081))).body).toBe('compose api service: compose-api\n');
+    },
+    TEST_MS,
+  );
 
-  it('base_directory: a monorepo subfolder is the build context, not the root', async () => {
-    const { url, commit } = pushFixture('monorepo');
-    const tag = imageTag('monorepo');
-    const view = await build({
-      id: `${api.runId}-monorepo`,
-      git_repo: url,
-      git_branch: 'main',
-      buildpack_type: 'dockerfile',
-      image_tag: tag,
-      base_directory: 'services/hello/',
-    });
-    await expectBuilt(view, commit, url);
-    expect(view.base_directory).toBe('services/hello');
+  it(
+    'base_directory: a monorepo subfolder is the build context, not the root',
+    async () => {
+      const { url, commit } = pushFixture('monorepo');
+      const tag = imageTag('monorepo');
+      const view = await build({
+        id: `${api.runId}-monorepo`,
+        git_repo: url,
+        git_branch: 'main',
+        buildpack_type: 'dockerfile',
+        image_tag: tag,
+        base_directory: 'services/hello/',
+      });
+      await expectBuilt(view, commit, url);
+      expect(view.base_directory).toBe('services/hello');
 
-    expect((await httpGet(await serve(tag, 8080))).body).toBe('monorepo service hello\n');
-  }, TEST_MS);
+      expect((await httpGet(await serve(tag, 8080))).body).toBe('monorepo service hello\n');
+    },
+    TEST_MS,
+  );
 
-  it('git_commit: an older commit of the branch is built, not its tip', async () => {
-    const first = pushFixture('dockerfile-app', 'history');
-    const second = git.push(`${api.runId}-history`, { 'kept.txt': 'second commit\n' }, { append: true });
-    expect(second.url).toBe(first.url);
-    expect(second.commit).not.toBe(first.commit);
-    const tag = imageTag('history');
-    const view = await build({
-      id: `${api.runId}-history`,
-      git_repo: first.url,
-      git_branch: 'main',
-      git_commit: first.commit,
-      buildpack_type: 'dockerfile',
-      image_tag: tag,
-    });
-    await expectBuilt(view, first.commit, first.url);
-    expect(view.git_commit).toBe(first.commit);
+  it(
+    'git_commit: an older commit of the branch is built, not its tip',
+    async () => {
+      const first = pushFixture('dockerfile-app', 'history');
+      const second = git.push(`${api.runId}-history`, { 'kept.txt': 'second commit\n' }, { append: true });
+      expect(second.url).toBe(first.url);
+      expect(second.commit).not.toBe(first.commit);
+      const tag = imageTag('history');
+      const view = await build({
+        id: `${api.runId}-history`,
+        git_repo: first.url,
+        git_branch: 'main',
+        git_commit: first.commit,
+        buildpack_type: 'dockerfile',
+        image_tag: tag,
+      });
+      await expectBuilt(view, first.commit, first.url);
+      expect(view.git_commit).toBe(first.commit);
 
-    const base = await serve(tag, 8080);
-    expect((await httpGet(`${base}/kept.txt`)).body).toBe('kept in the build context\n');
-    expect((await httpGet(`${base}/`)).body).toBe('dockerfile fixture version=unset\n');
-  }, TEST_MS);
+      const base = await serve(tag, 8080);
+      expect((await httpGet(`${base}/kept.txt`)).body).toBe('kept in the build context\n');
+      expect((await httpGet(`${base}/`)).body).toBe('dockerfile fixture version=unset\n');
+    },
+    TEST_MS,
+  );
 });

@@ -55,20 +55,31 @@ describe('builds: what git may reach and send', () => {
   it('fails a build whose submodule names a refused host with host_refused, before any request reaches that host', async () => {
     const lib = other.push(`${api.runId}-evil-lib`, { 'lib.txt': 'lib\n' });
     other.requests.length = 0;
-    const { url } = git.push(`${api.runId}-evil-app`, { Dockerfile: DOCKERFILE }, {
-      submodules: { lib: { url: `http://localhost:${port(other)}/${api.runId}-evil-lib.git`, commit: lib.commit } },
-    });
+    const { url } = git.push(
+      `${api.runId}-evil-app`,
+      { Dockerfile: DOCKERFILE },
+      {
+        submodules: { lib: { url: `http://localhost:${port(other)}/${api.runId}-evil-lib.git`, commit: lib.commit } },
+      },
+    );
     const ended = await build(dockerfileBuild(url, `${api.runId}-evil:1`, { git_submodules: true }));
-    expect(ended).toMatchObject({ status: 'failed', error: { code: 'host_refused', message: expect.stringContaining('host "localhost" resolves to the internal address') } });
+    expect(ended).toMatchObject({
+      status: 'failed',
+      error: { code: 'host_refused', message: expect.stringContaining('host "localhost" resolves to the internal address') },
+    });
     expect(other.requests).toEqual([]);
   }, 120_000);
 
-  it('sends the build\'s token to its repository and not to the host a submodule names', async () => {
+  it("sends the build's token to its repository and not to the host a submodule names", async () => {
     const token = `ghp_${api.runId}-scoped`;
     const lib = other.push(`${api.runId}-lib`, { 'lib.txt': 'lib\n' });
-    const { url } = git.push(`${api.runId}-app`, { Dockerfile: DOCKERFILE }, {
-      submodules: { lib: { url: `http://127.0.0.1:${port(other)}/${api.runId}-lib.git`, commit: lib.commit } },
-    });
+    const { url } = git.push(
+      `${api.runId}-app`,
+      { Dockerfile: DOCKERFILE },
+      {
+        submodules: { lib: { url: `http://127.0.0.1:${port(other)}/${api.runId}-lib.git`, commit: lib.commit } },
+      },
+    );
     other.requests.length = 0;
     const ended = await build(dockerfileBuild(url, `${api.runId}-scoped:1`, { git_submodules: true, git_credentials: { token } }));
     expect(ended.status).toBe('succeeded');
@@ -83,7 +94,11 @@ describe('builds: what git may reach and send', () => {
   it('fails a build whose checkout expands past [build] max_checkout_bytes with checkout_too_large', async () => {
     const { url } = git.push(`${api.runId}-bomb`, { Dockerfile: DOCKERFILE, 'zeros.bin': '\0'.repeat(16 * 1024 * 1024) });
     const ended = await build(dockerfileBuild(url, `${api.runId}-bomb:1`));
-    expect(ended).toMatchObject({ status: 'failed', attempts: 1, error: { code: 'checkout_too_large', message: 'the checkout is larger than 4 MiB ([build] max_checkout_bytes)' } });
+    expect(ended).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      error: { code: 'checkout_too_large', message: 'the checkout is larger than 4 MiB ([build] max_checkout_bytes)' },
+    });
     expect((await getBuild(api, ended.id)).image_id).toBeUndefined();
   }, 120_000);
 

@@ -30,27 +30,31 @@ describe('build ids', () => {
   it.each([
     ['failed', 'FROM berth-test/busybox:latest\nRUN exit 3\n'],
     ['succeeded', 'FROM berth-test/busybox:latest\nRUN echo first\n'],
-  ])('builds an id again after its %s build was deleted', async (first, dockerfile) => {
-    const name = `${api.runId}-again-${first}`;
-    const { url } = git.push(name, { Dockerfile: dockerfile });
-    const id = `ci-${name}`;
-    const tag = `${name}:1`;
-    await submitBuild(api, dockerfileBuild(url, tag, { id, no_cache: true }));
-    expect((await waitForBuild(api, id, ENDED)).status).toBe(first);
-    expect((await del(`/api/v1/builds/${id}`)).status).toBe(204);
-    // Nothing of the forgotten build is left, the queue's job included.
-    const prefix = api.config.redis.prefix;
-    expect([...(await redisDump(prefix)).keys()].filter((k) => k.includes(id))).toEqual([]);
+  ])(
+    'builds an id again after its %s build was deleted',
+    async (first, dockerfile) => {
+      const name = `${api.runId}-again-${first}`;
+      const { url } = git.push(name, { Dockerfile: dockerfile });
+      const id = `ci-${name}`;
+      const tag = `${name}:1`;
+      await submitBuild(api, dockerfileBuild(url, tag, { id, no_cache: true }));
+      expect((await waitForBuild(api, id, ENDED)).status).toBe(first);
+      expect((await del(`/api/v1/builds/${id}`)).status).toBe(204);
+      // Nothing of the forgotten build is left, the queue's job included.
+      const prefix = api.config.redis.prefix;
+      expect([...(await redisDump(prefix)).keys()].filter((k) => k.includes(id))).toEqual([]);
 
-    git.push(name, { Dockerfile: 'FROM berth-test/busybox:latest\nRUN echo second\n' }, { append: true });
-    const again = await submitBuild(api, dockerfileBuild(url, tag, { id, no_cache: true }));
-    expect(again).toMatchObject({ id, status: 'queued', attempts: 0 });
-    const done = await waitForBuild(api, id, ENDED);
-    expect(done).toMatchObject({ status: 'succeeded', attempts: 1 });
-    const log = (await buildLog(api, id)).lines.map((l) => l.text);
-    expect(log).toContain('second');
-    expect(log).not.toContain('first');
-  }, 180_000);
+      git.push(name, { Dockerfile: 'FROM berth-test/busybox:latest\nRUN echo second\n' }, { append: true });
+      const again = await submitBuild(api, dockerfileBuild(url, tag, { id, no_cache: true }));
+      expect(again).toMatchObject({ id, status: 'queued', attempts: 0 });
+      const done = await waitForBuild(api, id, ENDED);
+      expect(done).toMatchObject({ status: 'succeeded', attempts: 1 });
+      const log = (await buildLog(api, id)).lines.map((l) => l.text);
+      expect(log).toContain('second');
+      expect(log).not.toContain('first');
+    },
+    180_000,
+  );
 
   it('builds an id whose finished job a Berth without this fix left in the queue', async () => {
     const name = `${api.runId}-leftover`;

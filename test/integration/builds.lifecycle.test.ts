@@ -162,24 +162,34 @@ describe('build lifecycle', () => {
   it.each<[string, Record<string, string>, Record<string, unknown>, string, RegExp]>([
     ['a RUN step exiting 3', { Dockerfile: 'FROM berth-test/busybox:latest\nRUN exit 3\n' }, {}, 'build_failed', /exit (code|status):? 3|returned a non-zero code: 3/],
     ['no Dockerfile', { 'README.md': 'nothing to build\n' }, {}, 'invalid_repository', /No Dockerfile at "Dockerfile"/],
-    ['a dockerfile_path naming no file', { Dockerfile: 'FROM berth-test/busybox:latest\n' }, { dockerfile_config: { dockerfile_path: 'docker/missing.Dockerfile' } }, 'invalid_repository', /docker\/missing\.Dockerfile/],
+    [
+      'a dockerfile_path naming no file',
+      { Dockerfile: 'FROM berth-test/busybox:latest\n' },
+      { dockerfile_config: { dockerfile_path: 'docker/missing.Dockerfile' } },
+      'invalid_repository',
+      /docker\/missing\.Dockerfile/,
+    ],
     ['a branch the remote does not have', { Dockerfile: 'FROM berth-test/busybox:latest\n' }, { git_branch: 'no-such-branch' }, 'clone_failed', /no-such-branch/],
-  ])('fails a build with %s: the error is recorded once and shown in the log', async (what, files, extra, code, message) => {
-    const { url } = git.push(`${api.runId}-fail-${what.replace(/\W+/g, '-')}`, files);
-    const tag = `${api.runId}-fail:${code.replace(/_/g, '-')}`;
-    await worker();
-    const { id } = await submitBuild(api, dockerfileBuild(url, tag, extra));
-    const ended = await waitForBuild(api, id, ['succeeded', 'failed', 'cancelled']);
-    expect(ended).toMatchObject({ status: 'failed', error: { code, message: expect.stringMatching(message) } });
-    // The build's own fault: not retried.
-    expect(ended.attempts).toBe(1);
-    expect(ended.image_id).toBeUndefined();
-    const log = await buildLog(api, id);
-    expect(log.status).toBe('failed');
-    expect(log.lines.map((l) => l.text)).toContain(`[berth] build failed: ${ended.error?.message}`);
-    expect(await imageExists(api, tag)).toBe(false);
-    expect((await del(`/api/v1/builds/${id}`)).status).toBe(204);
-  }, 120_000);
+  ])(
+    'fails a build with %s: the error is recorded once and shown in the log',
+    async (what, files, extra, code, message) => {
+      const { url } = git.push(`${api.runId}-fail-${what.replace(/\W+/g, '-')}`, files);
+      const tag = `${api.runId}-fail:${code.replace(/_/g, '-')}`;
+      await worker();
+      const { id } = await submitBuild(api, dockerfileBuild(url, tag, extra));
+      const ended = await waitForBuild(api, id, ['succeeded', 'failed', 'cancelled']);
+      expect(ended).toMatchObject({ status: 'failed', error: { code, message: expect.stringMatching(message) } });
+      // The build's own fault: not retried.
+      expect(ended.attempts).toBe(1);
+      expect(ended.image_id).toBeUndefined();
+      const log = await buildLog(api, id);
+      expect(log.status).toBe('failed');
+      expect(log.lines.map((l) => l.text)).toContain(`[berth] build failed: ${ended.error?.message}`);
+      expect(await imageExists(api, tag)).toBe(false);
+      expect((await del(`/api/v1/builds/${id}`)).status).toBe(204);
+    },
+    120_000,
+  );
 
   it('refuses a git host that does not resolve when the build is submitted: 400 naming git_repo', async () => {
     // The worker resolves again before cloning (a name may stop resolving while queued): see

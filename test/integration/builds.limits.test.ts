@@ -109,7 +109,10 @@ describe('build limits', () => {
 
   it('refuses an unknown network with a 400 naming the field and the allowed values', async () => {
     for (const network of ['host', 'bridge', '', 3, null]) {
-      const res = await request(api.url).post('/api/v1/images/build').set(api.auth()).send(dockerfileBuild('https://example.com/a.git', 'a:1', { network }));
+      const res = await request(api.url)
+        .post('/api/v1/images/build')
+        .set(api.auth())
+        .send(dockerfileBuild('https://example.com/a.git', 'a:1', { network }));
       expectError(res, 400, 'invalid_input', 'network');
       if (typeof network === 'string') expect(res.body.error.message).toBe('network must be one of default, none');
     }

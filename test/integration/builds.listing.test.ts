@@ -47,7 +47,12 @@ describe('GET /builds and DELETE /builds/{id}', () => {
     expect(await listed('')).toEqual({ ids: newestFirst, total: 6, limit: 50, offset: 0 });
     const pages = [await listed('?limit=2'), await listed('?limit=2&offset=2'), await listed('?limit=2&offset=4'), await listed('?limit=2&offset=6')];
     expect(pages.map((p) => p.ids)).toEqual([newestFirst.slice(0, 2), newestFirst.slice(2, 4), newestFirst.slice(4, 6), []]);
-    expect(pages.map((p) => [p.total, p.limit, p.offset])).toEqual([[6, 2, 0], [6, 2, 2], [6, 2, 4], [6, 2, 6]]);
+    expect(pages.map((p) => [p.total, p.limit, p.offset])).toEqual([
+      [6, 2, 0],
+      [6, 2, 2],
+      [6, 2, 4],
+      [6, 2, 6],
+    ]);
   });
 
   it('filters by status, with pagination inside the filter', async () => {

@@ -123,58 +123,66 @@ describe('builds: secret values stay out of logs, records and images', () => {
     await git?.close();
   });
 
-  it('nixpacks: the env value reaches the build step, not the log, the record, the image config or history', async () => {
-    const { url } = git.push(`${api.runId}-nixpacks-secret`, { 'proof.js': PROOF_JS, 'proof-server.js': PROOF_SERVER_JS }, { fromDir: join(FIXTURES, 'node-app') });
-    const appSecret = secret('app');
-    const unused = secret('unused');
-    const greeting = `public-${api.runId}`;
-    const { id, tag } = await build({
-      git_repo: url,
-      git_branch: 'main',
-      buildpack_type: 'nixpacks',
-      image_tag: `berth-it-${api.runId}-nixsecret:1`,
-      env: { APP_SECRET: appSecret, UNUSED_TOKEN: unused },
-      nixpacks_config: { build_command: 'npm run build && node proof.js', start_command: 'node proof-server.js', variables: { GREETING: greeting } },
-    });
+  it(
+    'nixpacks: the env value reaches the build step, not the log, the record, the image config or history',
+    async () => {
+      const { url } = git.push(`${api.runId}-nixpacks-secret`, { 'proof.js': PROOF_JS, 'proof-server.js': PROOF_SERVER_JS }, { fromDir: join(FIXTURES, 'node-app') });
+      const appSecret = secret('app');
+      const unused = secret('unused');
+      const greeting = `public-${api.runId}`;
+      const { id, tag } = await build({
+        git_repo: url,
+        git_branch: 'main',
+        buildpack_type: 'nixpacks',
+        image_tag: `berth-it-${api.runId}-nixsecret:1`,
+        env: { APP_SECRET: appSecret, UNUSED_TOKEN: unused },
+        nixpacks_config: { build_command: 'npm run build && node proof.js', start_command: 'node proof-server.js', variables: { GREETING: greeting } },
+      });
 
-    const shown = await shownAfter(id, tag);
-    expectAbsent(shown, [appSecret, unused]);
-    // The build printed the value: the stored line has it hidden.
-    expect(shown.log).toContain('secret seen by the build: ***');
-    expect(shown.log).toContain('[plan] build env: APP_SECRET, UNUSED_TOKEN (build only, not kept in the image)');
-    // The public variable is in the config and the history: these checks see values that are there.
-    expect(shown.env).toContain(`GREETING=${greeting}`);
-    expect(shown.history).toContain(greeting);
-    expect(shown.env.some((e) => e.startsWith('APP_SECRET=') || e.startsWith('UNUSED_TOKEN='))).toBe(false);
+      const shown = await shownAfter(id, tag);
+      expectAbsent(shown, [appSecret, unused]);
+      // The build printed the value: the stored line has it hidden.
+      expect(shown.log).toContain('secret seen by the build: ***');
+      expect(shown.log).toContain('[plan] build env: APP_SECRET, UNUSED_TOKEN (build only, not kept in the image)');
+      // The public variable is in the config and the history: these checks see values that are there.
+      expect(shown.env).toContain(`GREETING=${greeting}`);
+      expect(shown.history).toContain(greeting);
+      expect(shown.env.some((e) => e.startsWith('APP_SECRET=') || e.startsWith('UNUSED_TOKEN='))).toBe(false);
 
-    const body = (await httpGet(await serve(tag, 3000))).body;
-    expect(body).toBe(`proof: ${sha256(appSecret)} ${appSecret.length}\ngreeting: ${greeting}\nsecret at run time: false\n`);
-  }, TEST_MS);
+      const body = (await httpGet(await serve(tag, 3000))).body;
+      expect(body).toBe(`proof: ${sha256(appSecret)} ${appSecret.length}\ngreeting: ${greeting}\nsecret at run time: false\n`);
+    },
+    TEST_MS,
+  );
 
-  it('dockerfile: a build arg used in a build stage reaches the step, not the log, the record or the final image', async () => {
-    const { url } = git.push(`${api.runId}-dockerfile-secret`, { Dockerfile: STAGED_DOCKERFILE });
-    const licence = secret('licence');
-    const { id, tag } = await build({
-      git_repo: url,
-      git_branch: 'main',
-      buildpack_type: 'dockerfile',
-      image_tag: `berth-it-${api.runId}-dfsecret:1`,
-      dockerfile_config: { build_args: { LICENSE_KEY: licence } },
-    });
+  it(
+    'dockerfile: a build arg used in a build stage reaches the step, not the log, the record or the final image',
+    async () => {
+      const { url } = git.push(`${api.runId}-dockerfile-secret`, { Dockerfile: STAGED_DOCKERFILE });
+      const licence = secret('licence');
+      const { id, tag } = await build({
+        git_repo: url,
+        git_branch: 'main',
+        buildpack_type: 'dockerfile',
+        image_tag: `berth-it-${api.runId}-dfsecret:1`,
+        dockerfile_config: { build_args: { LICENSE_KEY: licence } },
+      });
 
-    const shown = await shownAfter(id, tag);
-    expectAbsent(shown, [licence]);
-    expect(shown.log).toContain('licence used: ***');
-    expect(shown.history).toContain('/licence-length');
+      const shown = await shownAfter(id, tag);
+      expectAbsent(shown, [licence]);
+      expect(shown.log).toContain('licence used: ***');
+      expect(shown.history).toContain('/licence-length');
 
-    const container = await api.docker.createContainer({ Image: tag, name: uniqueName(api, 'licence') });
-    try {
-      await container.start();
-      await container.wait();
-      const output = (await container.logs({ stdout: true, stderr: true, follow: false })).toString('utf8');
-      expect(output).toContain(String(licence.length));
-    } finally {
-      await container.remove({ force: true });
-    }
-  }, TEST_MS);
+      const container = await api.docker.createContainer({ Image: tag, name: uniqueName(api, 'licence') });
+      try {
+        await container.start();
+        await container.wait();
+        const output = (await container.logs({ stdout: true, stderr: true, follow: false })).toString('utf8');
+        expect(output).toContain(String(licence.length));
+      } finally {
+        await container.remove({ force: true });
+      }
+    },
+    TEST_MS,
+  );
 });

@@ -6,24 +6,18 @@ import { startGitServer, type GitServer } from '../support/git-server';
 import { startTestWorker } from '../support/worker';
 import type { BuildWorker } from '../../workers/worker.composition';
 import { expectError, freePort } from './helpers';
-import {
-  buildLog,
-  buildTotal,
-  closeBuildApi,
-  closeWorkers,
-  dockerfileBuild,
-  nonce,
-  redisDump,
-  submitBuild,
-  waitForBuild,
-} from './build-helpers';
+import { buildLog, buildTotal, closeBuildApi, closeWorkers, dockerfileBuild, nonce, redisDump, submitBuild, waitForBuild } from './build-helpers';
 
 const GIT = { allowed_hosts: ['127.0.0.1'] };
 const REPO = 'https://git.example.com/acme/app.git';
 
 describe('build requests: bad input', () => {
   let api: TestApi;
-  const submit = (body: unknown) => request(api.url).post('/api/v1/images/build').set(api.auth()).send(body as object);
+  const submit = (body: unknown) =>
+    request(api.url)
+      .post('/api/v1/images/build')
+      .set(api.auth())
+      .send(body as object);
   /** Everything that shows a build was queued: the list's total and every key under the prefix. */
   const queueState = async () => ({ total: await buildTotal(api), keys: [...(await redisDump(api.config.redis.prefix)).keys()].sort() });
 
@@ -85,7 +79,10 @@ describe('build requests: bad input', () => {
     expectError(await request(api.url).post('/api/v1/images/build').set(api.auth()).set('Content-Type', 'text/plain').send(json), 415, 'unsupported_media_type');
     expectError(await request(api.url).post('/api/v1/images/build').send(dockerfileBuild(REPO, 'app:1')), 401, 'unauthorized');
     expectError(
-      await request(api.url).post('/api/v1/images/build').set('Authorization', `Bearer ${'x'.repeat(48)}`).send(dockerfileBuild(REPO, 'app:1')),
+      await request(api.url)
+        .post('/api/v1/images/build')
+        .set('Authorization', `Bearer ${'x'.repeat(48)}`)
+        .send(dockerfileBuild(REPO, 'app:1')),
       401,
       'unauthorized',
     );

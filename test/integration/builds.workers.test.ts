@@ -87,8 +87,7 @@ describe('build workers that stop or freeze', () => {
 
     // Thawed: its engine build ended long ago; it must lose, remove its image and write nothing.
     first.kill('SIGCONT');
-    const imagesOfBuild = async () =>
-      (await fast.docker.listImages({ filters: JSON.stringify({ label: [`berth.build-id=${id}`] }) })).map((i) => i.Id);
+    const imagesOfBuild = async () => (await fast.docker.listImages({ filters: JSON.stringify({ label: [`berth.build-id=${id}`] }) })).map((i) => i.Id);
     // Until it gives up, its image exists under a temporary tag. (A worker that never says it gave
     // up is caught by the checks below all the same.)
     const gaveUp = () => first.output().includes('another worker took the build over');

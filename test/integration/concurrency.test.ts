@@ -17,7 +17,10 @@ describe('concurrent requests', () => {
   let git: GitServer;
   const auth = () => api.auth();
   const create = async (what: string): Promise<string> => {
-    const res = await request(api.url).post('/api/v1/containers').set(auth()).send({ image: 'berth-test/busybox:latest', name: uniqueName(api, what), command: ['sleep', '600'] });
+    const res = await request(api.url)
+      .post('/api/v1/containers')
+      .set(auth())
+      .send({ image: 'berth-test/busybox:latest', name: uniqueName(api, what), command: ['sleep', '600'] });
     expect(res.status).toBe(201);
     return res.body.id as string;
   };
@@ -36,22 +39,39 @@ describe('concurrent requests', () => {
     const [toGet, toDelete, toStart, toStop] = [await many(10, 'get'), await many(20, 'del'), await many(10, 'start'), await many(10, 'stop')];
     const { url } = git.push(`${api.runId}-app`, { Dockerfile: 'FROM berth-test/busybox:latest\n' });
     const existing = `${api.runId}-existing`;
-    const first = await request(api.url).post('/api/v1/images/build').set(auth()).send(dockerfileBuild(url, `${api.runId}-app:1`, { id: existing }));
+    const first = await request(api.url)
+      .post('/api/v1/images/build')
+      .set(auth())
+      .send(dockerfileBuild(url, `${api.runId}-app:1`, { id: existing }));
     expect(first.status).toBe(202);
 
     const isObject = (b: unknown): b is Record<string, unknown> => typeof b === 'object' && b !== null;
     const calls: Call[] = [
       ...Array.from({ length: 20 }, (_, i): Call => ({
         what: `create ${i}`,
-        send: () => request(api.url).post('/api/v1/containers').set(auth()).send({ image: 'berth-test/busybox:latest', name: uniqueName(api, `new${i}`) }),
+        send: () =>
+          request(api.url)
+            .post('/api/v1/containers')
+            .set(auth())
+            .send({ image: 'berth-test/busybox:latest', name: uniqueName(api, `new${i}`) }),
         status: 201,
         check: (b) => isObject(b) && /^[0-9a-f]{64}$/.test(String(b.id)),
       })),
       ...Array.from({ length: 30 }, (_, i): Call => {
         const id = toGet[i % toGet.length]!;
-        return { what: `get ${id}`, send: () => request(api.url).get(`/api/v1/containers/${id}`).set(auth()), status: 200, check: (b) => isObject(b) && b.id === id && b.managed === true };
+        return {
+          what: `get ${id}`,
+          send: () => request(api.url).get(`/api/v1/containers/${id}`).set(auth()),
+          status: 200,
+          check: (b) => isObject(b) && b.id === id && b.managed === true,
+        };
       }),
-      ...toDelete.map((id): Call => ({ what: `delete ${id}`, send: () => request(api.url).delete(`/api/v1/containers/${id}`).set(auth()), status: 204, check: (_b, text) => text === '' })),
+      ...toDelete.map((id): Call => ({
+        what: `delete ${id}`,
+        send: () => request(api.url).delete(`/api/v1/containers/${id}`).set(auth()),
+        status: 204,
+        check: (_b, text) => text === '',
+      })),
       ...toStart.map((id): Call => ({
         what: `start ${id}`,
         send: () => request(api.url).post(`/api/v1/containers/${id}/start`).set(auth()),
@@ -72,13 +92,21 @@ describe('concurrent requests', () => {
       })),
       ...Array.from({ length: 20 }, (_, i): Call => ({
         what: `submit ${i}`,
-        send: () => request(api.url).post('/api/v1/images/build').set(auth()).send(dockerfileBuild(url, `${api.runId}-app:${i + 2}`, { id: `${api.runId}-b${i}` })),
+        send: () =>
+          request(api.url)
+            .post('/api/v1/images/build')
+            .set(auth())
+            .send(dockerfileBuild(url, `${api.runId}-app:${i + 2}`, { id: `${api.runId}-b${i}` })),
         status: 202,
         check: (b) => isObject(b) && b.id === `${api.runId}-b${i}` && b.status === 'queued',
       })),
       ...Array.from({ length: 10 }, (_, i): Call => ({
         what: `resubmit ${i}`,
-        send: () => request(api.url).post('/api/v1/images/build').set(auth()).send(dockerfileBuild(url, `${api.runId}-app:1`, { id: existing })),
+        send: () =>
+          request(api.url)
+            .post('/api/v1/images/build')
+            .set(auth())
+            .send(dockerfileBuild(url, `${api.runId}-app:1`, { id: existing })),
         status: 200,
         check: (b) => isObject(b) && b.id === existing,
       })),

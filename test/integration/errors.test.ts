@@ -61,21 +61,31 @@ describe('error answers', () => {
       expectError(res, 400, 'invalid_input', 'body');
     });
 
-    it.each([['an array', '[]'], ['a string', '"nginx"'], ['null', 'null'], ['a number', '42']])('rejects %s as body', async (_what, raw) => {
+    it.each([
+      ['an array', '[]'],
+      ['a string', '"nginx"'],
+      ['null', 'null'],
+      ['a number', '42'],
+    ])('rejects %s as body', async (_what, raw) => {
       const res = await request(api.url).post('/api/v1/containers').set(api.auth()).set('Content-Type', 'application/json').send(raw);
       expect(res.status).toBe(400);
       expect(res.body.error.code).toBe('invalid_input');
       expectNoStack(res);
     });
 
-    it('answers a value outside a union with the allowed values, in the API\'s words', async () => {
+    it("answers a value outside a union with the allowed values, in the API's words", async () => {
       const res = await post('/api/v1/images/build', { git_repo: 'https://git.example.com/a.git', buildpack_type: 'heroku', image_tag: 'a:1' });
       expectError(res, 400, 'invalid_input', 'buildpack_type');
       expect(res.body.error.message).toBe('buildpack_type: must be one of nixpacks, static, dockerfile, docker-compose, compose; got "heroku"');
       const port = await post('/api/v1/containers', { image: 'berth-test/nginx:alpine', ports: { '8080': true } });
       expectError(port, 400, 'invalid_input', 'ports.8080');
       expect(port.body.error.message).toBe('ports.8080: must be a string or a number; got true');
-      const path = await post('/api/v1/images/build', { git_repo: 'https://git.example.com/a.git', buildpack_type: 'dockerfile', image_tag: 'a:1', dockerfile_config: { dockerfile_path: 5 } });
+      const path = await post('/api/v1/images/build', {
+        git_repo: 'https://git.example.com/a.git',
+        buildpack_type: 'dockerfile',
+        image_tag: 'a:1',
+        dockerfile_config: { dockerfile_path: 5 },
+      });
       expectError(path, 400, 'invalid_input', 'dockerfile_config.dockerfile_path');
       expect(path.body.error.message).toBe('dockerfile_config.dockerfile_path: must be a string');
       for (const r of [res, port, path]) expect(r.body.error.message).not.toMatch(/union|body\.|requestBody|Issues/);
@@ -105,7 +115,13 @@ describe('error answers', () => {
     });
 
     it('for a syntactically valid id that does not exist', async () => {
-      expectError(await request(api.url).get(`/api/v1/containers/${'0'.repeat(64)}`).set(api.auth()), 404, 'not_found');
+      expectError(
+        await request(api.url)
+          .get(`/api/v1/containers/${'0'.repeat(64)}`)
+          .set(api.auth()),
+        404,
+        'not_found',
+      );
     });
 
     it('for an unknown route, in the JSON error shape', async () => {
@@ -210,7 +226,10 @@ describe('error answers', () => {
     });
 
     it('accepts a body under the limit', async () => {
-      const res = await request(small.url).post('/api/v1/containers').set(small.auth()).send({ image: 'berth-test/nginx:alpine', environment: { SMALL: 'x' } });
+      const res = await request(small.url)
+        .post('/api/v1/containers')
+        .set(small.auth())
+        .send({ image: 'berth-test/nginx:alpine', environment: { SMALL: 'x' } });
       expect(res.status).toBe(201);
     });
 
@@ -270,7 +289,7 @@ describe('error answers', () => {
       expectNoStack(res);
     });
 
-    it('uppercase image references are the client\'s fault on both engines (400)', async () => {
+    it("uppercase image references are the client's fault on both engines (400)", async () => {
       expectError(await post('/api/v1/containers', { image: 'NGINX:ALPINE' }), 400, 'invalid_input', 'image');
     });
   });

@@ -40,7 +40,7 @@ export async function poll<T>(what: string, probe: () => Promise<T | undefined>,
     }
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last instanceof Error ? last.message : JSON.stringify(last)}` : ''}`);
 }
 
 /** One plain HTTP GET, with its status and body (no retries). */
@@ -61,10 +61,14 @@ export function httpGet(url: string): Promise<{ status: number; body: string }> 
 
 /** GETs `url` until it answers 200 (a published port takes a moment after start). */
 export function waitForHttp(url: string, timeoutMs = 20_000): Promise<{ status: number; body: string }> {
-  return poll(`HTTP 200 from ${url}`, async () => {
-    const res = await httpGet(url);
-    return res.status === 200 ? res : undefined;
-  }, timeoutMs);
+  return poll(
+    `HTTP 200 from ${url}`,
+    async () => {
+      const res = await httpGet(url);
+      return res.status === 200 ? res : undefined;
+    },
+    timeoutMs,
+  );
 }
 
 /** The engine's own view of a container's state, polled until `status` (e.g. "exited"). */

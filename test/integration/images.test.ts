@@ -64,7 +64,11 @@ describe('images API', () => {
     await manageAll?.close();
     await api?.close();
     const left = await api.docker.listImages({ filters: JSON.stringify({ label: [`${TEST_LABEL}=${api.runId}`] }) });
-    for (const image of left) await api.docker.getImage(image.Id).remove({ force: true }).catch(() => undefined);
+    for (const image of left)
+      await api.docker
+        .getImage(image.Id)
+        .remove({ force: true })
+        .catch(() => undefined);
     rmSync(contextDir, { recursive: true, force: true });
   });
 
@@ -159,7 +163,10 @@ describe('images API', () => {
     const busybox = await api.docker.getImage('berth-test/busybox:latest').inspect();
     const listed = await get('/api/v1/images', manageAll);
     expect(listed.status).toBe(200);
-    expect((listed.body.images as ImageBody[]).find((i) => i.id === busybox.Id)).toMatchObject({ id: busybox.Id, tags: expect.arrayContaining(['berth-test/busybox:latest']) });
+    expect((listed.body.images as ImageBody[]).find((i) => i.id === busybox.Id)).toMatchObject({
+      id: busybox.Id,
+      tags: expect.arrayContaining(['berth-test/busybox:latest']),
+    });
     const res = await get(at('berth-test/busybox:latest'), manageAll);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ id: busybox.Id, managed: false });

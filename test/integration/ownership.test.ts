@@ -48,12 +48,19 @@ describe('which containers the API may see and touch', () => {
     system = await direct('system', { 'berth.system': 'true' });
     forged = await direct('forged', { 'berth.managed': 'true', 'berth.instance': api.runId, 'berth.system': 'true' });
     labelledImage = `${api.runId}-labelled:1`;
-    await buildDirectly(api, labelledImage, `FROM berth-test/busybox:latest\nLABEL berth.system=true berth.managed=true berth.instance=${api.runId}\nCMD ["sleep", "600"]\n`);
+    await buildDirectly(
+      api,
+      labelledImage,
+      `FROM berth-test/busybox:latest\nLABEL berth.system=true berth.managed=true berth.instance=${api.runId}\nCMD ["sleep", "600"]\n`,
+    );
   });
   afterAll(async () => {
     await manageAll?.close();
     await api?.close();
-    await api?.docker.getImage(labelledImage).remove({ force: true }).catch(() => undefined);
+    await api?.docker
+      .getImage(labelledImage)
+      .remove({ force: true })
+      .catch(() => undefined);
   });
 
   it('hides containers it did not create: 404 on every action, absent from the list', async () => {
@@ -67,7 +74,9 @@ describe('which containers the API may see and touch', () => {
       expectError(await call('delete', `/api/v1/containers/${ref}`), 404, 'not_found');
     }
     expect(await listed(api, foreign.id)).toBe(false);
-    const res = await request(api.url).get(`/api/v1/containers?all=true&label=${encodeURIComponent(`test.berth.suite=${api.runId}`)}`).set(api.auth());
+    const res = await request(api.url)
+      .get(`/api/v1/containers?all=true&label=${encodeURIComponent(`test.berth.suite=${api.runId}`)}`)
+      .set(api.auth());
     expect(res.body.containers).toEqual([]);
     expect((await api.docker.getContainer(foreign.id).inspect()).State.Status).toBe('created');
   });
@@ -85,7 +94,10 @@ describe('which containers the API may see and touch', () => {
   });
 
   it("overrides an image's berth.* labels: a container made from it through the API is Berth's, and ordinary", async () => {
-    const created = await request(api.url).post('/api/v1/containers').set(api.auth()).send({ image: labelledImage, name: uniqueName(api, 'from-labelled') });
+    const created = await request(api.url)
+      .post('/api/v1/containers')
+      .set(api.auth())
+      .send({ image: labelledImage, name: uniqueName(api, 'from-labelled') });
     expect(created.status).toBe(201);
     const base = `/api/v1/containers/${created.body.id}`;
     const inspected = await request(api.url).get(base).set(api.auth());
@@ -99,7 +111,10 @@ describe('which containers the API may see and touch', () => {
   });
 
   it('does not see the containers of another Berth instance on the same engine', async () => {
-    const created = await request(manageAll.url).post('/api/v1/containers').set(manageAll.auth()).send({ image: 'berth-test/nginx:alpine', name: uniqueName(manageAll, 'other') });
+    const created = await request(manageAll.url)
+      .post('/api/v1/containers')
+      .set(manageAll.auth())
+      .send({ image: 'berth-test/nginx:alpine', name: uniqueName(manageAll, 'other') });
     expect(created.status).toBe(201);
     expectError(await request(api.url).get(`/api/v1/containers/${created.body.id}`).set(api.auth()), 404, 'not_found');
     expect(await listed(api, created.body.id)).toBe(false);
@@ -159,7 +174,11 @@ describe('the ownership record while Redis is down', () => {
     await expect(api.docker.getContainer(name).inspect()).rejects.toMatchObject({ statusCode: 404 });
     // One that carries Berth's labels can only be told from a forgery by the record.
     const labelled = uniqueName(api, 'labelled');
-    await api.docker.createContainer({ Image: 'berth-test/busybox:latest', name: labelled, Labels: suiteLabels(api, { 'berth.managed': 'true', 'berth.instance': api.runId }) });
+    await api.docker.createContainer({
+      Image: 'berth-test/busybox:latest',
+      name: labelled,
+      Labels: suiteLabels(api, { 'berth.managed': 'true', 'berth.instance': api.runId }),
+    });
     expectError(await request(api.url).get(`/api/v1/containers/${labelled}`).set(api.auth()), 503, 'redis_unavailable');
     expectError(await request(api.url).get('/api/v1/containers?all=true').set(api.auth()), 503, 'redis_unavailable');
   });

@@ -90,7 +90,14 @@ export async function startTestApi(overrides: Overrides = {}): Promise<TestApi> 
 /** Force-removes every container carrying `label` (key=value). */
 export async function removeLabelled(docker: Docker, label: string): Promise<void> {
   const list = await docker.listContainers({ all: true, filters: JSON.stringify({ label: [label] }) });
-  await Promise.all(list.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+  await Promise.all(
+    list.map((c) =>
+      docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => undefined),
+    ),
+  );
 }
 
 /** Deletes the API's record of the containers it created (they are removed above). */

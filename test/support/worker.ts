@@ -19,7 +19,7 @@ export async function startTestWorker(config: BerthConfig): Promise<BuildWorker>
  */
 export function spawnWorkerProcess(config: BerthConfig): ChildProcess & { output: () => string } {
   const file = join(config.server.data_dir, `worker-${Date.now()}.toml`);
-  writeFileSync(file, TOML.stringify(config as unknown as TOML.JsonMap));
+  writeFileSync(file, TOML.stringify(config));
   const child = spawn(process.execPath, ['dist/workers/build.worker.js'], {
     env: { ...process.env, BERTH_CONFIG: file },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -9,8 +9,8 @@ import type { CloneRequest, GitClient } from '../../src/git/git.port';
 /** Rejects with the signal's reason once it aborts, as the real adapters do. */
 function untilAborted(signal: AbortSignal): Promise<never> {
   return new Promise((_, reject) => {
-    if (signal.aborted) reject(signal.reason);
-    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+    if (signal.aborted) reject(signal.reason as Error);
+    signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
   });
 }
 
