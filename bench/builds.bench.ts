@@ -23,7 +23,7 @@ const run = promisify(execFile);
 
 const SOCKETS = { docker: '/var/run/docker.sock', podman: '/run/berth/podman.sock' } as const;
 
-const DOCKERFILE = `FROM busybox:latest
+const DOCKERFILE = `FROM berth-test/busybox:latest
 WORKDIR /app
 COPY . /app
 RUN echo "built at $(date)" > /app/built.txt && ls -la /app

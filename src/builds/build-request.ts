@@ -5,28 +5,10 @@ import { isCommitSha, isValidRefName, parseGitUrl } from '../git/git-url';
 import type { GitCredentials } from '../git/git.port';
 import type { BuildRequest } from '../models/build.model';
 import { splitSecretValues, type BuildSecrets } from './build-secrets';
+import type { BuildNetwork, BuildSpec } from './build-spec';
 import { isValidImageTag, withDefaultTag } from './image-reference';
 
-/** A validated build request as stored with the build: everything but secrets. */
-export interface BuildSpec {
-  id: string;
-  gitRepo: string;
-  gitHost: string;
-  gitScheme: string;
-  gitBranch?: string;
-  gitCommit?: string;
-  submodules: boolean;
-  /** Repository subfolder used as the context root; '' for the root. */
-  baseDirectory: string;
-  noCache: boolean;
-  /** Set when the values of `plan.env` and `plan.dockerfile.buildArgs` are sealed apart (the spec keeps their names only). */
-  sealedValues?: true;
-  /** Network of RUN steps; absent in builds stored before the choice existed (= `default`). */
-  network?: BuildNetwork;
-  plan: PlanRequest;
-}
-
-export type BuildNetwork = 'default' | 'none';
+export type { BuildNetwork, BuildSpec } from './build-spec';
 const NETWORKS: readonly BuildNetwork[] = ['default', 'none'];
 
 export interface ValidatedBuild {

@@ -1,7 +1,7 @@
 import type { PlanRequest } from '../../buildpacks/plan';
 import { AppError } from '../errors';
 import type { GitCredentials } from '../git/git.port';
-import type { BuildSpec } from './build-request';
+import type { BuildSpec } from './build-spec';
 import type { SecretBox } from './secret-box';
 
 /**

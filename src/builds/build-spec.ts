@@ -1,0 +1,22 @@
+import type { PlanRequest } from '../../buildpacks/plan';
+
+/** A validated build request as stored with the build: everything but secrets. */
+export interface BuildSpec {
+  id: string;
+  gitRepo: string;
+  gitHost: string;
+  gitScheme: string;
+  gitBranch?: string;
+  gitCommit?: string;
+  submodules: boolean;
+  /** Repository subfolder used as the context root; '' for the root. */
+  baseDirectory: string;
+  noCache: boolean;
+  /** Set when the values of `plan.env` and `plan.dockerfile.buildArgs` are sealed apart (the spec keeps their names only). */
+  sealedValues?: true;
+  /** Network of RUN steps; absent in builds stored before the choice existed (= `default`). */
+  network?: BuildNetwork;
+  plan: PlanRequest;
+}
+
+export type BuildNetwork = 'default' | 'none';
