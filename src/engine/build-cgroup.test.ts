@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { BuildFailedError } from '../errors';
 import { BUILD_CGROUP_PREFIX, createBuildCgroup } from './build-cgroup';
 
@@ -17,7 +18,7 @@ describe('createBuildCgroup', () => {
     mkdirSync(join(root, 'memory'));
     const cgroup = await createBuildCgroup(321, root);
     const [name] = readdirSync(join(root, 'pids'));
-    expect(name).toMatch(new RegExp(`^${BUILD_CGROUP_PREFIX}[0-9a-f]{12}$`));
+    expect(name).toMatch(new RegExp(`^${BUILD_CGROUP_PREFIX}[0-9a-f]{8}-${process.pid}-[0-9a-f]{12}$`));
     expect(readFileSync(join(root, 'pids', name ?? '', 'pids.max'), 'utf8')).toBe('321');
     expect(cgroup.parent).toBe(`/${name}/run`);
     expect(readdirSync(join(root, 'memory'))).toEqual([]);
@@ -65,5 +66,25 @@ describe('createBuildCgroup', () => {
     mkdirSync(join(root, 'pids', name, 'run', 'busy'), { recursive: true });
     await expect(cgroup.remove(300)).resolves.toBeUndefined();
     expect(existsSync(join(root, 'pids', name, 'run'))).toBe(true);
+  });
+
+  it('sweeps the empty cgroups of ended processes of this host, and only those', async () => {
+    for (const h of ['pids', 'memory']) mkdirSync(join(root, h));
+    const own = await createBuildCgroup(10, root);
+    const host = (own.parent.split('/')[1] ?? '').split('-')[2];
+    const dead = spawnSync(process.execPath, ['-e', '']).pid;
+    const names = {
+      deadProcess: `${BUILD_CGROUP_PREFIX}${host}-${dead}-aaaaaaaaaaaa`,
+      liveProcess: `${BUILD_CGROUP_PREFIX}${host}-${process.pid}-bbbbbbbbbbbb`,
+      otherHost: `${BUILD_CGROUP_PREFIX}00000000-${dead}-cccccccccccc`,
+      deadButBusy: `${BUILD_CGROUP_PREFIX}${host}-${dead}-dddddddddddd`,
+    };
+    for (const name of Object.values(names)) for (const h of ['pids', 'memory']) mkdirSync(join(root, h, name, 'run'), { recursive: true });
+    mkdirSync(join(root, 'pids', names.deadButBusy, 'run', 'container'));
+    await createBuildCgroup(10, root);
+    const left = readdirSync(join(root, 'pids'));
+    expect(left).not.toContain(names.deadProcess);
+    expect(readdirSync(join(root, 'memory'))).not.toContain(names.deadProcess);
+    expect(left).toEqual(expect.arrayContaining([names.liveProcess, names.otherHost, names.deadButBusy, own.parent.split('/')[1]]));
   });
 });

@@ -1,11 +1,15 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { access, mkdir, readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BuildFailedError } from '../errors';
 
 /** Where cgroup hierarchies are mounted on Linux hosts. */
 export const CGROUP_ROOT = '/sys/fs/cgroup';
-/** Every build cgroup's name starts so; leftovers of a killed worker are easy to find. */
+/**
+ * Every build cgroup is named `berth-build-<host>-<pid>-<random>`: the host (a hash of its name)
+ * and process that made it, so that a worker can tell the leftovers of a process that has gone.
+ */
 export const BUILD_CGROUP_PREFIX = 'berth-build-';
 
 /** A cgroup made for one engine build: its `pids.max` bounds every process the build's RUN steps start. */
@@ -31,8 +35,9 @@ const LATER_TRIES = 360;
  * on its parent, which outlives the steps. Works with cgroup v1 and v2 (cgroupfs driver).
  */
 export async function createBuildCgroup(limit: number, root = CGROUP_ROOT): Promise<BuildCgroup> {
-  const name = BUILD_CGROUP_PREFIX + randomBytes(6).toString('hex');
+  const name = `${ownPrefix()}${process.pid}-${randomBytes(6).toString('hex')}`;
   const v2 = await exists(join(root, 'cgroup.controllers'));
+  await sweepLeftovers(root, v2).catch(() => undefined);
   const dir = v2 ? join(root, name) : join(root, 'pids', name);
   try {
     if (v2) await enablePids(root);
@@ -47,6 +52,33 @@ export async function createBuildCgroup(limit: number, root = CGROUP_ROOT): Prom
   return { parent: `/${name}/run`, remove: (waitMs) => removeEverywhere(root, name, v2, waitMs) };
 }
 
+function ownPrefix(): string {
+  return `${BUILD_CGROUP_PREFIX}${createHash('sha256').update(hostname()).digest('hex').slice(0, 8)}-`;
+}
+
+/**
+ * Removes the empty build cgroups that processes of this host left when they ended before their
+ * builds' last step (a killed worker; Podman finishing a cancelled build's step). Those of live
+ * processes, and of other hosts or containers, are never touched.
+ */
+async function sweepLeftovers(root: string, v2: boolean): Promise<void> {
+  const prefix = ownPrefix();
+  const names = (await readdir(v2 ? root : join(root, 'pids'))).filter((n) => n.startsWith(prefix));
+  for (const name of names) {
+    const pid = Number(name.slice(prefix.length).split('-')[0]);
+    if (Number.isInteger(pid) && pid > 0 && !isAlive(pid)) await removeEverywhere(root, name, v2, -1);
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** cgroup v2 applies `pids.max` only where the parent delegates the pids controller. */
 async function enablePids(root: string): Promise<void> {
   const enabled = (await readFile(join(root, 'cgroup.subtree_control'), 'utf8')).split(/\s+/);
@@ -59,6 +91,7 @@ async function removeEverywhere(root: string, name: string, v2: boolean, waitMs:
   const dirs = bases.flatMap((base) => [join(base, name, 'run'), join(base, name)]);
   const deadline = Date.now() + waitMs;
   while (!(await removeAll(dirs))) {
+    if (waitMs < 0) return; // a sweep: still in use, so not a leftover
     if (Date.now() >= deadline) return removeLater(dirs, LATER_TRIES);
     await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
   }

@@ -81,7 +81,7 @@ describe('build limits', () => {
     expect(texts.join('\n')).toMatch(/can't fork/);
     expect(texts.some((t) => t.startsWith('started '))).toBe(false);
     // The first step printed its cgroup: the build's own, gone once the build ended.
-    const name = new RegExp(`:/(${BUILD_CGROUP_PREFIX}[0-9a-f]{12})/run`).exec(printed(texts, 'cgroup')?.[0] ?? '')?.[1];
+    const name = new RegExp(`:/(${BUILD_CGROUP_PREFIX}[0-9a-f]{8}-\\d+-[0-9a-f]{12})/run`).exec(printed(texts, 'cgroup')?.[0] ?? '')?.[1];
     expect(name).toBeDefined();
     expect(cgroupsNamed(name ?? '')).toEqual([]);
   }, 300_000);
