@@ -26,7 +26,7 @@ const SOCKETS = { docker: '/var/run/docker.sock', podman: '/run/berth/podman.soc
 type EngineName = keyof typeof SOCKETS;
 /** Every container this benchmark creates carries it, beside Berth's own labels. */
 const BENCH_LABEL = 'bench.berth';
-const IMAGE = 'busybox:latest';
+const IMAGE = 'berth-test/busybox:latest';
 
 interface Options {
   engine: EngineName;
