@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UnrecoverableError } from 'bullmq';
-import { testSettings } from '../buildpacks/testing/settings';
 import { BuildDirs } from '../src/builds/build-dirs';
 import { validateBuildRequest } from '../src/builds/build-request';
 import { SecretBox } from '../src/builds/secret-box';
@@ -11,7 +10,7 @@ import { MemoryBuildStore } from '../src/builds/testing/memory-build.store';
 import { BuildFailedError } from '../src/errors';
 import type { BuildRequest } from '../src/models/build.model';
 import { BuildProcessor } from './build.processor';
-import { FakeBuildEngine, FakeGitClient, capturingLogger, fakeJob } from './testing/fakes';
+import { FakeBuildEngine, FakeGitClient, capturingLogger, fakeJob, testProcessorOptions } from './testing/fakes';
 
 const REPO = 'https://git.example.test/team/app.git';
 const ENV_VALUE = 'env-s3cr3t-4f1a9c';
@@ -27,26 +26,7 @@ const secretBox = new SecretBox(randomBytes(32));
 function processor(git = new FakeGitClient()): BuildProcessor {
   const { logger, entries } = capturingLogger();
   logEntries = entries;
-  return new BuildProcessor(
-    store,
-    engine,
-    git,
-    new BuildDirs(join(tmp, 'builds')),
-    {
-      instance: 'test-instance',
-      timeoutMs: 10_000,
-      cloneTimeoutMs: 2_000,
-      allowFileUrls: false,
-      allowedHosts: ['git.example.test'],
-      hostResolver: { resolve: async () => ['93.184.216.34'] },
-      maxCheckoutBytes: 1024 * 1024,
-      secretBox,
-      hostCredentials: {},
-      buildpacks: testSettings(),
-      cancelPollMs: 10,
-    },
-    logger,
-  );
+  return new BuildProcessor(store, engine, git, new BuildDirs(join(tmp, 'builds')), testProcessorOptions(secretBox), logger);
 }
 
 /** Stores a build as the API would, with a secret env value, build arg and git token. */

@@ -3,7 +3,6 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UnrecoverableError, WaitingError } from 'bullmq';
-import { testSettings } from '../buildpacks/testing/settings';
 import { BuildDirs } from '../src/builds/build-dirs';
 import { SecretBox } from '../src/builds/secret-box';
 import { validateBuildRequest } from '../src/builds/build-request';
@@ -13,7 +12,7 @@ import { AppError, BuildFailedError, UnavailableError } from '../src/errors';
 import type { BuildRequest } from '../src/models/build.model';
 import { SHUTDOWN } from './build-attempt';
 import { BuildProcessor, type BuildProcessorOptions } from './build.processor';
-import { FakeBuildEngine, FakeGitClient, capturingLogger, fakeJob } from './testing/fakes';
+import { FakeBuildEngine, FakeGitClient, capturingLogger, fakeJob, testProcessorOptions } from './testing/fakes';
 
 const REPO = 'https://git.example.test/team/app.git';
 const TOKEN = 'ghp_s3cr3t-t0ken';
@@ -72,20 +71,7 @@ beforeEach(() => {
   store = new PolledStore();
   engine = new FakeBuildEngine();
   git = new FakeGitClient();
-  options = {
-    instance: 'test-instance',
-    timeoutMs: 10_000,
-    cloneTimeoutMs: 2_000,
-    allowFileUrls: false,
-    allowedHosts: ['git.example.test'],
-    hostResolver: { resolve: async () => ['93.184.216.34'] },
-    maxCheckoutBytes: 1024 * 1024,
-
-    secretBox,
-    hostCredentials: {},
-    buildpacks: testSettings(),
-    cancelPollMs: 10,
-  };
+  options = testProcessorOptions(secretBox);
 });
 
 afterEach(() => {

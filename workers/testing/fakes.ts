@@ -5,6 +5,9 @@ import type { Job } from 'bullmq';
 import winston from 'winston';
 import type { BuildEngine, ImageBuildSpec } from '../../src/engine/engine.port';
 import type { CloneRequest, GitClient } from '../../src/git/git.port';
+import { testSettings } from '../../buildpacks/testing/settings';
+import type { SecretBox } from '../../src/builds/secret-box';
+import type { BuildProcessorOptions } from '../build.processor';
 
 /** Rejects with the signal's reason once it aborts, as the real adapters do. */
 function untilAborted(signal: AbortSignal): Promise<never> {
@@ -126,4 +129,21 @@ export function capturingLogger(): { logger: winston.Logger; entries: string[] }
   });
   const logger = winston.createLogger({ level: 'debug', format: winston.format.json(), transports: [new winston.transports.Stream({ stream: sink })] });
   return { logger, entries };
+}
+
+/** Processor options for unit tests: a public git host that resolves to a public address, small limits. */
+export function testProcessorOptions(secretBox: SecretBox): BuildProcessorOptions {
+  return {
+    instance: 'test-instance',
+    timeoutMs: 10_000,
+    cloneTimeoutMs: 2_000,
+    allowFileUrls: false,
+    allowedHosts: ['git.example.test'],
+    hostResolver: { resolve: async () => ['93.184.216.34'] },
+    maxCheckoutBytes: 1024 * 1024,
+    secretBox,
+    hostCredentials: {},
+    buildpacks: testSettings(),
+    cancelPollMs: 10,
+  };
 }
