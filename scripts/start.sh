@@ -63,11 +63,14 @@ stop() {
 trap 'stop 130' INT
 trap 'stop 143' TERM
 
+# Each in a session of its own: a terminal's Ctrl-C reaches this script alone, which then sends
+# one SIGTERM. A worker that got the terminal's SIGINT and then that SIGTERM would take the
+# second signal as "stop at once" and not hand its builds back.
 for _ in $(seq 1 "${BERTH_WORKERS:-1}"); do
-  node dist/workers/build.worker.js &
+  setsid node dist/workers/build.worker.js &
   pids+=($!)
 done
-node dist/src/main.js &
+setsid node dist/src/main.js &
 pids+=($!)
 # Runs until a signal or until one of them ends (a bad config, say): then the others stop too.
 status=0
