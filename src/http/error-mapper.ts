@@ -5,6 +5,8 @@ import type { AppError } from '../errors';
 const STATUS: Record<string, number> = {
   invalid_input: 400,
   unauthorized: 401,
+  webhook_signature_missing: 401,
+  webhook_signature_invalid: 401,
   forbidden: 403,
   not_found: 404,
   route_not_found: 404,
