@@ -76,7 +76,13 @@ describe('readWebhookEvent: Gitea and Forgejo', () => {
       const event = readWebhookEvent('gitea', { [header]: 'push' }, fixture('gitea-push.json'));
       expect(event).toMatchObject({
         kind: 'push',
-        push: { provider: 'gitea', branch: 'main', after: 'bffeb74224043ba2feb48d137756c8a9331c449a', headCommitMessage: 'Update the README [skip ci]\n', deleted: false },
+        push: {
+          provider: 'gitea',
+          branch: 'main',
+          after: 'bffeb74224043ba2feb48d137756c8a9331c449a',
+          headCommitMessage: 'Update the README [skip ci]\n',
+          deleted: false,
+        },
       });
     }
   });

@@ -14,7 +14,7 @@ export function headerValue(headers: WebhookHeaders, name: string): string | und
   if (value === undefined || typeof value === 'string') return value;
   const distinct = new Set(value);
   if (distinct.size === 0) return undefined;
-  return distinct.size === 1 ? (value[0] as string) : null;
+  return distinct.size === 1 ? value[0] : null;
 }
 
 /** The first of `names` that is present, with its name. */

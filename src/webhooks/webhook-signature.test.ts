@@ -102,9 +102,7 @@ describe('verifyWebhook: Gitea and Forgejo', () => {
   });
 
   it('refuses the GitHub form, a wrong secret and a missing header', () => {
-    expect(failure(() => verifyWebhook('gitea', { 'x-gitea-signature': `sha256=${GITEA_PUSH_HMAC}` }, body, only(SECRET))).code).toBe(
-      'webhook_signature_invalid',
-    );
+    expect(failure(() => verifyWebhook('gitea', { 'x-gitea-signature': `sha256=${GITEA_PUSH_HMAC}` }, body, only(SECRET))).code).toBe('webhook_signature_invalid');
     expect(failure(() => verifyWebhook('gitea', { 'x-gitea-signature': GITEA_PUSH_HMAC }, body, only('other'))).code).toBe('webhook_signature_invalid');
     const missing = failure(() => verifyWebhook('gitea', { 'x-hub-signature-256': `sha256=${GITEA_PUSH_HMAC}` }, body, only(SECRET)));
     expect(missing.code).toBe('webhook_signature_missing');

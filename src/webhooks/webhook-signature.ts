@@ -34,7 +34,10 @@ export function verifyWebhook(provider: WebhookProvider, headers: WebhookHeaders
   const names = SIGNATURE_HEADERS[provider];
   const header = firstHeader(headers, names);
   if (header === undefined) {
-    throw new WebhookSignatureError('webhook_signature_missing', `the delivery has no ${names.join(' or ')} header: set the webhook's secret to the app's webhook secret`);
+    throw new WebhookSignatureError(
+      'webhook_signature_missing',
+      `the delivery has no ${names.join(' or ')} header: set the webhook's secret to the app's webhook secret`,
+    );
   }
   const sent = header.value === null ? undefined : sentDigest(provider, header.value);
   const candidates = validSecrets(secrets);
