@@ -158,6 +158,20 @@ describe('createBuildCgroup', () => {
       expect(await ended(late)).toBe('SIGKILL');
     });
 
+    it('kills a step the engine starts after the stopped build\'s cgroup was removed, making it again', async () => {
+      mkdirSync(join(root, 'pids'));
+      const cgroup = await createBuildCgroup(10, root);
+      const name = cgroup.parent.split('/')[1] ?? '';
+      rmSync(join(root, 'pids', name, 'pids.max'));
+      await cgroup.kill();
+      await cgroup.remove(0);
+      expect(readdirSync(join(root, 'pids'))).toEqual([]);
+      const late = sleeper();
+      mkdirSync(join(root, 'pids', name, 'run'), { recursive: true });
+      writeFileSync(join(root, 'pids', name, 'run', 'cgroup.procs'), `${late.pid}\n`);
+      expect(await ended(late)).toBe('SIGKILL');
+    });
+
     it('succeeds when the cgroup is already gone', async () => {
       mkdirSync(join(root, 'pids'));
       const cgroup = await createBuildCgroup(10, root);

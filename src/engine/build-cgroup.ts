@@ -36,6 +36,12 @@ const LATER_TRIES = 360;
 /** Kill rounds: how long to look for processes that appear as the others die, and how often. */
 const KILL_MS = 2_000;
 const KILL_ROUND_MS = 50;
+/**
+ * A stopped build whose engine was setting its next step up (Podman) may still start it, making
+ * the cgroup again: it is looked for every `WATCH_MS` for a while, killed and removed.
+ */
+const WATCH_MS = 1_000;
+const WATCH_TRIES = 30;
 
 /**
  * Creates a cgroup with `pids.max` = `limit`; the engine puts each RUN step's container below it.
@@ -66,7 +72,11 @@ export async function createBuildCgroup(limit: number, root = CGROUP_ROOT): Prom
       killed = true;
       return killAll();
     },
-    remove: (waitMs) => removeEverywhere(root, name, v2, waitMs, () => (killed ? killAll() : Promise.resolve())),
+    remove: async (waitMs) => {
+      if (!killed) return removeEverywhere(root, name, v2, waitMs);
+      await removeEverywhere(root, name, v2, waitMs, killAll);
+      watchStoppedBuild(() => killAll().then(() => removeEverywhere(root, name, v2, -1)), WATCH_TRIES);
+    },
   };
 }
 
@@ -172,6 +182,17 @@ async function removeEverywhere(root: string, name: string, v2: boolean, waitMs:
     await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
     await beforeTry();
   }
+}
+
+function watchStoppedBuild(killAndRemove: () => Promise<void>, tries: number): void {
+  if (tries <= 0) return;
+  const timer = setTimeout(() => {
+    killAndRemove().then(
+      () => watchStoppedBuild(killAndRemove, tries - 1),
+      () => undefined,
+    );
+  }, WATCH_MS);
+  timer.unref();
 }
 
 function removeLater(dirs: string[], tries: number, beforeTry: () => Promise<void>): void {

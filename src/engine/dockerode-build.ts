@@ -74,6 +74,8 @@ async function runBuild(
     context.destroy();
   };
   signal.addEventListener('abort', abort, { once: true });
+  // Aborted while the engine was answering: the listener came too late to hear it.
+  if (signal.aborted) abort();
   const reader = new BuildStreamReader();
   let forwarding = true;
   const forward = (lines: string[]) => {
