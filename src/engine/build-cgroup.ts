@@ -116,7 +116,7 @@ async function enablePids(root: string): Promise<void> {
 /**
  * Kills the processes of the cgroup at `dir` and of every cgroup below it. cgroup v2 (kernel 5.14+)
  * does it in one write, forks in flight included. Otherwise: rounds of reading `cgroup.procs`
- * and SIGKILLing what was not killed yet, until a round finds nothing new. On v1 the pids
+ * and SIGKILLing what was not killed yet, until the cgroup is empty or a round finds nothing new. On v1 the pids
  * hierarchy holds every process of the build (that is where its limit applies).
  */
 async function killTree(dir: string, v2: boolean): Promise<void> {
@@ -127,7 +127,9 @@ async function killTree(dir: string, v2: boolean): Promise<void> {
   const killed = new Set<number>();
   const deadline = Date.now() + KILL_MS;
   for (let quiet = 0; quiet < 2 && Date.now() < deadline; ) {
-    const fresh = (await processesIn(dir)).filter((pid) => !killed.has(pid));
+    const listed = await processesIn(dir);
+    if (listed.length === 0) return;
+    const fresh = listed.filter((pid) => !killed.has(pid));
     for (const pid of fresh) {
       killed.add(pid);
       sigkill(pid);

@@ -35,13 +35,17 @@ export async function buildWithDockerode(
 ): Promise<string | undefined> {
   if (signal.aborted) throw signal.reason;
   const cgroup = spec.pidsLimit ? await createBuildCgroup(spec.pidsLimit) : undefined;
+  let ended = false;
   try {
-    return await runBuild(docker, spec, onLine, signal, runtime, cgroup);
+    const imageId = await runBuild(docker, spec, onLine, signal, runtime, cgroup);
+    ended = true;
+    return imageId;
   } finally {
-    // Podman 4 runs the current step of a stopped build to its end: its processes are killed
-    // (Docker stops them itself; the kill does no harm there). A cgroup left over costs next to
-    // nothing; it must not turn a finished build into a failure, nor hold up the cancel.
-    if (signal.aborted) await cgroup?.kill().catch(() => undefined);
+    // Podman 4 runs the current step of a stopped build (or of one whose connection broke) to its
+    // end: its processes are killed (Docker stops them itself; the kill does no harm there, nor
+    // in the empty cgroup of a build that failed). A cgroup left over costs next to nothing; it
+    // must not turn a finished build into a failure, nor hold up the cancel.
+    if (!ended) await cgroup?.kill().catch(() => undefined);
     await cgroup?.remove(signal.aborted ? STOPPED_REMOVE_WAIT_MS : 3000).catch(() => undefined);
   }
 }
