@@ -37,8 +37,8 @@ const LATER_TRIES = 360;
 const KILL_MS = 2_000;
 const KILL_ROUND_MS = 50;
 /**
- * A stopped build whose engine was setting its next step up (Podman) may still start it, making
- * the cgroup again: it is looked for every `WATCH_MS` for a while, killed and removed.
+ * A killed build whose engine was setting a step up (Podman) may still start it, making the
+ * cgroup again: it is looked for every `WATCH_MS` for a while, killed and removed.
  */
 const WATCH_MS = 1_000;
 const WATCH_TRIES = 30;
@@ -75,7 +75,7 @@ export async function createBuildCgroup(limit: number, root = CGROUP_ROOT): Prom
     remove: async (waitMs) => {
       if (!killed) return removeEverywhere(root, name, v2, waitMs);
       await removeEverywhere(root, name, v2, waitMs, killAll);
-      watchStoppedBuild(() => killAll().then(() => removeEverywhere(root, name, v2, -1)), WATCH_TRIES);
+      watchKilledBuild(() => killAll().then(() => removeEverywhere(root, name, v2, -1)), WATCH_TRIES);
     },
   };
 }
@@ -114,10 +114,10 @@ async function enablePids(root: string): Promise<void> {
 }
 
 /**
- * Kills the processes of the cgroup at `dir` and of every cgroup below it. cgroup v2 (kernel 5.14+)
- * does it in one write, forks in flight included. Otherwise: rounds of reading `cgroup.procs`
- * and SIGKILLing what was not killed yet, until the cgroup is empty or a round finds nothing new. On v1 the pids
- * hierarchy holds every process of the build (that is where its limit applies).
+ * Kills the processes of the cgroup at `dir` and of every cgroup below it. cgroup v2 (kernel
+ * 5.14+) does it in one write, forks in flight included. Otherwise: rounds of reading
+ * `cgroup.procs` and SIGKILLing what was not killed yet, until the cgroup is empty or two rounds
+ * find nothing new. On v1 the pids hierarchy holds every process of the build (its limit is there).
  */
 async function killTree(dir: string, v2: boolean): Promise<void> {
   if (v2 && (await exists(join(dir, 'cgroup.kill')))) {
@@ -186,11 +186,11 @@ async function removeEverywhere(root: string, name: string, v2: boolean, waitMs:
   }
 }
 
-function watchStoppedBuild(killAndRemove: () => Promise<void>, tries: number): void {
+function watchKilledBuild(killAndRemove: () => Promise<void>, tries: number): void {
   if (tries <= 0) return;
   const timer = setTimeout(() => {
     killAndRemove().then(
-      () => watchStoppedBuild(killAndRemove, tries - 1),
+      () => watchKilledBuild(killAndRemove, tries - 1),
       () => undefined,
     );
   }, WATCH_MS);
