@@ -97,7 +97,9 @@ describe('createBuildCgroup', () => {
       return child;
     };
     const ended = (child: ChildProcess) =>
-      new Promise<NodeJS.Signals | null>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(child.signalCode) : child.once('exit', (_code, signal) => resolve(signal))));
+      new Promise<NodeJS.Signals | null>((resolve) =>
+        child.exitCode !== null || child.signalCode !== null ? resolve(child.signalCode) : child.once('exit', (_code, signal) => resolve(signal)),
+      );
     afterEach(() => {
       for (const child of children.splice(0)) child.kill('SIGKILL');
     });
@@ -158,7 +160,7 @@ describe('createBuildCgroup', () => {
       expect(await ended(late)).toBe('SIGKILL');
     });
 
-    it('kills a step the engine starts after the stopped build\'s cgroup was removed, making it again', async () => {
+    it("kills a step the engine starts after the stopped build's cgroup was removed, making it again", async () => {
       mkdirSync(join(root, 'pids'));
       const cgroup = await createBuildCgroup(10, root);
       const name = cgroup.parent.split('/')[1] ?? '';

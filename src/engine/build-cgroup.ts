@@ -126,7 +126,7 @@ async function killTree(dir: string, v2: boolean): Promise<void> {
   }
   const killed = new Set<number>();
   const deadline = Date.now() + KILL_MS;
-  for (let quiet = 0; quiet < 2 && Date.now() < deadline; ) {
+  for (let quiet = 0; quiet < 2 && Date.now() < deadline;) {
     const listed = await processesIn(dir);
     if (listed.length === 0) return;
     const fresh = listed.filter((pid) => !killed.has(pid));
@@ -149,7 +149,10 @@ async function processesIn(dir: string): Promise<number[]> {
     return [];
   }
   const own = await readFile(join(dir, 'cgroup.procs'), 'utf8').catch((err: unknown) => (ignoreGone(err), ''));
-  const pids = own.split('\n').filter((line) => /^[1-9]\d*$/.test(line)).map(Number);
+  const pids = own
+    .split('\n')
+    .filter((line) => /^[1-9]\d*$/.test(line))
+    .map(Number);
   for (const entry of entries) if (entry.isDirectory()) pids.push(...(await processesIn(join(dir, entry.name))));
   return pids;
 }
