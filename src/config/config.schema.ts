@@ -116,6 +116,7 @@ export const configSchema = z
         /**
          * Most processes (threads included) a build's RUN steps may run at once, so that a fork bomb
          * cannot exhaust the host; 0 for none. Needs a writable cgroup tree (cgroupfs driver). Default 1024.
+         * The same cgroup lets a cancel or timeout kill the running step on Podman; with 0 it runs to its end there.
          */
         pids_limit: z.number().int().min(0).default(1024),
         /** Bytes of log kept per build; past it the log says so and the build goes on. Default 5 MiB. */

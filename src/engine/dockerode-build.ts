@@ -8,6 +8,8 @@ import { BUILD_DOCKERFILE, packContext } from './context-archive';
 import type { ImageBuildSpec } from './engine.port';
 
 const CPU_PERIOD = 100_000;
+/** A stopped build's killed processes leave within moments; later tries run in the background. */
+const STOPPED_REMOVE_WAIT_MS = 1_000;
 /**
  * Podman 4's build API runs RUN steps in the host's network namespace unless told otherwise
  * (`nsoptions`), where they could reach services bound to the host's 127.0.0.1. Every build
@@ -17,7 +19,8 @@ const PODMAN_OWN_NETNS = JSON.stringify([{ Name: 'network', Host: false }]);
 
 /**
  * Runs one legacy-builder build. Aborting `signal` closes the connection, which Docker takes as
- * "cancel the build" (Podman 4 stops at the end of the running step). `forcerm` keeps failed
+ * "cancel the build"; Podman 4 would stop only at the end of the running step, so the processes
+ * in the build's cgroup are killed too. `forcerm` keeps failed
  * builds from leaving intermediate containers behind. The output is read chunk by chunk and
  * handed on line by line, never kept: once `onLine` returns false, lines are no longer made, but
  * the stream is still read to its end for the failure or the image id. Resolves with the image
@@ -32,12 +35,18 @@ export async function buildWithDockerode(
 ): Promise<string | undefined> {
   if (signal.aborted) throw signal.reason;
   const cgroup = spec.pidsLimit ? await createBuildCgroup(spec.pidsLimit) : undefined;
+  let ended = false;
   try {
-    return await runBuild(docker, spec, onLine, signal, runtime, cgroup);
+    const imageId = await runBuild(docker, spec, onLine, signal, runtime, cgroup);
+    ended = true;
+    return imageId;
   } finally {
-    // A stopped build's last step may still be ending: do not hold the cancel up for it. A cgroup
-    // left over costs next to nothing; it must not turn a finished build into a failure.
-    await cgroup?.remove(signal.aborted ? 0 : 3000).catch(() => undefined);
+    // Podman 4 runs the current step of a stopped build (or of one whose connection broke) to its
+    // end: its processes are killed (Docker stops them itself; the kill does no harm there, nor
+    // in the empty cgroup of a build that failed). A cgroup left over costs next to nothing; it
+    // must not turn a finished build into a failure, nor hold up the cancel.
+    if (!ended) await cgroup?.kill().catch(() => undefined);
+    await cgroup?.remove(signal.aborted ? STOPPED_REMOVE_WAIT_MS : 3000).catch(() => undefined);
   }
 }
 
@@ -69,6 +78,8 @@ async function runBuild(
     context.destroy();
   };
   signal.addEventListener('abort', abort, { once: true });
+  // Aborted while the engine was answering: the listener came too late to hear it.
+  if (signal.aborted) abort();
   const reader = new BuildStreamReader();
   let forwarding = true;
   const forward = (lines: string[]) => {

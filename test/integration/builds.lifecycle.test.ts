@@ -1,4 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import request from 'supertest';
 import { startTestApi, type TestApi } from '../support/api';
 import { startGitServer, type GitServer } from '../support/git-server';
@@ -39,6 +41,10 @@ describe('build lifecycle', () => {
   const sleepingRepo = (name: string, word: string, seconds: number, from = 'berth-test/busybox:latest') =>
     git.push(`${api.runId}-${name}`, { Dockerfile: `FROM ${from}\nRUN echo ${word}; sleep ${seconds}; echo ${word}-slept\nRUN echo after\n` });
 
+  /** A repository whose first RUN step prints `word`, then runs `endless` (which names `word`) forever. */
+  const endlessRepo = (name: string, word: string, endless: string, from: string) =>
+    git.push(`${api.runId}-${name}`, { Dockerfile: `FROM ${from}\nRUN echo ${word}; ${endless}; echo ${word}-ended\nRUN echo after\n` });
+
   beforeAll(async () => {
     api = await startTestApi({ git: GIT });
     git = await startGitServer();
@@ -52,18 +58,16 @@ describe('build lifecycle', () => {
     await git.close();
   });
 
-  it('cancels a running build: 202, cancelled within seconds, no build container left, no image', async () => {
+  it('cancels a running build: 202, cancelled within seconds, its never-ending step killed, no container, cgroup or image left', async () => {
     const word = nonce();
     const base = await tagBase(api, `${api.runId}-base`);
-    // Podman runs the current step to its end after a cancel (see below): a shorter step keeps
-    // the suite quick while staying far longer than the promptness asked of the cancel.
-    const { url } = sleepingRepo('cancel', word, api.engine === 'docker' ? 60 : 30, base);
+    const { url } = endlessRepo('cancel', word, 'sleep 100000', base);
     const tag = `${api.runId}-cancel:1`;
     try {
       await worker();
       const { id } = await submitBuild(api, dockerfileBuild(url, tag, { no_cache: true }));
       await waitForBuild(api, id, ['building']);
-      await poll('the RUN step to run', async () => (processesWith(word).length > 0 ? true : undefined), 60_000);
+      const cgroup = await stepCgroup(word);
       expect((await buildContainers(api, word, base)).length).toBe(1);
 
       expectError(await del(`/api/v1/builds/${id}`), 409, 'state_conflict');
@@ -80,22 +84,9 @@ describe('build lifecycle', () => {
       expect((await buildLog(api, id)).lines.map((l) => l.text)).toContain('[berth] build cancelled');
       expectError(await post(`/api/v1/builds/${id}/cancel`), 409, 'state_conflict');
 
-      await new Promise((resolve) => setTimeout(resolve, 4_000));
-      if (api.engine === 'docker') {
-        // Docker takes the closed connection as "cancel the build": the step's intermediate
-        // container is killed and removed at once.
-        expect(processesWith(word)).toEqual([]);
-        expect(await buildContainers(api, word, base)).toEqual([]);
-      } else {
-        // Podman (4.x) notices the closed connection only between steps: the RUN step and its
-        // buildah container go on after the build was recorded as cancelled, then the build stops
-        // before the next step and removes its container.
-        expect(processesWith(word).length).toBeGreaterThan(0);
-        expect((await buildContainers(api, word, base)).length).toBe(1);
-        await poll('Podman to end the RUN step', async () => (processesWith(word).length === 0 ? true : undefined), 45_000, 500);
-        await poll('Podman to remove its build container', async () => ((await buildContainers(api, word, base)).length === 0 ? true : undefined), 15_000, 500);
-        await new Promise((resolve) => setTimeout(resolve, 2_000));
-      }
+      // Docker stops the step itself; on Podman (4.x, which would run it to its end) the worker
+      // kills the processes of the build's cgroup. Either way nothing of the build stays.
+      await expectStepGone(api, word, base, cgroup);
       expect((await buildLog(api, id)).lines.map((l) => l.text)).not.toContain('after');
       expect(await imageExists(api, tag)).toBe(false);
       expect(await getBuild(api, id)).toMatchObject({ status: 'cancelled' });
@@ -135,14 +126,16 @@ describe('build lifecycle', () => {
     expect((await buildLog(api, id)).lines.map((l) => l.text)).toEqual(['[berth] build cancelled before a worker took it']);
   }, 180_000);
 
-  it('fails a build past [build] timeout_seconds with error code "timeout"', async () => {
+  it('fails a build past [build] timeout_seconds with error code "timeout": its never-ending step killed, nothing left', async () => {
     const slow = await startTestApi({ git: GIT, build: { timeout_seconds: 4 } });
+    const base = await tagBase(slow, `${slow.runId}-base`);
     try {
       const word = nonce();
-      const { url } = sleepingRepo('timeout', word, 40);
+      const { url } = endlessRepo('timeout', word, `yes ${word} > /dev/null`, base);
       const tag = `${slow.runId}-timeout:1`;
       await worker(slow);
       const { id } = await submitBuild(slow, dockerfileBuild(url, tag, { no_cache: true }));
+      const cgroup = await stepCgroup(word);
       const ended = await waitForBuild(slow, id, ['succeeded', 'failed', 'cancelled'], 60_000);
       expect(ended).toMatchObject({ status: 'failed', error: { code: 'timeout', message: expect.stringContaining('timeout') }, attempts: 1 });
       const seconds = (Date.parse(ended.timestamps.finished ?? '') - Date.parse(ended.timestamps.cloning ?? '')) / 1000;
@@ -151,10 +144,12 @@ describe('build lifecycle', () => {
       const log = (await buildLog(slow, id)).lines.map((l) => l.text);
       expect(log).toContain(word);
       expect(log).toContain('[berth] build stopped: it ran past the 4 s limit');
-      expect(log).not.toContain(`${word}-slept`);
+      await expectStepGone(slow, word, base, cgroup);
+      expect((await buildLog(slow, id)).lines.map((l) => l.text)).not.toContain('after');
       expect(await imageExists(slow, tag)).toBe(false);
     } finally {
       await closeWorkers(workers);
+      await untag(slow, base);
       await closeBuildApi(slow);
     }
   }, 120_000);
@@ -281,3 +276,35 @@ describe('build lifecycle', () => {
     }
   }, 240_000);
 });
+
+const CGROUP_ROOT = '/sys/fs/cgroup';
+
+/** Waits for the RUN step naming `word` to run; answers the name of the build cgroup it runs in. */
+async function stepCgroup(word: string): Promise<string> {
+  return poll(
+    'the RUN step to run in a build cgroup',
+    async () => {
+      for (const pid of processesWith(word)) {
+        const name = /:\/(berth-build-[^/\n]+)/.exec(readFileSync(`/proc/${pid}/cgroup`, 'utf8'))?.[1];
+        if (name) return name;
+      }
+      return undefined;
+    },
+    60_000,
+    50,
+  );
+}
+
+/** Where the cgroup `name` still exists, in any hierarchy (v1) or at the root (v2). */
+function cgroupDirs(name: string): string[] {
+  const dirs = [CGROUP_ROOT, ...readdirSync(CGROUP_ROOT).map((h) => join(CGROUP_ROOT, h))].map((dir) => join(dir, name));
+  return dirs.filter((dir) => existsSync(dir));
+}
+
+/** The stopped build's step processes, build container and cgroup all go (bounds are generous, not targets). */
+async function expectStepGone(api: TestApi, word: string, base: string, cgroup: string): Promise<void> {
+  await poll('the RUN step to end', async () => (processesWith(word).length === 0 ? true : undefined), 30_000, 200);
+  await poll('the build container to go', async () => ((await buildContainers(api, word, base)).length === 0 ? true : undefined), 30_000, 200);
+  await poll('the build cgroup to go', async () => (cgroupDirs(cgroup).length === 0 ? true : undefined), 30_000, 200);
+  expect(processesWith(word)).toEqual([]);
+}

@@ -51,8 +51,9 @@ describe('build workers that stop or freeze', () => {
     return made;
   };
   /**
-   * A repository whose RUN step prints `word`, sleeps, then prints again. Podman ends the running
-   * step after its client left, then stops before the next one: no image is made behind the test's back.
+   * A repository whose RUN step prints `word`, sleeps, then prints again. A worker that stops its
+   * build kills the running step (Podman would run it to its end) and Podman stops before the next
+   * one: no image is made behind the test's back.
    */
   const sleepingRepo = (name: string, word: string, seconds: number, append = false) =>
     git.push(name, { Dockerfile: `FROM berth-test/busybox:latest\nRUN echo ${word}; sleep ${seconds}; echo ${word}-slept\nRUN echo after\n` }, { append });
@@ -124,6 +125,8 @@ describe('build workers that stop or freeze', () => {
     expect(handedBack.error).toBeUndefined();
     expect((await buildLog(target, id)).lines.map((l) => l.text)).toContain('[berth] worker stopping: the build goes back to the queue');
     expect(first.output()).toContain('build handed back to the queue');
+    // The stopped build's step is killed on either engine, not left to sleep on (generous bound).
+    await poll('the RUN step of the stopped build to end', async () => (processesWith(word).length === 0 ? true : undefined), 30_000, 200);
 
     // The next worker takes it up (a quicker commit meanwhile keeps the test short).
     sleepingRepo(name, word, 1, true);
