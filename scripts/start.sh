@@ -62,7 +62,13 @@ stop() {
 }
 trap 'stop 130' INT
 trap 'stop 143' TERM
+trap 'stop 129' HUP
 
+# Each process in a process group of its own: Ctrl-C in a terminal signals the foreground group,
+# and a worker that got SIGINT from the terminal and then SIGTERM from stop() would take the two
+# as "stop at once" and leave its builds locked instead of handing them back. So only start.sh
+# gets the terminal's signals, and stop() sends one SIGTERM.
+set -m
 for _ in $(seq 1 "${BERTH_WORKERS:-1}"); do
   node dist/workers/build.worker.js &
   pids+=($!)
