@@ -14,7 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 config=${BERTH_CONFIG:-config/berth.toml}
 stop_seconds=${BERTH_STOP_SECONDS:-10}
-log() { printf '[start] %s\n' "$*" >&2; }
+log() { printf '[start] %s\n' "$*" >&2 || true; } # the terminal may be gone (SIGHUP)
 
 runtime=${BERTH_DOCKER_RUNTIME:-$(sed -n 's/^runtime *= *"\([a-z]*\)".*/\1/p' "$config" | head -n 1)}
 BERTH_ENGINES=${BERTH_ENGINES:-${runtime:-docker}} bash scripts/setup.sh
