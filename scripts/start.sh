@@ -67,7 +67,8 @@ trap 'stop 129' HUP
 # Each process in a process group of its own: Ctrl-C in a terminal signals the foreground group,
 # and a worker that got SIGINT from the terminal and then SIGTERM from stop() would take the two
 # as "stop at once" and leave its builds locked instead of handing them back. So only start.sh
-# gets the terminal's signals, and stop() sends one SIGTERM.
+# gets the terminal's signals, and stop() sends one SIGTERM. (Job control only while starting
+# them: left on, bash would print a "Done" line for each process that ends.)
 set -m
 for _ in $(seq 1 "${BERTH_WORKERS:-1}"); do
   node dist/workers/build.worker.js &
@@ -75,6 +76,7 @@ for _ in $(seq 1 "${BERTH_WORKERS:-1}"); do
 done
 node dist/src/main.js &
 pids+=($!)
+set +m
 # Runs until a signal or until one of them ends (a bad config, say): then the others stop too.
 status=0
 wait -n "${pids[@]}" || status=$?
