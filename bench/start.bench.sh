@@ -4,9 +4,10 @@
 #   bench/start.bench.sh [cold|warm|build] [RUNS]
 # cold:  removes node_modules/ and dist/ first (as in a fresh clone): start.sh installs and builds.
 # warm:  (default) a restart with nothing changed.
-# build: a warm start, then Ctrl-C while a build runs `RUN sleep 300`; the build is cancelled and
-#        deleted at a second start. Needs `[git] allow_file_urls = true` and BERTH_BENCH_IMAGE, a
-#        base image the engine has [berth-test/busybox:latest].
+# build: a warm start, then Ctrl-C while a build runs `RUN sleep 300`; fails unless the worker
+#        handed the build back to the queue; it is cancelled and deleted at a second start.
+#        Needs `[git] allow_file_urls = true` and BERTH_BENCH_IMAGE, a base image the engine has
+#        [berth-test/busybox:latest].
 # Uses BERTH_CONFIG like start.sh; the API must listen on 127.0.0.1:${BERTH_SERVER_PORT:-3000}.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -54,6 +55,12 @@ run_build() { # run_build RUN: Ctrl-C while a build runs
   local t=$(now)
   ctrl_c
   printf 'build run %d: stopped %.1f s after Ctrl-C during a build\n' "$1" "$(since "$t")"
+  # The worker must hand the build back (one SIGTERM), not drop it locked (SIGINT + SIGTERM).
+  if ! grep 'build handed back to the queue' "$work/start.log" | grep -q -- "$id"; then
+    echo "the build was not handed back to the queue on Ctrl-C; start.sh's output:" >&2
+    cat "$work/start.log" >&2
+    exit 1
+  fi
   start_berth
   api_call -o /dev/null -X POST "$api/builds/$id/cancel" || true
   until api_call -o /dev/null -X DELETE "$api/builds/$id"; do sleep 0.5; done

@@ -14,7 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 config=${BERTH_CONFIG:-config/berth.toml}
 stop_seconds=${BERTH_STOP_SECONDS:-10}
-log() { printf '[start] %s\n' "$*" >&2; }
+log() { printf '[start] %s\n' "$*" >&2 || true; } # the terminal may be gone (SIGHUP)
 
 runtime=${BERTH_DOCKER_RUNTIME:-$(sed -n 's/^runtime *= *"\([a-z]*\)".*/\1/p' "$config" | head -n 1)}
 BERTH_ENGINES=${BERTH_ENGINES:-${runtime:-docker}} bash scripts/setup.sh
@@ -62,16 +62,21 @@ stop() {
 }
 trap 'stop 130' INT
 trap 'stop 143' TERM
+trap 'stop 129' HUP
 
-# Each in a session of its own: a terminal's Ctrl-C reaches this script alone, which then sends
-# one SIGTERM. A worker that got the terminal's SIGINT and then that SIGTERM would take the
-# second signal as "stop at once" and not hand its builds back.
+# Each process in a process group of its own: Ctrl-C in a terminal signals the foreground group,
+# and a worker that got SIGINT from the terminal and then SIGTERM from stop() would take the two
+# as "stop at once" and leave its builds locked instead of handing them back. So only start.sh
+# gets the terminal's signals, and stop() sends one SIGTERM. (Job control only while starting
+# them: left on, bash would print a "Done" line for each process that ends.)
+set -m
 for _ in $(seq 1 "${BERTH_WORKERS:-1}"); do
-  setsid node dist/workers/build.worker.js &
+  node dist/workers/build.worker.js &
   pids+=($!)
 done
-setsid node dist/src/main.js &
+node dist/src/main.js &
 pids+=($!)
+set +m
 # Runs until a signal or until one of them ends (a bad config, say): then the others stop too.
 status=0
 wait -n "${pids[@]}" || status=$?
