@@ -78,6 +78,9 @@ export function generateConfig(state: ProxyDesiredState, options: HaproxyConfigO
     'defaults',
     '  mode http',
     '  option forwardfor',
+    // On a reload the old worker would close idle keep-alive connections at once, and a client
+    // sending on one at that moment gets a reset: instead it answers that request, then closes.
+    '  option idle-close-on-response',
     '  timeout connect 5s',
     '  timeout client 60s',
     '  timeout server 60s',
