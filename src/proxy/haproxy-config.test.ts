@@ -2,7 +2,13 @@ import { ValidationError } from '../errors';
 import { checkDesiredState, generateConfig, generateMap } from './haproxy-config';
 import type { ProxyDesiredState } from './proxy.port';
 
-const OPTIONS = { bindAddress: '127.0.0.1', httpPort: 8080, socketPath: '/run/berth/haproxy.sock', mapPath: '/var/lib/berth/haproxy/hosts.map', pidPath: '/var/lib/berth/haproxy/haproxy.pid' };
+const OPTIONS = {
+  bindAddress: '127.0.0.1',
+  httpPort: 8080,
+  socketPath: '/run/berth/haproxy.sock',
+  mapPath: '/var/lib/berth/haproxy/hosts.map',
+  pidPath: '/var/lib/berth/haproxy/haproxy.pid',
+};
 const STATE: ProxyDesiredState = {
   backends: [
     {
@@ -33,7 +39,9 @@ describe('generateConfig', () => {
     expect(config).toContain('\n  bind 127.0.0.1:8080\n');
     expect(config).toContain('\n  use_backend %[req.hdr(host),lower,word(1,:),map(/var/lib/berth/haproxy/hosts.map,berth_not_found)]\n');
     expect(config).toContain('\n  default_backend berth_not_found\n');
-    expect(config).toMatch(/\nbackend berth_not_found\n {2}http-request return status 404 content-type "text\/html; charset=utf-8" string "[^"\n]*404 Not Found[^"\n]*"\n/);
+    expect(config).toMatch(
+      /\nbackend berth_not_found\n {2}http-request return status 404 content-type "text\/html; charset=utf-8" string "[^"\n]*404 Not Found[^"\n]*"\n/,
+    );
   });
 
   it('writes every backend with its servers, a draining one at weight 0', () => {
@@ -51,8 +59,8 @@ describe('generateConfig', () => {
     );
   });
 
-  it('binds IPv6 addresses in brackets', () => {
-    expect(generateConfig({ backends: [], routes: [] }, { ...OPTIONS, bindAddress: '::' })).toContain('\n  bind [::]:8080\n');
+  it('binds "::" for IPv6 and IPv4 alike', () => {
+    expect(generateConfig({ backends: [], routes: [] }, { ...OPTIONS, bindAddress: '::' })).toContain('\n  bind [::]:8080 v4v6\n');
   });
 
   it.each([
@@ -63,12 +71,44 @@ describe('generateConfig', () => {
     ['an address with a name', { backends: [{ name: 'a', servers: [{ name: 'r', address: 'localhost:80' }] }], routes: [] }],
     ['an octet past 255', { backends: [{ name: 'a', servers: [{ name: 'r', address: '127.0.0.256:80' }] }], routes: [] }],
     ['port 0', { backends: [{ name: 'a', servers: [{ name: 'r', address: '127.0.0.1:0' }] }], routes: [] }],
-    ['a duplicate backend', { backends: [{ name: 'a', servers: [] }, { name: 'a', servers: [] }], routes: [] }],
-    ['a duplicate server', { backends: [{ name: 'a', servers: [{ name: 'r', address: '127.0.0.1:1' }, { name: 'r', address: '127.0.0.1:2' }] }], routes: [] }],
+    [
+      'a duplicate backend',
+      {
+        backends: [
+          { name: 'a', servers: [] },
+          { name: 'a', servers: [] },
+        ],
+        routes: [],
+      },
+    ],
+    [
+      'a duplicate server',
+      {
+        backends: [
+          {
+            name: 'a',
+            servers: [
+              { name: 'r', address: '127.0.0.1:1' },
+              { name: 'r', address: '127.0.0.1:2' },
+            ],
+          },
+        ],
+        routes: [],
+      },
+    ],
     ['a route to nowhere', { backends: [], routes: [{ host: 'a.example', backend: 'a' }] }],
     ['a host with a port', { backends: [{ name: 'a', servers: [] }], routes: [{ host: 'a.example:80', backend: 'a' }] }],
     ['a wildcard host', { backends: [{ name: 'a', servers: [] }], routes: [{ host: '*.example', backend: 'a' }] }],
-    ['a host routed twice', { backends: [{ name: 'a', servers: [] }], routes: [{ host: 'a.example', backend: 'a' }, { host: 'A.example', backend: 'a' }] }],
+    [
+      'a host routed twice',
+      {
+        backends: [{ name: 'a', servers: [] }],
+        routes: [
+          { host: 'a.example', backend: 'a' },
+          { host: 'A.example', backend: 'a' },
+        ],
+      },
+    ],
   ])('refuses %s', (_what, state) => {
     expect(() => checkDesiredState(state)).toThrow(ValidationError);
     expect(() => generateConfig(state, OPTIONS)).toThrow(ValidationError);

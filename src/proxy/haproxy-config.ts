@@ -88,7 +88,8 @@ export function generateConfig(state: ProxyDesiredState, options: HaproxyConfigO
     '  timeout http-keep-alive 10s',
     '',
     `frontend ${HTTP_FRONTEND}`,
-    `  bind ${options.bindAddress.includes(':') ? `[${options.bindAddress}]` : options.bindAddress}:${options.httpPort}`,
+    // "::" takes IPv4 too (v4v6), whatever the system's bindv6only says.
+    `  bind ${options.bindAddress === '::' ? `[::]:${options.httpPort} v4v6` : `${options.bindAddress}:${options.httpPort}`}`,
     `  use_backend %[req.hdr(host),lower,word(1,:),map(${options.mapPath},${NOT_FOUND_BACKEND})]`,
     `  default_backend ${NOT_FOUND_BACKEND}`,
     '',

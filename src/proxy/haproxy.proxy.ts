@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type winston from 'winston';
+import type { BerthConfig } from '../config/config.schema';
 import { ConflictError, NotFoundError, ProxyError } from '../errors';
 import { checkDesiredState } from './haproxy-config';
 import { HaproxyMaster, type HaproxyMasterOptions } from './haproxy-master';
@@ -12,6 +13,11 @@ export interface HaproxyProxyOptions extends HaproxyMasterOptions {
   pollMs?: number;
   /** How long one Runtime API command may take. Default 5 s. */
   commandTimeoutMs?: number;
+}
+
+/** Adapter options from the `[proxy]` section of the configuration. */
+export function haproxyOptionsFrom(config: BerthConfig['proxy']): HaproxyProxyOptions {
+  return { configDir: config.config_dir, config: { bindAddress: config.bind_address, httpPort: config.http_port, socketPath: config.admin_socket } };
 }
 
 /** `del server` refuses while HAProxy still holds connections to it; they close within moments. */

@@ -15,7 +15,7 @@ const LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
 const HOST = new RegExp(`^(?=.{1,253}$)${LABEL}(?:\\.${LABEL})*$`);
 const IPV4_PORT = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3}):(\d{1,5})$/;
 /** Absolute file paths written into the configuration and commands (socket, map). */
-const PATH = /^\/[A-Za-z0-9_.\/-]{1,250}$/;
+const PATH = /^\/[A-Za-z0-9_./-]{1,250}$/;
 
 export function checkName(value: string, field: 'backend' | 'server'): string {
   if (!NAME.test(value) || value.startsWith(RESERVED_PREFIX)) {

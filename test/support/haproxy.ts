@@ -22,7 +22,12 @@ export class TestHaproxy {
     child.stderr?.on('data', (c: Buffer) => output.push(c.toString()));
     const haproxy = new TestHaproxy(child, new HaproxyRuntime(socketPath, 1000), output);
     const deadline = Date.now() + 10_000;
-    while (!(await haproxy.runtime.workerPid().then(() => true, () => false))) {
+    while (
+      !(await haproxy.runtime.workerPid().then(
+        () => true,
+        () => false,
+      ))
+    ) {
       if (child.exitCode !== null || Date.now() > deadline) throw new Error(`haproxy did not start: ${output.join('')}`);
       await sleep(50);
     }

@@ -48,6 +48,11 @@ export class KeepAliveLoad {
     return { requests: this.result.requests, failures: this.result.failures };
   }
 
+  /** Resolves when the run ends by itself (`maxMs`). */
+  finished(): Promise<LoadResult> {
+    return this.done;
+  }
+
   stop(): Promise<LoadResult> {
     this.stopped = true;
     return this.done;
