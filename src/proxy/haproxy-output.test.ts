@@ -1,5 +1,5 @@
 import { ProxyError } from '../errors';
-import { parseInfo, parseMap, parseServersState, parseStat, sessionsByServer } from './haproxy-output';
+import { parseBackends, parseInfo, parseMap, parseServersState, parseStat, sessionsByServer } from './haproxy-output';
 
 // Answers captured from HAProxy 2.6.12 (Debian 12) over its Runtime API.
 const STATE_HEADER =
@@ -77,6 +77,16 @@ describe('parseMap', () => {
 
   it('refuses an error answer', () => {
     expect(() => parseMap('Unknown map identifier. Please use #<id> or <file>.\n\n')).toThrow(ProxyError);
+  });
+});
+
+describe('parseBackends', () => {
+  it('reads the names', () => {
+    expect(parseBackends('# name\nbe_default\napp1\n\n')).toEqual(['be_default', 'app1']);
+  });
+
+  it('refuses an error answer', () => {
+    expect(() => parseBackends('Unknown command\n')).toThrow(ProxyError);
   });
 });
 

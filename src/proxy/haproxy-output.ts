@@ -89,6 +89,13 @@ export function parseMap(answer: string): Array<{ key: string; value: string }> 
   });
 }
 
+/** `show backend`: a "# name" header, one backend name per line. */
+export function parseBackends(answer: string): string[] {
+  const lines = answer.split('\n').filter((l) => l.trim() !== '');
+  if (lines[0]?.trim() !== '# name') throw unexpected('show backend', answer);
+  return lines.slice(1).map((l) => l.trim());
+}
+
 /** `show info`: "Name: value" lines. */
 export function parseInfo(answer: string): Map<string, string> {
   const info = new Map<string, string>();

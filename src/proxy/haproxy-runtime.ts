@@ -1,7 +1,7 @@
 import { createConnection } from 'node:net';
 import { ProxyError, UnavailableError } from '../errors';
 import { SERVER_CHECK } from './haproxy-config';
-import { parseInfo, parseMap, parseServersState, parseStat, sessionsByServer, type ServerStateRow } from './haproxy-output';
+import { parseBackends, parseInfo, parseMap, parseServersState, parseStat, sessionsByServer, type ServerStateRow } from './haproxy-output';
 import { checkAddress, checkHost, checkName, checkPath } from './proxy-names';
 
 /** HAProxy's answer when a command names a server or backend it does not hold. */
@@ -62,6 +62,10 @@ export class HaproxyRuntime {
 
   async mapEntries(mapPath: string): Promise<Array<{ key: string; value: string }>> {
     return parseMap(await this.send(`show map ${checkPath(mapPath, 'map')}`));
+  }
+
+  async backends(): Promise<string[]> {
+    return parseBackends(await this.send('show backend'));
   }
 
   /** Servers of one backend, or of all when `backend` is omitted. */

@@ -6,7 +6,7 @@ import { checkDesiredState } from './haproxy-config';
 import { HaproxyMaster, type HaproxyMasterOptions } from './haproxy-master';
 import { HaproxyRuntime, isNotFound } from './haproxy-runtime';
 import type { ProxyBackend, ProxyDesiredState, ProxyLiveState, ProxyPort, ProxyServer, ServerStatus } from './proxy.port';
-import { checkAddress, checkHost, checkName } from './proxy-names';
+import { RESERVED_PREFIX, checkAddress, checkHost, checkName } from './proxy-names';
 
 export interface HaproxyProxyOptions extends HaproxyMasterOptions {
   /** Seconds-scale waits poll the Runtime API this often. Default 100 ms. */
@@ -74,9 +74,10 @@ export class HaproxyProxy implements ProxyPort {
 
   async state(): Promise<ProxyLiveState> {
     const entries = await this.runtime.mapEntries(this.master.paths.map);
-    const rows = await this.runtime.serversState();
     const backends: ProxyLiveState['backends'] = [];
-    for (const name of new Set(rows.map((r) => r.backend))) backends.push({ name, servers: await this.live(name) });
+    for (const name of await this.runtime.backends()) {
+      if (!name.startsWith(RESERVED_PREFIX)) backends.push({ name, servers: await this.live(name) });
+    }
     return { routes: entries.map((e) => ({ host: e.key, backend: e.value })), backends };
   }
 

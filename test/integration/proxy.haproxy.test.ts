@@ -92,6 +92,9 @@ describe('HAProxy behind the proxy port', () => {
     await proxy.addServer('app_b', { name: 'b1', address: address(blue) });
     await proxy.waitUp('app_b', 'b1', 5000);
     await proxy.setRoute('b.example.test', 'app_b');
+    await proxy.ensureBackend('app_c');
+    expect((await proxy.state()).backends.map((b) => b.name)).toEqual(['app_a', 'app_b', 'app_c']);
+    await proxy.removeBackend('app_c');
     await proxy.reconcile(proxy.desired());
     expect(await get(port, 'b.example.test')).toMatchObject({ status: 200, body: 'blue' });
 
@@ -103,8 +106,8 @@ describe('HAProxy behind the proxy port', () => {
     expect({ failures: result.failures, reasons: Object.fromEntries(result.reasons) }).toEqual({ failures: 0, reasons: {} });
     expect([...result.bodies.keys()]).toEqual(['green']);
     expect(await get(port, 'b.example.test')).toMatchObject({ status: 404 });
-    // The runtime-added server of app_a went into the configuration: three reloads kept it.
-    expect((await proxy.state()).routes).toEqual([{ host: 'a.example.test', backend: 'app_a' }]);
+    // The runtime-added server of app_a went into the configuration: five reloads kept it.
+    expect(await proxy.state()).toMatchObject({ routes: [{ host: 'a.example.test', backend: 'app_a' }], backends: [{ name: 'app_a' }] });
     expect((await proxy.servers('app_a')).map((s) => s.name)).toEqual(['s5']);
   });
 
