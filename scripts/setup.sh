@@ -25,6 +25,9 @@ install_packages() {
   # reach each other by service name (e.g. Berth's container cannot find "redis").
   case " $engines " in *" podman "*) wanted+=(podman catatonit golang-github-containernetworking-plugin-dnsname) ;; esac
   wanted+=(docker-compose)
+  # HAProxy, the edge of deployed apps. Not started here: Berth drives its own instance (and the
+  # tests start theirs, on their own ports and sockets).
+  wanted+=(haproxy)
   if ! command -v apt-get >/dev/null 2>&1; then
     log "this system has no apt-get. Install these packages (or their equivalents) and run again:"
     log "  ${wanted[*]}"
@@ -38,6 +41,10 @@ install_packages() {
     log "installing: ${missing[*]}"
     as_root apt-get update -qq
     DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    # On a systemd machine the package starts a global haproxy.service; Berth does not use it.
+    case " ${missing[*]} " in *" haproxy "*)
+      if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then as_root systemctl disable --now haproxy >/dev/null 2>&1 || true; fi ;;
+    esac
   fi
 }
 

@@ -1,5 +1,9 @@
 import { z } from 'zod';
 
+/** Paths written into HAProxy's configuration and commands: no spaces, quotes or "..". */
+const SAFE_PATH = /^\/(?!.*\.\.)[A-Za-z0-9_./-]{1,200}$/;
+const SAFE_PATH_MESSAGE = 'must be an absolute path of letters, digits, "_", ".", "-" and "/"';
+
 /**
  * The whole of Berth's configuration. Every key is documented with its default in
  * `config/berth.example.toml`; unknown keys are rejected so that typos fail loudly.
@@ -159,6 +163,23 @@ export const configSchema = z
         static_builder_image: z.string().min(1).default('node:20-alpine'),
         /** Web server image that serves static sites. */
         static_server_image: z.string().min(1).default('nginx:alpine'),
+      })
+      .strict()
+      .default({}),
+    /** The HAProxy edge of deployed apps (src/proxy). App deploys that use it are not available yet. */
+    proxy: z
+      .object({
+        /** Port of the HTTP frontend: every app's domain is served there. Default 80. */
+        http_port: z.number().int().min(1).max(65535).default(80),
+        /** Address the HTTP frontend binds. Default 0.0.0.0 (all IPv4 addresses); "::" for IPv6 too. */
+        bind_address: z
+          .string()
+          .regex(/^(\d{1,3}\.){3}\d{1,3}$|^::$/, 'must be an IPv4 address or "::"')
+          .default('0.0.0.0'),
+        /** HAProxy's Runtime API socket (admin level, mode 600). Default /run/berth/haproxy.sock. */
+        admin_socket: z.string().regex(SAFE_PATH, SAFE_PATH_MESSAGE).default('/run/berth/haproxy.sock'),
+        /** Where Berth writes haproxy.cfg, the host map and the pidfile. Default /var/lib/berth/haproxy. */
+        config_dir: z.string().regex(SAFE_PATH, SAFE_PATH_MESSAGE).default('/var/lib/berth/haproxy'),
       })
       .strict()
       .default({}),

@@ -7,4 +7,5 @@ export { UnauthorizedError } from './auth.error';
 export { ForbiddenError } from './forbidden.error';
 export { EngineError } from './engine.error';
 export { BuildFailedError } from './build-failed.error';
+export { ProxyError } from './proxy.error';
 export { WebhookSignatureError, type WebhookSignatureCode } from './webhook-signature.error';

@@ -1,9 +1,9 @@
 import { AppError } from './app.error';
 
-/** A system Berth depends on does not answer: the container engine or Redis (503). */
+/** A system Berth depends on does not answer: the container engine, Redis or the proxy (503). */
 export class UnavailableError extends AppError {
   constructor(
-    readonly service: 'engine' | 'redis',
+    readonly service: 'engine' | 'redis' | 'proxy',
     message: string,
   ) {
     super(`${service}_unavailable`, message);

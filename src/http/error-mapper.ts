@@ -19,8 +19,11 @@ const STATUS: Record<string, number> = {
   unsupported_media_type: 415,
   unprocessable: 422,
   engine_error: 502,
+  proxy_error: 502,
   engine_unavailable: 503,
   redis_unavailable: 503,
+  proxy_unavailable: 503,
+  proxy_timeout: 504,
   unhealthy: 503,
 };
 
