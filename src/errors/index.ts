@@ -7,3 +7,4 @@ export { UnauthorizedError } from './auth.error';
 export { ForbiddenError } from './forbidden.error';
 export { EngineError } from './engine.error';
 export { BuildFailedError } from './build-failed.error';
+export { ReleaseFailedError, type ReleaseFailureCode } from './release-failed.error';
