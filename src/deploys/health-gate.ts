@@ -13,9 +13,9 @@ export interface Replica {
 
 /** Time as the gate sees it: real timers in production, a stepped clock in unit tests. */
 export interface GateClock {
-  now(): number;
+  now: () => number;
   /** Resolves after `ms`, or early once `signal` aborts. */
-  sleep(ms: number, signal: AbortSignal): Promise<void>;
+  sleep: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
 export const realClock: GateClock = {
@@ -26,9 +26,9 @@ export const realClock: GateClock = {
 export interface GateDeps {
   probe: Prober;
   /** Why the replica is no longer up (exited, restarted), or undefined while it runs. */
-  exited(replica: Replica): Promise<string | undefined>;
+  exited: (replica: Replica) => Promise<string | undefined>;
   clock: GateClock;
-  log(line: string): void;
+  log: (line: string) => void;
 }
 
 export type GateOutcome =

@@ -6,15 +6,7 @@ import { INSTANCE_LABEL, MANAGED_LABEL } from '../services/container-spec';
 import { realClock, runHealthGate, type GateClock, type GateOutcome, type Replica } from './health-gate';
 import { probeHttp, type Prober } from './http-probe';
 import { tailOutput } from './output-tail';
-import {
-  APP_LABEL,
-  RELEASE_LABEL,
-  checkReleaseSpec,
-  replicaContainerSpec,
-  volumeLabels,
-  volumeName,
-  type ReleaseSpec,
-} from './release-spec';
+import { APP_LABEL, RELEASE_LABEL, checkReleaseSpec, replicaContainerSpec, volumeLabels, volumeName, type ReleaseSpec } from './release-spec';
 
 /** All the runner asks of the engine. */
 export type ReleaseEngine = Pick<
@@ -65,13 +57,20 @@ export class ReleaseRunner {
     const ids: string[] = [];
     try {
       await this.ensureVolumes(spec);
-      const replicas = await this.startReplicas(spec, ids, log, signal);
-      const outcome = await runHealthGate(
-        replicas,
-        spec.healthCheck,
-        { probe: this.options.probe ?? probeHttp, exited: (r) => this.exitReason(r), clock: this.options.clock ?? realClock, log },
-        signal,
-      );
+      const started = await this.startReplicas(spec, ids, signal);
+      const replicas = started.map((s) => s.replica);
+      for (const { replica: r, exited } of started) {
+        log(`[replica ${r.replica}] started ${r.name} (${r.containerId.slice(0, 12)})${exited ? '' : ` on ${r.host}:${r.port}`}`);
+      }
+      const early = started.find((s) => s.exited !== undefined);
+      const outcome = early
+        ? exitedAtStart(early.replica, early.exited ?? '', log)
+        : await runHealthGate(
+            replicas,
+            spec.healthCheck,
+            { probe: this.options.probe ?? probeHttp, exited: (r) => this.exitReason(r), clock: this.options.clock ?? realClock, log },
+            signal,
+          );
       if (!outcome.passed) await this.fail(spec, outcome, log);
       log(`release ${spec.release}: ${replicas.length} replica(s) healthy`);
       return replicas;
@@ -111,17 +110,15 @@ export class ReleaseRunner {
   }
 
   /** Creates and starts every replica at once; `ids` gets each container as soon as it exists. */
-  private async startReplicas(spec: ReleaseSpec, ids: string[], log: ReleaseLog, signal: AbortSignal): Promise<Replica[]> {
+  private async startReplicas(spec: ReleaseSpec, ids: string[], signal: AbortSignal): Promise<StartedReplica[]> {
     const numbers = Array.from({ length: spec.replicas }, (_, i) => i + 1);
     const results = await Promise.allSettled(numbers.map((n) => this.startReplica(spec, n, ids, signal)));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
-    const replicas = results.map((r) => (r as PromiseFulfilledResult<Replica>).value);
-    for (const r of replicas) log(`[replica ${r.replica}] started ${r.name} (${r.containerId.slice(0, 12)}) on ${r.host}:${r.port}`);
-    return replicas;
+    return results.map((r) => (r as PromiseFulfilledResult<StartedReplica>).value);
   }
 
-  private async startReplica(spec: ReleaseSpec, replica: number, ids: string[], signal: AbortSignal): Promise<Replica> {
+  private async startReplica(spec: ReleaseSpec, replica: number, ids: string[], signal: AbortSignal): Promise<StartedReplica> {
     signal.throwIfAborted();
     const created = await this.engine.createContainer(replicaContainerSpec(spec, replica, this.options.instance));
     ids.push(created.id);
@@ -130,11 +127,15 @@ export class ReleaseRunner {
     await this.engine.startContainer(created.id);
     const details = await this.engine.inspectContainer(created.id);
     const published = details.ports.find((p) => p.containerPort === spec.port && p.protocol === 'tcp' && p.hostPort);
-    if (!published?.hostPort) throw new EngineError(`the engine published no host port for ${created.name} (port ${spec.port})`);
-    return { replica, containerId: created.id, name: created.name, host: published.hostIp ?? '127.0.0.1', port: published.hostPort };
+    const base = { replica, containerId: created.id, name: created.name, host: published?.hostIp ?? '127.0.0.1' };
+    if (published?.hostPort) return { replica: { ...base, port: published.hostPort } };
+    // An engine shows no host port for a container that is already down: that is the app's failure.
+    const exited = describeExit(details);
+    if (exited !== undefined) return { replica: { ...base, port: 0 }, exited };
+    throw new EngineError(`the engine published no host port for ${created.name} (port ${spec.port})`);
   }
 
-  /** Why a replica no longer counts as up; a restart counts, since the engine hides a crash behind it. */
+  /** Why a replica is down, or undefined while it runs. */
   private async exitReason(replica: Replica): Promise<string | undefined> {
     let c: ContainerDetails;
     try {
@@ -143,9 +144,7 @@ export class ReleaseRunner {
       if (err instanceof NotFoundError) return 'was removed';
       throw err;
     }
-    if (c.restartCount > 0) return `restarted ${c.restartCount} time(s); last exit code ${c.state.exitCode}`;
-    if (!c.state.running) return `exited with code ${c.state.exitCode}${c.state.error ? ` (${c.state.error})` : ''}`;
-    return undefined;
+    return describeExit(c);
   }
 
   /** Copies the failed replicas' last output into the log, then throws. */
@@ -174,6 +173,25 @@ export class ReleaseRunner {
     await ignoreMissing(this.engine.removeContainer(id, { force: true }));
     await this.registry.remove(id);
   }
+}
+
+/** A replica at start, with why it is already down, if it is. */
+interface StartedReplica {
+  replica: Replica;
+  exited?: string;
+}
+
+/** Why a container no longer counts as up; a restart counts, since the engine hides a crash behind it. */
+function describeExit(c: ContainerDetails): string | undefined {
+  if (c.restartCount > 0) return `restarted ${c.restartCount} time(s); last exit code ${c.state.exitCode}`;
+  if (!c.state.running) return `exited with code ${c.state.exitCode}${c.state.error ? ` (${c.state.error})` : ''}`;
+  return undefined;
+}
+
+function exitedAtStart(replica: Replica, why: string, log: ReleaseLog): GateOutcome {
+  const detail = `replica ${replica.replica} (${replica.name}) ${why}`;
+  log(`health check failed: ${detail}`);
+  return { passed: false, reason: 'exited', replicas: [replica], detail };
 }
 
 async function ignoreMissing(p: Promise<void>): Promise<void> {
