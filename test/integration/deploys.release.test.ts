@@ -95,7 +95,7 @@ describe('release runner: replicas and their health gate', () => {
   it('fails a release whose health path answers 500: the log has the probe results and the output, no container is left', async () => {
     const server = `require('http').createServer((q, s) => { s.statusCode = q.url === '/health' ? 500 : 200; s.end('x'); })
       .listen(process.env.PORT, () => console.log('listening on ' + process.env.PORT));`;
-    const s = spec({ image: NODE, port: 3000, setPortEnv: true, replicas: 2, command: ['node', '-e', server], health: { path: '/health', gateSeconds: 4 } });
+    const s = spec({ image: NODE, port: 3000, setPortEnv: true, replicas: 2, command: ['node', '-e', server], health: { path: '/health', gateSeconds: 6 } });
     const { lines, log } = collect();
 
     const failure = runner.start(s, log, new AbortController().signal);
@@ -104,7 +104,7 @@ describe('release runner: replicas and their health gate', () => {
     expect(lines).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/^\[replica 1\] probe \d+: HTTP 500$/),
-        expect.stringMatching(/^\[replica 2\] not healthy after 4 s: last probe HTTP 500/),
+        expect.stringMatching(/^\[replica 2\] not healthy after 6 s: last probe HTTP 500/),
       ]),
     );
     expect(lines).toContain('[replica 1] | listening on 3000');
