@@ -183,7 +183,8 @@ interface StartedReplica {
 
 /** Why a container no longer counts as up; a restart counts, since the engine hides a crash behind it. */
 function describeExit(c: ContainerDetails): string | undefined {
-  if (c.restartCount > 0) return `restarted ${c.restartCount} time(s); last exit code ${c.state.exitCode}`;
+  // Once restarted and running again, the engine shows exit code 0: only a stopped one says how it ended.
+  if (c.restartCount > 0) return `restarted ${c.restartCount} time(s)${c.state.running ? '' : `; exit code ${c.state.exitCode}`}`;
   if (!c.state.running) return `exited with code ${c.state.exitCode}${c.state.error ? ` (${c.state.error})` : ''}`;
   return undefined;
 }
