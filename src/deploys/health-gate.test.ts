@@ -90,6 +90,19 @@ describe('runHealthGate', () => {
     expect(short.probes.map((p) => p.timeoutMs)).toEqual([5000, 2500]);
   });
 
+  it('keeps the last real result when the end of the gate cuts a probe short', async () => {
+    const { d, clock, lines } = deps({});
+    d.probe = async (_target, timeoutMs) => {
+      clock.time += timeoutMs < 1000 ? timeoutMs : 300;
+      return timeoutMs < 1000 ? { ok: false, error: `no answer within ${timeoutMs} ms`, timedOut: true } : status(500);
+    };
+    // Rounds at 0, 1.3, 2.6 s; the fourth probe starts at 3.9 s with 0.1 s left of the gate.
+    const outcome = await runHealthGate([replica(1)], check({ gateSeconds: 4, timeoutSeconds: 1 }), d, never);
+    expect(outcome).toMatchObject({ passed: false, reason: 'unhealthy' });
+    expect(lines).toContain('[replica 1] not healthy after 4 s: last probe HTTP 500 (3 probes)');
+    expect(lines.some((l) => l.includes('no answer'))).toBe(false);
+  });
+
   it('fails at once when a replica exits, before probing it', async () => {
     const { d, lines, probes } = deps({ 1: [status(200)] }, { 2: 'exited with code 3' });
     const outcome = await runHealthGate([replica(1), replica(2)], check(), d, never);

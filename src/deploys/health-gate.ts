@@ -62,8 +62,9 @@ export async function runHealthGate(replicas: Replica[], check: HealthCheck, dep
     if (pending.length === 0) return { passed: true };
     const left = deadline - clock.now();
     if (left <= 0) return timedOut(pending, check, log);
-    const timeoutMs = Math.max(1, Math.min(check.timeoutSeconds * 1000, left));
-    await Promise.all(pending.map((t) => probeOnce(t, check.path, timeoutMs, deps, signal)));
+    const fullMs = check.timeoutSeconds * 1000;
+    const timeoutMs = Math.min(fullMs, left);
+    await Promise.all(pending.map((t) => probeOnce(t, check.path, { timeoutMs, cut: timeoutMs < fullMs }, deps, signal)));
     if (pending.every((t) => t.passed) || signal.aborted) continue;
     const wait = Math.min(check.intervalSeconds * 1000, deadline - clock.now());
     if (wait > 0) await clock.sleep(wait, signal);
@@ -80,9 +81,10 @@ async function firstExit(tracked: Tracked[], deps: GateDeps): Promise<GateOutcom
   return { passed: false, reason: 'exited', replicas: [t.replica], detail };
 }
 
-async function probeOnce(t: Tracked, path: string, timeoutMs: number, deps: GateDeps, signal: AbortSignal): Promise<void> {
-  const result = await deps.probe({ host: t.replica.host, port: t.replica.port, path }, timeoutMs, signal);
-  if (signal.aborted) return;
+/** `cut`: the gate ends before the probe's own timeout would; a timeout then says nothing of the replica. */
+async function probeOnce(t: Tracked, path: string, time: { timeoutMs: number; cut: boolean }, deps: GateDeps, signal: AbortSignal): Promise<void> {
+  const result = await deps.probe({ host: t.replica.host, port: t.replica.port, path }, time.timeoutMs, signal);
+  if (signal.aborted || (time.cut && 'timedOut' in result)) return;
   t.tries += 1;
   const text = describeProbe(result);
   const changed = t.last === undefined || describeProbe(t.last) !== text;
@@ -97,8 +99,8 @@ async function probeOnce(t: Tracked, path: string, timeoutMs: number, deps: Gate
 
 function timedOut(pending: Tracked[], check: HealthCheck, log: (line: string) => void): GateOutcome {
   for (const t of pending) {
-    const last = t.last ? describeProbe(t.last) : 'no probe finished';
-    log(`[replica ${t.replica.replica}] not healthy after ${check.gateSeconds} s: last probe ${last} (${t.tries} probes)`);
+    const last = t.last ? `last probe ${describeProbe(t.last)} (${t.tries} probes)` : 'no probe finished';
+    log(`[replica ${t.replica.replica}] not healthy after ${check.gateSeconds} s: ${last}`);
   }
   const names = pending.map((t) => t.replica.replica).join(', ');
   const detail = `replica(s) ${names} did not answer GET ${check.path} with 2xx or 3xx within ${check.gateSeconds} s`;

@@ -48,7 +48,7 @@ describe('probeHttp', () => {
 
   it('fails with the time when no answer comes in time', async () => {
     answer = () => 'hang';
-    expect(await probe('/', 150)).toEqual({ ok: false, error: 'no answer within 150 ms' });
+    expect(await probe('/', 150)).toEqual({ ok: false, error: 'no answer within 150 ms', timedOut: true });
   });
 
   it('fails when the answer is not HTTP', async () => {

@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 
-/** What one probe saw: an HTTP status, or why there was none. */
-export type ProbeResult = { ok: boolean; status: number } | { ok: false; error: string };
+/** What one probe saw: an HTTP status, or why there was none (`timedOut` when its deadline came first). */
+export type ProbeResult = { ok: boolean; status: number } | { ok: false; error: string; timedOut?: true };
 
 /** One probe of a replica: `http://<host>:<port><path>`, within `timeoutMs`. */
 export type Prober = (target: { host: string; port: number; path: string }, timeoutMs: number, signal: AbortSignal) => Promise<ProbeResult>;
@@ -35,7 +35,7 @@ export const probeHttp: Prober = (target, timeoutMs, signal) =>
     );
     const onAbort = (): void => finish({ ok: false, error: 'cancelled' });
     // One deadline for connect, request and status line together.
-    const timer = setTimeout(() => finish({ ok: false, error: `no answer within ${formatMs(timeoutMs)}` }), timeoutMs);
+    const timer = setTimeout(() => finish({ ok: false, error: `no answer within ${formatMs(timeoutMs)}`, timedOut: true }), timeoutMs);
     signal.addEventListener('abort', onAbort, { once: true });
     req.on('error', (err: NodeJS.ErrnoException) => finish({ ok: false, error: describeError(err) }));
     req.end();
