@@ -16,6 +16,7 @@ import type {
   LogOptions,
   LogStream,
   PortBinding,
+  VolumeEngine,
 } from './engine.port';
 import { buildWithDockerode } from './dockerode-build';
 import { forceRemoveWithDockerode, listImagesWithDockerode, realTags } from './dockerode-images';
@@ -34,7 +35,7 @@ export interface DockerodeEngineOptions {
 type RawPorts = Record<string, Array<{ HostIp?: string; HostPort?: string }> | null> | undefined;
 
 /** ContainerEngine over dockerode; works against Docker and Podman's compatible API. */
-export class DockerodeEngine implements ContainerEngine, ImageEngine, BuildEngine {
+export class DockerodeEngine implements ContainerEngine, ImageEngine, BuildEngine, VolumeEngine {
   readonly docker: Docker;
 
   constructor(private readonly options: DockerodeEngineOptions) {
@@ -141,11 +142,18 @@ export class DockerodeEngine implements ContainerEngine, ImageEngine, BuildEngin
           RestartPolicy: { Name: spec.restartPolicy.name, MaximumRetryCount: spec.restartPolicy.maximumRetryCount ?? 0 },
           ...(spec.memoryBytes ? { Memory: spec.memoryBytes } : {}),
           ...(spec.nanoCpus ? { NanoCpus: spec.nanoCpus } : {}),
+          ...(spec.init ? { Init: true } : {}),
+          ...(spec.mounts?.length ? { Mounts: spec.mounts.map((m) => ({ Type: 'volume' as const, Source: m.volume, Target: m.path })) } : {}),
         },
       }),
     );
     const details = await this.inspectContainer(created.id);
     return { id: details.id, name: details.name };
+  }
+
+  async ensureVolume(name: string, labels: Record<string, string>): Promise<void> {
+    // Both engines answer 201 with the existing volume when the name is taken.
+    await this.call({ kind: 'volume', ref: name }, () => this.docker.createVolume({ Name: name, Labels: labels }));
   }
 
   async startContainer(id: string): Promise<void> {

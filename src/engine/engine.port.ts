@@ -19,6 +19,10 @@ export interface ContainerSpec {
   restartPolicy: { name: RestartPolicyName; maximumRetryCount?: number };
   memoryBytes?: number;
   nanoCpus?: number;
+  /** Runs a small init as PID 1: it forwards SIGTERM to a process that ignores it (busybox httpd) and reaps zombies. */
+  init?: boolean;
+  /** Named volumes (made by `ensureVolume`, else by the engine without labels) mounted at paths. */
+  mounts?: Array<{ volume: string; path: string }>;
 }
 
 export interface ContainerSummary {
@@ -152,6 +156,12 @@ export interface ContainerEngine {
    * keeps the image, untagged, for the containers that use it: containers are never removed.
    */
   removeImage(ref: string, options: { force: boolean }): Promise<void>;
+}
+
+/** Named volumes: data that outlives the containers that mount it. */
+export interface VolumeEngine {
+  /** Creates the volume with `labels`, or leaves the existing one as it is (labels included). */
+  ensureVolume(name: string, labels: Record<string, string>): Promise<void>;
 }
 
 /** What a build worker asks of the engine: build, tag once the build is won, remove what it lost. */

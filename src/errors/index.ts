@@ -1,5 +1,6 @@
 export { AppError } from './app.error';
 export { ValidationError } from './validation.error';
+export { ReleaseFailedError, type ReleaseFailureCode } from './release-failed.error';
 export { NotFoundError } from './not-found.error';
 export { ConflictError } from './conflict.error';
 export { UnavailableError } from './unavailable.error';
