@@ -54,7 +54,11 @@ export interface LogEntry {
  */
 export interface BuildStore {
   /** Stores a new build unless one with this id exists; returns the stored one either way. */
-  create(spec: BuildSpec, now: string): Promise<{ created: boolean; record: BuildRecord }>;
+  /**
+   * Creates a build unless its id is taken; its sealed secrets, when given, are stored in the same
+   * step, so a worker never finds the build without them.
+   */
+  create(spec: BuildSpec, now: string, secrets?: string): Promise<{ created: boolean; record: BuildRecord }>;
   get(id: string): Promise<BuildRecord | undefined>;
   list(filter: { status?: BuildStatus; limit: number; offset: number }): Promise<{ records: BuildRecord[]; total: number }>;
   /** Sets the status unless the build already ended or `attempt` is stale; false then (or when gone). */

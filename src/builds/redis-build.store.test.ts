@@ -82,3 +82,23 @@ describe('RedisBuildStore: the attempt fence', () => {
     expect(await redis.exists(`${prefix}:build:gone`)).toBe(0);
   });
 });
+
+describe('RedisBuildStore: creating a build with its sealed secrets', () => {
+  it('stores the record and the secrets in one step, the secrets expiring with the retention', async () => {
+    const { created } = await store.create(spec('b1'), new Date().toISOString(), 'sealed-blob');
+    expect(created).toBe(true);
+    expect(await store.takeSecrets('b1')).toBe('sealed-blob');
+    const ttl = await redis.ttl(`${prefix}:build:b1:secret`);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(60);
+  });
+
+  it('never replaces the secrets of a build that exists, nor stores any for it', async () => {
+    await store.create(spec('b1'), new Date().toISOString(), 'first');
+    expect((await store.create(spec('b1'), new Date().toISOString(), 'second')).created).toBe(false);
+    expect(await store.takeSecrets('b1')).toBe('first');
+    await store.create(spec('b2'), new Date().toISOString());
+    expect((await store.create(spec('b2'), new Date().toISOString(), 'late')).created).toBe(false);
+    expect(await store.takeSecrets('b2')).toBeUndefined();
+  });
+});

@@ -65,6 +65,7 @@ const CREATE = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], 'spec', ARGV[1], 'status', 'queued', 'queued_at', ARGV[2], 'attempts', '0')
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
+if ARGV[5] ~= '' then redis.call('SET', KEYS[3], ARGV[5], 'EX', ARGV[6]) end
 return 1`;
 
 const JSON_FIELDS = ['spec', 'images', 'error', 'plan', 'publishing'] as const;
@@ -86,8 +87,23 @@ export class RedisBuildStore implements BuildStore {
     private readonly options: RedisBuildStoreOptions,
   ) {}
 
-  async create(spec: BuildSpec, now: string): Promise<{ created: boolean; record: BuildRecord }> {
-    const created = await this.run(() => this.redis.eval(CREATE, 2, this.key(spec.id), this.indexKey(), JSON.stringify(spec), now, Date.parse(now), spec.id));
+  async create(spec: BuildSpec, now: string, secrets?: string): Promise<{ created: boolean; record: BuildRecord }> {
+    const { retentionSeconds } = this.options;
+    const created = await this.run(() =>
+      this.redis.eval(
+        CREATE,
+        3,
+        this.key(spec.id),
+        this.indexKey(),
+        this.secretKey(spec.id),
+        JSON.stringify(spec),
+        now,
+        Date.parse(now),
+        spec.id,
+        secrets ?? '',
+        retentionSeconds,
+      ),
+    );
     const record = await this.get(spec.id);
     if (!record) throw new UnavailableError('redis', 'build record vanished while being created');
     return { created: created === 1, record };

@@ -42,10 +42,12 @@ export class BuildService {
       const refusal = await refuseInternalHost(spec.gitHost, this.options.allowedHosts);
       if (refusal) throw new ValidationError(refusal, 'git_repo');
     }
-    const { created, record } = await this.store.create(spec, new Date().toISOString());
+    const sealed = secrets ? sealBuildSecrets(this.options.secretBox, spec.id, secrets) : undefined;
+    // Record and sealed values in one step: a concurrent submit of the same id that re-queues the
+    // build can never let a worker find it without its values.
+    const { created, record } = await this.store.create(spec, new Date().toISOString(), sealed);
     if (!created) return { created: false, build: await this.requeueIfLost(record) };
     try {
-      if (secrets) await this.store.saveSecrets(spec.id, sealBuildSecrets(this.options.secretBox, spec.id, secrets));
       await this.queue.enqueue(spec.id);
     } catch (err) {
       await this.store.remove(spec.id).catch(() => undefined);

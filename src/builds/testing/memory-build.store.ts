@@ -16,10 +16,11 @@ export class MemoryBuildStore implements BuildStore {
   /** A method named here throws the error instead of doing its work. */
   readonly failures: Partial<Record<keyof BuildStore, Error>> = {};
 
-  async create(spec: BuildSpec, now: string): Promise<{ created: boolean; record: BuildRecord }> {
+  async create(spec: BuildSpec, now: string, secrets?: string): Promise<{ created: boolean; record: BuildRecord }> {
     this.fail('create');
     const existing = this.records.get(spec.id);
     if (existing) return { created: false, record: structuredClone(existing) };
+    if (secrets !== undefined) this.secrets.set(spec.id, secrets);
     const record: BuildRecord = { spec: structuredClone(spec), status: 'queued', queuedAt: now, attempts: 0, cancelRequested: false, logTruncated: false };
     this.records.set(spec.id, record);
     return { created: true, record: structuredClone(record) };
