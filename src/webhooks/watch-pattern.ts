@@ -6,35 +6,25 @@
  * it is `*`; a trailing `/` matches directories only. A pattern that matches a directory matches
  * every file under it.
  *
- * No regular expression is built from the pattern: it compiles to tokens whose automaton is
- * simulated state by state, so one match costs at most (tokens + 1) x 2 x (characters + 1) steps.
+ * No regular expression is built from the pattern: it compiles to the tokens of
+ * src/glob/glob-automaton.ts, simulated state by state without backtracking.
  */
 
-type Token =
-  | { kind: 'char'; ch: string }
-  /** `?`: one character other than `/`. */
-  | { kind: 'one' }
-  /** `*`: any run of characters without `/`. */
-  | { kind: 'star' }
-  /** A trailing `/**`'s `**`: any run of characters. */
-  | { kind: 'all' }
-  /** `**\/`: nothing, or any run ending in `/` (zero or more whole directories). */
-  | { kind: 'dirs' }
-  | { kind: 'class'; negated: boolean; ranges: Array<[number, number]> };
+import { simulateGlob, type GlobDialect, type GlobToken, type StepCounter } from '../glob/glob-automaton';
+
+export type { StepCounter };
+
+/** gitignore: `**` runs may hold any character, no class matches `/`, a matching directory matches its files. */
+const GITIGNORE: GlobDialect = { newlineInRuns: true, slashInClass: false, directoryMatches: true };
 
 /** A pattern that gitignore would not match anything with, or that Berth does not read. */
 export class WatchPatternError extends Error {}
-
-/** Counts automaton steps, so a caller can bound the work of many matches. */
-export interface StepCounter {
-  steps: number;
-}
 
 export class WatchPattern {
   /** `!pattern`: a file this matches is not watched, even if an earlier pattern matched it. */
   readonly negated: boolean;
   private readonly directoryOnly: boolean;
-  private readonly tokens: Token[];
+  private readonly tokens: GlobToken[];
 
   constructor(readonly source: string) {
     let text = stripTrailingSpaces(source);
@@ -51,7 +41,7 @@ export class WatchPattern {
 
   /** Whether this pattern matches `path` itself or one of the directories holding it. */
   matches(path: string, counter: StepCounter): boolean {
-    const { file, directory } = simulate(this.tokens, path, counter);
+    const { file, directory } = simulateGlob(this.tokens, path, GITIGNORE, counter);
     return directory || (file && !this.directoryOnly);
   }
 }
@@ -63,9 +53,9 @@ function stripTrailingSpaces(text: string): string {
   return text.slice(0, end);
 }
 
-function compile(pattern: string): Token[] {
+function compile(pattern: string): GlobToken[] {
   const cs = Array.from(pattern);
-  const tokens: Token[] = [];
+  const tokens: GlobToken[] = [];
   let k = 0;
   while (k < cs.length) {
     const ch = cs[k] as string;
@@ -74,7 +64,7 @@ function compile(pattern: string): Token[] {
       let end = k;
       while (cs[end] === '*') end++;
       const whole = segmentStart && end - k === 2 && (end === cs.length || cs[end] === '/');
-      if (whole && end === cs.length) tokens.push({ kind: 'all' });
+      if (whole && end === cs.length) tokens.push({ kind: 'any' });
       else if (whole) {
         // `**/**/` means what `**/` means.
         if (tokens[tokens.length - 1]?.kind !== 'dirs') tokens.push({ kind: 'dirs' });
@@ -102,7 +92,7 @@ function compile(pattern: string): Token[] {
 }
 
 /** A `[...]` class starting after its `[`, by git's wildmatch rules: `]` first is literal. */
-function parseClass(cs: string[], start: number): { token: Token; next: number } {
+function parseClass(cs: string[], start: number): { token: GlobToken; next: number } {
   let k = start;
   const negated = cs[k] === '!' || cs[k] === '^';
   if (negated) k++;
@@ -125,67 +115,5 @@ function parseClass(cs: string[], start: number): { token: Token; next: number }
       if (hi.cp < lo.cp) throw new WatchPatternError(`has the reversed range "${String.fromCodePoint(lo.cp)}-${String.fromCodePoint(hi.cp)}"`);
     }
     ranges.push([lo.cp, hi.cp]);
-  }
-}
-
-/**
- * Runs the automaton over `path`: `file` when the whole path is accepted, `directory` when the
- * part before some `/` is. States 0..n are "before token i" (n = accept); state n + 1 + i is
- * "inside the group of the `dirs` token i". Each character visits each state at most once.
- */
-function simulate(tokens: Token[], path: string, counter: StepCounter): { file: boolean; directory: boolean } {
-  const n = tokens.length;
-  const seen = new Int32Array(2 * n + 2).fill(-1);
-  const stack: number[] = [];
-  let generation = 0;
-  let current: number[] = [];
-  let next: number[] = [];
-  const add = (list: number[], state: number) => {
-    // Epsilon moves: stars may match nothing, `dirs` may match nothing or start its group.
-    stack.push(state);
-    while (stack.length > 0) {
-      const s = stack.pop() as number;
-      if (seen[s] === generation) continue;
-      seen[s] = generation;
-      counter.steps += 1;
-      list.push(s);
-      const kind = s < n ? tokens[s]?.kind : undefined;
-      if (kind === 'star' || kind === 'all') stack.push(s + 1);
-      else if (kind === 'dirs') stack.push(s + 1, n + 1 + s);
-    }
-  };
-  add(current, 0);
-  for (const ch of path) {
-    if (ch === '/' && current.includes(n)) return { file: false, directory: true };
-    generation += 1;
-    next.length = 0;
-    for (const s of current) {
-      if (s > n) {
-        add(next, s);
-        if (ch === '/') add(next, s - n);
-      } else if (s < n && consumes(tokens[s] as Token, ch)) add(next, tokens[s]?.kind === 'star' || tokens[s]?.kind === 'all' ? s : s + 1);
-    }
-    [current, next] = [next, current];
-    if (current.length === 0) return { file: false, directory: false };
-  }
-  return { file: current.includes(n), directory: false };
-}
-
-function consumes(token: Token, ch: string): boolean {
-  switch (token.kind) {
-    case 'char':
-      return token.ch === ch;
-    case 'one':
-    case 'star':
-      return ch !== '/';
-    case 'all':
-      return true;
-    case 'class': {
-      if (ch === '/') return false;
-      const cp = ch.codePointAt(0) as number;
-      return token.ranges.some(([lo, hi]) => lo <= cp && cp <= hi) !== token.negated;
-    }
-    default:
-      return false;
   }
 }
