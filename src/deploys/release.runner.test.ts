@@ -1,24 +1,11 @@
 import winston from 'winston';
 import type { ContainerDetails, ContainerSpec, LogLine } from '../engine/engine.port';
 import { ConflictError, NotFoundError, ReleaseFailedError } from '../errors';
-import type { ContainerRegistry } from '../services/container-registry.port';
+import { MemoryContainerRegistry } from '../services/testing/memory-container.registry';
 import type { GateClock } from './health-gate';
 import { clipLine } from './output-tail';
 import { ReleaseRunner, type ReleaseEngine } from './release.runner';
 import { DEFAULT_HEALTH_CHECK, type ReleaseSpec } from './release-spec';
-
-class FakeRegistry implements ContainerRegistry {
-  readonly ids = new Set<string>();
-  async add(id: string): Promise<void> {
-    this.ids.add(id);
-  }
-  async recorded(ids: readonly string[]): Promise<Set<string>> {
-    return new Set(ids.filter((id) => this.ids.has(id)));
-  }
-  async remove(id: string): Promise<void> {
-    this.ids.delete(id);
-  }
-}
 
 /** Containers in memory; `running` decides what a started container does. */
 class FakeEngine implements ReleaseEngine {
@@ -97,7 +84,7 @@ const spec = (over: Partial<ReleaseSpec> = {}): ReleaseSpec => ({
 
 function setUp(probeOk = true) {
   const engine = new FakeEngine();
-  const registry = new FakeRegistry();
+  const registry = new MemoryContainerRegistry();
   const lines: string[] = [];
   const probe = async () => (probeOk ? { ok: true, status: 200 } : { ok: false, status: 500 });
   const runner = new ReleaseRunner(engine, registry, { instance: 'prod', clock: steppedClock(), probe }, winston.createLogger({ silent: true }));

@@ -13,25 +13,8 @@ import type {
   LogOptions,
   LogStream,
 } from '../engine/engine.port';
-import type { ContainerRegistry } from './container-registry.port';
+import { MemoryContainerRegistry } from './testing/memory-container.registry';
 import { ContainerService, type ContainerServiceOptions } from './container.service';
-
-/** The record of what Berth created, in memory. */
-class FakeRegistry implements ContainerRegistry {
-  readonly ids = new Set<string>();
-
-  async add(id: string): Promise<void> {
-    this.ids.add(id);
-  }
-
-  async recorded(ids: readonly string[]): Promise<Set<string>> {
-    return new Set(ids.filter((id) => this.ids.has(id)));
-  }
-
-  async remove(id: string): Promise<void> {
-    this.ids.delete(id);
-  }
-}
 
 /** An in-memory engine: containers by id, and a record of every call that changes something. */
 class FakeEngine implements ContainerEngine {
@@ -164,7 +147,7 @@ function setup(options: Partial<ContainerServiceOptions> = {}) {
     // Berth's labels written by someone else (or by an image): not in the record.
     details({ id: '9'.repeat(64), name: 'forged', labels: { ...OURS, 'berth.system': 'true' }, running: true }),
   );
-  const registry = new FakeRegistry();
+  const registry = new MemoryContainerRegistry();
   registry.ids.add('a'.repeat(64));
   const service = new ContainerService(
     engine,
