@@ -91,6 +91,7 @@ async function main(): Promise<void> {
     git: { allowed_hosts: ['127.0.0.1'] },
     build: { timeout_seconds: timeout, attempts: 1 },
     log: { level: 'error' },
+    proxy: { enabled: false }, // measures the API alone: no HAProxy on port 80
   };
   const config = parseConfig(TOML.stringify(raw), 'bench.toml');
   const configFile = join(dataDir, 'worker.toml');

@@ -62,6 +62,7 @@ async function main(): Promise<void> {
       auth: { tokens: [token] },
       git: { allowed_hosts: ['127.0.0.1'] },
       log: { level: 'error' },
+      proxy: { enabled: false }, // measures the API alone: no HAProxy on port 80
     }),
     'bench.toml',
   );

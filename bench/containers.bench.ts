@@ -158,6 +158,7 @@ async function main(): Promise<void> {
       redis: { url: process.env.BERTH_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379', prefix: `berth-bench:${instance}` },
       auth: { tokens: [token] },
       log: { level: 'error', format: 'json' },
+      proxy: { enabled: false }, // measures the API alone: no HAProxy on port 80
     }),
     'bench.toml',
   );

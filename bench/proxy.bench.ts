@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger } from '../src/logging/logger';
 import { HaproxyProxy } from '../src/proxy/haproxy.proxy';
+import { MemoryProxyState } from '../src/proxy/memory-proxy-state.store';
 import { TestHaproxy } from '../test/support/haproxy';
 import { KeepAliveLoad, freePort, startNamedBackend } from '../test/support/keep-alive-load';
 
@@ -69,7 +70,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'berth-bench-proxy-'));
   const port = await freePort();
   const config = { bindAddress: '127.0.0.1', httpPort: port, socketPath: join(dir, 'admin.sock') };
-  const proxy = new HaproxyProxy({ configDir: dir, config }, createLogger({ level: 'error', format: 'text' }, 'bench'));
+  const proxy = new HaproxyProxy({ configDir: dir, config }, new MemoryProxyState(), createLogger({ level: 'error', format: 'text' }, 'bench'));
   const backends = await Promise.all([startNamedBackend('blue'), startNamedBackend('green')]);
   await proxy.writeFiles({
     backends: [{ name: 'app', servers: [{ name: 's0', address: `127.0.0.1:${backends[0].port}` }] }],
@@ -87,7 +88,7 @@ async function main(): Promise<void> {
       await proxy.removeServer('app', `s${i - 1}`);
     });
     print();
-    await underLoad(load, 'Reload', options.reloads, () => proxy.reconcile(proxy.desired()));
+    await underLoad(load, 'Reload', options.reloads, () => proxy.reconcile());
     const total = await load.stop();
     print(`\nTotal: ${total.requests} requests, ${total.failures} failed ${JSON.stringify(Object.fromEntries(total.reasons))}`);
 

@@ -13,6 +13,7 @@ import { BuildService } from './services/build.service';
 import { RuntimeController } from './controllers/runtime.controller';
 import { DockerodeEngine } from './engine/dockerode.engine';
 import { createApp } from './http/app';
+import { composeAppRouting } from './proxy/app-routing.composition';
 import { RedisHealth, createRedisConnection } from './redis/redis.connection';
 import { RedisContainerRegistry } from './redis/redis-container.registry';
 import { ContainerService } from './services/container.service';
@@ -67,6 +68,9 @@ export function composeApi(config: BerthConfig, logger: Logger): Api {
     },
     logger.child({ component: 'builds' }),
   );
+  // The API owns HAProxy's lifecycle; the deploy workers drive it through the same Redis state.
+  const proxy = composeAppRouting(config, redis, logger);
+  const proxyStarted = proxy.supervisor && whenReady(redis, 5000).then(() => proxy.supervisor?.start());
   const runtime = new RuntimeService(engine, config);
   const health = new HealthService(engine, new RedisHealth(redis));
   const controllers = [
@@ -81,6 +85,8 @@ export function composeApi(config: BerthConfig, logger: Logger): Api {
     engine,
     redisReady: (timeoutMs) => whenReady(redis, timeoutMs),
     close: async () => {
+      await proxyStarted;
+      await proxy.supervisor?.stop();
       await queue.close().catch(() => undefined);
       redis.disconnect();
     },

@@ -166,9 +166,14 @@ export const configSchema = z
       })
       .strict()
       .default({}),
-    /** The HAProxy edge of deployed apps (src/proxy). App deploys that use it are not available yet. */
+    /** The HAProxy edge of deployed apps (src/proxy). */
     proxy: z
       .object({
+        /**
+         * The API starts HAProxy and keeps it running (it outlives Berth). False: no proxy; routes
+         * are only recorded and apps are reached on their replicas' 127.0.0.1 ports. Default true.
+         */
+        enabled: z.boolean().default(true),
         /** Port of the HTTP frontend: every app's domain is served there. Default 80. */
         http_port: z.number().int().min(1).max(65535).default(80),
         /** Address the HTTP frontend binds. Default 0.0.0.0 (all IPv4 addresses); "::" for IPv6 too. */

@@ -31,3 +31,28 @@ export interface AppRouting {
   /** The slot the app's domains are routed to now (read from the proxy's state), or undefined. */
   routedSlot(app: string): Promise<Slot | undefined>;
 }
+
+/** A server of one of the app's slots, as the proxy reports it. */
+export interface RoutedServerStatus extends RoutedServer {
+  slot: Slot;
+  /** `unknown` when the proxy is disabled or does not answer. */
+  health: 'up' | 'down' | 'starting' | 'stopping' | 'unknown';
+  /** `drain`: no new requests; `maint`: none at all. */
+  admin: 'ready' | 'drain' | 'maint';
+  /** Requests open on it now (0 when unknown). */
+  sessions: number;
+}
+
+/** Where the app's traffic goes now, for its status. */
+export interface AppRoutingStatus {
+  /** `live`: read from the running proxy; `recorded`: Berth's desired state (proxy disabled, or not answering). */
+  source: 'live' | 'recorded';
+  /** Each of the app's hosts and the slot it routes to. */
+  hosts: Array<{ host: string; slot: Slot }>;
+  servers: RoutedServerStatus[];
+}
+
+/** Read side of the app routing, apart from AppRouting so that its fakes need not implement it. */
+export interface AppRoutingReader {
+  status(app: string): Promise<AppRoutingStatus>;
+}

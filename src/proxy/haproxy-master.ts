@@ -1,4 +1,5 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -8,8 +9,8 @@ import type { HaproxyRuntime } from './haproxy-runtime';
 import type { ProxyDesiredState } from './proxy.port';
 
 /** Where HAProxy's files live inside the configured directory. */
-export function haproxyPaths(configDir: string): { config: string; map: string; pid: string } {
-  return { config: join(configDir, 'haproxy.cfg'), map: join(configDir, 'hosts.map'), pid: join(configDir, 'haproxy.pid') };
+export function haproxyPaths(configDir: string): { config: string; map: string; pid: string; log: string } {
+  return { config: join(configDir, 'haproxy.cfg'), map: join(configDir, 'hosts.map'), pid: join(configDir, 'haproxy.pid'), log: join(configDir, 'haproxy.log') };
 }
 
 export interface HaproxyMasterOptions {
@@ -17,14 +18,15 @@ export interface HaproxyMasterOptions {
   config: Omit<HaproxyConfigOptions, 'mapPath' | 'pidPath'>;
   /** The haproxy executable. Default "haproxy" (from PATH). */
   binary?: string;
-  /** How long a reload may take to answer from its new worker. Default 10 s. */
+  /** How long a reload may take to answer from its new worker, and a start from its first. Default 10 s. */
   reloadTimeoutMs?: number;
 }
 
 /**
  * HAProxy's files and its master process: writes the configuration and the map atomically
  * (a crash leaves the old or the new file, never half of one), checks a configuration with
- * `haproxy -c` before a reload may use it, and reloads through the master (SIGUSR2).
+ * `haproxy -c` before a reload may use it, reloads through the master (SIGUSR2), and starts a
+ * detached master that outlives Berth.
  */
 export class HaproxyMaster {
   readonly paths: ReturnType<typeof haproxyPaths>;
@@ -62,14 +64,68 @@ export class HaproxyMaster {
     throw new ProxyError('proxy_timeout', `HAProxy did not answer from a new worker within ${timeoutMs} ms of a reload: see its log`);
   }
 
+  /** True when our master is alive and its Runtime API answers. */
+  async running(): Promise<boolean> {
+    if ((await this.livePid()) === undefined) return false;
+    return this.runtime.workerPid().then(
+      () => true,
+      () => false,
+    );
+  }
+
+  /**
+   * Starts HAProxy on the written files as a daemon of its own (`-W -D`, its own session), so
+   * that it outlives Berth; resolves once its Runtime API answers. A master that is alive but does
+   * not answer is stopped first. Its start-up messages go to haproxy.log beside the configuration.
+   */
+  async start(): Promise<void> {
+    await this.stopWedged();
+    const log = openSync(this.paths.log, 'a', 0o600);
+    const args = ['-W', '-D', '-f', this.paths.config, '-p', this.paths.pid];
+    const launcher = spawn(this.options.binary ?? 'haproxy', args, { detached: true, stdio: ['ignore', log, log] });
+    closeSync(log);
+    const code = await new Promise<number | string>((resolve) => {
+      launcher.once('error', (err) => resolve(err.message));
+      launcher.once('exit', (status, signal) => resolve(status ?? String(signal)));
+    });
+    launcher.unref();
+    if (code !== 0) throw new ProxyError('proxy_error', `HAProxy did not start (${code}): see ${this.paths.log}`, { answer: await tail(this.paths.log) });
+    const timeoutMs = this.options.reloadTimeoutMs ?? 10_000;
+    const deadline = Date.now() + timeoutMs;
+    while (!(await this.running())) {
+      if (Date.now() >= deadline) throw new ProxyError('proxy_timeout', `HAProxy started but its Runtime API did not answer within ${timeoutMs} ms: see ${this.paths.log}`);
+      await sleep(50);
+    }
+  }
+
   /** The master's pid from its pidfile; UnavailableError when it is not running. */
   async masterPid(): Promise<number> {
-    const text = await readFile(this.paths.pid, 'utf8').catch(() => '');
-    const pid = Number(text.trim());
-    if (!Number.isInteger(pid) || pid <= 1 || !isAlive(pid)) {
-      throw new UnavailableError('proxy', `HAProxy is not running (no live master in ${this.paths.pid}); start it with: haproxy -W -D -f ${this.paths.config}`);
+    const pid = await this.livePid();
+    if (pid === undefined) {
+      throw new UnavailableError('proxy', `HAProxy is not running (no live master in ${this.paths.pid}); Berth's API starts it when [proxy] enabled = true`);
     }
     return pid;
+  }
+
+  /** The pid in the pidfile, if that process is alive and is an haproxy (a recycled pid is not ours). */
+  private async livePid(): Promise<number | undefined> {
+    const text = await readFile(this.paths.pid, 'utf8').catch(() => '');
+    const pid = Number(text.trim().split('\n')[0]);
+    if (!Number.isInteger(pid) || pid <= 1 || !isAlive(pid)) return undefined;
+    const command = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => undefined);
+    if (command !== undefined && !command.includes('haproxy')) return undefined;
+    return pid;
+  }
+
+  /** A master alive without an answering socket (a stuck worker): SIGTERM, SIGKILL after 5 s. */
+  private async stopWedged(): Promise<void> {
+    const pid = await this.livePid();
+    if (pid === undefined) return;
+    process.kill(pid, 'SIGTERM');
+    for (let waited = 0; isAlive(pid) && waited < 10_000; waited += 50) {
+      if (waited === 5000) process.kill(pid, 'SIGKILL');
+      await sleep(50);
+    }
   }
 
   private check(configPath: string): Promise<void> {
@@ -88,11 +144,20 @@ async function atomicWrite(path: string, text: string): Promise<void> {
   await rename(next, path);
 }
 
+async function tail(path: string): Promise<string> {
+  return (await readFile(path, 'utf8').catch(() => '')).slice(-2000);
+}
+
+/** Alive and not a zombie (a killed daemon may wait for a parent that never reaps it). */
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    return !/^\S+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true; // no /proc: the signal test is all there is
   }
 }

@@ -1,11 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type winston from 'winston';
 import type { BerthConfig } from '../config/config.schema';
-import { ConflictError, NotFoundError, ProxyError } from '../errors';
+import { NotFoundError, ProxyError } from '../errors';
 import { checkDesiredState } from './haproxy-config';
 import { HaproxyMaster, type HaproxyMasterOptions } from './haproxy-master';
 import { HaproxyRuntime, isNotFound } from './haproxy-runtime';
-import type { ProxyBackend, ProxyDesiredState, ProxyLiveState, ProxyPort, ProxyServer, ServerStatus } from './proxy.port';
+import { backendServers, findServer, withBackend, withDraining, withRoute, withServer, withoutBackend, withoutRoute, withoutServer } from './proxy-desired';
+import type { ProxyStateSession, ProxyStateStore } from './proxy-state.port';
+import type { ProxyDesiredState, ProxyLiveState, ProxyPort, ServerStatus } from './proxy.port';
 import { RESERVED_PREFIX, checkAddress, checkHost, checkName } from './proxy-names';
 
 export interface HaproxyProxyOptions extends HaproxyMasterOptions {
@@ -24,52 +26,73 @@ export function haproxyOptionsFrom(config: BerthConfig['proxy']): HaproxyProxyOp
 const DELETE_TRIES = 20;
 
 /**
- * The proxy port over HAProxy. Berth's desired state lives here; every change goes to HAProxy at
- * runtime and into its configuration files, so that a reload or a restarted HAProxy keeps it.
- * Changes run one at a time, in order: a reload never interleaves with a runtime change.
+ * The proxy port over HAProxy. Each change takes the state store's lock (one change at a time,
+ * across processes), loads the desired state, applies the change to HAProxy at runtime and
+ * writes it into the files (so that a reload or a restarted HAProxy keeps it), then saves the
+ * state. Waits (`waitUp`, `waitIdle`) hold no lock.
  */
 export class HaproxyProxy implements ProxyPort {
-  private backends = new Map<string, ProxyServer[]>();
-  private routes = new Map<string, string>();
-  private queue: Promise<unknown> = Promise.resolve();
   private readonly runtime: HaproxyRuntime;
   private readonly master: HaproxyMaster;
 
   constructor(
     private readonly options: HaproxyProxyOptions,
+    private readonly store: ProxyStateStore,
     private readonly logger: winston.Logger,
   ) {
     this.runtime = new HaproxyRuntime(options.config.socketPath, options.commandTimeoutMs);
     this.master = new HaproxyMaster(this.runtime, options);
   }
 
-  /** Paths of haproxy.cfg, hosts.map and the pidfile, for whatever starts HAProxy. */
+  /** Paths of haproxy.cfg, hosts.map, the pidfile and HAProxy's start-up log. */
   get paths(): HaproxyMaster['paths'] {
     return this.master.paths;
   }
 
-  /** Takes `desired` and writes HAProxy's files for it, without touching a running HAProxy (before starting one). */
-  async writeFiles(desired: ProxyDesiredState): Promise<void> {
-    return this.serially(async () => {
-      this.adopt(desired);
-      await this.master.write(this.desired(), true);
+  /** Writes HAProxy's files for `desired` (saved) or the saved state, without touching a running HAProxy. */
+  async writeFiles(desired?: ProxyDesiredState): Promise<void> {
+    return this.change(async (state, session) => {
+      const next = desired ?? state;
+      await this.master.write(next, true);
+      if (desired) await session.save(next);
     });
   }
 
-  async reconcile(desired: ProxyDesiredState): Promise<void> {
-    return this.serially(async () => {
-      this.adopt(desired);
-      await this.master.write(this.desired(), true);
+  async reconcile(desired?: ProxyDesiredState): Promise<void> {
+    if (desired) checkDesiredState(desired);
+    return this.change(async (state, session) => {
+      const next = desired ?? state;
+      await this.master.write(next, true);
       await this.master.reload();
-      this.logger.info('proxy reconciled', { backends: this.backends.size, routes: this.routes.size });
+      await session.save(next);
+      this.logger.info('proxy reconciled', { backends: next.backends.length, routes: next.routes.length });
     });
   }
 
-  desired(): ProxyDesiredState {
-    return {
-      backends: [...this.backends].map(([name, servers]) => ({ name, servers: servers.map((s) => ({ ...s })) })),
-      routes: [...this.routes].map(([host, backend]) => ({ host, backend })),
-    };
+  /** True when HAProxy's master (from our pidfile) is alive and its Runtime API answers. */
+  running(): Promise<boolean> {
+    return this.master.running();
+  }
+
+  /**
+   * Brings HAProxy to the saved state: files written, then a hitless reload of the running one,
+   * or a new one started (detached: it outlives Berth) when none answers. With `onlyIfDown`, a
+   * running HAProxy is left as it is (checked under the lock: no reload is under way then).
+   */
+  async recover(onlyIfDown = false): Promise<'running' | 'reloaded' | 'started'> {
+    return this.change(async (state) => {
+      const running = await this.master.running();
+      if (running && onlyIfDown) return 'running';
+      await this.master.write(state, true);
+      const outcome = running ? 'reloaded' : 'started';
+      await (outcome === 'reloaded' ? this.master.reload() : this.master.start());
+      this.logger.info(`proxy ${outcome} from Berth's state`, { backends: state.backends.length, routes: state.routes.length });
+      return outcome;
+    });
+  }
+
+  desired(): Promise<ProxyDesiredState> {
+    return this.store.read();
   }
 
   async state(): Promise<ProxyLiveState> {
@@ -83,20 +106,22 @@ export class HaproxyProxy implements ProxyPort {
 
   async ensureBackend(name: string): Promise<void> {
     checkName(name, 'backend');
-    return this.serially(async () => {
-      if (this.backends.has(name)) return;
-      await this.reloadWith(() => this.backends.set(name, []));
+    return this.change(async (state, session) => {
+      const next = withBackend(state, name);
+      if (next === undefined) return;
+      await this.reloadTo(next, state);
+      await session.save(next);
       this.logger.info('proxy backend added', { backend: name });
     });
   }
 
   async removeBackend(name: string): Promise<void> {
     checkName(name, 'backend');
-    return this.serially(async () => {
-      if (!this.backends.has(name)) return;
-      const hosts = [...this.routes].filter(([, backend]) => backend === name).map(([host]) => host);
-      if (hosts.length > 0) throw new ConflictError('state_conflict', `backend ${name} still serves ${hosts.join(', ')}: remove those routes first`, 'backend');
-      await this.reloadWith(() => this.backends.delete(name));
+    return this.change(async (state, session) => {
+      const next = withoutBackend(state, name);
+      if (next === undefined) return;
+      await this.reloadTo(next, state);
+      await session.save(next);
       this.logger.info('proxy backend removed', { backend: name });
     });
   }
@@ -104,20 +129,21 @@ export class HaproxyProxy implements ProxyPort {
   async setRoute(host: string, backend: string): Promise<void> {
     const key = checkHost(host);
     checkName(backend, 'backend');
-    return this.serially(async () => {
-      this.backendServers(backend);
+    return this.change(async (state, session) => {
+      const next = withRoute(state, key, backend) ?? state;
+      // Sent even when already saved: a change cut short may have saved nothing, or only this.
       await this.runtime.setMapEntry(this.master.paths.map, key, backend);
-      this.routes.set(key, backend);
-      await this.persist();
+      await this.persist(next, session);
       this.logger.info('proxy route set', { host: key, backend });
     });
   }
 
   async removeRoute(host: string): Promise<void> {
     const key = checkHost(host);
-    return this.serially(async () => {
+    return this.change(async (state, session) => {
       await this.runtime.deleteMapEntry(this.master.paths.map, key);
-      if (this.routes.delete(key)) await this.persist();
+      const next = withoutRoute(state, key);
+      if (next) await this.persist(next, session);
     });
   }
 
@@ -125,25 +151,26 @@ export class HaproxyProxy implements ProxyPort {
     checkName(backend, 'backend');
     checkName(server.name, 'server');
     checkAddress(server.address);
-    return this.serially(async () => {
-      const servers = this.backendServers(backend);
-      if (servers.some((s) => s.name === server.name)) throw new ConflictError('name_conflict', `server ${backend}/${server.name} exists`, 'server');
+    return this.change(async (state, session) => {
+      const next = withServer(state, backend, server);
+      // HAProxy may hold it from a change whose process died before saving: replace it.
+      if ((await this.runtime.serversState(backend)).some((s) => s.name === server.name)) await this.takeOut(backend, server.name);
       await this.runtime.addServer(backend, server.name, server.address);
       await this.runtime.enableServer(backend, server.name).catch(async (err: unknown) => {
         await this.runtime.deleteServer(backend, server.name).catch(() => undefined);
         throw err;
       });
-      servers.push({ name: server.name, address: server.address });
-      await this.persist();
+      await this.persist(next, session);
       this.logger.info('proxy server added', { backend, server: server.name, address: server.address });
     });
   }
 
   async waitUp(backend: string, name: string, timeoutMs: number): Promise<void> {
+    await this.savedServer(backend, name);
     const deadline = Date.now() + timeoutMs;
     let last: ServerStatus | undefined;
     for (;;) {
-      last = (await this.servers(backend)).find((s) => s.name === name);
+      last = (await this.live(backend)).find((s) => s.name === name);
       if (last === undefined) throw new NotFoundError('server', `${backend}/${name}`, 'server');
       if (last.health === 'up' && last.admin !== 'maint') return;
       if (Date.now() >= deadline) break;
@@ -156,17 +183,18 @@ export class HaproxyProxy implements ProxyPort {
   }
 
   async drainServer(backend: string, name: string): Promise<void> {
-    return this.serially(async () => {
-      const server = this.server(backend, name);
+    checkName(backend, 'backend');
+    checkName(name, 'server');
+    return this.change(async (state, session) => {
+      const next = withDraining(state, backend, name);
       await this.runtime.setServerState(backend, name, 'drain');
-      server.draining = true;
-      await this.persist();
+      await this.persist(next, session);
       this.logger.info('proxy server draining', { backend, server: name });
     });
   }
 
   async waitIdle(backend: string, name: string, timeoutMs: number): Promise<number> {
-    this.server(backend, name);
+    await this.savedServer(backend, name);
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const open = (await this.runtime.sessions(backend)).get(name) ?? 0;
@@ -176,24 +204,26 @@ export class HaproxyProxy implements ProxyPort {
   }
 
   async removeServer(backend: string, name: string): Promise<void> {
-    return this.serially(async () => {
-      this.server(backend, name);
-      await this.runtime.setServerState(backend, name, 'maint').catch(ignoreNotFound);
-      await this.runtime.shutdownSessions(backend, name).catch(ignoreNotFound);
-      await this.deleteServer(backend, name);
-      this.backends.set(
-        backend,
-        this.backendServers(backend).filter((s) => s.name !== name),
-      );
-      await this.persist();
+    checkName(backend, 'backend');
+    checkName(name, 'server');
+    return this.change(async (state, session) => {
+      const next = withoutServer(state, backend, name);
+      await this.takeOut(backend, name);
+      await this.persist(next, session);
       this.logger.info('proxy server removed', { backend, server: name });
     });
   }
 
   async servers(backend: string): Promise<ServerStatus[]> {
     checkName(backend, 'backend');
-    this.backendServers(backend);
+    backendServers(await this.store.read(), backend);
     return this.live(backend);
+  }
+
+  private async savedServer(backend: string, name: string): Promise<void> {
+    checkName(backend, 'backend');
+    checkName(name, 'server');
+    findServer(await this.store.read(), backend, name);
   }
 
   private async live(backend: string): Promise<ServerStatus[]> {
@@ -202,7 +232,10 @@ export class HaproxyProxy implements ProxyPort {
     return rows.map((r) => ({ name: r.name, address: r.address, health: r.health, admin: r.admin, sessions: sessions.get(r.name) ?? 0 }));
   }
 
-  private async deleteServer(backend: string, name: string): Promise<void> {
+  /** Maintenance, remaining sessions cut, deleted; a server HAProxy does not hold is not an error. */
+  private async takeOut(backend: string, name: string): Promise<void> {
+    await this.runtime.setServerState(backend, name, 'maint').catch(ignoreNotFound);
+    await this.runtime.shutdownSessions(backend, name).catch(ignoreNotFound);
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.runtime.deleteServer(backend, name);
@@ -214,50 +247,26 @@ export class HaproxyProxy implements ProxyPort {
     }
   }
 
-  /** Applies `change` to the desired state, writes and reloads; puts everything back if HAProxy refuses. */
-  private async reloadWith(change: () => void): Promise<void> {
-    const before = this.desired();
-    change();
+  /** Writes and reloads for `next`; puts the files back to `before` if HAProxy refuses. */
+  private async reloadTo(next: ProxyDesiredState, before: ProxyDesiredState): Promise<void> {
     try {
-      await this.master.write(this.desired(), true);
+      await this.master.write(next, true);
       await this.master.reload();
     } catch (err) {
-      this.adopt(before);
       await this.master.write(before, false).catch(() => undefined);
       throw err;
     }
   }
 
-  /** Keeps the files in step with a runtime change: a later reload or restart starts from them. */
-  private persist(): Promise<void> {
-    return this.master.write(this.desired(), false);
+  /** Keeps the files in step with a runtime change (a later reload or restart starts from them), then saves. */
+  private async persist(next: ProxyDesiredState, session: ProxyStateSession): Promise<void> {
+    await this.master.write(next, false);
+    await session.save(next);
   }
 
-  private adopt(desired: ProxyDesiredState): void {
-    checkDesiredState(desired);
-    this.backends = new Map(desired.backends.map((b: ProxyBackend) => [b.name, b.servers.map((s) => ({ ...s }))]));
-    this.routes = new Map(desired.routes.map((r) => [checkHost(r.host), r.backend]));
-  }
-
-  private backendServers(backend: string): ProxyServer[] {
-    const servers = this.backends.get(backend);
-    if (servers === undefined) throw new NotFoundError('backend', backend, 'backend');
-    return servers;
-  }
-
-  private server(backend: string, name: string): ProxyServer {
-    checkName(backend, 'backend');
-    checkName(name, 'server');
-    const server = this.backendServers(backend).find((s) => s.name === name);
-    if (server === undefined) throw new NotFoundError('server', `${backend}/${name}`, 'server');
-    return server;
-  }
-
-  /** Runs `task` after every change asked before it. Public methods are async, so a bad argument rejects, never throws. */
-  private serially<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(task, task);
-    this.queue = run.catch(() => undefined);
-    return run;
+  /** One change under the store's lock, from the saved state. Public methods are async, so a bad argument rejects, never throws. */
+  private change<T>(task: (state: ProxyDesiredState, session: ProxyStateSession) => Promise<T>): Promise<T> {
+    return this.store.exclusive(async (session) => task(await session.load(), session));
   }
 }
 

@@ -6,8 +6,8 @@ import { ValidationError } from '../errors';
  * patterns could smuggle a second command: it is refused here, before a command is built.
  */
 
-/** Backend and server names: HAProxy identifiers, lower case. */
-const NAME = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
+/** Backend and server names: HAProxy identifiers, lower case; 65 fit an app's backend (a 63-character DNS label + ".a"). */
+const NAME = /^[a-z0-9][a-z0-9_.-]{0,64}$/;
 /** Names the generated configuration uses for itself. */
 export const RESERVED_PREFIX = 'berth_';
 /** A DNS name, lower case, no trailing dot, no port. */
@@ -20,7 +20,7 @@ const PATH = /^\/[A-Za-z0-9_./-]{1,250}$/;
 export function checkName(value: string, field: 'backend' | 'server'): string {
   if (!NAME.test(value) || value.startsWith(RESERVED_PREFIX)) {
     throw new ValidationError(
-      `${field} name ${JSON.stringify(value)} must be 1-63 of a-z, 0-9, "_", "." and "-", start with a letter or digit, and not start with "${RESERVED_PREFIX}"`,
+      `${field} name ${JSON.stringify(value)} must be 1-65 of a-z, 0-9, "_", "." and "-", start with a letter or digit, and not start with "${RESERVED_PREFIX}"`,
       field,
     );
   }

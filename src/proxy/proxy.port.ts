@@ -5,6 +5,8 @@
  *
  * Names of backends and servers, hosts and addresses are checked against strict patterns
  * (`proxy-names.ts`); a bad one throws ValidationError before anything reaches the proxy.
+ * The desired state lives in a ProxyStateStore: several processes may drive the same proxy, and
+ * their changes run one at a time.
  */
 
 /** One replica as Berth wants it: `address` is `IPv4:port` (replicas publish on 127.0.0.1). */
@@ -52,12 +54,12 @@ export interface ProxyLiveState {
 
 export interface ProxyPort {
   /**
-   * Makes the proxy hold `desired` and nothing else: writes its configuration and reloads it
-   * (hitless). Call it at start-up, so that a restarted proxy, or Berth, recovers.
+   * Makes the proxy hold `desired` (default: the saved desired state) and nothing else: writes its
+   * configuration and reloads it (hitless), so that a restarted proxy, or Berth, recovers.
    */
-  reconcile(desired: ProxyDesiredState): Promise<void>;
-  /** A copy of the state the proxy is driven to. */
-  desired(): ProxyDesiredState;
+  reconcile(desired?: ProxyDesiredState): Promise<void>;
+  /** A copy of the state the proxy is driven to (shared by every process that drives it). */
+  desired(): Promise<ProxyDesiredState>;
   /** Read back from the running proxy. */
   state(): Promise<ProxyLiveState>;
 

@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ConflictError, NotFoundError, ValidationError } from '../../src/errors';
 import { createLogger } from '../../src/logging/logger';
 import { HaproxyProxy, type HaproxyProxyOptions } from '../../src/proxy/haproxy.proxy';
+import { MemoryProxyState } from '../../src/proxy/memory-proxy-state.store';
 import type { ProxyDesiredState } from '../../src/proxy/proxy.port';
 import { TestHaproxy } from '../support/haproxy';
 import { KeepAliveLoad, freePort, startNamedBackend } from '../support/keep-alive-load';
@@ -43,7 +44,7 @@ describe('HAProxy behind the proxy port', () => {
     dir = mkdtempSync(join(tmpdir(), 'berth-haproxy-'));
     port = await freePort();
     options = { configDir: dir, config: { bindAddress: '127.0.0.1', httpPort: port, socketPath: join(dir, 'admin.sock') } };
-    proxy = new HaproxyProxy(options, logger);
+    proxy = new HaproxyProxy(options, new MemoryProxyState(), logger);
     await proxy.writeFiles(EMPTY);
     haproxy = await TestHaproxy.start(proxy.paths.config, options.config.socketPath);
     [blue, green] = await Promise.all([startNamedBackend('blue'), startNamedBackend('green')]);
@@ -95,7 +96,7 @@ describe('HAProxy behind the proxy port', () => {
     await proxy.ensureBackend('app_c');
     expect((await proxy.state()).backends.map((b) => b.name)).toEqual(['app_a', 'app_b', 'app_c']);
     await proxy.removeBackend('app_c');
-    await proxy.reconcile(proxy.desired());
+    await proxy.reconcile();
     expect(await get(port, 'b.example.test')).toMatchObject({ status: 200, body: 'blue' });
 
     await expect(proxy.removeBackend('app_b')).rejects.toThrow(ConflictError);
@@ -121,7 +122,7 @@ describe('HAProxy behind the proxy port', () => {
   });
 
   it('comes back after HAProxy is killed: from its files, and from Berth state alone', async () => {
-    const desired = proxy.desired();
+    const desired = await proxy.desired();
     await haproxy.crash();
     // Restarted on the files the adapter kept in step: the runtime changes are there.
     haproxy = await TestHaproxy.start(proxy.paths.config, options.config.socketPath);
@@ -129,10 +130,10 @@ describe('HAProxy behind the proxy port', () => {
 
     // Killed again and started from nothing (files wiped): a new adapter, as after a Berth restart, rebuilds it.
     await haproxy.crash();
-    await new HaproxyProxy(options, logger).writeFiles(EMPTY);
+    await new HaproxyProxy(options, new MemoryProxyState(), logger).writeFiles(EMPTY);
     haproxy = await TestHaproxy.start(proxy.paths.config, options.config.socketPath);
     expect(await get(port, 'a.example.test')).toMatchObject({ status: 404 });
-    proxy = new HaproxyProxy(options, logger);
+    proxy = new HaproxyProxy(options, new MemoryProxyState(), logger);
     await proxy.reconcile(desired);
     await proxy.waitUp('app_a', 's5', 5000);
     expect(await get(port, 'a.example.test')).toMatchObject({ status: 200, body: 'green' });

@@ -56,6 +56,8 @@ export async function startTestApi(overrides: Overrides = {}): Promise<TestApi> 
     auth: { tokens: [token] },
     log: { level: 'error', format: 'json' },
     buildpacks: STAND_IN_IMAGES,
+    // No HAProxy of the machine's (port 80): a test that wants one passes its own [proxy] ports and directories.
+    proxy: { enabled: false },
   };
   for (const [section, values] of Object.entries(overrides)) raw[section] = { ...raw[section], ...values };
   const config = parseConfig(TOML.stringify(raw as TOML.JsonMap), 'test.toml');
