@@ -25,8 +25,8 @@ install_packages() {
   # reach each other by service name (e.g. Berth's container cannot find "redis").
   case " $engines " in *" podman "*) wanted+=(podman catatonit golang-github-containernetworking-plugin-dnsname) ;; esac
   wanted+=(docker-compose)
-  # HAProxy, the edge of deployed apps. Not started here: Berth drives its own instance (and the
-  # tests start theirs, on their own ports and sockets).
+  # HAProxy, the edge of deployed apps. Not started here: Berth's API starts its own instance on
+  # its own files (and the tests start theirs, on their own ports and sockets).
   wanted+=(haproxy)
   if ! command -v apt-get >/dev/null 2>&1; then
     log "this system has no apt-get. Install these packages (or their equivalents) and run again:"
@@ -41,11 +41,24 @@ install_packages() {
     log "installing: ${missing[*]}"
     as_root apt-get update -qq
     DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-    # On a systemd machine the package starts a global haproxy.service; Berth does not use it.
-    case " ${missing[*]} " in *" haproxy "*)
-      if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then as_root systemctl disable --now haproxy >/dev/null 2>&1 || true; fi ;;
-    esac
   fi
+}
+
+# The package's own haproxy service (/etc/haproxy/haproxy.cfg) is not Berth's: it would hold port
+# 80 before Berth's HAProxy could. Stopped and disabled on every run, systemd or not.
+quiet_system_haproxy() {
+  if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+    if systemctl is-enabled --quiet haproxy 2>/dev/null || systemctl is-active --quiet haproxy 2>/dev/null; then
+      log "stopping and disabling the system haproxy.service (Berth runs its own HAProxy)"
+      as_root systemctl disable --now haproxy >/dev/null 2>&1 || true
+    fi
+    return
+  fi
+  if [ -f /run/haproxy.pid ] && kill -0 "$(head -n 1 /run/haproxy.pid)" 2>/dev/null; then
+    log "stopping the system haproxy (Berth runs its own HAProxy)"
+    as_root /etc/init.d/haproxy stop >/dev/null 2>&1 || true
+  fi
+  if command -v update-rc.d >/dev/null 2>&1 && [ -f /etc/init.d/haproxy ]; then as_root update-rc.d haproxy disable >/dev/null 2>&1 || true; fi
 }
 
 wait_for() { # wait_for DESCRIPTION SECONDS COMMAND...
@@ -90,6 +103,7 @@ start_redis() {
 }
 
 install_packages
+quiet_system_haproxy
 case " $engines " in *" docker "*) start_docker ;; esac
 case " $engines " in *" podman "*) start_podman ;; esac
 start_redis

@@ -2,6 +2,11 @@
 # Start Berth on this machine: prepare it (packages, the engine, Redis), install and build what
 # changed since the last start, then run the API and the build workers with config/berth.toml (or
 # the file in BERTH_CONFIG). The engine started follows the config's runtime.
+# With [proxy] enabled = true (the default) the API starts HAProxy, the edge of deployed apps, on
+# [proxy] http_port (80) from Berth's own state, and restarts it if it dies. HAProxy is a daemon
+# of its own: it keeps serving the apps while Berth is stopped or restarted (a restarted API
+# reloads it without dropping a connection). To stop it too:
+#   kill "$(head -n 1 /var/lib/berth/haproxy/haproxy.pid)"   # the pidfile in [proxy] config_dir
 #
 # Environment (defaults in brackets):
 #   BERTH_WORKERS       build workers to start; 0 for the API alone [1]
