@@ -124,7 +124,14 @@ export class HaproxyAppRouting implements AppRouting, AppRoutingReader {
       }
     }
     const servers = SLOTS.flatMap((slot) =>
-      serversOf(state, slotBackend(app, slot)).map((s) => ({ slot, name: s.name, address: s.address, health: 'unknown' as const, admin: s.draining ? ('drain' as const) : ('ready' as const), sessions: 0 })),
+      serversOf(state, slotBackend(app, slot)).map((s) => ({
+        slot,
+        name: s.name,
+        address: s.address,
+        health: 'unknown' as const,
+        admin: s.draining ? ('drain' as const) : ('ready' as const),
+        sessions: 0,
+      })),
     );
     return { source: 'recorded', hosts, servers };
   }

@@ -93,7 +93,8 @@ export class HaproxyMaster {
     const timeoutMs = this.options.reloadTimeoutMs ?? 10_000;
     const deadline = Date.now() + timeoutMs;
     while (!(await this.running())) {
-      if (Date.now() >= deadline) throw new ProxyError('proxy_timeout', `HAProxy started but its Runtime API did not answer within ${timeoutMs} ms: see ${this.paths.log}`);
+      if (Date.now() >= deadline)
+        throw new ProxyError('proxy_timeout', `HAProxy started but its Runtime API did not answer within ${timeoutMs} ms: see ${this.paths.log}`);
       await sleep(50);
     }
   }

@@ -48,13 +48,15 @@ export class ProxySupervisor {
   }
 
   private tick(): void {
-    this.ticking = this.ticking.then(async () => {
-      if (this.timer === undefined) return;
-      if (!this.reconciled) return void (await this.attempt(false));
-      if (await this.proxy.running()) return;
-      this.logger.warn('HAProxy does not answer: starting it again from Berth state');
-      await this.attempt(true);
-    });
+    this.ticking = this.ticking
+      .then(async () => {
+        if (this.timer === undefined) return;
+        if (!this.reconciled) return void (await this.attempt(false));
+        if (await this.proxy.running()) return;
+        this.logger.warn('HAProxy does not answer: starting it again from Berth state');
+        await this.attempt(true);
+      })
+      .catch((err: unknown) => this.logger.error('HAProxy watchdog failed', { error: String(err) }));
   }
 
   private async attempt(onlyIfDown: boolean): Promise<'running' | 'reloaded' | 'started' | 'failed'> {

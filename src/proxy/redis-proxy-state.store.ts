@@ -62,9 +62,12 @@ export class RedisProxyState implements ProxyStateStore {
     const token = randomBytes(16).toString('hex');
     const ttl = this.options.lockTtlMs ?? 5000;
     await this.acquire(token, ttl);
-    const renew = setInterval(() => {
-      this.redis.eval(RENEW, 1, this.key('lock'), token, ttl).catch(() => undefined);
-    }, Math.max(50, Math.floor(ttl / 3)));
+    const renew = setInterval(
+      () => {
+        this.redis.eval(RENEW, 1, this.key('lock'), token, ttl).catch(() => undefined);
+      },
+      Math.max(50, Math.floor(ttl / 3)),
+    );
     try {
       return await task({ load: () => this.read(), save: (state) => this.save(token, state) });
     } finally {
