@@ -64,7 +64,6 @@ export class ProxySupervisor {
       await mkdir(this.options.configDir, { recursive: true, mode: 0o700 });
       await mkdir(dirname(this.options.socketPath), { recursive: true, mode: 0o755 });
       const outcome = await this.proxy.recover(onlyIfDown);
-      if (outcome !== 'running') this.logger.info(`HAProxy ${outcome}`, { config: this.options.configDir });
       this.lastError = undefined;
       this.reconciled = true;
       return outcome;
