@@ -34,7 +34,10 @@ const commitId = z.string().regex(COMMIT_ID, 'must be a commit id (40 or 64 lowe
 const ref = z.string().min(1).max(MAX_REF_LENGTH).startsWith('refs/', 'must be a full ref name starting with "refs/"');
 const commit = z.object({ id: commitId, message: z.string() });
 /** Read only when it is a plausible branch name; an odd one leaves the default branch unknown. */
-const repository = z.object({ default_branch: z.string().min(1).max(255).nullish().catch(undefined) }).nullish().catch(undefined);
+const repository = z
+  .object({ default_branch: z.string().min(1).max(255).nullish().catch(undefined) })
+  .nullish()
+  .catch(undefined);
 
 /** GitHub's push payload; Gitea and Forgejo send the same fields (without `created`/`deleted`). */
 const githubLikePush = z.object({
