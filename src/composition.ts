@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import type { Express } from 'express';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'winston';
+import type { AppStore } from './apps/app.record';
 import type { BerthConfig } from './config/config.schema';
 import { BuildController } from './controllers/build.controller';
 import { ContainerController } from './controllers/container.controller';
@@ -21,6 +23,12 @@ import { HealthService } from './services/health.service';
 import { ImageService } from './services/image.service';
 import { RuntimeService } from './services/runtime.service';
 import { TokenService } from './services/token.service';
+import { WebhookController } from './controllers/webhook.controller';
+import { DnsHostResolver } from './git/host-resolver';
+import { hostCredentials } from './git/host-credentials';
+import { SimpleGitClient } from './git/simple-git.client';
+import type { DeployRequester } from './webhooks/deploy-requester.port';
+import { WebhookService } from './webhooks/webhook.service';
 
 export interface Api {
   app: Express;
@@ -30,8 +38,14 @@ export interface Api {
   close(): Promise<void>;
 }
 
+/** Parts the API can be given instead of building them (tests give in-memory ones). */
+export interface ApiParts {
+  apps?: AppStore;
+  deploys?: DeployRequester;
+}
+
 /** The API process's object graph, built once from the validated config. */
-export function composeApi(config: BerthConfig, logger: Logger): Api {
+export function composeApi(config: BerthConfig, logger: Logger, parts: ApiParts = {}): Api {
   const engine = new DockerodeEngine({ socketPath: config.docker.socket_path, runtime: config.docker.runtime, timeoutMs: config.docker.timeout_seconds * 1000 });
   const redis = createRedisConnection(config.redis.url);
   redis.on('error', (err: Error) => logger.debug('redis connection error', { error: err.message }));
@@ -78,6 +92,7 @@ export function composeApi(config: BerthConfig, logger: Logger): Api {
     { type: ImageController, make: () => new ImageController(images) },
     { type: BuildController, make: () => new BuildController(builds) },
     { type: RuntimeController, make: () => new RuntimeController(runtime, health) },
+    ...webhookControllers(config, logger, parts),
   ];
   const app = createApp({ controllers, tokens, logger, bodyLimitBytes: config.server.body_limit_bytes });
   return {
@@ -91,6 +106,25 @@ export function composeApi(config: BerthConfig, logger: Logger): Api {
       redis.disconnect();
     },
   };
+}
+
+/** Push webhooks need the apps and their deployments. */
+function webhookControllers(config: BerthConfig, logger: Logger, { apps, deploys }: ApiParts) {
+  if (!apps || !deploys) return [];
+  const webhooks = new WebhookService(
+    apps,
+    deploys,
+    new SimpleGitClient(),
+    {
+      allowFileUrls: config.git.allow_file_urls,
+      allowedHosts: config.git.allowed_hosts,
+      hostResolver: new DnsHostResolver(),
+      hostCredentials: hostCredentials(config.git.credentials),
+      tempDir: tmpdir(),
+    },
+    logger.child({ component: 'webhooks' }),
+  );
+  return [{ type: WebhookController, make: () => new WebhookController(webhooks) }];
 }
 
 function whenReady(redis: Redis, timeoutMs: number): Promise<boolean> {

@@ -48,6 +48,26 @@ export interface CloneRequest {
   signal: AbortSignal;
 }
 
+/** Which files a push changed: two commits of a remote compared, without their file contents. */
+export interface ChangedFilesRequest {
+  /** Where `url` is allowed to connect (checked before fetching). */
+  remote: RemotePin;
+  /** The branch pushed: fetched whole (still without file contents) from servers that refuse commits by id. */
+  branch: string;
+  /** The branch's commit before the push; all zeros for a new branch (every file of `after` is then changed). */
+  before: string;
+  after: string;
+  /** Directory under which a temporary repository is made, and removed once the list is read. */
+  tempDir: string;
+  /** Bytes the fetched git data may take; past it the fetch stops. */
+  maxBytes: number;
+  allowFileProtocol: boolean;
+  credentials?: GitCredentials;
+  /** Milliseconds git may go without output (a stalled server); the caller's signal bounds the whole. */
+  timeoutMs: number;
+  signal: AbortSignal;
+}
+
 export interface GitClient {
   /**
    * Clones shallowly (fully from servers that cannot serve shallow clones), without hooks, and
@@ -55,4 +75,11 @@ export interface GitClient {
    * checked out. The credentials are sent to the build's own remote only.
    */
   clone(request: CloneRequest): Promise<{ commit: string }>;
+  /**
+   * Paths (relative to the repository root) that differ between `before` and `after`: both commits
+   * fetched shallowly and blobless into a temporary repository, hooks off, compared without rename
+   * detection (which would need the contents). Rejects with an AppError when the remote or the
+   * commits cannot be read.
+   */
+  changedFiles(request: ChangedFilesRequest): Promise<string[]>;
 }

@@ -1,10 +1,12 @@
 import { setMaxListeners } from 'node:events';
-import { rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
-import { AppError } from '../errors';
+import { AppError, BuildFailedError } from '../errors';
+import { listChangedFiles } from './changed-files';
 import { directoryBytes, formatBytes, watchDirectorySize } from './checkout-size';
 import { updateSubmodules, type SubmoduleSession } from './git-submodules';
-import type { CloneRequest, GitClient, RemotePin } from './git.port';
+import type { ChangedFilesRequest, CloneRequest, GitClient, RemoteChecker, RemotePin } from './git.port';
 import { credentialScope, pinConfig, pinnedUrl, sameServer, sshCommand } from './remote-pin';
 
 /** Variables simple-git must let through: how credentials reach git without touching argv. */
@@ -44,6 +46,28 @@ export class SimpleGitClient implements GitClient {
       throw new AppError('clone_failed', `git clone failed: ${cleanGitMessage(err, req)}`);
     } finally {
       watch.stop();
+      if (keyFile) await rm(keyFile, { force: true });
+    }
+  }
+
+  async changedFiles(req: ChangedFilesRequest): Promise<string[]> {
+    const dir = await mkdtemp(join(req.tempDir, 'berth-changes-'));
+    const keyFile = req.credentials?.sshKey ? `${dir}.key` : undefined;
+    const tooLarge = new AbortController();
+    const signal = AbortSignal.any([req.signal, tooLarge.signal]);
+    const watch = watchDirectorySize(dir, req.maxBytes, () => tooLarge.abort(), this.options.sizeCheckMs);
+    try {
+      if (keyFile) await writeFile(keyFile, ensureTrailingNewline(req.credentials?.sshKey ?? ''), { mode: 0o600 });
+      const session = new CloneSession({ ...req, remotes: NO_SUBMODULES }, keyFile, signal);
+      return await listChangedFiles((baseDir) => session.git(baseDir), dir, req, signal);
+    } catch (err) {
+      if (req.signal.aborted) throw req.signal.reason;
+      if (tooLarge.signal.aborted) throw new AppError('fetch_too_large', `the fetched git data is larger than ${formatBytes(req.maxBytes)}`);
+      if (err instanceof AppError) throw err;
+      throw new AppError('fetch_failed', `git fetch failed: ${cleanGitMessage(err, req)}`);
+    } finally {
+      watch.stop();
+      await rm(dir, { recursive: true, force: true });
       if (keyFile) await rm(keyFile, { force: true });
     }
   }
@@ -95,12 +119,20 @@ export class SimpleGitClient implements GitClient {
   }
 }
 
+/** What a session needs to know of its request. */
+type SessionRequest = Pick<CloneRequest, 'remote' | 'remotes' | 'allowFileProtocol' | 'credentials' | 'timeoutMs'>;
+
+/** Listing changes fetches no submodule. */
+const NO_SUBMODULES: RemoteChecker = {
+  check: () => Promise.reject(new BuildFailedError('submodules are not fetched to list changed files', 'submodule_refused')),
+};
+
 /** One clone's git settings: locked down, pinned per remote, credentials for the build's own remote only. */
 class CloneSession implements SubmoduleSession {
   readonly remotes: CloneRequest['remotes'];
 
   constructor(
-    private readonly req: CloneRequest,
+    private readonly req: SessionRequest,
     private readonly keyFile: string | undefined,
     readonly signal: AbortSignal,
   ) {
@@ -190,7 +222,7 @@ function basicAuth(username: string | undefined, token: string): string {
 }
 
 /** Git's own message, without secrets that could have been echoed. */
-function cleanGitMessage(err: unknown, req: CloneRequest): string {
+function cleanGitMessage(err: unknown, req: Pick<CloneRequest, 'credentials'>): string {
   let text = (err as Error).message ?? String(err);
   const creds = req.credentials;
   const basic = creds?.token ? basicAuth(creds.username, creds.token) : undefined;

@@ -4,6 +4,7 @@ import type { Logger } from 'winston';
 import openapi from '../../docs/openapi.json';
 import { RegisterRoutes } from '../generated/routes';
 import type { TokenService } from '../services/token.service';
+import { WEBHOOK_MAX_BODY_BYTES } from '../webhooks/webhook-event';
 import { errorHandler, unmatchedRoute } from './error.middleware';
 import { controllerRegistry, type ControllerFactory } from './ioc';
 import { requestLogger, requireJson } from './request-context';
@@ -29,7 +30,10 @@ export function createApp(parts: AppParts): Express {
     res.json(openapi);
   });
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(openapi));
-  app.use(requireJson);
+  // Webhook deliveries are verified over their exact bytes, whatever content type the sender
+  // chose: they keep them as a Buffer, and the JSON rules below pass them by.
+  app.use('/api/v1/webhooks', express.raw({ limit: WEBHOOK_MAX_BODY_BYTES, type: () => true }));
+  app.use((req, res, next) => (Buffer.isBuffer(req.body) ? next() : requireJson(req, res, next)));
   app.use(express.json({ limit: parts.bodyLimitBytes, type: 'application/json' }));
   RegisterRoutes(app);
   app.use(unmatchedRoute(app));

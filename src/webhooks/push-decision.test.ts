@@ -18,6 +18,7 @@ function push(overrides: Partial<PushEvent> = {}): PushEvent {
     deleted: false,
     headCommitMessage: 'Fix the cart total',
     commits: [{ id: AFTER, message: 'Fix the cart total' }],
+    defaultBranch: 'main',
     ...overrides,
   };
 }

@@ -21,6 +21,8 @@ export interface PushEvent {
   headCommitMessage: string | null;
   /** The commits the payload lists; providers cap this list, so it is never the whole story. */
   commits: Array<{ id: string; message: string }>;
+  /** The repository's default branch as the payload names it: what an app without a branch deploys. */
+  defaultBranch: string | null;
 }
 
 /** SHA-1 or SHA-256 object names, lower-case as every provider sends them. */
@@ -31,6 +33,11 @@ const MAX_REF_LENGTH = 1024;
 const commitId = z.string().regex(COMMIT_ID, 'must be a commit id (40 or 64 lower-case hex digits)');
 const ref = z.string().min(1).max(MAX_REF_LENGTH).startsWith('refs/', 'must be a full ref name starting with "refs/"');
 const commit = z.object({ id: commitId, message: z.string() });
+/** Read only when it is a plausible branch name; an odd one leaves the default branch unknown. */
+const repository = z
+  .object({ default_branch: z.string().min(1).max(255).nullish().catch(undefined) })
+  .nullish()
+  .catch(undefined);
 
 /** GitHub's push payload; Gitea and Forgejo send the same fields (without `created`/`deleted`). */
 const githubLikePush = z.object({
@@ -41,6 +48,7 @@ const githubLikePush = z.object({
   deleted: z.boolean().optional(),
   head_commit: commit.nullish(),
   commits: z.array(commit).nullish(),
+  repository,
 });
 
 /** GitLab's "Push Hook" and "Tag Push Hook" payloads. `checkout_sha` is not read: for a branch it is `after`. */
@@ -50,6 +58,7 @@ const gitlabPush = z.object({
   before: commitId,
   after: commitId,
   commits: z.array(commit).nullish(),
+  project: repository,
 });
 
 /**
@@ -63,13 +72,19 @@ export function parsePush(provider: WebhookProvider, body: unknown, objectKind?:
       throw new ValidationError(`object_kind "${payload.object_kind}" does not match the X-Gitlab-Event header`, 'object_kind');
     }
     const commits = payload.commits ?? [];
-    return pushEvent(provider, payload, commits, commits.find((c) => c.id === payload.after)?.message ?? null);
+    const event = pushEvent(provider, payload, commits, commits.find((c) => c.id === payload.after)?.message ?? null);
+    return { ...event, defaultBranch: payload.project?.default_branch ?? null };
   }
   const payload = checked(githubLikePush, body);
   const commits = payload.commits ?? [];
   const head = payload.head_commit?.id === payload.after ? payload.head_commit : commits.find((c) => c.id === payload.after);
   const event = pushEvent(provider, payload, commits, head?.message ?? null);
-  return { ...event, created: event.created || payload.created === true, deleted: event.deleted || payload.deleted === true };
+  return {
+    ...event,
+    created: event.created || payload.created === true,
+    deleted: event.deleted || payload.deleted === true,
+    defaultBranch: payload.repository?.default_branch ?? null,
+  };
 }
 
 function pushEvent(
@@ -77,7 +92,7 @@ function pushEvent(
   payload: { ref: string; before: string; after: string },
   commits: Array<{ id: string; message: string }>,
   headCommitMessage: string | null,
-): PushEvent {
+): Omit<PushEvent, 'defaultBranch'> {
   return {
     provider,
     ref: payload.ref,

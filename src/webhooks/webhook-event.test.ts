@@ -36,6 +36,7 @@ describe('readWebhookEvent: GitHub', () => {
           { id: 'b5bd5a3d8f26aa1fd7d9cb88c1a4a5f6a1d77f44', message: 'Add the checkout page' },
           { id: '0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c', message: 'Fix the cart total\n\nRounding happened before tax.' },
         ],
+        defaultBranch: 'main',
       },
     });
   });
@@ -104,6 +105,13 @@ describe('readWebhookEvent: GitLab', () => {
       kind: 'push',
       push: { provider: 'gitlab', branch: 'release', before: '95790bf891e76fee5e1747ab589903a6a1f80f22', headCommitMessage: 'Fix the README\n' },
     });
+  });
+
+  it("reads the project's default branch, and leaves an odd one unknown rather than refusing the push", () => {
+    const body = JSON.parse(fixture('gitlab-push.json').toString('utf8')) as { project: { default_branch: unknown } };
+    expect(readWebhookEvent('gitlab', { 'x-gitlab-event': 'Push Hook' }, Buffer.from(JSON.stringify(body)))).toMatchObject({ push: { defaultBranch: 'main' } });
+    body.project.default_branch = 42;
+    expect(readWebhookEvent('gitlab', { 'x-gitlab-event': 'Push Hook' }, Buffer.from(JSON.stringify(body)))).toMatchObject({ push: { defaultBranch: null } });
   });
 
   it('reads a Tag Push Hook as a tag', () => {

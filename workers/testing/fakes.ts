@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import type { Job } from 'bullmq';
 import winston from 'winston';
 import type { BuildEngine, ImageBuildSpec } from '../../src/engine/engine.port';
-import type { CloneRequest, GitClient } from '../../src/git/git.port';
+import type { ChangedFilesRequest, CloneRequest, GitClient } from '../../src/git/git.port';
 import { testSettings } from '../../buildpacks/testing/settings';
 import type { SecretBox } from '../../src/builds/secret-box';
 import type { BuildProcessorOptions } from '../build.processor';
@@ -43,6 +43,11 @@ export class FakeGitClient implements GitClient {
       await symlink(target, join(request.dir, path));
     }
     return { commit: this.commit };
+  }
+
+  /** Builds never list changed files. */
+  changedFiles(_request: ChangedFilesRequest): Promise<string[]> {
+    return Promise.reject(new Error('FakeGitClient.changedFiles is not used by builds'));
   }
 }
 
