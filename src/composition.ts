@@ -20,6 +20,7 @@ import { HealthService } from './services/health.service';
 import { ImageService } from './services/image.service';
 import { RuntimeService } from './services/runtime.service';
 import { TokenService } from './services/token.service';
+import { createTls, type Tls } from './tls/tls.setup';
 
 export interface Api {
   app: Express;
@@ -85,6 +86,14 @@ export function composeApi(config: BerthConfig, logger: Logger): Api {
       redis.disconnect();
     },
   };
+}
+
+/**
+ * TLS of the edge proxy: `certificates.ensure(domains)` is what adding an app calls; `domains`
+ * lists every app's domains for the periodic renewal sweep.
+ */
+export function composeTls(config: BerthConfig, logger: Logger, domains?: () => Promise<string[]>): Tls {
+  return createTls(config, logger, domains);
 }
 
 function whenReady(redis: Redis, timeoutMs: number): Promise<boolean> {
