@@ -16,7 +16,16 @@ export function parseCertStore(answer: string): string[] {
   return lines.slice(1).map((l) => l.trim());
 }
 
-/** Whether an answer of a certificate command says it worked (HAProxy 2.6 ends those with "Success!" or names what it created). */
+/** Answers of certificate commands that did what was asked (HAProxy 2.6 has no single success word). */
+const SUCCESS = [
+  /Success!$/,
+  /^New empty certificate store '[^']*'!$/,
+  /^Transaction created for certificate \S+!$/,
+  /^Entry '[^']*' deleted in crtlist '[^']*'!$/,
+  /^Certificate '[^']*' deleted!$/,
+];
+
 export function certCommandSucceeded(answer: string): boolean {
-  return /Success!\s*$/.test(answer) || /^New empty certificate store '.*'!\s*$/.test(answer.trim()) || /^Transaction created for certificate .*!\s*$/.test(answer.trim());
+  const text = answer.trim();
+  return SUCCESS.some((pattern) => pattern.test(text));
 }
