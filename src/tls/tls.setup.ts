@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type winston from 'winston';
 import type { BerthConfig } from '../config/config.schema';
+import { ValidationError } from '../errors';
 import type { HaproxyProxyOptions } from '../proxy/haproxy.proxy';
 import { HaproxyRuntime } from '../proxy/haproxy-runtime';
 import { AcmeIssuer } from './acme.issuer';
@@ -39,7 +40,7 @@ export function createTls(config: BerthConfig, logger: winston.Logger, domains?:
         {
           directoryUrl: proxy.acme_directory_url,
           email: proxy.acme_email,
-          ...(proxy.acme_ca_file ? { extraCa: readFileSync(proxy.acme_ca_file, 'utf8') } : {}),
+          ...(proxy.acme_ca_file ? { extraCa: readCaFile(proxy.acme_ca_file) } : {}),
         },
         edge,
         store,
@@ -60,4 +61,12 @@ export function createTls(config: BerthConfig, logger: winston.Logger, domains?:
     logger.child({ component: 'tls' }),
   );
   return { edge, certificates };
+}
+
+function readCaFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ValidationError(`[proxy] acme_ca_file ${path} cannot be read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, 'acme_ca_file');
+  }
 }

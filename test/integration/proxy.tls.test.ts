@@ -100,7 +100,7 @@ describe('TLS on the HAProxy edge', () => {
     await proxy.ensureBackend('app1');
     await proxy.addServer('app1', { name: 'r1', address: `127.0.0.1:${app.port}` });
     await proxy.waitUp('app1', 'r1', 5000);
-    for (const host of ['app1.test', 'www.wild.test', 'app2.test']) await proxy.setRoute(host, 'app1');
+    for (const host of ['app1.test', 'www.wild.test', 'app2.test', 'app3.test']) await proxy.setRoute(host, 'app1');
   });
 
   afterAll(async () => {
@@ -130,6 +130,27 @@ describe('TLS on the HAProxy edge', () => {
     expect(await tls.edge.certificates()).toEqual(['dir_wild']);
   });
 
+  it('picks up a certificate added to, replaced in and removed from the directory on a rescan, at runtime', async () => {
+    const pem = await new SelfSigned().generate('app2.test', { names: ['app2.test'], days: 30 });
+    writeFileSync(join(config.proxy.certs_dir, 'app2.pem'), pem);
+    await tls.certificates.sweep();
+    await tls.certificates.ensure(['app2.test']);
+    expect(await httpsGet(config.proxy.https_port, 'app2.test', pem)).toMatchObject({ status: 200, body: 'app1' });
+    expect(await httpGet(config.proxy.http_port, 'app2.test')).toMatchObject({ status: 308 });
+
+    const replaced = await new SelfSigned().generate('app2.test', { names: ['app2.test'], days: 30 });
+    writeFileSync(join(config.proxy.certs_dir, 'app2.pem'), replaced);
+    await tls.certificates.sweep();
+    expect(await httpsGet(config.proxy.https_port, 'app2.test', replaced)).toMatchObject({ status: 200, body: 'app1' });
+
+    // Removed: ACME (pebble) takes the domain over on the same sweep.
+    rmSync(join(config.proxy.certs_dir, 'app2.pem'));
+    await tls.certificates.sweep();
+    const res = await httpsGet(config.proxy.https_port, 'app2.test', await pebble.root());
+    expect(res.cert?.issuer).toMatch(/Pebble/);
+    expect((await tls.edge.certificates()).sort()).toEqual(['acme_app2.test', 'dir_wild']);
+  });
+
   it('orders a certificate over ACME (HTTP-01 answered by HAProxy), serves it by SNI and then redirects HTTP', async () => {
     const root = await pebble.root();
     expect(await httpGet(config.proxy.http_port, 'app1.test')).toMatchObject({ status: 200, body: 'app1' });
@@ -144,7 +165,7 @@ describe('TLS on the HAProxy edge', () => {
     expect(await httpGet(config.proxy.http_port, 'app1.test')).toMatchObject({ status: 308, location: `https://app1.test:${config.proxy.https_port}/` });
     // The challenge path is never redirected; a host without a certificate is not either.
     expect(await httpGet(config.proxy.http_port, 'app1.test', '/.well-known/acme-challenge/unknown-token-0123456789')).toMatchObject({ status: 200, body: 'app1' });
-    expect(await httpGet(config.proxy.http_port, 'app2.test')).toMatchObject({ status: 200, body: 'app1' });
+    expect(await httpGet(config.proxy.http_port, 'app3.test')).toMatchObject({ status: 200, body: 'app1' });
     const stored = join(config.server.data_dir, 'tls', 'certs', 'app1.test.pem');
     expect(statSync(stored).mode & 0o777).toBe(0o600);
     expect(statSync(join(config.server.data_dir, 'tls', 'acme-account.key')).mode & 0o777).toBe(0o600);
@@ -175,8 +196,8 @@ describe('TLS on the HAProxy edge', () => {
   it('logs an order that fails, and answers without throwing', async () => {
     // A directory URL the server answers 404: a refusal, not retried inside acme-client.
     const broken = composeTls(configWith({ acme_directory_url: pebble.directoryUrl.replace(/\/dir$/, '/no-such-dir'), certs_dir: '' }), logger);
-    const [result] = await broken.certificates.ensure(['app2.test']);
-    expect(result).toMatchObject({ domain: 'app2.test', source: 'none', error: expect.stringContaining('app2.test') });
-    expect(await httpGet(config.proxy.http_port, 'app2.test')).toMatchObject({ status: 200, body: 'app1' });
+    const [result] = await broken.certificates.ensure(['app3.test']);
+    expect(result).toMatchObject({ domain: 'app3.test', source: 'none', error: expect.stringContaining('app3.test') });
+    expect(await httpGet(config.proxy.http_port, 'app3.test')).toMatchObject({ status: 200, body: 'app1' });
   });
 });
