@@ -155,7 +155,9 @@ describe('generateConfig with TLS', () => {
 
   it('answers ACME challenges from the runtime map on HTTP, before redirecting hosts with a certificate', () => {
     const http = config.slice(config.indexOf('frontend berth_http\n'), config.indexOf('frontend berth_https'));
-    const challenge = http.indexOf('http-request return status 200 content-type text/plain lf-string "%[path,field(4,/),map(/var/lib/berth/haproxy/acme-challenges.map)]"');
+    const challenge = http.indexOf(
+      'http-request return status 200 content-type text/plain lf-string "%[path,field(4,/),map(/var/lib/berth/haproxy/acme-challenges.map)]"',
+    );
     const redirect = http.indexOf(
       'http-request redirect code 308 location https://%[req.hdr(host),lower,word(1,:)]:8443%[capture.req.uri] if !berth_challenge { req.hdr(host),lower,word(1,:),map(/var/lib/berth/haproxy/https-hosts.map) -m found }',
     );

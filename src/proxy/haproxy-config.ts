@@ -148,7 +148,8 @@ function httpTlsLines(tls: HaproxyTlsOptions): string[] {
 function httpsFrontend(address: string, tls: HaproxyTlsOptions, route: string): string[] {
   checkPath(tls.defaultCertPath, 'default certificate');
   checkPath(tls.crtListPath, 'crt-list');
-  if (!Number.isInteger(tls.httpsPort) || tls.httpsPort < 1 || tls.httpsPort > 65535) throw new ValidationError(`https port ${tls.httpsPort} is not a port`, 'https_port');
+  if (!Number.isInteger(tls.httpsPort) || tls.httpsPort < 1 || tls.httpsPort > 65535)
+    throw new ValidationError(`https port ${tls.httpsPort} is not a port`, 'https_port');
   return [
     `frontend ${HTTPS_FRONTEND}`,
     // The first certificate is the default one; the crt-list (empty at first) adds the rest by SNI.

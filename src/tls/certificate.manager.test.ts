@@ -53,7 +53,14 @@ describe('CertificateManager', () => {
 
   function manager(options: Partial<CertificateManagerOptions> = {}, certsDir?: string): CertificateManager {
     const base = { renewDays: 30, sweepMs: 0, retryMinMs: 60_000, retryMaxMs: 3_600_000, now: () => clock };
-    return new CertificateManager(edge, new CertificateStore(join(dir, 'data')), certsDir ? new CertDirSource(certsDir) : undefined, issuer, { ...base, ...options }, logger);
+    return new CertificateManager(
+      edge,
+      new CertificateStore(join(dir, 'data')),
+      certsDir ? new CertDirSource(certsDir) : undefined,
+      issuer,
+      { ...base, ...options },
+      logger,
+    );
   }
 
   beforeEach(() => {

@@ -22,7 +22,8 @@ export function checkKeyAuthorization(value: string): string {
 }
 
 export function checkCertName(value: string): string {
-  if (!CERT_NAME.test(value) || value.includes('..')) throw new ValidationError(`certificate name ${JSON.stringify(value)} must be 1-121 of a-z, 0-9, "_", "." and "-"`, 'certificate');
+  if (!CERT_NAME.test(value) || value.includes('..'))
+    throw new ValidationError(`certificate name ${JSON.stringify(value)} must be 1-121 of a-z, 0-9, "_", "." and "-"`, 'certificate');
   return value;
 }
 

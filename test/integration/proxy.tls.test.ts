@@ -1,8 +1,9 @@
-import { X509Certificate } from 'node:crypto';
+import type { X509Certificate } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
+import type { TLSSocket } from 'node:tls';
 import { join } from 'node:path';
 import { configSchema, type BerthConfig } from '../../src/config/config.schema';
 import { composeTls } from '../../src/composition';
@@ -27,9 +28,7 @@ interface Answer {
 
 function httpGet(port: number, host: string, path = '/'): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    http
-      .get({ host: '127.0.0.1', port, path, headers: { Host: host }, agent: false }, (res) => collect(res, resolve))
-      .on('error', reject);
+    http.get({ host: '127.0.0.1', port, path, headers: { Host: host }, agent: false }, (res) => collect(res, resolve)).on('error', reject);
   });
 }
 
@@ -38,7 +37,7 @@ function httpsGet(port: number, host: string, ca: string): Promise<Answer> {
   return new Promise((resolve, reject) => {
     https
       .get({ host: '127.0.0.1', port, servername: host, path: '/', headers: { Host: host }, ca, agent: false }, (res) => {
-        const raw = (res.socket as import('node:tls').TLSSocket).getPeerX509Certificate();
+        const raw = (res.socket as TLSSocket).getPeerX509Certificate();
         collect(res, (answer) => resolve({ ...answer, ...(raw ? { cert: raw } : {}) }));
       })
       .on('error', reject);

@@ -46,7 +46,22 @@ export class TestPebble {
     const env = { ...process.env, PEBBLE_VA_NOSLEEP: '1' };
     const challtest = spawn(
       'pebble-challtestsrv',
-      ['-defaultIPv4', '127.0.0.1', '-defaultIPv6', '', '-dns01', `127.0.0.1:${dns}`, '-http01', '', '-https01', '', '-tlsalpn01', '', '-management', `127.0.0.1:${dnsManagement}`],
+      [
+        '-defaultIPv4',
+        '127.0.0.1',
+        '-defaultIPv6',
+        '',
+        '-dns01',
+        `127.0.0.1:${dns}`,
+        '-http01',
+        '',
+        '-https01',
+        '',
+        '-tlsalpn01',
+        '',
+        '-management',
+        `127.0.0.1:${dnsManagement}`,
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const pebble = spawn('pebble', ['-config', join(dir, 'pebble.json'), '-dnsserver', `127.0.0.1:${dns}`], { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -56,7 +71,12 @@ export class TestPebble {
     }
     const server = new TestPebble([pebble, challtest], `https://127.0.0.1:${listen}/dir`, await readFile(cert, 'utf8'), management, output);
     const deadline = Date.now() + 15_000;
-    while (!(await server.get(server.directoryUrl).then(() => true, () => false))) {
+    while (
+      !(await server.get(server.directoryUrl).then(
+        () => true,
+        () => false,
+      ))
+    ) {
       if (pebble.exitCode !== null || challtest.exitCode !== null || Date.now() > deadline) throw new Error(`pebble did not start: ${output.join('')}`);
       await sleep(100);
     }
