@@ -145,4 +145,18 @@ describe('CertificateManager', () => {
     expect(edge.served.has('acme_app.test')).toBe(true);
     expect([...edge.redirects]).toEqual(['app.test']);
   });
+
+  it('takes back a redirect left in the proxy from before a restart when the host has no certificate any more', async () => {
+    edge.redirects.add('gone.test');
+    const m = new CertificateManager(
+      edge,
+      new CertificateStore(join(dir, 'data')),
+      undefined,
+      undefined,
+      { renewDays: 30, sweepMs: 0, retryMinMs: 1000, retryMaxMs: 1000 },
+      logger,
+    );
+    expect(await m.ensure(['gone.test'])).toEqual([{ domain: 'gone.test', source: 'none' }]);
+    expect(edge.redirects.size).toBe(0);
+  });
 });

@@ -34,7 +34,8 @@ export class CertificateManager {
   /** Domain → ACME certificate served now. */
   private readonly acme = new Map<string, CertificateBundle>();
   private readonly known = new Set<string>();
-  private readonly redirected = new Set<string>();
+  /** What this process last set for each host; a host not in it is set whatever the proxy holds (it may be stale from before a restart). */
+  private readonly redirected = new Map<string, boolean>();
   private readonly inFlight = new Map<string, Promise<DomainTls>>();
   private readonly backoff: RetryBackoff;
   private timer: NodeJS.Timeout | undefined;
@@ -53,7 +54,7 @@ export class CertificateManager {
 
   /** Loads the directory and the stored certificates, then sweeps every `sweepMs`. */
   async start(): Promise<void> {
-    for (const domain of await this.store.domains()) this.known.add(domain);
+    for (const domain of await this.store.domains()) this.remember(domain);
     await this.sweep();
     if (this.options.sweepMs > 0) this.timer = setInterval(() => void this.sweep(), this.options.sweepMs).unref();
   }
@@ -80,7 +81,7 @@ export class CertificateManager {
     try {
       await this.loadDirectory();
       const extra = (await this.options.domains?.().catch((err: unknown) => this.warn('domain list unavailable', undefined, err))) ?? [];
-      for (const domain of extra) this.known.add(domain.toLowerCase());
+      for (const domain of extra) this.remember(domain);
       await this.ensure([...this.known]);
     } catch (err) {
       this.warn('certificate sweep failed', undefined, err);
@@ -159,10 +160,18 @@ export class CertificateManager {
   }
 
   private async redirect(domain: string, on: boolean): Promise<void> {
-    if (this.redirected.has(domain) === on) return;
+    if (this.redirected.get(domain) === on) return;
     await this.edge.setRedirect(domain, on);
-    if (on) this.redirected.add(domain);
-    else this.redirected.delete(domain);
+    this.redirected.set(domain, on);
+  }
+
+  /** Adds a domain to the sweep; one that is not a DNS name (a stray file, a bad list entry) is only logged. */
+  private remember(domain: string): void {
+    try {
+      this.known.add(checkHost(domain));
+    } catch (err) {
+      this.warn('not a domain, skipped', undefined, err);
+    }
   }
 
   private now(): Date {
