@@ -115,6 +115,17 @@ describe('TLS on the HAProxy edge', () => {
     expect(await httpGet(config.proxy.http_port, 'app1.test')).toMatchObject({ status: 200, body: 'app1' });
   });
 
+  it('answers an ACME challenge from the runtime map for any host, and stops once it is removed', async () => {
+    const token = 'tok_-0123456789abcdefABCDEF';
+    const path = `/.well-known/acme-challenge/${token}`;
+    await tls.edge.setChallenge(token, `${token}.thumbprint_-0123456789`);
+    expect(await httpGet(config.proxy.http_port, 'unrouted.test', path)).toMatchObject({ status: 200, body: `${token}.thumbprint_-0123456789` });
+    expect(await httpGet(config.proxy.http_port, 'unrouted.test', `${path}/more`)).toMatchObject({ status: 404 });
+    await tls.edge.removeChallenge(token);
+    expect(await httpGet(config.proxy.http_port, 'unrouted.test', path)).toMatchObject({ status: 404 });
+    expect(await httpGet(config.proxy.http_port, 'app1.test', path)).toMatchObject({ status: 200, body: 'app1' });
+  });
+
   it('serves a certificate from the directory without ordering one, and redirects its host', async () => {
     await tls.certificates.start();
     expect(await tls.certificates.ensure(['www.wild.test'])).toEqual([expect.objectContaining({ domain: 'www.wild.test', source: 'directory' })]);
