@@ -159,4 +159,16 @@ describe('CertificateManager', () => {
     expect(await m.ensure(['gone.test'])).toEqual([{ domain: 'gone.test', source: 'none' }]);
     expect(edge.redirects.size).toBe(0);
   });
+
+  it('stops redirecting a host whose certificate expired and cannot be renewed', async () => {
+    issuer.days = 5;
+    const m = manager();
+    await m.ensure(['app.test']);
+    expect([...edge.redirects]).toEqual(['app.test']);
+    issuer.failing = true;
+    clock = new Date(clock.getTime() + 6 * 86_400_000);
+    expect(await m.ensure(['app.test'])).toEqual([expect.objectContaining({ source: 'acme', error: expect.stringContaining('CA refused') })]);
+    expect(edge.redirects.size).toBe(0);
+    expect(edge.served.has('acme_app.test')).toBe(true);
+  });
 });

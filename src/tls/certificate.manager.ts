@@ -105,13 +105,14 @@ export class CertificateManager {
         return { domain, source: 'directory', notAfter: fromDir.bundle.notAfter.toISOString() };
       }
       const bundle = await this.acmeCertificate(domain);
-      await this.redirect(domain, bundle !== undefined);
+      await this.redirect(domain, this.valid(bundle));
       return bundle ? { domain, source: 'acme', notAfter: bundle.notAfter.toISOString() } : { domain, source: 'none' };
     } catch (err) {
       const delay = this.backoff.failed(domain, this.now().getTime());
       this.warn('certificate not available', domain, err, { retry_in_seconds: Math.round(delay / 1000) });
       const served = this.acme.get(domain);
-      if (served) await this.redirect(domain, true).catch(() => undefined);
+      // An expired certificate is still served (better than the default one), but HTTP is not sent to it.
+      await this.redirect(domain, this.valid(served)).catch(() => undefined);
       return { domain, source: served ? 'acme' : 'none', error: err instanceof Error ? err.message : String(err) };
     }
   }
@@ -163,6 +164,10 @@ export class CertificateManager {
     if (this.redirected.get(domain) === on) return;
     await this.edge.setRedirect(domain, on);
     this.redirected.set(domain, on);
+  }
+
+  private valid(bundle: CertificateBundle | undefined): boolean {
+    return bundle !== undefined && daysLeft(bundle, this.now()) > 0;
   }
 
   /** Adds a domain to the sweep; one that is not a DNS name (a stray file, a bad list entry) is only logged. */
