@@ -66,6 +66,7 @@ export class TestPebble {
     );
     const pebble = spawn('pebble', ['-config', join(dir, 'pebble.json'), '-dnsserver', `127.0.0.1:${dns}`], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     for (const child of [challtest, pebble]) {
+      child.on('error', (err) => output.push(`${err.message}: install Debian's pebble package (scripts/setup.sh does)\n`));
       child.stdout?.on('data', (c: Buffer) => output.push(c.toString()));
       child.stderr?.on('data', (c: Buffer) => output.push(c.toString()));
     }
@@ -77,7 +78,11 @@ export class TestPebble {
         () => false,
       ))
     ) {
-      if (pebble.exitCode !== null || challtest.exitCode !== null || Date.now() > deadline) throw new Error(`pebble did not start: ${output.join('')}`);
+      const dead = [pebble, challtest].some((c) => c.exitCode !== null || c.pid === undefined);
+      if (dead || Date.now() > deadline) {
+        await server.stop();
+        throw new Error(`pebble did not start: ${output.join('')}`);
+      }
       await sleep(100);
     }
     return server;
@@ -93,7 +98,7 @@ export class TestPebble {
       this.children.map(
         (child) =>
           new Promise<void>((resolve) => {
-            if (child.exitCode !== null || child.signalCode !== null) return resolve();
+            if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return resolve();
             child.once('exit', () => resolve());
             child.kill('SIGTERM');
           }),
