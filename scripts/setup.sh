@@ -28,6 +28,9 @@ install_packages() {
   # HAProxy, the edge of deployed apps. Not started here: Berth's API starts its own instance on
   # its own files (and the tests start theirs, on their own ports and sockets).
   wanted+=(haproxy)
+  # openssl makes the HTTPS frontend's self-signed default certificate; pebble (with
+  # pebble-challtestsrv) is the ACME test server the TLS tests start on their own ports.
+  wanted+=(openssl pebble)
   if ! command -v apt-get >/dev/null 2>&1; then
     log "this system has no apt-get. Install these packages (or their equivalents) and run again:"
     log "  ${wanted[*]}"

@@ -29,6 +29,7 @@ import { hostCredentials } from './git/host-credentials';
 import { SimpleGitClient } from './git/simple-git.client';
 import type { DeployRequester } from './webhooks/deploy-requester.port';
 import { WebhookService } from './webhooks/webhook.service';
+import { createTls, type Tls } from './tls/tls.setup';
 
 export interface Api {
   app: Express;
@@ -125,6 +126,14 @@ function webhookControllers(config: BerthConfig, logger: Logger, { apps, deploys
     logger.child({ component: 'webhooks' }),
   );
   return [{ type: WebhookController, make: () => new WebhookController(webhooks) }];
+}
+
+/**
+ * TLS of the edge proxy: `certificates.ensure(domains)` is what adding an app calls; `domains`
+ * lists every app's domains for the periodic renewal sweep.
+ */
+export function composeTls(config: BerthConfig, logger: Logger, domains?: () => Promise<string[]>): Tls {
+  return createTls(config, logger, domains);
 }
 
 function whenReady(redis: Redis, timeoutMs: number): Promise<boolean> {

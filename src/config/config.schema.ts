@@ -185,6 +185,22 @@ export const configSchema = z
         admin_socket: z.string().regex(SAFE_PATH, SAFE_PATH_MESSAGE).default('/run/berth/haproxy.sock'),
         /** Where Berth writes haproxy.cfg, the host map and the pidfile. Default /var/lib/berth/haproxy. */
         config_dir: z.string().regex(SAFE_PATH, SAFE_PATH_MESSAGE).default('/var/lib/berth/haproxy'),
+        /** Port of the HTTPS frontend (SNI picks the certificate; a self-signed default one otherwise). Default 443. */
+        https_port: z.number().int().min(1).max(65535).default(443),
+        /** Directory of operator certificates: one `*.pem` each (certificate, chain, private key). "" (default): none. */
+        certs_dir: z.string().default(''),
+        /** Seconds between rescans of certs_dir and renewal checks. Default 60. */
+        certs_rescan_seconds: z.number().int().min(1).default(60),
+        /** ACME directory URL for automatic certificates of the apps' domains. "" (default): ACME off. */
+        acme_directory_url: z.union([z.literal(''), z.string().url().regex(/^https:\/\//, 'must be an https:// URL')]).default(''),
+        /** Contact e-mail of the ACME account. Default "" (none). */
+        acme_email: z.string().default(''),
+        /** PEM file of an extra CA to trust for the ACME directory (a private ACME server). Default "" (none). */
+        acme_ca_file: z.string().default(''),
+        /** Renew an ACME certificate when fewer days than this remain. Default 30. */
+        acme_renew_days: z.number().min(0).default(30),
+        /** Seconds before a failed order is retried; doubles per failure, up to 6 hours. Default 60. */
+        acme_retry_seconds: z.number().int().min(1).default(60),
       })
       .strict()
       .default({}),

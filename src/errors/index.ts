@@ -10,3 +10,4 @@ export { EngineError } from './engine.error';
 export { BuildFailedError } from './build-failed.error';
 export { ProxyError } from './proxy.error';
 export { WebhookSignatureError, type WebhookSignatureCode } from './webhook-signature.error';
+export { CertificateError } from './certificate.error';

@@ -130,3 +130,54 @@ describe('generateMap', () => {
     expect(generateMap({ backends: [], routes: [] })).toBe('');
   });
 });
+
+describe('generateConfig with TLS', () => {
+  const tls = {
+    httpsPort: 8443,
+    defaultCertPath: '/var/lib/berth/haproxy/tls/default.pem',
+    crtListPath: '/var/lib/berth/haproxy/tls/certs.list',
+    challengeMapPath: '/var/lib/berth/haproxy/acme-challenges.map',
+    redirectMapPath: '/var/lib/berth/haproxy/https-hosts.map',
+  };
+  const config = generateConfig(STATE, { ...OPTIONS, tls });
+
+  it('adds an HTTPS frontend with the default certificate and the runtime crt-list, routed by the same map', () => {
+    expect(config).toContain(
+      [
+        'frontend berth_https',
+        '  bind 127.0.0.1:8443 ssl crt /var/lib/berth/haproxy/tls/default.pem crt-list /var/lib/berth/haproxy/tls/certs.list alpn h2,http/1.1',
+        '  http-request set-header X-Forwarded-Proto https',
+        '  use_backend %[req.hdr(host),lower,word(1,:),map(/var/lib/berth/haproxy/hosts.map,berth_not_found)]',
+        '  default_backend berth_not_found',
+      ].join('\n'),
+    );
+  });
+
+  it('answers ACME challenges from the runtime map on HTTP, before redirecting hosts with a certificate', () => {
+    const http = config.slice(config.indexOf('frontend berth_http\n'), config.indexOf('frontend berth_https'));
+    const challenge = http.indexOf(
+      'http-request return status 200 content-type text/plain lf-string "%[path,field(4,/),map(/var/lib/berth/haproxy/acme-challenges.map)]"',
+    );
+    const redirect = http.indexOf(
+      'http-request redirect code 308 location https://%[req.hdr(host),lower,word(1,:)]:8443%[capture.req.uri] if !berth_challenge { req.hdr(host),lower,word(1,:),map(/var/lib/berth/haproxy/https-hosts.map) -m found }',
+    );
+    expect(http).toContain('acl berth_challenge path_reg ^/[.]well-known/acme-challenge/[A-Za-z0-9_-]+$');
+    expect(challenge).toBeGreaterThan(0);
+    expect(redirect).toBeGreaterThan(challenge);
+    expect(http.indexOf('use_backend')).toBeGreaterThan(redirect);
+  });
+
+  it('leaves the port out of the redirect on 443, and has no HTTPS frontend without TLS', () => {
+    expect(generateConfig(STATE, { ...OPTIONS, tls: { ...tls, httpsPort: 443 } })).toContain('location https://%[req.hdr(host),lower,word(1,:)]%[capture.req.uri] if');
+    expect(generateConfig(STATE, OPTIONS)).not.toMatch(/berth_https|ssl|acme/);
+  });
+
+  it.each([
+    ['crtListPath', '/x/certs list'],
+    ['defaultCertPath', 'default.pem'],
+    ['challengeMapPath', '/a/../b.map'],
+    ['httpsPort', 0],
+  ])('refuses %s = %j', (key, value) => {
+    expect(() => generateConfig(STATE, { ...OPTIONS, tls: { ...tls, [key]: value } })).toThrow(ValidationError);
+  });
+});

@@ -98,6 +98,24 @@ describe('HaproxyRuntime', () => {
     });
   });
 
+  it('sends a payload after "<<", ended by an empty line', async () => {
+    await withFake({ 'set ssl cert': 'Transaction created for certificate /d/a.pem!\n' }, async (runtime, received) => {
+      expect(await runtime.send('set ssl cert /d/a.pem', '-----BEGIN X-----\nAAAA\n-----END X-----')).toBe('Transaction created for certificate /d/a.pem!\n');
+      expect(received).toEqual(['set ssl cert /d/a.pem <<\n-----BEGIN X-----\nAAAA\n-----END X-----']);
+    });
+  });
+
+  it.each([
+    ['an empty line, which would end it early', 'a\n\nshow info'],
+    ['a final newline', 'a\n'],
+    ['nothing', ''],
+  ])('refuses a payload with %s', async (_what, payload) => {
+    await withFake({}, async (runtime, received) => {
+      await expect(runtime.send('set ssl cert /d/a.pem', payload)).rejects.toThrow(ProxyError);
+      expect(received).toEqual([]);
+    });
+  });
+
   it('answers UnavailableError when nothing listens', async () => {
     await expect(new HaproxyRuntime(socketPath, 2000).workerPid()).rejects.toThrow(UnavailableError);
   });

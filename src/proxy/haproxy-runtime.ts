@@ -92,16 +92,23 @@ export class HaproxyRuntime {
     if (answer !== success) throw refused(command.split(' ').slice(0, 2).join(' '), answer);
   }
 
-  /** Sends one checked command line and resolves with the whole answer. */
-  send(command: string): Promise<string> {
+  /**
+   * Sends one checked command line and resolves with the whole answer. A `payload` (a certificate
+   * for `set ssl cert`) follows the line as `<<` text, which HAProxy ends at the first empty line.
+   */
+  send(command: string, payload?: string): Promise<string> {
     if (/[\r\n;]/.test(command)) return Promise.reject(new ProxyError('proxy_error', 'a Runtime API command must be one line without ";"'));
+    if (payload !== undefined && (/\r|\n\s*\n|^\s*$/.test(payload) || payload.endsWith('\n'))) {
+      return Promise.reject(new ProxyError('proxy_error', 'a Runtime API payload must be lines without an empty one and without a final newline'));
+    }
+    const text = payload === undefined ? `${command}\n` : `${command} <<\n${payload}\n\n`;
     return new Promise((resolve, reject) => {
       const chunks: Buffer[] = [];
       let size = 0;
       const socket = createConnection({ path: this.socketPath });
       socket.setTimeout(this.timeoutMs, () => socket.destroy(new Error(`no answer within ${this.timeoutMs} ms`)));
       // Not end(): HAProxy treats a half-closed connection as gone and may drop the answer.
-      socket.on('connect', () => socket.write(`${command}\n`));
+      socket.on('connect', () => socket.write(text));
       socket.on('data', (chunk: Buffer) => {
         size += chunk.length;
         if (size > MAX_ANSWER_BYTES) socket.destroy(new Error(`answer larger than ${MAX_ANSWER_BYTES} bytes`));

@@ -6,7 +6,7 @@ import { haproxyOptionsFrom } from './haproxy.proxy';
 describe('the [proxy] section', () => {
   it('defaults to port 80 on every IPv4 address, files under /var/lib/berth/haproxy', () => {
     const config = parseConfig('', 'empty.toml');
-    expect(config.proxy).toEqual({
+    expect(config.proxy).toMatchObject({
       enabled: true,
       http_port: 80,
       bind_address: '0.0.0.0',
