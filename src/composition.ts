@@ -85,7 +85,15 @@ export function composeApi(config: BerthConfig, logger: Logger, parts: ApiParts 
   );
   // The API owns HAProxy's lifecycle; the deploy workers drive it through the same Redis state.
   const proxy = composeAppRouting(config, redis, logger);
-  const proxyStarted = proxy.supervisor && whenReady(redis, 5000).then(() => proxy.supervisor?.start());
+  const tls = proxy.supervisor ? composeTls(config, logger) : undefined;
+  // The default certificate and the lists must exist before HAProxy reads its configuration.
+  const proxyStarted =
+    proxy.supervisor &&
+    whenReady(redis, 5000)
+      .then(() => tls?.edge.prepare())
+      .then(() => proxy.supervisor?.start())
+      .then(() => tls?.certificates.start())
+      .catch((err: unknown) => logger.error('the proxy could not be started', { error: String(err) }));
   const runtime = new RuntimeService(engine, config);
   const health = new HealthService(engine, new RedisHealth(redis));
   const controllers = [
@@ -102,6 +110,7 @@ export function composeApi(config: BerthConfig, logger: Logger, parts: ApiParts 
     redisReady: (timeoutMs) => whenReady(redis, timeoutMs),
     close: async () => {
       await proxyStarted;
+      tls?.certificates.stop();
       await proxy.supervisor?.stop();
       await queue.close().catch(() => undefined);
       redis.disconnect();

@@ -7,6 +7,7 @@ import { HaproxyProxy, haproxyOptionsFrom } from './haproxy.proxy';
 import { ProxySupervisor } from './proxy-supervisor';
 import { RedisProxyState } from './redis-proxy-state.store';
 import { StateOnlyProxy } from './state-only.proxy';
+import { withTls } from '../tls/tls.setup';
 
 export interface AppRoutingParts {
   routing: AppRouting & AppRoutingReader;
@@ -23,7 +24,8 @@ export function composeAppRouting(config: BerthConfig, redis: Redis, logger: Log
   const log = logger.child({ component: 'proxy' });
   const store = new RedisProxyState(redis, { prefix: config.redis.prefix });
   if (!config.proxy.enabled) return { routing: new HaproxyAppRouting(new StateOnlyProxy(store, log), log, { live: false }) };
-  const proxy = new HaproxyProxy(haproxyOptionsFrom(config.proxy), store, log);
+  // Every process writes HAProxy's files: all of them generate the HTTPS frontend too.
+  const proxy = new HaproxyProxy(withTls(haproxyOptionsFrom(config.proxy), config.proxy), store, log);
   const supervisor = new ProxySupervisor(proxy, { configDir: config.proxy.config_dir, socketPath: config.proxy.admin_socket }, log);
   return { routing: new HaproxyAppRouting(proxy, log), supervisor };
 }
