@@ -107,6 +107,10 @@ export function fromRelease(r: ReleaseRecord): ReleaseTarget {
 
 /** `berth-app/<app>:<first 12 of the deployment id>`: one tag per deployment, never moved by another. */
 export function deployImageTag(app: string, deploymentId: string): string {
-  const short = deploymentId.toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 12) || 'latest';
+  const short =
+    deploymentId
+      .toLowerCase()
+      .replace(/[^a-z0-9]/g, '')
+      .slice(0, 12) || 'latest';
   return `berth-app/${app}:${short}`;
 }

@@ -40,7 +40,14 @@ describe('DeployProcessor: a deployment end to end', () => {
     const id = await h.queue({ gitCommit: 'abc1234' });
     await h.run(id);
     expect(h.builds.requests).toEqual([
-      expect.objectContaining({ id: `dep-${id}`, image_tag: `berth-app/web:${id}`, git_commit: 'abc1234', env: TEST_SECRETS.buildEnv, git_repo: 'https://git.example.test/shop.git', fromSeq: 0 }),
+      expect.objectContaining({
+        id: `dep-${id}`,
+        image_tag: `berth-app/web:${id}`,
+        git_commit: 'abc1234',
+        env: TEST_SECRETS.buildEnv,
+        git_repo: 'https://git.example.test/shop.git',
+        fromSeq: 0,
+      }),
     ]);
     const record = await h.deployments.get(id);
     expect(record).toMatchObject({ status: 'succeeded', buildId: `dep-${id}`, commit: 'c0ffee', imageId: 'sha256:built' });

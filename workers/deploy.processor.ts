@@ -1,59 +1,20 @@
 import { DelayedError, UnrecoverableError, WaitingError, type Job } from 'bullmq';
 import type { Logger } from 'winston';
-import type { AppRecord, AppStore } from '../src/apps/app.record';
+import type { AppRecord } from '../src/apps/app.record';
 import { isValidBuildId } from '../src/builds/build-request';
 import { LogRedactor, credentialSecrets } from '../src/builds/log-redactor';
 import { RedactingLogWriter } from '../src/builds/redacting-log.writer';
-import { DEPLOYMENT_ENDS, type DeploymentRecord, type DeploymentStatus, type DeploymentStore, type DeploymentUpdate, type ReleaseStore } from '../src/deploys/deployment.record';
-import type { ReleaseRunner } from '../src/deploys/release.runner';
-import type { ContainerEngine } from '../src/engine/engine.port';
+import { DEPLOYMENT_ENDS, type DeploymentRecord, type DeploymentStatus, type DeploymentUpdate } from '../src/deploys/deployment.record';
 import { AppError, UnavailableError } from '../src/errors';
-import type { AppRouting, Slot } from '../src/proxy/app-routing.port';
-import type { BuildBridge } from './build-bridge';
-import { DeployStoppedError, watchDeployment, type DeployWatch } from './deploy-attempt';
+import { DeployStoppedError, watchDeployment } from './deploy-attempt';
+import type { DeployProcessorDeps, DeployProcessorOptions, DeployRun } from './deploy-run';
 import { ReleaseSwitch } from './release-switch';
-import { TargetResolver, deployImageTag, type ReleaseTarget, type TargetImage } from './deploy-target';
-
-/** The stores and the proxy a deploy worker works through. */
-export interface DeployPorts {
-  apps: AppStore;
-  deployments: DeploymentStore;
-  releases: ReleaseStore;
-  routing: AppRouting;
-}
-
-export interface DeployProcessorDeps extends DeployPorts {
-  runner: Pick<ReleaseRunner, 'start' | 'removeRelease'>;
-  images: Pick<ContainerEngine, 'inspectImage'>;
-  builds: BuildBridge;
-}
-
-export interface DeployProcessorOptions {
-  /** Releases kept per app (`[deploy] releases_kept`). */
-  releasesKept: number;
-  /** Milliseconds between looks at the deployment's cancel flag. */
-  cancelPollMs: number;
-  /** Longest wait for the proxy to see new replicas up. */
-  stageTimeoutMs: number;
-  /** Seconds a drained replica gets between SIGTERM and SIGKILL. */
-  stopSeconds: number;
-}
+import { TargetResolver, deployImageTag, type TargetImage } from './deploy-target';
 
 /** How long a deployment waits for another deployment of its app to end before looking again. */
 export const CLAIM_RETRY_MS = 1000;
 /** Phases from which an attempt only goes forward: the new release may already be routed. */
 const FORWARD: ReadonlySet<DeploymentStatus> = new Set(['switching', 'draining']);
-
-/** One attempt at one deployment. */
-export interface DeployRun {
-  id: string;
-  attempt: number;
-  log: RedactingLogWriter;
-  watch: DeployWatch;
-  lastTry: boolean;
-  /** What the attempt made so far: what a failure or cancel must undo. */
-  made: { buildId?: string; release?: number; slot?: Slot; forward: boolean };
-}
 
 /** Takes one deployment job from its recorded phase to its end; see ARCHITECTURE.md. */
 export class DeployProcessor {
@@ -107,10 +68,11 @@ export class DeployProcessor {
     else if (record.cancelRequested) throw new DeployStoppedError('cancelled');
     const app = await this.deps.apps.get(record.app);
     if (!app) throw new AppError('app_not_found', `app ${record.app} no longer exists`);
-    if (run.made.forward) return this.switcher.forward(run, app, record);
+    // Resumed from the switch on, the image is the one recorded when the release started.
+    if (run.made.forward) return this.switcher.forward(run, app, record, () => this.targets.resolve(app, record, () => this.image(run, app, record)));
     const target = await this.targets.resolve(app, record, () => this.image(run, app, record));
     const started = await this.switcher.start(run, app, record, target);
-    await this.switcher.forward(run, app, started, target);
+    await this.switcher.forward(run, app, started, async () => target);
   }
 
   /** The image a `deploy` runs: built from the app's repository, or given. */
@@ -134,7 +96,9 @@ export class DeployProcessor {
     const secrets = await this.deps.apps.secrets(app.name, app.config.secretsVersion);
     if (!secrets) throw new AppError('secrets_missing', `the app's secrets version ${app.config.secretsVersion} is gone`);
     const c = secrets.credentials;
-    const credentials = c ? { ...(c.username ? { username: c.username } : {}), ...(c.token ? { token: c.token } : {}), ...(c.ssh_key ? { sshKey: c.ssh_key } : {}) } : undefined;
+    const credentials = c
+      ? { ...(c.username ? { username: c.username } : {}), ...(c.token ? { token: c.token } : {}), ...(c.ssh_key ? { sshKey: c.ssh_key } : {}) }
+      : undefined;
     run.log.redactor.hide([...Object.values(secrets.buildEnv), ...credentialSecrets(credentials)]);
     if (record.status !== 'building') await this.move(run, 'building', { buildId });
     run.made.buildId = buildId;
@@ -220,4 +184,4 @@ function deploymentIdOf(job: Job): string {
   return id;
 }
 
-export type { ReleaseTarget };
+export type { DeployPorts, DeployProcessorDeps, DeployProcessorOptions, DeployRun } from './deploy-run';

@@ -2,7 +2,7 @@ import type { Logger } from 'winston';
 import type { AppRecord } from '../src/apps/app.record';
 import type { DeploymentRecord, DeploymentStatus, DeploymentUpdate, ReleaseRecord } from '../src/deploys/deployment.record';
 import type { Slot } from '../src/proxy/app-routing.port';
-import type { DeployPorts, DeployProcessorDeps, DeployProcessorOptions, DeployRun } from './deploy.processor';
+import type { DeployPorts, DeployProcessorDeps, DeployProcessorOptions, DeployRun } from './deploy-run';
 import { DeployStoppedError } from './deploy-attempt';
 import type { ReleaseTarget, TargetResolver } from './deploy-target';
 
@@ -37,7 +37,13 @@ export class ReleaseSwitch {
     if (slot === app.liveSlot) throw new Error(`slot ${slot} of ${app.name} is live: it cannot take a new release`);
     run.made.release = release;
     run.made.slot = slot;
-    const update = { release, slot, imageId: target.imageId, ...(target.commit ? { commit: target.commit } : {}), ...(previousRelease !== undefined ? { previousRelease } : {}) };
+    const update = {
+      release,
+      slot,
+      imageId: target.imageId,
+      ...(target.commit ? { commit: target.commit } : {}),
+      ...(previousRelease !== undefined ? { previousRelease } : {}),
+    };
     await this.move(run, 'starting', update);
     if (resumed) await this.removeNew(run, app.name, release, slot);
     else await this.clearSlot(app.name, slot);
@@ -62,12 +68,12 @@ export class ReleaseSwitch {
    * `switching` → `draining` → `succeeded`; every step is safe to do again, so a resumed attempt
    * repeats what it cannot know was done, and never goes back.
    */
-  async forward(run: DeployRun, app: AppRecord, record: DeploymentRecord, target?: ReleaseTarget): Promise<void> {
+  async forward(run: DeployRun, app: AppRecord, record: DeploymentRecord, target: () => Promise<ReleaseTarget>): Promise<void> {
     const { release, slot } = record;
     if (release === undefined || slot === undefined) throw new Error(`deployment ${record.id} reached ${record.status} without a release`);
     const { routing, releases } = this.deps;
     const stored = await releases.get(app.name, release);
-    const resolved = stored ? undefined : (target ?? (await this.targets.resolve(app, record)));
+    const resolved = stored ? undefined : await target();
     if (record.status === 'switching') {
       run.log.line(`[berth] switching ${app.domains.length ? app.domains.join(', ') : 'no domain'} to release ${release} (slot ${slot})`);
       await routing.route(app.name, app.domains, slot);

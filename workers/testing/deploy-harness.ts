@@ -12,7 +12,11 @@ import { MemoryAppStore, MemoryDeploymentStore, MemoryReleaseStore } from './mem
 /** A runtime value that must never reach a deployment's log. */
 export const SECRET_VALUE = 'pg://user:Hunter2-very-secret@db/shop';
 
-export const TEST_SECRETS: AppSecrets = { env: { DATABASE_URL: SECRET_VALUE, MODE: 'production' }, buildEnv: { NPM_TOKEN: 'npm-build-token-value' }, webhookSecret: 'whsec-0123456789' };
+export const TEST_SECRETS: AppSecrets = {
+  env: { DATABASE_URL: SECRET_VALUE, MODE: 'production' },
+  buildEnv: { NPM_TOKEN: 'npm-build-token-value' },
+  webhookSecret: 'whsec-0123456789',
+};
 
 /** An image app `web` with one domain and a short health gate. */
 export function testApp(over: Partial<AppRecord> = {}): AppRecord {

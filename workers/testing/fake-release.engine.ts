@@ -29,7 +29,7 @@ export class FakeReleaseEngine implements ReleaseEngine {
   }
   async startContainer(id: string): Promise<void> {
     const c = this.get(id);
-    c.details.state = { status: this.running ? 'running' : 'exited', running: this.running, exitCode: this.running ? 0 : 2 } as ContainerDetails['state'];
+    c.details.state = { status: this.running ? 'running' : 'exited', running: this.running, exitCode: this.running ? 0 : 2 };
     const port = c.spec.ports[0]?.containerPort ?? 0;
     if (this.running) c.details.ports = [{ containerPort: port, protocol: 'tcp', hostIp: '127.0.0.1', hostPort: 41000 + Number(id.slice(1)) }];
   }
