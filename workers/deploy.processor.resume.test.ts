@@ -97,6 +97,19 @@ describe('DeployProcessor: resumed after a worker died', () => {
   });
 });
 
+describe('DeployProcessor: slot choice', () => {
+  it('fills the slot the proxy does not route, when the app record lags behind the proxy', async () => {
+    const h = deployHarness();
+    await withLiveRelease(h);
+    // A switch that routed slot b but never recorded it (its last try failed after the route).
+    await h.routing.stage('web', 'b', [{ name: 'r9-1', address: '127.0.0.1:9' }], 1000);
+    await h.routing.route('web', ['web.example.test'], 'b');
+    const id = await deploy(h);
+    expect(await h.deployments.get(id)).toMatchObject({ status: 'succeeded', slot: 'a' });
+    expect(h.routing.serving('web')).toEqual(['r2-1', 'r2-2']);
+  });
+});
+
 describe('DeployProcessor: kinds and strategies', () => {
   it('stop-first drains and removes the old release before the new one starts', async () => {
     const h = deployHarness();

@@ -32,9 +32,9 @@ export class ReleaseSwitch {
     const { runner, routing } = this.deps;
     const resumed = record.release !== undefined;
     const release = record.release ?? (await this.deps.releases.reserve(app.name));
-    const slot: Slot = record.slot ?? other(app.liveSlot);
+    // The proxy's word on what serves wins over the record's: never fill the slot that is routed.
+    const slot: Slot = record.slot ?? other((await routing.routedSlot(app.name)) ?? app.liveSlot);
     const previousRelease = resumed ? record.previousRelease : app.liveRelease;
-    if (slot === app.liveSlot) throw new Error(`slot ${slot} of ${app.name} is live: it cannot take a new release`);
     run.made.release = release;
     run.made.slot = slot;
     const update = {
