@@ -83,8 +83,9 @@ export class ReleaseSwitch {
       await this.move(run, 'draining');
     }
     await this.drain(run, app, record.previousRelease, other(slot));
-    await this.move(run, 'succeeded');
     run.log.line(`[berth] release ${release} of ${app.name} is live`);
+    await run.log.flush();
+    await this.move(run, 'succeeded');
     this.logger.info('deployment succeeded', { deploymentId: record.id, app: app.name, release });
   }
 
