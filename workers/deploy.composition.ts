@@ -41,9 +41,14 @@ export interface DeployWorker {
 export function composeDeployWorker(deps: DeployWorkerDeps): DeployWorker {
   const { config, logger, redis, ports } = deps;
   const log = logger.child({ component: 'deploy' });
+  const buildQueue = new BullBuildQueue(redis, {
+    prefix: config.redis.prefix,
+    attempts: config.build.attempts,
+    retentionSeconds: Math.round(config.build.retention_hours * 3600),
+  });
   const builds = new BuildService(
     deps.buildStore,
-    new BullBuildQueue(redis, { prefix: config.redis.prefix, attempts: config.build.attempts, retentionSeconds: Math.round(config.build.retention_hours * 3600) }),
+    buildQueue,
     { allowFileUrls: config.git.allow_file_urls, allowedHosts: config.git.allowed_hosts, followPollMs: 500, secretBox: deps.secretBox },
     log,
   );
@@ -91,7 +96,7 @@ export function composeDeployWorker(deps: DeployWorkerDeps): DeployWorker {
     close: async (force = false) => {
       shutdown.abort(SHUTDOWN);
       await worker.close(force);
-      await events.close();
+      await Promise.all([events.close(), buildQueue.close()]);
       eventsConnection.disconnect();
     },
   };

@@ -3,7 +3,6 @@ import type { AppRecord } from '../src/apps/app.record';
 import type { DeploymentRecord, DeploymentStatus, DeploymentUpdate, ReleaseRecord } from '../src/deploys/deployment.record';
 import type { Slot } from '../src/proxy/app-routing.port';
 import type { DeployPorts, DeployProcessorDeps, DeployProcessorOptions, DeployRun } from './deploy-run';
-import { DeployStoppedError } from './deploy-attempt';
 import type { ReleaseTarget, TargetResolver } from './deploy-target';
 
 type Move = (run: DeployRun, status: DeploymentStatus, update?: DeploymentUpdate) => Promise<void>;
@@ -164,5 +163,3 @@ export class ReleaseSwitch {
 export function other(slot: Slot | undefined): Slot {
   return slot === 'a' ? 'b' : 'a';
 }
-
-export { DeployStoppedError };
