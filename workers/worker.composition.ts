@@ -14,6 +14,8 @@ import { SimpleGitClient } from '../src/git/simple-git.client';
 import { parseMemory } from '../src/services/container-spec';
 import { SHUTDOWN } from './build-attempt';
 import { BuildProcessor } from './build.processor';
+import { composeDeployWorker, type DeployWorker } from './deploy.composition';
+import type { DeployPorts } from './deploy.processor';
 
 export interface BuildWorker {
   /** Resolves once stale checkouts are swept and the worker is taking jobs. */
@@ -26,8 +28,11 @@ export interface BuildWorker {
   close(force?: boolean): Promise<void>;
 }
 
-/** The worker process's object graph, built once from the validated config. */
-export function composeWorker(config: BerthConfig, logger: Logger): BuildWorker {
+/** The app, deployment and release stores and the proxy, made over the worker's connection. */
+export type DeployWiring = (redis: Redis) => { ports: DeployPorts; concurrency: number; releasesKept: number };
+
+/** The worker process's object graph, built once from the validated config; with `deploy`, it deploys too. */
+export function composeWorker(config: BerthConfig, logger: Logger, deploy?: DeployWiring): BuildWorker {
   const redis = new Redis(config.redis.url, { maxRetriesPerRequest: null });
   const eventsConnection = redis.duplicate();
   redis.on('error', (err: Error) => logger.warn('redis connection error', { error: err.message }));
@@ -36,6 +41,8 @@ export function composeWorker(config: BerthConfig, logger: Logger): BuildWorker 
   const store = new RedisBuildStore(redis, { prefix: config.redis.prefix, logMaxBytes: config.build.log_max_bytes, retentionSeconds });
   const engine = new DockerodeEngine({ socketPath: config.docker.socket_path, runtime: config.docker.runtime, timeoutMs: config.docker.timeout_seconds * 1000 });
   const dirs = new BuildDirs(config.docker.build_dir);
+  const secretBox = SecretBox.fromDataDir(config.server.data_dir);
+  const deployer: DeployWorker | undefined = deploy ? composeDeployWorker({ config, logger, redis, engine, buildStore: store, secretBox, ...deploy(redis) }) : undefined;
   const b = config.buildpacks;
   const processor = new BuildProcessor(
     store,
@@ -54,7 +61,7 @@ export function composeWorker(config: BerthConfig, logger: Logger): BuildWorker 
       hostResolver: new DnsHostResolver(),
       maxCheckoutBytes: config.build.max_checkout_bytes,
 
-      secretBox: SecretBox.fromDataDir(config.server.data_dir),
+      secretBox,
       hostCredentials: hostCredentials(config.git.credentials),
       buildpacks: {
         images: { node: b.node_image, python: b.python_image, go: b.go_image, staticBuilder: b.static_builder_image, staticServer: b.static_server_image },
@@ -111,10 +118,11 @@ export function composeWorker(config: BerthConfig, logger: Logger): BuildWorker 
       void worker.run();
       await worker.waitUntilReady();
       logger.info('build worker ready', { concurrency: config.build.concurrency, runtime: config.docker.runtime, socket: config.docker.socket_path });
+      await deployer?.start();
     },
     close: async (force = false) => {
       shutdown.abort(SHUTDOWN);
-      await worker.close(force);
+      await Promise.all([worker.close(force), deployer?.close(force)]);
       await events.close();
       redis.disconnect();
       eventsConnection.disconnect();

@@ -27,7 +27,7 @@ export class BuildLogWriter {
   private full = false;
 
   constructor(
-    private readonly store: BuildStore,
+    private readonly store: Pick<BuildStore, 'appendLog'>,
     private readonly buildId: string,
     private readonly onError: (err: unknown) => void,
     private readonly maxHeld = MAX_HELD_BYTES,

@@ -150,6 +150,41 @@ describe('ReleaseRunner', () => {
     expect(engine.containers.size + registry.ids.size).toBe(0);
   });
 
+  it('tells the caller when the gate begins, after the replicas started', async () => {
+    const { runner, lines, log } = setUp();
+    await runner.start(spec({ replicas: 2 }), log, new AbortController().signal, { onHealthChecking: async () => void lines.push('<phase>') });
+    expect(lines.slice(0, 4)).toEqual([
+      expect.stringMatching(/^\[replica 1\] started/),
+      expect.stringMatching(/^\[replica 2\] started/),
+      '<phase>',
+      expect.stringMatching(/^health check: GET/),
+    ]);
+    expect(lines.filter((l) => l === '<phase>')).toHaveLength(1);
+  });
+
+  it('one at a time: each replica passes the gate before the next starts; a failing one stops the rest', async () => {
+    const { engine, runner, lines, log } = setUp();
+    await runner.start(spec({ replicas: 2 }), log, new AbortController().signal, { oneAtATime: true });
+    const at = (prefix: string) => lines.findIndex((l) => l.startsWith(prefix));
+    expect(at('[replica 1] healthy')).toBeLessThan(at('[replica 2] started'));
+    engine.failCreate = (s) => (s.name === 'berth-shop-r5-2' ? new ConflictError('name_conflict', 'taken', 'name') : undefined);
+    engine.running = false;
+    const before = engine.containers.size;
+    await expect(runner.start(spec({ replicas: 2, release: 5 }), log, new AbortController().signal, { oneAtATime: true })).rejects.toMatchObject({
+      code: 'replica_exited',
+    });
+    expect(engine.containers.size).toBe(before);
+  });
+
+  it('stops a release gracefully before removing it when given the seconds', async () => {
+    const { engine, runner, log } = setUp();
+    const stopped: string[] = [];
+    engine.stopContainer = async (id: string) => void stopped.push(id);
+    await runner.start(spec({ replicas: 2 }), log, new AbortController().signal);
+    await expect(runner.removeRelease('shop', 4, 10)).resolves.toBe(2);
+    expect(stopped.sort()).toEqual(['c1', 'c2']);
+  });
+
   it('refuses a bad spec before touching the engine', async () => {
     const { engine, runner, log } = setUp();
     await expect(runner.start(spec({ replicas: 0 }), log, new AbortController().signal)).rejects.toMatchObject({ code: 'invalid_input', field: 'replicas' });

@@ -51,27 +51,25 @@ export class ReleaseRunner {
    * Release numbers are never reused: a name still taken by a release's containers is a conflict
    * (see `removeRelease`).
    */
-  async start(spec: ReleaseSpec, log: ReleaseLog, signal: AbortSignal): Promise<Replica[]> {
+  async start(spec: ReleaseSpec, log: ReleaseLog, signal: AbortSignal, options: StartOptions = {}): Promise<Replica[]> {
     checkReleaseSpec(spec);
     signal.throwIfAborted();
     const ids: string[] = [];
+    const numbers = Array.from({ length: spec.replicas }, (_, i) => i + 1);
+    // One at a time, each gated before the next starts: a restart never runs every new replica unproven.
+    const groups = options.oneAtATime ? numbers.map((n) => [n]) : [numbers];
+    const replicas: Replica[] = [];
     try {
       await this.ensureVolumes(spec);
-      const started = await this.startReplicas(spec, ids, signal);
-      const replicas = started.map((s) => s.replica);
-      for (const { replica: r, exited } of started) {
-        log(`[replica ${r.replica}] started ${r.name} (${r.containerId.slice(0, 12)})${exited ? '' : ` on ${r.host}:${r.port}`}`);
+      for (const group of groups) {
+        const started = await this.startReplicas(spec, group, ids, signal);
+        for (const { replica: r, exited } of started) {
+          log(`[replica ${r.replica}] started ${r.name} (${r.containerId.slice(0, 12)})${exited ? '' : ` on ${r.host}:${r.port}`}`);
+        }
+        if (replicas.length === 0) await options.onHealthChecking?.();
+        await this.gate(spec, started, log, signal);
+        replicas.push(...started.map((s) => s.replica));
       }
-      const early = started.find((s) => s.exited !== undefined);
-      const outcome = early
-        ? exitedAtStart(early.replica, early.exited ?? '', log)
-        : await runHealthGate(
-            replicas,
-            spec.healthCheck,
-            { probe: this.options.probe ?? probeHttp, exited: (r) => this.exitReason(r), clock: this.options.clock ?? realClock, log },
-            signal,
-          );
-      if (!outcome.passed) await this.fail(spec, outcome, log);
       log(`release ${spec.release}: ${replicas.length} replica(s) healthy`);
       return replicas;
     } catch (err) {
@@ -79,6 +77,21 @@ export class ReleaseRunner {
       if (signal.aborted) throw signal.reason;
       throw err;
     }
+  }
+
+  /** Holds started replicas to the health gate; throws ReleaseFailedError when they fail it. */
+  private async gate(spec: ReleaseSpec, started: StartedReplica[], log: ReleaseLog, signal: AbortSignal): Promise<void> {
+    const replicas = started.map((s) => s.replica);
+    const early = started.find((s) => s.exited !== undefined);
+    const outcome = early
+      ? exitedAtStart(early.replica, early.exited ?? '', log)
+      : await runHealthGate(
+          replicas,
+          spec.healthCheck,
+          { probe: this.options.probe ?? probeHttp, exited: (r) => this.exitReason(r), clock: this.options.clock ?? realClock, log },
+          signal,
+        );
+    if (!outcome.passed) await this.fail(spec, outcome, log);
   }
 
   /** Stops replicas (SIGTERM, then SIGKILL after `drainSeconds`) and removes them. Gone ones are skipped. */
@@ -93,13 +106,19 @@ export class ReleaseRunner {
 
   /**
    * Removes every container of one release that this Berth recorded: what an attempt that died
-   * mid-start left behind. Resolves with how many went.
+   * mid-start left behind, or a drained release. With `stopSeconds`, each is stopped first (SIGTERM,
+   * then SIGKILL after that many seconds). Resolves with how many went.
    */
-  async removeRelease(app: string, release: number): Promise<number> {
+  async removeRelease(app: string, release: number, stopSeconds?: number): Promise<number> {
     const labels = [`${MANAGED_LABEL}=true`, `${INSTANCE_LABEL}=${this.options.instance}`, `${APP_LABEL}=${app}`, `${RELEASE_LABEL}=${release}`];
     const found = await this.engine.listContainers({ all: true, labels });
     const ours = await this.registry.recorded(found.map((c) => c.id));
-    await Promise.all([...ours].map((id) => this.remove(id)));
+    await Promise.all(
+      [...ours].map(async (id) => {
+        if (stopSeconds !== undefined) await ignoreMissing(this.engine.stopContainer(id, stopSeconds));
+        await this.remove(id);
+      }),
+    );
     return ours.size;
   }
 
@@ -109,9 +128,8 @@ export class ReleaseRunner {
     }
   }
 
-  /** Creates and starts every replica at once; `ids` gets each container as soon as it exists. */
-  private async startReplicas(spec: ReleaseSpec, ids: string[], signal: AbortSignal): Promise<StartedReplica[]> {
-    const numbers = Array.from({ length: spec.replicas }, (_, i) => i + 1);
+  /** Creates and starts the replicas `numbers` at once; `ids` gets each container as soon as it exists. */
+  private async startReplicas(spec: ReleaseSpec, numbers: readonly number[], ids: string[], signal: AbortSignal): Promise<StartedReplica[]> {
     const results = await Promise.allSettled(numbers.map((n) => this.startReplica(spec, n, ids, signal)));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
@@ -173,6 +191,13 @@ export class ReleaseRunner {
     await ignoreMissing(this.engine.removeContainer(id, { force: true }));
     await this.registry.remove(id);
   }
+}
+
+export interface StartOptions {
+  /** Called once the first replicas run, before the gate probes them (the deployment records the phase). */
+  onHealthChecking?: () => Promise<void>;
+  /** Starts and gates one replica after the other (a restart), instead of all at once. */
+  oneAtATime?: boolean;
 }
 
 /** A replica at start, with why it is already down, if it is. */

@@ -205,6 +205,7 @@ export class DockerodeEngine implements ContainerEngine, ImageEngine, BuildEngin
       labels: image.Config?.Labels ?? {},
       created: image.Created,
       size: image.Size,
+      exposedPorts: exposedTcpPorts(image.Config?.ExposedPorts),
     };
   }
 
@@ -301,4 +302,14 @@ function linesOf(source: Readable | Buffer, decoder: LogFrameDecoder): LogStream
       yield* decoder.end();
     },
   };
+}
+
+/** `{"8080/tcp": {}}` → [8080]; UDP and malformed keys are not ports an app is served on. */
+export function exposedTcpPorts(exposed: Record<string, unknown> | undefined): number[] {
+  const ports = Object.keys(exposed ?? {}).flatMap((key) => {
+    const match = /^(\d{1,5})(?:\/tcp)?$/.exec(key);
+    const port = match ? Number(match[1]) : 0;
+    return port >= 1 && port <= 65535 ? [port] : [];
+  });
+  return [...new Set(ports)].sort((a, b) => a - b);
 }

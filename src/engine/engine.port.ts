@@ -121,6 +121,8 @@ export interface ImageDetails {
   labels: Record<string, string>;
   created: string;
   size: number;
+  /** TCP ports the image declares with EXPOSE (inspect only; lists leave it out). */
+  exposedPorts?: number[];
 }
 
 /**
