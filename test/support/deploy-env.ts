@@ -1,0 +1,129 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { BuildWorker } from '../../workers/worker.composition';
+import { startTestApi, type TestApi } from './api';
+import { startGitServer, type GitServer } from './git-server';
+import { freePort } from './keep-alive-load';
+import { startTestWorker } from './worker';
+
+/**
+ * Everything a deploy needs, of the test's own: the API with its HAProxy (own ports, directory and
+ * socket on 127.0.0.1; the API starts it as in production), an in-process worker, a git server.
+ * `close` also stops that HAProxy, which otherwise outlives the API by design.
+ */
+export interface DeployEnv {
+  api: TestApi;
+  git: GitServer;
+  worker: BuildWorker;
+  /** The proxy's HTTP port on 127.0.0.1. */
+  httpPort: number;
+  httpsPort: number;
+  proxyDir: string;
+  /** GET through the proxy with `Host: host`. */
+  get(host: string, path?: string): Promise<{ status: number; body: string }>;
+  /** The HAProxy master's pid (from its pidfile). */
+  haproxyPid(): number;
+  close(): Promise<void>;
+}
+
+export async function startDeployEnv(overrides: Record<string, Record<string, unknown>> = {}): Promise<DeployEnv> {
+  const proxyDir = mkdtempSync(join(tmpdir(), 'berth-deploy-'));
+  const [httpPort, httpsPort] = [await freePort(), await freePort()];
+  const git = await startGitServer();
+  const api = await startTestApi({
+    ...overrides,
+    proxy: {
+      enabled: true,
+      bind_address: '127.0.0.1',
+      http_port: httpPort,
+      https_port: httpsPort,
+      admin_socket: join(proxyDir, 'admin.sock'),
+      config_dir: proxyDir,
+      ...overrides.proxy,
+    },
+    git: { allowed_hosts: ['127.0.0.1'], ...overrides.git },
+    deploy: { drain_seconds: 1, ...overrides.deploy },
+  });
+  const worker = await startTestWorker(api.config);
+  const env: DeployEnv = {
+    api,
+    git,
+    worker,
+    httpPort,
+    httpsPort,
+    proxyDir,
+    get: (host, path = '/') => getVia(httpPort, host, path),
+    haproxyPid: () => Number(readFileSync(join(proxyDir, 'haproxy.pid'), 'utf8').trim()),
+    close: async () => {
+      await worker.close(true).catch(() => undefined);
+      await api.close();
+      await git.close();
+      await stopHaproxy(env);
+      rmSync(proxyDir, { recursive: true, force: true });
+    },
+  };
+  await waitForProxy(env);
+  return env;
+}
+
+/** Waits until the API's HAProxy answers (the unknown host's 404 page). */
+async function waitForProxy(env: DeployEnv): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const res = await env.get('nobody.invalid').catch(() => undefined);
+    if (res?.status === 404) return;
+    if (Date.now() > deadline) throw new Error(`the proxy did not start: ${readLog(env.proxyDir)}`);
+    await sleep(100);
+  }
+}
+
+function readLog(dir: string): string {
+  try {
+    return readFileSync(join(dir, 'haproxy.log'), 'utf8');
+  } catch {
+    return '(no log)';
+  }
+}
+
+async function stopHaproxy(env: DeployEnv): Promise<void> {
+  let pid = 0;
+  try {
+    pid = env.haproxyPid();
+  } catch {
+    return;
+  }
+  if (!(pid > 0)) return;
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  for (let i = 0; i < 50 && alive(pid); i++) await sleep(100);
+  if (alive(pid)) process.kill(pid, 'SIGKILL');
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/\) Z /.test(stat);
+  } catch {
+    return false;
+  }
+}
+
+export function getVia(port: number, host: string, path = '/'): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port, path, headers: { Host: host }, agent: false, timeout: 10_000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+  });
+}
