@@ -3,6 +3,10 @@ import type { Express } from 'express';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'winston';
 import type { BerthConfig } from './config/config.schema';
+import { AppCleanup } from './apps/app-cleanup';
+import { AppService } from './apps/app.service';
+import { RedisAppStore } from './apps/redis-app.store';
+import { AppController } from './controllers/app.controller';
 import { BuildController } from './controllers/build.controller';
 import { ContainerController } from './controllers/container.controller';
 import { ImageController } from './controllers/image.controller';
@@ -13,6 +17,7 @@ import { BuildService } from './services/build.service';
 import { RuntimeController } from './controllers/runtime.controller';
 import { DockerodeEngine } from './engine/dockerode.engine';
 import { createApp } from './http/app';
+import type { AppRouting } from './proxy/app-routing.port';
 import { RedisHealth, createRedisConnection } from './redis/redis.connection';
 import { RedisContainerRegistry } from './redis/redis-container.registry';
 import { ContainerService } from './services/container.service';
@@ -36,9 +41,10 @@ export function composeApi(config: BerthConfig, logger: Logger): Api {
   redis.on('error', (err: Error) => logger.debug('redis connection error', { error: err.message }));
   const tokens = new TokenService(TokenService.resolveTokens(config.auth.tokens, config.server.data_dir, logger));
   const selfContainerId = detectSelfContainerId();
+  const registry = new RedisContainerRegistry(redis, { prefix: config.redis.prefix, instance: config.server.instance });
   const containers = new ContainerService(
     engine,
-    new RedisContainerRegistry(redis, { prefix: config.redis.prefix, instance: config.server.instance }),
+    registry,
     {
       instance: config.server.instance,
       manageAll: config.containers.manage_all,
@@ -56,6 +62,7 @@ export function composeApi(config: BerthConfig, logger: Logger): Api {
     retentionSeconds,
     onError: (err) => logger.debug('build queue connection error', { error: err.message }),
   });
+  const secretBox = SecretBox.fromDataDir(config.server.data_dir);
   const builds = new BuildService(
     store,
     queue,
@@ -63,9 +70,16 @@ export function composeApi(config: BerthConfig, logger: Logger): Api {
       allowFileUrls: config.git.allow_file_urls,
       allowedHosts: config.git.allowed_hosts,
       followPollMs: 250,
-      secretBox: SecretBox.fromDataDir(config.server.data_dir),
+      secretBox,
     },
     logger.child({ component: 'builds' }),
+  );
+  const apps = new AppService(
+    new RedisAppStore(redis, { prefix: config.redis.prefix, secretBox }),
+    unroutedApps(),
+    new AppCleanup(engine, registry, config.server.instance),
+    { allowFileUrls: config.git.allow_file_urls, baseDomain: config.proxy.base_domain, drainSeconds: config.deploy.drain_seconds, webhookGraceHours: config.deploy.webhook_secret_grace_hours },
+    logger.child({ component: 'apps' }),
   );
   const runtime = new RuntimeService(engine, config);
   const health = new HealthService(engine, new RedisHealth(redis));
@@ -74,6 +88,7 @@ export function composeApi(config: BerthConfig, logger: Logger): Api {
     { type: ImageController, make: () => new ImageController(images) },
     { type: BuildController, make: () => new BuildController(builds) },
     { type: RuntimeController, make: () => new RuntimeController(runtime, health) },
+    { type: AppController, make: () => new AppController(apps) },
   ];
   const app = createApp({ controllers, tokens, logger, bodyLimitBytes: config.server.body_limit_bytes });
   return {
@@ -85,6 +100,12 @@ export function composeApi(config: BerthConfig, logger: Logger): Api {
       redis.disconnect();
     },
   };
+}
+
+/** Stands in for the proxy until app routing is wired in: apps are stored, nothing is routed. */
+function unroutedApps(): AppRouting {
+  const nothing = async () => undefined;
+  return { addApp: nothing, removeApp: nothing, route: nothing, unroute: nothing, stage: nothing, drainSlot: nothing, servers: async () => [], routedSlot: nothing };
 }
 
 function whenReady(redis: Redis, timeoutMs: number): Promise<boolean> {
