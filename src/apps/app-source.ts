@@ -54,7 +54,8 @@ function validateGitSource(req: CreateAppRequest, buildEnv: Record<string, strin
   if (Object.keys(req.dockerfile_config?.build_args ?? {}).length > 0) {
     throw new ValidationError('apps take build-time values in build_env (stored sealed, passed as build arguments), not dockerfile_config.build_args', 'dockerfile_config.build_args');
   }
-  const build = { ...pickGit(req), ...PLACEHOLDER, env: buildEnv } as BuildRequest;
+  const given = req.git_credentials !== undefined ? { git_credentials: req.git_credentials } : {};
+  const build = { ...pickGit(req), ...given, ...PLACEHOLDER, env: buildEnv } as BuildRequest;
   const { spec, secrets } = renamed(() => validateBuildRequest(build, { allowFileUrls, newId: () => PLACEHOLDER.id }));
   // Stored as the request fields a build takes, in their checked form (URL without credentials, normalised paths).
   const { base_directory: _given, ...fields } = pickGit(req);
