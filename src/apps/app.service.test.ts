@@ -44,7 +44,7 @@ function setup(hooks: AppServiceHooks = {}, baseDomain = '') {
     store,
     routing,
     cleanup as unknown as AppCleanup,
-    { allowFileUrls: false, baseDomain, drainSeconds: 30, webhookGraceHours: 24, now: () => NOW },
+    { allowFileUrls: false, allowedHosts: [], baseDomain, drainSeconds: 30, webhookGraceHours: 24, now: () => NOW },
     winston.createLogger({ silent: true }),
     hooks,
   );
@@ -83,6 +83,14 @@ describe('AppService.create', () => {
   it('routes <name>.<base domain> by default', async () => {
     const { service } = setup({}, 'apps.test');
     expect((await service.create({ name: 'web', image: 'web:1' })).domains).toEqual(['web.apps.test']);
+  });
+
+  it('refuses a repository on an internal address, as builds do, unless its host is allowed', async () => {
+    const { service } = setup();
+    const git = { name: 'web', git_repo: 'https://10.1.2.3/team/web.git', buildpack_type: 'nixpacks' };
+    await expect(service.create(git)).rejects.toMatchObject({ code: 'invalid_input', field: 'git_repo' });
+    await service.create({ ...image, domains: [] });
+    await expect(service.patch('web', { image: undefined, git_repo: git.git_repo, buildpack_type: 'nixpacks' })).rejects.toMatchObject({ field: 'git_repo' });
   });
 
   it('keeps no app the proxy could not add', async () => {

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'winston';
-import { ConflictError, NotFoundError } from '../errors';
+import { ConflictError, NotFoundError, ValidationError } from '../errors';
+import { parseGitUrl } from '../git/git-url';
+import { refuseInternalHost } from '../git/host-guard';
 import type { AppList, AppView, CreateAppRequest, CreatedApp, RotatedWebhookSecret, UpdateAppRequest } from '../models/app.model';
 import type { AppRouting } from '../proxy/app-routing.port';
 import type { AppCleanup } from './app-cleanup';
@@ -11,6 +13,8 @@ import type { AppRecord, AppRuntimeConfig, AppSecrets, AppStore } from './app.re
 
 export interface AppServiceOptions {
   allowFileUrls: boolean;
+  /** Hosts exempt from the internal-address check (`[git] allowed_hosts`). */
+  allowedHosts: readonly string[];
   /** `[proxy] base_domain`; '' for none. */
   baseDomain: string;
   /** `[deploy] drain_seconds`: the default of new apps. */
@@ -56,6 +60,7 @@ export class AppService {
 
   async create(req: CreateAppRequest): Promise<CreatedApp> {
     const app = validateCreateApp(req, this.options);
+    await this.refuseInternalRepository(app);
     await this.refuseTakenDomains(req.name, app.domains);
     const time = this.now().toISOString();
     const record: AppRecord = { name: req.name, ...recordParts(app), config: { ...app.config, secretsVersion: 1 }, createdAt: time, updatedAt: time, version: 1 };
@@ -89,6 +94,7 @@ export class AppService {
       const current = await this.record(name);
       const secrets = await this.currentSecrets(current);
       const app = validateAppPatch(current, secrets, req, this.options);
+      await this.refuseInternalRepository(app);
       await this.refuseTakenDomains(name, app.domains);
       const secretsDiff = secretsChanged(secrets, app.secrets);
       const next: AppRecord = {
@@ -164,6 +170,15 @@ export class AppService {
     const secrets = await this.store.secrets(record.name, record.config.secretsVersion);
     if (!secrets) throw new NotFoundError('app', record.name);
     return secrets;
+  }
+
+  /** As builds do: said now rather than by the first deployment's build (which checks again). */
+  private async refuseInternalRepository(app: ValidatedApp): Promise<void> {
+    if (app.source.type !== 'git') return;
+    const url = parseGitUrl(app.source.build.git_repo, this.options.allowFileUrls);
+    if (typeof url === 'string' || url.scheme === 'file') return;
+    const refusal = await refuseInternalHost(url.host, this.options.allowedHosts);
+    if (refusal) throw new ValidationError(refusal, 'git_repo');
   }
 
   private async refuseTakenDomains(name: string, domains: readonly string[]): Promise<void> {

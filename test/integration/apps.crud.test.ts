@@ -143,6 +143,7 @@ describe('apps API: create, read, list, change, delete', () => {
     ['no source', { name: 'x' }, 'git_repo'],
     ['a compose buildpack', { name: 'x', git_repo: 'https://127.0.0.1:1/a.git', buildpack_type: 'compose' }, 'buildpack_type'],
     ['a bad git URL', { name: 'x', git_repo: 'ftp://example.test/a.git', buildpack_type: 'nixpacks' }, 'git_repo'],
+    ['a repository on an internal address', { name: 'x', git_repo: 'https://10.1.2.3/a.git', buildpack_type: 'nixpacks' }, 'git_repo'],
     ['a bad image', { name: 'x', image: 'UPPER:case' }, 'image'],
     ['33 replicas', { name: 'x', image: 'web:1', replicas: 33 }, 'replicas'],
     ['a port out of range', { name: 'x', image: 'web:1', port: 70000 }, 'port'],
