@@ -78,7 +78,13 @@ export function composeApi(config: BerthConfig, logger: Logger): Api {
     new RedisAppStore(redis, { prefix: config.redis.prefix, secretBox }),
     unroutedApps(),
     new AppCleanup(engine, registry, config.server.instance),
-    { allowFileUrls: config.git.allow_file_urls, allowedHosts: config.git.allowed_hosts, baseDomain: config.proxy.base_domain, drainSeconds: config.deploy.drain_seconds, webhookGraceHours: config.deploy.webhook_secret_grace_hours },
+    {
+      allowFileUrls: config.git.allow_file_urls,
+      allowedHosts: config.git.allowed_hosts,
+      baseDomain: config.proxy.base_domain,
+      drainSeconds: config.deploy.drain_seconds,
+      webhookGraceHours: config.deploy.webhook_secret_grace_hours,
+    },
     logger.child({ component: 'apps' }),
   );
   const runtime = new RuntimeService(engine, config);

@@ -74,7 +74,13 @@ describe('validateCreateApp: git sources are checked as builds are', () => {
     const app = validateCreateApp({ ...git, buildpack_type: 'dockerfile', base_directory: './api/', dockerfile_config: { target: 'run' }, git_branch: 'main' }, options);
     expect(app.source).toEqual({
       type: 'git',
-      build: { git_repo: 'https://git.example.test/web.git', git_branch: 'main', buildpack_type: 'dockerfile', base_directory: 'api', dockerfile_config: { target: 'run' } },
+      build: {
+        git_repo: 'https://git.example.test/web.git',
+        git_branch: 'main',
+        buildpack_type: 'dockerfile',
+        base_directory: 'api',
+        dockerfile_config: { target: 'run' },
+      },
     });
   });
 
@@ -89,7 +95,7 @@ describe('validateCreateApp: git sources are checked as builds are', () => {
     ['a bad deploy key', { git_credentials: { ssh_key: 'not a key' } }, 'git_credentials.ssh_key'],
     ['dockerfile build_args (build_env takes them)', { buildpack_type: 'dockerfile', dockerfile_config: { build_args: { A: '1' } } }, 'dockerfile_config.build_args'],
   ])('refuses %s', (_what, change, field) => {
-    expect(fieldOf(() => validateCreateApp({ ...git, ...change } as CreateAppRequest, options))).toBe(field);
+    expect(fieldOf(() => validateCreateApp({ ...git, ...change }, options))).toBe(field);
   });
 
   it.each(['compose', 'docker-compose'])('refuses the %s buildpack with a message saying why', (type) => {
@@ -134,7 +140,7 @@ describe('validateCreateApp: every bad input names its API field', () => {
     ['a domain given twice', { domains: ['a.test', 'A.test'] }, 'domains[1]'],
     ['a domain with a port', { domains: ['a.test:80'] }, 'domains[0]'],
   ])('refuses %s', (_what, change, field) => {
-    expect(fieldOf(() => validateCreateApp({ ...image, ...change } as CreateAppRequest, options))).toBe(field);
+    expect(fieldOf(() => validateCreateApp({ ...image, ...change }, options))).toBe(field);
   });
 
   it('refuses a bad watch path, naming the entry', () => {
@@ -181,7 +187,10 @@ describe('validateAppPatch', () => {
   });
 
   it('overlays git fields on the current source, and turns the app into an image app when given an image', () => {
-    expect(patch({ git_branch: 'release' }).source).toEqual({ type: 'git', build: { git_repo: 'https://git.example.test/web.git', buildpack_type: 'nixpacks', git_branch: 'release' } });
+    expect(patch({ git_branch: 'release' }).source).toEqual({
+      type: 'git',
+      build: { git_repo: 'https://git.example.test/web.git', buildpack_type: 'nixpacks', git_branch: 'release' },
+    });
     expect(fieldOf(() => patch({ image: 'web:2' }))).toBe('build_env'); // build_env has no use without a build
     expect(patch({ image: 'web:2', build_env: { NPM_TOKEN: null } }).source).toEqual({ type: 'image', image: 'web:2' });
   });

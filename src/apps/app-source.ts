@@ -52,7 +52,10 @@ function validateGitSource(req: CreateAppRequest, buildEnv: Record<string, strin
     );
   }
   if (Object.keys(req.dockerfile_config?.build_args ?? {}).length > 0) {
-    throw new ValidationError('apps take build-time values in build_env (stored sealed, passed as build arguments), not dockerfile_config.build_args', 'dockerfile_config.build_args');
+    throw new ValidationError(
+      'apps take build-time values in build_env (stored sealed, passed as build arguments), not dockerfile_config.build_args',
+      'dockerfile_config.build_args',
+    );
   }
   const given = req.git_credentials !== undefined ? { git_credentials: req.git_credentials } : {};
   const build = { ...pickGit(req), ...given, ...PLACEHOLDER, env: buildEnv } as BuildRequest;
@@ -67,7 +70,9 @@ function validateGitSource(req: CreateAppRequest, buildEnv: Record<string, strin
   };
   if (req.dockerfile_config) stored.dockerfile_config = withoutBuildArgs(req.dockerfile_config);
   const git = secrets?.git;
-  const credentials = git ? { ...(git.username ? { username: git.username } : {}), ...(git.token ? { token: git.token } : {}), ...(git.sshKey ? { ssh_key: git.sshKey } : {}) } : undefined;
+  const credentials = git
+    ? { ...(git.username ? { username: git.username } : {}), ...(git.token ? { token: git.token } : {}), ...(git.sshKey ? { ssh_key: git.sshKey } : {}) }
+    : undefined;
   return { source: { type: 'git', build: stored }, ...(credentials ? { credentials } : {}) };
 }
 

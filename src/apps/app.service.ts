@@ -213,7 +213,8 @@ function newWebhookSecret(): string {
 
 function secretsChanged(current: AppSecrets, next: ValidatedApp['secrets']): { any: boolean; env: boolean } {
   const env = JSON.stringify(sorted(current.env)) !== JSON.stringify(sorted(next.env));
-  const rest = JSON.stringify(sorted(current.buildEnv)) !== JSON.stringify(sorted(next.buildEnv)) || JSON.stringify(current.credentials) !== JSON.stringify(next.credentials);
+  const rest =
+    JSON.stringify(sorted(current.buildEnv)) !== JSON.stringify(sorted(next.buildEnv)) || JSON.stringify(current.credentials) !== JSON.stringify(next.credentials);
   return { any: env || rest, env };
 }
 

@@ -17,7 +17,15 @@ function record(name: string, change: Partial<AppRecord> = {}): AppRecord {
   return {
     name,
     source: { type: 'image', image: 'web:1' },
-    config: { replicas: 1, volumes: {}, healthCheck: { ...DEFAULT_HEALTH_CHECK }, strategy: 'start-first', drainSeconds: 30, envNames: ['DB_PASSWORD'], secretsVersion: 1 },
+    config: {
+      replicas: 1,
+      volumes: {},
+      healthCheck: { ...DEFAULT_HEALTH_CHECK },
+      strategy: 'start-first',
+      drainSeconds: 30,
+      envNames: ['DB_PASSWORD'],
+      secretsVersion: 1,
+    },
     domains: [`${name}.test`],
     buildEnvNames: [],
     hasCredentials: false,

@@ -183,7 +183,10 @@ export const configSchema = z
         /** Apps without `domains` get `<name>.<base_domain>` (e.g. "apps.example.com"). Default "": none. */
         base_domain: z
           .string()
-          .regex(/^$|^(?=.{1,200}$)[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/, 'must be a DNS name like "apps.example.com", or ""')
+          .regex(
+            /^$|^(?=.{1,200}$)[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/,
+            'must be a DNS name like "apps.example.com", or ""',
+          )
           .default(''),
       })
       .strict()

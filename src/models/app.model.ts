@@ -74,9 +74,27 @@ export interface UpdateAppRequest extends AppSettings, Partial<GitFields> {
   image?: string;
 }
 
-export type AppSourceView =
-  | ({ type: 'git'; buildpack_type: string; base_directory?: string } & Omit<GitFields, 'git_credentials' | 'base_directory'>)
-  | { type: 'image'; image: string };
+/** A git source: the fields builds take, credentials never shown. */
+export interface GitSourceView {
+  type: 'git';
+  git_repo: string;
+  git_branch?: string;
+  git_submodules?: boolean;
+  buildpack_type: string;
+  base_directory?: string;
+  no_cache?: boolean;
+  network?: string;
+  nixpacks_config?: BuildRequest['nixpacks_config'];
+  static_config?: BuildRequest['static_config'];
+  dockerfile_config?: BuildRequest['dockerfile_config'];
+}
+
+export interface ImageSourceView {
+  type: 'image';
+  image: string;
+}
+
+export type AppSourceView = GitSourceView | ImageSourceView;
 
 /** One replica of the live release, as the engine reports it. */
 export interface ReplicaStateView {

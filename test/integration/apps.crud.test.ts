@@ -29,7 +29,14 @@ describe('apps API: create, read, list, change, delete', () => {
     redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
   });
   afterAll(async () => {
-    await Promise.all(volumes.map((v) => api.docker.getVolume(v).remove().catch(() => undefined)));
+    await Promise.all(
+      volumes.map((v) =>
+        api.docker
+          .getVolume(v)
+          .remove()
+          .catch(() => undefined),
+      ),
+    );
     const keys = await redis.keys(`${api.config.redis.prefix}:*`);
     if (keys.length > 0) await redis.del(...keys);
     redis.disconnect();
@@ -123,7 +130,12 @@ describe('apps API: create, read, list, change, delete', () => {
     const a = name('taken');
     expect((await post('/api/v1/apps', { name: a, image: 'web:1', domains: ['shared.example.test'] })).status).toBe(201);
     expectError(await post('/api/v1/apps', { name: a, image: 'web:2' }), 409, 'name_conflict', 'name');
-    expectError(await post('/api/v1/apps', { name: name('other'), image: 'web:1', domains: ['x.example.test', 'SHARED.example.test'] }), 409, 'name_conflict', 'domains[1]');
+    expectError(
+      await post('/api/v1/apps', { name: name('other'), image: 'web:1', domains: ['x.example.test', 'SHARED.example.test'] }),
+      409,
+      'name_conflict',
+      'domains[1]',
+    );
     expect((await post('/api/v1/apps', { name: name('other'), image: 'web:1', domains: ['y.example.test'] })).status).toBe(201);
     expectError(await patch(`/api/v1/apps/${name('other')}`, { domains: ['shared.example.test'] }), 409, 'name_conflict', 'domains[0]');
     await del(`/api/v1/apps/${a}`);
