@@ -80,6 +80,15 @@ describe('AppService.create', () => {
     await expect(service.create({ ...image, name: 'other', domains: ['x.test', 'WEB.test'] })).rejects.toMatchObject({ code: 'name_conflict', field: 'domains[1]' });
   });
 
+  it('answers a domain conflict for a domain another app took while this one was being made', async () => {
+    const { store, service } = setup();
+    await service.create(image);
+    const list = store.list.bind(store);
+    store.list = jest.fn().mockResolvedValueOnce([]).mockImplementation(list); // the check before the create saw no app yet
+    await expect(service.create({ ...image, name: 'other' })).rejects.toMatchObject({ code: 'name_conflict', field: 'domains[0]' });
+    expect(await store.get('other')).toBeUndefined();
+  });
+
   it('routes <name>.<base domain> by default', async () => {
     const { service } = setup({}, 'apps.test');
     expect((await service.create({ name: 'web', image: 'web:1' })).domains).toEqual(['web.apps.test']);

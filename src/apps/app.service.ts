@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'winston';
-import { ConflictError, NotFoundError, ValidationError } from '../errors';
+import { AppError, ConflictError, NotFoundError, ValidationError } from '../errors';
 import { parseGitUrl } from '../git/git-url';
 import { refuseInternalHost } from '../git/host-guard';
 import type { AppList, AppView, CreateAppRequest, CreatedApp, RotatedWebhookSecret, UpdateAppRequest } from '../models/app.model';
@@ -66,6 +66,8 @@ export class AppService {
     const record: AppRecord = { name: req.name, ...recordParts(app), config: { ...app.config, secretsVersion: 1 }, createdAt: time, updatedAt: time, version: 1 };
     const webhookSecret = newWebhookSecret();
     if (!(await this.store.create(record, { ...app.secrets, webhookSecret }))) {
+      // Taken meanwhile: the name, or (by an app made at the same time) a domain.
+      if (!(await this.store.get(req.name))) await this.refuseTakenDomains(req.name, app.domains);
       throw new ConflictError('name_conflict', `an app named ${JSON.stringify(req.name)} already exists`, 'name');
     }
     try {
@@ -168,7 +170,7 @@ export class AppService {
 
   private async currentSecrets(record: AppRecord): Promise<AppSecrets> {
     const secrets = await this.store.secrets(record.name, record.config.secretsVersion);
-    if (!secrets) throw new NotFoundError('app', record.name);
+    if (!secrets) throw new AppError('secrets_unreadable', `the sealed values of app ${record.name} (version ${record.config.secretsVersion}) are gone`);
     return secrets;
   }
 

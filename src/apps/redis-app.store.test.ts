@@ -40,7 +40,12 @@ const secrets = (value: string): AppSecrets => ({ env: { DB_PASSWORD: value }, b
 /** Every value under the test's prefix, as stored. */
 async function everything(): Promise<string> {
   const keys = await redis.keys(`${prefix}:*`);
-  const values = await Promise.all(keys.map(async (k) => ((await redis.type(k)) === 'string' ? redis.get(k) : JSON.stringify(await redis.zrange(k, '0', '-1')))));
+  const read: Record<string, (k: string) => Promise<unknown>> = {
+    string: (k) => redis.get(k),
+    hash: (k) => redis.hgetall(k),
+    zset: (k) => redis.zrange(k, '0', '-1'),
+  };
+  const values = await Promise.all(keys.map(async (k) => JSON.stringify(await (read[await redis.type(k)] ?? (() => Promise.resolve(`unread type of ${k}`)))(k))));
   return values.join('\n');
 }
 
@@ -99,6 +104,29 @@ describe('RedisAppStore', () => {
     expect(await store.secrets('web', 1)).toEqual(secrets('one'));
     expect(await store.update(record('gone', { version: 2 }), 1)).toBe(false);
     expect(await store.get('gone')).toBeUndefined();
+  });
+
+  it('gives a domain to one app only, even to two creates at once', async () => {
+    const results = await Promise.all([
+      store.create(record('a', { domains: ['shared.test'] }), secrets('1')),
+      store.create(record('b', { domains: ['shared.test'] }), secrets('2')),
+    ]);
+    expect(results.filter(Boolean)).toHaveLength(1);
+    const loser = results[0] ? 'b' : 'a';
+    expect(await store.get(loser)).toBeUndefined();
+    expect(await store.secrets(loser, 1)).toBeUndefined();
+  });
+
+  it("refuses an update taking another app's domain, and frees the domains an app gives up or a removed app had", async () => {
+    await store.create(record('web', { domains: ['web.test', 'old.test'] }), secrets('one'));
+    await store.create(record('api'), secrets('two'));
+    expect(await store.update(record('api', { version: 2, domains: ['web.test'] }), 1)).toBe(false);
+    expect((await store.get('api'))?.version).toBe(1);
+    expect(await store.update(record('web', { version: 2, domains: ['web.test'] }), 1)).toBe(true);
+    expect(await store.update(record('api', { version: 2, domains: ['api.test', 'old.test'] }), 1)).toBe(true);
+    await store.remove('web');
+    expect(await store.create(record('www', { domains: ['web.test'] }), secrets('three'))).toBe(true);
+    expect(await redis.hgetall(`${prefix}:app-domains`)).toEqual({ 'web.test': 'www', 'api.test': 'api', 'old.test': 'api' });
   });
 
   it('prunes the secrets versions not kept, and never reuses a version number', async () => {

@@ -1,8 +1,8 @@
 import type { AppRecord, AppSecrets, AppStore } from '../app.record';
 
 /**
- * AppStore in memory, for unit tests: the same rules as the Redis store (names unique, versions
- * checked, secrets versions never reused), and `beforeUpdate` to let another writer in first.
+ * AppStore in memory, for unit tests: the same rules as the Redis store (names and domains unique,
+ * versions checked, secrets versions never reused), and `beforeUpdate` to let another writer in first.
  */
 export class MemoryAppStore implements AppStore {
   readonly records = new Map<string, AppRecord>();
@@ -13,7 +13,7 @@ export class MemoryAppStore implements AppStore {
   beforeUpdate?: () => void;
 
   async create(record: AppRecord, secrets: AppSecrets): Promise<boolean> {
-    if (this.records.has(record.name)) return false;
+    if (this.records.has(record.name) || this.domainTaken(record)) return false;
     this.records.set(record.name, structuredClone(record));
     this.secretVersions.set(`${record.name}:1`, structuredClone(secrets));
     this.seq.set(record.name, 1);
@@ -33,7 +33,7 @@ export class MemoryAppStore implements AppStore {
     this.beforeUpdate?.();
     if (next.version !== expectedVersion + 1) throw new Error('an app update must bump the version by one');
     if (secrets && next.config.secretsVersion !== secrets.version) throw new Error('the record must name the secrets version it stores');
-    if (this.records.get(next.name)?.version !== expectedVersion) return false;
+    if (this.records.get(next.name)?.version !== expectedVersion || this.domainTaken(next)) return false;
     if (secrets) this.secretVersions.set(`${next.name}:${secrets.version}`, structuredClone(secrets.value));
     this.records.set(next.name, structuredClone(next));
     return true;
@@ -55,6 +55,10 @@ export class MemoryAppStore implements AppStore {
       const [app, version] = key.split(':');
       if (app === name && !keep.includes(Number(version))) this.secretVersions.delete(key);
     }
+  }
+
+  private domainTaken(record: AppRecord): boolean {
+    return [...this.records.values()].some((other) => other.name !== record.name && other.domains.some((d) => record.domains.includes(d)));
   }
 
   async remove(name: string): Promise<void> {
