@@ -182,6 +182,14 @@ describe('validateAppPatch', () => {
     expect(app.secrets.env).toEqual(secrets.env);
   });
 
+  it('keeps the stored git credentials across a change, unless new ones come with it', () => {
+    expect(patch({ git_repo: 'https://git.example.test/moved.git' }).secrets.credentials).toEqual({ token: 'git-tok' });
+    expect(patch({ git_credentials: { token: 'new-tok' } }).secrets.credentials).toEqual({ token: 'new-tok' });
+    const moved = patch({ git_repo: 'https://bot:url-tok@git.example.test/moved.git' });
+    expect(moved.secrets.credentials).toEqual({ username: 'bot', token: 'url-tok' });
+    expect(moved.source).toMatchObject({ build: { git_repo: 'https://git.example.test/moved.git' } });
+  });
+
   it('merges a partial health check with the current one', () => {
     expect(patch({ health_check: { path: '/up' } }).config.healthCheck).toEqual({ path: '/up', intervalSeconds: 1, timeoutSeconds: 5, gateSeconds: 60 });
   });

@@ -99,8 +99,20 @@ function currentSource(current: AppRecord, secrets: AppSecrets, patch: UpdateApp
   const given = Object.fromEntries(GIT_FIELDS.filter((f) => patch[f] !== undefined).map((f) => [f, patch[f]]));
   if (patch.image !== undefined) return { ...given, image: patch.image };
   if (current.source.type === 'image') return Object.keys(given).length > 0 ? given : { image: current.source.image };
-  const credentials = secrets.credentials ? { git_credentials: { ...secrets.credentials } } : {};
+  // Credentials written into a new repository URL replace the stored ones, as they would in a create.
+  const keep = secrets.credentials && !carriesCredentials(patch.git_repo);
+  const credentials = keep ? { git_credentials: { ...secrets.credentials } } : {};
   return { ...current.source.build, ...credentials, ...given };
+}
+
+function carriesCredentials(url: unknown): boolean {
+  if (typeof url !== 'string') return false;
+  try {
+    const parsed = new URL(url);
+    return (parsed.protocol === 'https:' || parsed.protocol === 'http:') && (parsed.username !== '' || parsed.password !== '');
+  } catch {
+    return false;
+  }
 }
 
 function runtimeConfig(req: CreateAppRequest, env: Record<string, string>, options: AppRequestOptions): ValidatedApp['config'] {
