@@ -44,7 +44,7 @@ function setup(hooks: AppServiceHooks = {}, baseDomain = '') {
     store,
     routing,
     cleanup as unknown as AppCleanup,
-    { allowFileUrls: false, allowedHosts: [], baseDomain, drainSeconds: 30, webhookGraceHours: 24, now: () => NOW },
+    { allowFileUrls: false, allowedHosts: [], baseDomain, drainSeconds: 30, webhookGraceHours: 24, now: () => NOW, resolver: { resolve: async () => ['93.184.216.34'] } },
     winston.createLogger({ silent: true }),
     hooks,
   );
@@ -148,6 +148,14 @@ describe('AppService.patch', () => {
     await service.create(image);
     await service.patch('web', { replicas: 2, env: { SECRET: 'run-value' } });
     expect((await store.get('web'))?.config.secretsVersion).toBe(1);
+  });
+
+  it('keeps no git credentials once the app runs an image', async () => {
+    const { store, service } = setup();
+    await service.create({ name: 'web', git_repo: 'https://git.example.test/web.git', buildpack_type: 'nixpacks', git_credentials: { token: 'tok' }, domains: [] });
+    await expect(service.patch('web', { image: 'web:2' })).resolves.toMatchObject({ has_git_credentials: false, source: { type: 'image' } });
+    const record = (await store.get('web')) as AppRecord;
+    expect((await store.secrets('web', record.config.secretsVersion))?.credentials).toBeUndefined();
   });
 
   it('re-routes new domains when a release is live, and only then', async () => {

@@ -3,6 +3,7 @@ import type { Logger } from 'winston';
 import { AppError, ConflictError, NotFoundError, ValidationError } from '../errors';
 import { parseGitUrl } from '../git/git-url';
 import { refuseInternalHost } from '../git/host-guard';
+import type { HostResolver } from '../git/host-resolver';
 import type { AppList, AppView, CreateAppRequest, CreatedApp, RotatedWebhookSecret, UpdateAppRequest } from '../models/app.model';
 import type { AppRouting } from '../proxy/app-routing.port';
 import type { AppCleanup } from './app-cleanup';
@@ -23,6 +24,8 @@ export interface AppServiceOptions {
   webhookGraceHours: number;
   /** Default: the clock. */
   now?: () => Date;
+  /** Looks repository hosts up for the internal-address check. Default: DNS. */
+  resolver?: HostResolver;
 }
 
 export interface AppServiceHooks {
@@ -108,7 +111,7 @@ export class AppService {
       };
       if (!app.watchPaths) delete next.watchPaths;
       const stored = secretsDiff.any
-        ? await this.storeWithSecrets(next, current, { ...secrets, ...app.secrets })
+        ? await this.storeWithSecrets(next, current, { ...withoutCredentials(secrets), ...app.secrets })
         : (await this.store.update(next, current.version)) && next;
       if (!stored) {
         if (attempt >= UPDATE_TRIES) throw new ConflictError('state_conflict', `app ${name} is being changed by someone else; try again`);
@@ -179,7 +182,7 @@ export class AppService {
     if (app.source.type !== 'git') return;
     const url = parseGitUrl(app.source.build.git_repo, this.options.allowFileUrls);
     if (typeof url === 'string' || url.scheme === 'file') return;
-    const refusal = await refuseInternalHost(url.host, this.options.allowedHosts);
+    const refusal = await refuseInternalHost(url.host, this.options.allowedHosts, this.options.resolver);
     if (refusal) throw new ValidationError(refusal, 'git_repo');
   }
 
@@ -207,6 +210,12 @@ function recordParts(app: ValidatedApp): Pick<AppRecord, 'source' | 'domains' | 
     hasCredentials: app.secrets.credentials !== undefined,
     ...(app.watchPaths ? { watchPaths: app.watchPaths } : {}),
   };
+}
+
+/** The webhook secrets are the service's own; the rest comes from the checked request, credentials included (or not). */
+function withoutCredentials(secrets: AppSecrets): AppSecrets {
+  const { credentials: _replaced, ...rest } = secrets;
+  return rest;
 }
 
 function newWebhookSecret(): string {
