@@ -5,6 +5,10 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'winston';
 import type { AppStore } from './apps/app.record';
 import type { BerthConfig } from './config/config.schema';
+import { AppCleanup } from './apps/app-cleanup';
+import { AppService } from './apps/app.service';
+import { RedisAppStore } from './apps/redis-app.store';
+import { AppController } from './controllers/app.controller';
 import { BuildController } from './controllers/build.controller';
 import { ContainerController } from './controllers/container.controller';
 import { ImageController } from './controllers/image.controller';
@@ -52,9 +56,10 @@ export function composeApi(config: BerthConfig, logger: Logger, parts: ApiParts 
   redis.on('error', (err: Error) => logger.debug('redis connection error', { error: err.message }));
   const tokens = new TokenService(TokenService.resolveTokens(config.auth.tokens, config.server.data_dir, logger));
   const selfContainerId = detectSelfContainerId();
+  const registry = new RedisContainerRegistry(redis, { prefix: config.redis.prefix, instance: config.server.instance });
   const containers = new ContainerService(
     engine,
-    new RedisContainerRegistry(redis, { prefix: config.redis.prefix, instance: config.server.instance }),
+    registry,
     {
       instance: config.server.instance,
       manageAll: config.containers.manage_all,
@@ -72,6 +77,7 @@ export function composeApi(config: BerthConfig, logger: Logger, parts: ApiParts 
     retentionSeconds,
     onError: (err) => logger.debug('build queue connection error', { error: err.message }),
   });
+  const secretBox = SecretBox.fromDataDir(config.server.data_dir);
   const builds = new BuildService(
     store,
     queue,
@@ -79,7 +85,7 @@ export function composeApi(config: BerthConfig, logger: Logger, parts: ApiParts 
       allowFileUrls: config.git.allow_file_urls,
       allowedHosts: config.git.allowed_hosts,
       followPollMs: 250,
-      secretBox: SecretBox.fromDataDir(config.server.data_dir),
+      secretBox,
     },
     logger.child({ component: 'builds' }),
   );
@@ -94,6 +100,20 @@ export function composeApi(config: BerthConfig, logger: Logger, parts: ApiParts 
       .then(() => proxy.supervisor?.start())
       .then(() => tls?.certificates.start())
       .catch((err: unknown) => logger.error('the proxy could not be started', { error: String(err) }));
+  const appStore = new RedisAppStore(redis, { prefix: config.redis.prefix, secretBox });
+  const apps = new AppService(
+    appStore,
+    proxy.routing,
+    new AppCleanup(engine, registry, config.server.instance),
+    {
+      allowFileUrls: config.git.allow_file_urls,
+      allowedHosts: config.git.allowed_hosts,
+      baseDomain: config.proxy.base_domain,
+      drainSeconds: config.deploy.drain_seconds,
+      webhookGraceHours: config.deploy.webhook_secret_grace_hours,
+    },
+    logger.child({ component: 'apps' }),
+  );
   const runtime = new RuntimeService(engine, config);
   const health = new HealthService(engine, new RedisHealth(redis));
   const controllers = [
@@ -101,7 +121,8 @@ export function composeApi(config: BerthConfig, logger: Logger, parts: ApiParts 
     { type: ImageController, make: () => new ImageController(images) },
     { type: BuildController, make: () => new BuildController(builds) },
     { type: RuntimeController, make: () => new RuntimeController(runtime, health) },
-    ...webhookControllers(config, logger, parts),
+    { type: AppController, make: () => new AppController(apps) },
+    ...webhookControllers(config, logger, { apps: parts.apps ?? appStore, ...(parts.deploys ? { deploys: parts.deploys } : {}) }),
   ];
   const app = createApp({ controllers, tokens, logger, bodyLimitBytes: config.server.body_limit_bytes });
   return {

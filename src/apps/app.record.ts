@@ -69,13 +69,14 @@ export interface AppSecrets {
 }
 
 export interface AppStore {
-  /** false when the name is taken. The secrets become version 1. */
+  /** false when the name is taken, or a domain is another app's. The secrets become version 1. */
   create(record: AppRecord, secrets: AppSecrets): Promise<boolean>;
   get(name: string): Promise<AppRecord | undefined>;
   /** Every app, by name. */
   list(): Promise<AppRecord[]>;
   /**
-   * Writes `next` if the stored record's version is still `expectedVersion` (else false); `next.version`
+   * Writes `next` if the stored record's version is still `expectedVersion` and none of its domains
+   * is another app's (else false, changing nothing); `next.version`
    * must be expectedVersion + 1. With `secrets`, a new secrets version is stored first and
    * `next.config.secretsVersion` must name it (use `nextSecretsVersion`).
    */

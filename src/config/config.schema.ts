@@ -201,6 +201,27 @@ export const configSchema = z
         acme_renew_days: z.number().min(0).default(30),
         /** Seconds before a failed order is retried; doubles per failure, up to 6 hours. Default 60. */
         acme_retry_seconds: z.number().int().min(1).default(60),
+        /** Apps without `domains` get `<name>.<base_domain>` (e.g. "apps.example.com"). Default "": none. */
+        base_domain: z
+          .string()
+          .regex(
+            /^$|^(?=.{1,200}$)[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/,
+            'must be a DNS name like "apps.example.com", or ""',
+          )
+          .default(''),
+      })
+      .strict()
+      .default({}),
+    deploy: z
+      .object({
+        /** Seconds old replicas keep their in-flight requests after a switch, for apps that set none. Default 30. */
+        drain_seconds: z.number().min(0).max(3600).default(30),
+        /** Releases kept per app (their images are protected from removal); older ones are forgotten. Default 5. */
+        releases_kept: z.number().int().min(1).default(5),
+        /** Deployments one worker process runs at once (one per app at a time). Default 2. */
+        concurrency: z.number().int().positive().default(2),
+        /** Hours a rotated-out webhook secret is still accepted. Default 24. */
+        webhook_secret_grace_hours: z.number().min(0).default(24),
       })
       .strict()
       .default({}),

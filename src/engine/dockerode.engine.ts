@@ -1,6 +1,6 @@
 import Docker from 'dockerode';
 import type { Readable } from 'node:stream';
-import { UnavailableError } from '../errors';
+import { NotFoundError, UnavailableError } from '../errors';
 import { translateEngineError } from './engine-errors';
 import type {
   BuildEngine,
@@ -17,6 +17,7 @@ import type {
   LogStream,
   PortBinding,
   VolumeEngine,
+  VolumeRemoval,
 } from './engine.port';
 import { buildWithDockerode } from './dockerode-build';
 import { forceRemoveWithDockerode, listImagesWithDockerode, realTags } from './dockerode-images';
@@ -35,7 +36,7 @@ export interface DockerodeEngineOptions {
 type RawPorts = Record<string, Array<{ HostIp?: string; HostPort?: string }> | null> | undefined;
 
 /** ContainerEngine over dockerode; works against Docker and Podman's compatible API. */
-export class DockerodeEngine implements ContainerEngine, ImageEngine, BuildEngine, VolumeEngine {
+export class DockerodeEngine implements ContainerEngine, ImageEngine, BuildEngine, VolumeEngine, VolumeRemoval {
   readonly docker: Docker;
 
   constructor(private readonly options: DockerodeEngineOptions) {
@@ -154,6 +155,14 @@ export class DockerodeEngine implements ContainerEngine, ImageEngine, BuildEngin
   async ensureVolume(name: string, labels: Record<string, string>): Promise<void> {
     // Both engines answer 201 with the existing volume when the name is taken.
     await this.call({ kind: 'volume', ref: name }, () => this.docker.createVolume({ Name: name, Labels: labels }));
+  }
+
+  async removeVolume(name: string): Promise<void> {
+    try {
+      await this.call({ kind: 'volume', ref: name }, () => this.docker.getVolume(name).remove());
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+    }
   }
 
   async startContainer(id: string): Promise<void> {

@@ -166,6 +166,12 @@ export interface VolumeEngine {
   ensureVolume(name: string, labels: Record<string, string>): Promise<void>;
 }
 
+/** Removing a named volume (deleting an app with its data). */
+export interface VolumeRemoval {
+  /** Removes the volume; a missing one is not an error. */
+  removeVolume(name: string): Promise<void>;
+}
+
 /** What a build worker asks of the engine: build, tag once the build is won, remove what it lost. */
 export interface BuildEngine extends Pick<ContainerEngine, 'buildImage' | 'removeImage'> {
   /** Points `tag` (`app:1`, `app` meaning `app:latest`) at the image `id`, moving it from any other image. */
