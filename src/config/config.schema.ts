@@ -192,7 +192,15 @@ export const configSchema = z
         /** Seconds between rescans of certs_dir and renewal checks. Default 60. */
         certs_rescan_seconds: z.number().int().min(1).default(60),
         /** ACME directory URL for automatic certificates of the apps' domains. "" (default): ACME off. */
-        acme_directory_url: z.union([z.literal(''), z.string().url().regex(/^https:\/\//, 'must be an https:// URL')]).default(''),
+        acme_directory_url: z
+          .union([
+            z.literal(''),
+            z
+              .string()
+              .url()
+              .regex(/^https:\/\//, 'must be an https:// URL'),
+          ])
+          .default(''),
         /** Contact e-mail of the ACME account. Default "" (none). */
         acme_email: z.string().default(''),
         /** PEM file of an extra CA to trust for the ACME directory (a private ACME server). Default "" (none). */
