@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +17,8 @@ import { startTestWorker } from './worker';
 export interface DeployEnv {
   api: TestApi;
   git: GitServer;
-  worker: BuildWorker;
+  /** The in-process worker, unless started with `worker: false`. */
+  worker?: BuildWorker;
   /** The proxy's HTTP port on 127.0.0.1. */
   httpPort: number;
   httpsPort: number;
@@ -26,10 +27,12 @@ export interface DeployEnv {
   get(host: string, path?: string): Promise<{ status: number; body: string }>;
   /** The HAProxy master's pid (from its pidfile). */
   haproxyPid(): number;
+  /** SIGKILLs this environment's HAProxy processes (master and workers), as a crash would. */
+  crashHaproxy(): void;
   close(): Promise<void>;
 }
 
-export async function startDeployEnv(overrides: Record<string, Record<string, unknown>> = {}): Promise<DeployEnv> {
+export async function startDeployEnv(overrides: Record<string, Record<string, unknown>> = {}, options: { worker?: boolean } = {}): Promise<DeployEnv> {
   const proxyDir = mkdtempSync(join(tmpdir(), 'berth-deploy-'));
   const [httpPort, httpsPort] = [await freePort(), await freePort()];
   const git = await startGitServer();
@@ -47,7 +50,7 @@ export async function startDeployEnv(overrides: Record<string, Record<string, un
     git: { allowed_hosts: ['127.0.0.1'], ...overrides.git },
     deploy: { drain_seconds: 1, ...overrides.deploy },
   });
-  const worker = await startTestWorker(api.config);
+  const worker = options.worker === false ? undefined : await startTestWorker(api.config);
   const env: DeployEnv = {
     api,
     git,
@@ -57,8 +60,11 @@ export async function startDeployEnv(overrides: Record<string, Record<string, un
     proxyDir,
     get: (host, path = '/') => getVia(httpPort, host, path),
     haproxyPid: () => Number(readFileSync(join(proxyDir, 'haproxy.pid'), 'utf8').trim()),
+    crashHaproxy: () => {
+      for (const pid of haproxyProcesses(proxyDir)) process.kill(pid, 'SIGKILL');
+    },
     close: async () => {
-      await worker.close(true).catch(() => undefined);
+      await worker?.close(true).catch(() => undefined);
       await api.close();
       await git.close();
       await stopHaproxy(env);
@@ -102,7 +108,22 @@ async function stopHaproxy(env: DeployEnv): Promise<void> {
     return;
   }
   for (let i = 0; i < 50 && alive(pid); i++) await sleep(100);
-  if (alive(pid)) process.kill(pid, 'SIGKILL');
+  for (const left of haproxyProcesses(env.proxyDir)) process.kill(left, 'SIGKILL');
+}
+
+/** Every haproxy process started on this environment's configuration. */
+function haproxyProcesses(dir: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (cmdline[0]?.endsWith('haproxy') && cmdline.includes(join(dir, 'haproxy.cfg')) && alive(Number(entry))) pids.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
 }
 
 function alive(pid: number): boolean {
