@@ -20,6 +20,12 @@ import { HealthService } from './services/health.service';
 import { ImageService } from './services/image.service';
 import { RuntimeService } from './services/runtime.service';
 import { TokenService } from './services/token.service';
+import type { AppStore } from './apps/app.record';
+import { DeploymentController } from './controllers/deployment.controller';
+import { BullDeployQueue } from './deploys/bullmq-deploy.queue';
+import { DeploymentService } from './deploys/deployment.service';
+import { RedisDeploymentStore } from './deploys/redis-deployment.store';
+import { RedisReleaseStore } from './deploys/redis-release.store';
 
 export interface Api {
   app: Express;
@@ -29,8 +35,14 @@ export interface Api {
   close(): Promise<void>;
 }
 
+/** Parts a caller may supply instead of the defaults. */
+export interface ApiParts {
+  /** Where apps are stored. Default: one that knows no app (until the Redis app store is wired here). */
+  appStore?: AppStore;
+}
+
 /** The API process's object graph, built once from the validated config. */
-export function composeApi(config: BerthConfig, logger: Logger): Api {
+export function composeApi(config: BerthConfig, logger: Logger, parts: ApiParts = {}): Api {
   const engine = new DockerodeEngine({ socketPath: config.docker.socket_path, runtime: config.docker.runtime, timeoutMs: config.docker.timeout_seconds * 1000 });
   const redis = createRedisConnection(config.redis.url);
   redis.on('error', (err: Error) => logger.debug('redis connection error', { error: err.message }));
@@ -67,12 +79,27 @@ export function composeApi(config: BerthConfig, logger: Logger): Api {
     },
     logger.child({ component: 'builds' }),
   );
+  const deployQueue = new BullDeployQueue(redis, {
+    prefix: config.redis.prefix,
+    attempts: config.build.attempts,
+    retentionSeconds,
+    onError: (err) => logger.debug('deploy queue connection error', { error: err.message }),
+  });
+  const deployments = new DeploymentService(
+    parts.appStore ?? noAppStore(),
+    new RedisDeploymentStore(redis, { prefix: config.redis.prefix, logMaxBytes: config.build.log_max_bytes, retentionSeconds }),
+    new RedisReleaseStore(redis, { prefix: config.redis.prefix }),
+    deployQueue,
+    { followPollMs: 250 },
+    logger.child({ component: 'deployments' }),
+  );
   const runtime = new RuntimeService(engine, config);
   const health = new HealthService(engine, new RedisHealth(redis));
   const controllers = [
     { type: ContainerController, make: () => new ContainerController(containers) },
     { type: ImageController, make: () => new ImageController(images) },
     { type: BuildController, make: () => new BuildController(builds) },
+    { type: DeploymentController, make: () => new DeploymentController(deployments) },
     { type: RuntimeController, make: () => new RuntimeController(runtime, health) },
   ];
   const app = createApp({ controllers, tokens, logger, bodyLimitBytes: config.server.body_limit_bytes });
@@ -82,9 +109,16 @@ export function composeApi(config: BerthConfig, logger: Logger): Api {
     redisReady: (timeoutMs) => whenReady(redis, timeoutMs),
     close: async () => {
       await queue.close().catch(() => undefined);
+      await deployQueue.close().catch(() => undefined);
       redis.disconnect();
     },
   };
+}
+
+/** An app store that knows no app: every deployment route answers 404 until a real one is given. */
+function noAppStore(): AppStore {
+  const refuse = () => Promise.reject(new Error('no app store configured'));
+  return { create: refuse, get: async () => undefined, list: async () => [], update: refuse, nextSecretsVersion: refuse, secrets: async () => undefined, pruneSecrets: refuse, remove: refuse };
 }
 
 function whenReady(redis: Redis, timeoutMs: number): Promise<boolean> {
