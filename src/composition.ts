@@ -118,7 +118,16 @@ export function composeApi(config: BerthConfig, logger: Logger, parts: ApiParts 
 /** An app store that knows no app: every deployment route answers 404 until a real one is given. */
 function noAppStore(): AppStore {
   const refuse = () => Promise.reject(new Error('no app store configured'));
-  return { create: refuse, get: async () => undefined, list: async () => [], update: refuse, nextSecretsVersion: refuse, secrets: async () => undefined, pruneSecrets: refuse, remove: refuse };
+  return {
+    create: refuse,
+    get: async () => undefined,
+    list: async () => [],
+    update: refuse,
+    nextSecretsVersion: refuse,
+    secrets: async () => undefined,
+    pruneSecrets: refuse,
+    remove: refuse,
+  };
 }
 
 function whenReady(redis: Redis, timeoutMs: number): Promise<boolean> {

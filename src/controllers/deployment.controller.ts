@@ -53,7 +53,12 @@ export class DeploymentController extends Controller {
    */
   @Get('deployments/{id}/logs')
   @Response<ErrorBody>(404, 'No such deployment')
-  public async logs(@Path() id: string, @Request() req: ExpressRequest, @Query() follow?: boolean, @Header('Last-Event-ID') lastEventId?: string): Promise<DeploymentLogs> {
+  public async logs(
+    @Path() id: string,
+    @Request() req: ExpressRequest,
+    @Query() follow?: boolean,
+    @Header('Last-Event-ID') lastEventId?: string,
+  ): Promise<DeploymentLogs> {
     if (!follow) return this.deployments.logs(id);
     const res = req.res!;
     await sendEvents(res, await this.deployments.follow(id, resumeSeq(lastEventId), clientGone(res)));

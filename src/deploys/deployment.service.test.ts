@@ -43,7 +43,15 @@ function appRecord(name: string, source: AppRecord['source'], liveRelease?: numb
   return {
     name,
     source,
-    config: { replicas: 1, volumes: {}, healthCheck: { path: '/', intervalSeconds: 1, timeoutSeconds: 5, gateSeconds: 60 }, strategy: 'start-first', drainSeconds: 30, envNames: [], secretsVersion: 1 },
+    config: {
+      replicas: 1,
+      volumes: {},
+      healthCheck: { path: '/', intervalSeconds: 1, timeoutSeconds: 5, gateSeconds: 60 },
+      strategy: 'start-first',
+      drainSeconds: 30,
+      envNames: [],
+      secretsVersion: 1,
+    },
     domains: [],
     buildEnvNames: [],
     hasCredentials: false,
@@ -78,7 +86,21 @@ async function makeLive(app: string, number: number, fields: Partial<ReleaseReco
   const id = `made-${app}-${number}`;
   await store.create({ id, app, kind: 'deploy', status: 'queued', trigger: 'api', force: false, times: {}, attempts: 0 });
   await store.transition(id, 'succeeded');
-  await releases.add({ app, number, deploymentId: id, imageId: `sha256:${number}`, image: `berth-app/${app}:r${number}`, config: appRecord(app, GIT).config, port: 3000, setPortEnv: true, createdAt: 'now', ...fields }, 5);
+  await releases.add(
+    {
+      app,
+      number,
+      deploymentId: id,
+      imageId: `sha256:${number}`,
+      image: `berth-app/${app}:r${number}`,
+      config: appRecord(app, GIT).config,
+      port: 3000,
+      setPortEnv: true,
+      createdAt: 'now',
+      ...fields,
+    },
+    5,
+  );
   const record = (await apps.get(app))!;
   await apps.update({ ...record, liveRelease: number, liveSlot: 'a' });
   return id;
@@ -126,7 +148,11 @@ describe('DeploymentService.deploy', () => {
 
   it('answers the running deployment for a commit in progress, requested or resolved', async () => {
     const first = await service.deploy('web', { git_commit: SHA, trigger: 'api' });
-    expect(await service.deploy('web', { git_commit: SHA, trigger: 'webhook:github' })).toMatchObject({ created: false, ignored: 'in_progress', deployment: { id: first.deployment.id } });
+    expect(await service.deploy('web', { git_commit: SHA, trigger: 'webhook:github' })).toMatchObject({
+      created: false,
+      ignored: 'in_progress',
+      deployment: { id: first.deployment.id },
+    });
     await store.transition(first.deployment.id, 'building', { commit: OTHER_SHA });
     const resolved = await service.deploy('web', { git_commit: OTHER_SHA.slice(0, 10), trigger: 'api' });
     expect(resolved).toMatchObject({ created: false, ignored: 'in_progress', deployment: { id: first.deployment.id } });
@@ -135,7 +161,10 @@ describe('DeploymentService.deploy', () => {
   it('dedupes image apps by image reference', async () => {
     await makeLive('img', 1, { image: IMAGE.image });
     expect(await service.deploy('img', { trigger: 'api' })).toMatchObject({ created: false, ignored: 'already_live' });
-    expect(await service.deploy('img', { image: 'registry.example.test/web:2', trigger: 'api' })).toMatchObject({ created: true, deployment: { image: 'registry.example.test/web:2' } });
+    expect(await service.deploy('img', { image: 'registry.example.test/web:2', trigger: 'api' })).toMatchObject({
+      created: true,
+      deployment: { image: 'registry.example.test/web:2' },
+    });
     expect(await service.deploy('img', { image: 'registry.example.test/web:2', trigger: 'api' })).toMatchObject({ created: false, ignored: 'in_progress' });
   });
 
@@ -191,7 +220,10 @@ describe('DeploymentService: reading, cancelling', () => {
 
   it('follows a log to its end, from a given line', async () => {
     const { deployment } = await service.deploy('web', { trigger: 'api' });
-    await store.appendLog(deployment.id, [0, 1, 2].map((i) => ({ time: 't', text: `line ${i}` })));
+    await store.appendLog(
+      deployment.id,
+      [0, 1, 2].map((i) => ({ time: 't', text: `line ${i}` })),
+    );
     const events: Array<{ event: string; data: unknown }> = [];
     const stream = await service.follow(deployment.id, 1, new AbortController().signal);
     setTimeout(() => void store.transition(deployment.id, 'failed', { error: { code: 'x', message: 'y' } }), 20);

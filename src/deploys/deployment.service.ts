@@ -6,7 +6,7 @@ import { isValidImageReference } from '../builds/image-reference';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import { isCommitSha } from '../git/git-url';
 import type { ServerSentEvent } from '../http/sse';
-import type { DeploymentList, DeploymentLogs, DeploymentResult, DeploymentStatusName, DeploymentView, ReleaseList } from '../models/deployment.model';
+import type { DeploymentList, DeploymentLogs, DeploymentResult, DeploymentView, ReleaseList } from '../models/deployment.model';
 import { followLog } from '../services/log-follow';
 import type { DeployQueue } from './deploy-queue.port';
 import { DEPLOYMENT_ENDS, type DeploymentKind, type DeploymentRecord, type DeploymentStore, type ReleaseRecord, type ReleaseStore } from './deployment.record';
@@ -73,7 +73,7 @@ export class DeploymentService {
   async logs(id: string): Promise<DeploymentLogs> {
     const record = await this.find(id);
     const lines = await this.store.readLog(id, 0);
-    return { deployment_id: id, status: record.status as DeploymentStatusName, lines, truncated: record.logTruncated === true };
+    return { deployment_id: id, status: record.status, lines, truncated: record.logTruncated === true };
   }
 
   /** Log lines as SSE events from `fromSeq`, then one `end` event with the final status (as build logs). */
@@ -143,7 +143,17 @@ export class DeploymentService {
 
   /** Stores a queued deployment (superseding the app's waiting ones) and queues it. */
   private async createAndEnqueue(app: AppRecord, kind: DeploymentKind, trigger: string, fields: Partial<DeploymentRecord>): Promise<DeploymentRecord> {
-    const record: DeploymentRecord = { force: false, ...fields, id: randomUUID(), app: app.name, kind, status: 'queued', trigger, times: { queued: new Date().toISOString() }, attempts: 0 };
+    const record: DeploymentRecord = {
+      force: false,
+      ...fields,
+      id: randomUUID(),
+      app: app.name,
+      kind,
+      status: 'queued',
+      trigger,
+      times: { queued: new Date().toISOString() },
+      attempts: 0,
+    };
     if (app.liveRelease !== undefined) record.previousRelease = app.liveRelease;
     const { superseded } = await this.store.create(record);
     for (const id of superseded) {
@@ -206,7 +216,8 @@ function checkDeployRequest(app: AppRecord, req: DeployRequest): Wanted {
   if (app.source.type === 'git') {
     if (req.image !== undefined) throw new ValidationError(`app ${app.name} builds from git: give git_commit, not image`, 'image');
     if (req.git_commit === undefined) return {};
-    if (typeof req.git_commit !== 'string' || !isCommitSha(req.git_commit)) throw new ValidationError('git_commit must be a commit SHA (7 to 64 hex digits)', 'git_commit');
+    if (typeof req.git_commit !== 'string' || !isCommitSha(req.git_commit))
+      throw new ValidationError('git_commit must be a commit SHA (7 to 64 hex digits)', 'git_commit');
     return { gitCommit: req.git_commit.toLowerCase() };
   }
   if (req.git_commit !== undefined) throw new ValidationError(`app ${app.name} runs an image: give image, not git_commit`, 'git_commit');

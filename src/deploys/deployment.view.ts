@@ -1,4 +1,4 @@
-import type { DeploymentResult, DeploymentStatusName, DeploymentView, ReleaseView } from '../models/deployment.model';
+import type { DeploymentResult, DeploymentView, ReleaseView } from '../models/deployment.model';
 import { DEPLOYMENT_ENDS, type DeploymentRecord, type ReleaseRecord } from './deployment.record';
 
 /** A deployment as the API shows it. */
@@ -7,7 +7,7 @@ export function toDeploymentView(r: DeploymentRecord, ignored?: DeploymentResult
     id: r.id,
     app: r.app,
     kind: r.kind,
-    status: r.status as DeploymentStatusName,
+    status: r.status,
     trigger: r.trigger,
     ...(r.gitCommit ? { git_commit: r.gitCommit } : {}),
     ...(r.image ? { image: r.image } : {}),

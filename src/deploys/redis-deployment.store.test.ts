@@ -117,7 +117,12 @@ describe('RedisDeploymentStore: the attempt fence and ends', () => {
   it('caps the log in bytes with one notice', async () => {
     await store.create(deployment('d1'));
     const line = 'x'.repeat(60);
-    expect(await store.appendLog('d1', [1, 2, 3, 4, 5].map(() => ({ time: 't', text: line })))).toBe(false);
+    expect(
+      await store.appendLog(
+        'd1',
+        [1, 2, 3, 4, 5].map(() => ({ time: 't', text: line })),
+      ),
+    ).toBe(false);
     const log = await store.readLog('d1', 0);
     expect(log.length).toBeLessThan(5);
     expect(log.at(-1)?.text).toMatch(/log truncated/);

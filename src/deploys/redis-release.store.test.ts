@@ -16,12 +16,20 @@ function release(number: number, extra: Partial<ReleaseRecord> = {}): ReleaseRec
     deploymentId: `d${number}`,
     imageId: `sha256:${String(number).padStart(64, '0')}`,
     image: `berth-app/web:r${number}`,
-    config: { replicas: 1, volumes: {}, healthCheck: { path: '/', intervalSeconds: 1, timeoutSeconds: 5, gateSeconds: 60 }, strategy: 'start-first', drainSeconds: 30, envNames: [], secretsVersion: 1 },
+    config: {
+      replicas: 1,
+      volumes: {},
+      healthCheck: { path: '/', intervalSeconds: 1, timeoutSeconds: 5, gateSeconds: 60 },
+      strategy: 'start-first',
+      drainSeconds: 30,
+      envNames: [],
+      secretsVersion: 1,
+    },
     port: 3000,
     setPortEnv: true,
     createdAt: new Date().toISOString(),
     ...extra,
-  } as ReleaseRecord;
+  };
 }
 
 beforeAll(() => {

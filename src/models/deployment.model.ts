@@ -1,5 +1,6 @@
 /** A deployment's phase (`queued` ... `draining`) or how it ended. */
-export type DeploymentStatusName = 'queued' | 'building' | 'starting' | 'health_checking' | 'switching' | 'draining' | 'succeeded' | 'failed' | 'cancelled' | 'superseded' | 'skipped';
+export type DeploymentStatusName =
+  'queued' | 'building' | 'starting' | 'health_checking' | 'switching' | 'draining' | 'succeeded' | 'failed' | 'cancelled' | 'superseded' | 'skipped';
 
 /** Body of `POST /api/v1/apps/{name}/deployments`. */
 export interface DeploymentRequest {

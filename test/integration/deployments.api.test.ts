@@ -36,7 +36,15 @@ function appRecord(name: string, source: AppRecord['source'], liveRelease?: numb
   return {
     name,
     source,
-    config: { replicas: 1, volumes: {}, healthCheck: { path: '/', intervalSeconds: 1, timeoutSeconds: 5, gateSeconds: 60 }, strategy: 'start-first', drainSeconds: 30, envNames: [], secretsVersion: 1 },
+    config: {
+      replicas: 1,
+      volumes: {},
+      healthCheck: { path: '/', intervalSeconds: 1, timeoutSeconds: 5, gateSeconds: 60 },
+      strategy: 'start-first',
+      drainSeconds: 30,
+      envNames: [],
+      secretsVersion: 1,
+    },
     domains: [],
     buildEnvNames: [],
     hasCredentials: false,
@@ -53,7 +61,11 @@ describe('deployments over the API', () => {
   let prefix = '';
   const GIT = { type: 'git' as const, build: { git_repo: 'https://git.example.test/web.git', buildpack_type: 'dockerfile' as const } };
 
-  const post = (path: string, body?: unknown) => request(api.url).post(`/api/v1${path}`).set(api.auth()).send(body as object);
+  const post = (path: string, body?: unknown) =>
+    request(api.url)
+      .post(`/api/v1${path}`)
+      .set(api.auth())
+      .send(body as object);
   const get = (path: string) => request(api.url).get(`/api/v1${path}`).set(api.auth());
   const putApp = (record: AppRecord) => redis.set(`${prefix}:app:${record.name}`, JSON.stringify(record));
 
@@ -95,10 +107,33 @@ describe('deployments over the API', () => {
     const made: string[] = [];
     for (const [n, commit] of [OTHER_SHA, SHA].entries()) {
       const id = `made-live-${n + 1}`;
-      await deployments.create({ id, app: 'live', kind: 'deploy', status: 'queued', trigger: 'api', force: false, times: { queued: new Date().toISOString() }, attempts: 0 });
+      await deployments.create({
+        id,
+        app: 'live',
+        kind: 'deploy',
+        status: 'queued',
+        trigger: 'api',
+        force: false,
+        times: { queued: new Date().toISOString() },
+        attempts: 0,
+      });
       await deployments.transition(id, 'succeeded', { commit, release: n + 1 });
       const config = appRecord('live', GIT).config;
-      await releases.add({ app: 'live', number: n + 1, deploymentId: id, commit, imageId: `sha256:${String(n + 1).repeat(64)}`, image: `berth-app/live:r${n + 1}`, config, port: 3000, setPortEnv: true, createdAt: new Date().toISOString() }, 5);
+      await releases.add(
+        {
+          app: 'live',
+          number: n + 1,
+          deploymentId: id,
+          commit,
+          imageId: `sha256:${String(n + 1).repeat(64)}`,
+          image: `berth-app/live:r${n + 1}`,
+          config,
+          port: 3000,
+          setPortEnv: true,
+          createdAt: new Date().toISOString(),
+        },
+        5,
+      );
       made.push(id);
     }
     await putApp(appRecord('live', GIT, 2));
@@ -131,7 +166,9 @@ describe('deployments over the API', () => {
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ total: 2, limit: 1, offset: 0 });
     expect(res.body.deployments.map((d: { id: string }) => d.id)).toEqual([ids[1]]);
-    expect((await get('/apps/many/deployments?offset=1')).body.deployments.map((d: { id: string; status: string }) => [d.id, d.status])).toEqual([[ids[0], 'superseded']]);
+    expect((await get('/apps/many/deployments?offset=1')).body.deployments.map((d: { id: string; status: string }) => [d.id, d.status])).toEqual([
+      [ids[0], 'superseded'],
+    ]);
   });
 
   it('cancels a queued deployment at once, shows its log as JSON and as SSE, and refuses a second cancel', async () => {
@@ -145,7 +182,12 @@ describe('deployments over the API', () => {
 
     const log = await get(`/deployments/${id}/logs`);
     expect(log.status).toBe(200);
-    expect(log.body).toEqual({ deployment_id: id, status: 'cancelled', truncated: false, lines: [{ seq: 0, time: expect.any(String), text: '[berth] deployment cancelled before a worker took it' }] });
+    expect(log.body).toEqual({
+      deployment_id: id,
+      status: 'cancelled',
+      truncated: false,
+      lines: [{ seq: 0, time: expect.any(String), text: '[berth] deployment cancelled before a worker took it' }],
+    });
 
     const sse = await get(`/deployments/${id}/logs?follow=true`).set('Accept', 'text/event-stream').buffer(true).parse(readText);
     expect(sse.status).toBe(200);
