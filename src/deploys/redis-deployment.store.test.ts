@@ -48,6 +48,8 @@ describe('RedisDeploymentStore: records', () => {
       attempts: 0,
     });
     expect(await store.get('nope')).toBeUndefined();
+    await expect(store.create(deployment('d1'))).rejects.toMatchObject({ code: 'state_conflict' });
+    expect((await store.get('d1'))?.buildId).toBe('dep-d1');
   });
 
   it('lists an app newest first, with paging, and only its own', async () => {

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { UnavailableError } from '../errors';
+import { ConflictError, UnavailableError } from '../errors';
 import { DEPLOYMENT_ENDS, type DeploymentLogLine, type DeploymentRecord, type DeploymentStatus, type DeploymentStore, type DeploymentUpdate } from './deployment.record';
 import { APPEND_LOG, CLAIM, COUNT_ATTEMPT, CREATE, TRANSITION, UPDATE } from './redis-deployment.scripts';
 
@@ -61,7 +61,7 @@ export class RedisDeploymentStore implements DeploymentStore {
         ...fields,
       ),
     );
-    if (result === null) throw new UnavailableError('redis', `deployment ${id} exists already`);
+    if (result === null) throw new ConflictError('state_conflict', `deployment ${id} exists already`);
     return { superseded: result as string[] };
   }
 
