@@ -34,6 +34,11 @@ import { SimpleGitClient } from './git/simple-git.client';
 import type { DeployRequester } from './webhooks/deploy-requester.port';
 import { WebhookService } from './webhooks/webhook.service';
 import { createTls, type Tls } from './tls/tls.setup';
+import { DeploymentController } from './controllers/deployment.controller';
+import { BullDeployQueue } from './deploys/bullmq-deploy.queue';
+import { DeploymentService } from './deploys/deployment.service';
+import { RedisDeploymentStore } from './deploys/redis-deployment.store';
+import { RedisReleaseStore } from './deploys/redis-release.store';
 
 export interface Api {
   app: Express;
@@ -100,7 +105,21 @@ export function composeApi(config: BerthConfig, logger: Logger, parts: ApiParts 
       .then(() => proxy.supervisor?.start())
       .then(() => tls?.certificates.start())
       .catch((err: unknown) => logger.error('the proxy could not be started', { error: String(err) }));
-  const appStore = new RedisAppStore(redis, { prefix: config.redis.prefix, secretBox });
+  const appStore = parts.apps ?? new RedisAppStore(redis, { prefix: config.redis.prefix, secretBox });
+  const deployQueue = new BullDeployQueue(redis, {
+    prefix: config.redis.prefix,
+    attempts: config.build.attempts,
+    retentionSeconds,
+    onError: (err) => logger.debug('deploy queue connection error', { error: err.message }),
+  });
+  const deployments = new DeploymentService(
+    appStore,
+    new RedisDeploymentStore(redis, { prefix: config.redis.prefix, logMaxBytes: config.build.log_max_bytes, retentionSeconds }),
+    new RedisReleaseStore(redis, { prefix: config.redis.prefix }),
+    deployQueue,
+    { followPollMs: 250 },
+    logger.child({ component: 'deployments' }),
+  );
   const apps = new AppService(
     appStore,
     proxy.routing,
@@ -113,6 +132,7 @@ export function composeApi(config: BerthConfig, logger: Logger, parts: ApiParts 
       webhookGraceHours: config.deploy.webhook_secret_grace_hours,
     },
     logger.child({ component: 'apps' }),
+    { onConfigChanged: async (app) => void (await deployments.configChanged(app.name)) },
   );
   const runtime = new RuntimeService(engine, config);
   const health = new HealthService(engine, new RedisHealth(redis));
@@ -120,9 +140,10 @@ export function composeApi(config: BerthConfig, logger: Logger, parts: ApiParts 
     { type: ContainerController, make: () => new ContainerController(containers) },
     { type: ImageController, make: () => new ImageController(images) },
     { type: BuildController, make: () => new BuildController(builds) },
+    { type: DeploymentController, make: () => new DeploymentController(deployments) },
     { type: RuntimeController, make: () => new RuntimeController(runtime, health) },
     { type: AppController, make: () => new AppController(apps) },
-    ...webhookControllers(config, logger, { apps: parts.apps ?? appStore, ...(parts.deploys ? { deploys: parts.deploys } : {}) }),
+    ...webhookControllers(config, logger, { apps: appStore, deploys: parts.deploys ?? deployments }),
   ];
   const app = createApp({ controllers, tokens, logger, bodyLimitBytes: config.server.body_limit_bytes });
   return {
@@ -134,14 +155,14 @@ export function composeApi(config: BerthConfig, logger: Logger, parts: ApiParts 
       tls?.certificates.stop();
       await proxy.supervisor?.stop();
       await queue.close().catch(() => undefined);
+      await deployQueue.close().catch(() => undefined);
       redis.disconnect();
     },
   };
 }
 
 /** Push webhooks need the apps and their deployments. */
-function webhookControllers(config: BerthConfig, logger: Logger, { apps, deploys }: ApiParts) {
-  if (!apps || !deploys) return [];
+function webhookControllers(config: BerthConfig, logger: Logger, { apps, deploys }: Required<ApiParts>) {
   const webhooks = new WebhookService(
     apps,
     deploys,

@@ -3,7 +3,7 @@ import { Body, Controller, Delete, Get, Header, Path, Post, Query, Request, Resp
 import type { BuildList, BuildLogs, BuildRequest, BuildView } from '../models/build.model';
 import type { ErrorBody } from '../models/error.model';
 import type { BuildService } from '../services/build.service';
-import { clientGone, sendEvents } from '../http/sse';
+import { clientGone, resumeSeq, sendEvents } from '../http/sse';
 
 @Route('api/v1')
 @Tags('Builds')
@@ -50,9 +50,8 @@ export class BuildController extends Controller {
   @Response<ErrorBody>(404, 'No such build')
   public async logs(@Path() id: string, @Request() req: ExpressRequest, @Query() follow?: boolean, @Header('Last-Event-ID') lastEventId?: string): Promise<BuildLogs> {
     if (!follow) return this.builds.logs(id);
-    const from = lastEventId !== undefined && /^\d+$/.test(lastEventId) ? Number(lastEventId) + 1 : 0;
     const res = req.res!;
-    await sendEvents(res, await this.builds.follow(id, from, clientGone(res)));
+    await sendEvents(res, await this.builds.follow(id, resumeSeq(lastEventId), clientGone(res)));
     return { build_id: id, status: 'queued', lines: [], truncated: false };
   }
 

@@ -48,6 +48,8 @@ export interface DeploymentRecord {
   reason?: string;
   attempts: number;
   cancelRequested?: boolean;
+  /** The log reached its byte cap; later lines were dropped. */
+  logTruncated?: boolean;
 }
 
 export type DeploymentUpdate = Partial<Pick<DeploymentRecord, 'buildId' | 'commit' | 'imageId' | 'release' | 'slot' | 'previousRelease' | 'error' | 'reason'>>;

@@ -35,3 +35,8 @@ export function clientGone(res: Response): AbortSignal {
   res.on('close', () => controller.abort());
   return controller.signal;
 }
+
+/** The first line to send to a client that reconnects with `Last-Event-ID` (the last line it saw). */
+export function resumeSeq(lastEventId: string | undefined): number {
+  return lastEventId !== undefined && /^\d+$/.test(lastEventId) ? Number(lastEventId) + 1 : 0;
+}

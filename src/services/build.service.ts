@@ -10,6 +10,7 @@ import { refuseInternalHost } from '../git/host-guard';
 import type { BuildList, BuildLogs, BuildRequest, BuildView } from '../models/build.model';
 import type { BuildQueue } from '../queue/build-queue.port';
 import type { ServerSentEvent } from '../http/sse';
+import { followLog } from './log-follow';
 
 export interface BuildServiceOptions {
   allowFileUrls: boolean;
@@ -81,25 +82,13 @@ export class BuildService {
   async follow(id: string, fromSeq: number, signal: AbortSignal): Promise<AsyncIterable<ServerSentEvent>> {
     await this.find(id);
     const { store } = this;
-    const pollMs = this.options.followPollMs;
-    return {
-      async *[Symbol.asyncIterator]() {
-        let next = fromSeq;
-        while (!signal.aborted) {
-          const record = await store.get(id);
-          const lines = await store.readLog(id, next);
-          for (const line of lines) yield { id: String(line.seq), event: 'log', data: line };
-          next += lines.length;
-          if (!record || isTerminal(record.status)) {
-            const rest = await store.readLog(id, next);
-            for (const line of rest) yield { id: String(line.seq), event: 'log', data: line };
-            yield { event: 'end', data: record ? { status: record.status, ...(record.error ? { error: record.error } : {}) } : { status: 'deleted' } };
-            return;
-          }
-          if (lines.length === 0) await sleep(pollMs, signal);
-        }
-      },
+    const source = {
+      read: () => store.get(id),
+      readLines: (from: number) => store.readLog(id, from),
+      ended: (record: BuildRecord) => isTerminal(record.status),
+      endData: (record: BuildRecord) => ({ status: record.status, ...(record.error ? { error: record.error } : {}) }),
     };
+    return followLog(source, fromSeq, signal, this.options.followPollMs);
   }
 
   /** Cancels a queued or running build; a running one stops within a second. */
@@ -140,19 +129,6 @@ export class BuildService {
     if (record.status === 'queued') await this.queue.enqueue(record.spec.id);
     return toView(record);
   }
-}
-
-/** Waits `ms`, or less when `signal` aborts; leaves no listener behind (a follow sleeps often). */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 export function toView(r: BuildRecord): BuildView {

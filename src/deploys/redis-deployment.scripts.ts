@@ -1,0 +1,100 @@
+/**
+ * The Lua steps of RedisDeploymentStore. Each runs atomically in Redis: that is what makes latest
+ * wins, the one claim per app and the attempt fence hold with many API processes and workers.
+ * Keys of other deployments are built from the prefix inside CREATE and CLAIM (single Redis, no cluster).
+ */
+
+// Lua's view of the ends, kept in step with DEPLOYMENT_ENDS.
+const ENDED = `
+local ENDS = { succeeded = true, failed = true, cancelled = true, superseded = true, skipped = true }
+local function ended(status) return status == false or ENDS[status] == true end`;
+
+// As for builds: a worker's attempt must still be the deployment's latest. '' = unfenced.
+const FENCE = `
+local function stale(attempt)
+  return attempt ~= '' and redis.call('HGET', KEYS[1], 'attempts') ~= attempt
+end`;
+
+// Ends a deployment's bookkeeping: off the active set, claim released if it holds it, kept for the
+// retention (a succeeded record stays: it is the history behind a release). KEYS: record, log, active, claim.
+const FINISH = `
+local function finish(id, status, retention)
+  redis.call('SREM', KEYS[3], id)
+  if redis.call('GET', KEYS[4]) == id then redis.call('DEL', KEYS[4]) end
+  redis.call('EXPIRE', KEYS[2], retention)
+  if status ~= 'succeeded' then redis.call('EXPIRE', KEYS[1], retention) end
+end`;
+
+// KEYS: record, log, active, claim. ARGV: attempt, status, now, id, retention, field, value...
+export const TRANSITION = `${ENDED}${FENCE}${FINISH}
+local current = redis.call('HGET', KEYS[1], 'status')
+if not current then return -1 end
+if ended(current) then return 0 end
+if stale(ARGV[1]) then return -2 end
+redis.call('HSET', KEYS[1], 'status', ARGV[2], 't:' .. ARGV[2], ARGV[3], unpack(ARGV, 6))
+if ENDS[ARGV[2]] then finish(ARGV[4], ARGV[2], tonumber(ARGV[5])) end
+return 1`;
+
+// KEYS: record. ARGV: attempt, field, value...
+export const UPDATE = `${FENCE}
+if redis.call('EXISTS', KEYS[1]) == 0 or stale(ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+return 1`;
+
+export const COUNT_ATTEMPT = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+return redis.call('HINCRBY', KEYS[1], 'attempts', 1)`;
+
+// Creates a queued deployment and supersedes the app's other queued ones no worker has claimed,
+// in one step: two creates at once leave exactly one of them queued (latest wins).
+// KEYS: record, index, active, claim. ARGV: id, score, now, prefix, retention, field, value...
+export const CREATE = `${ENDED}
+if redis.call('EXISTS', KEYS[1]) == 1 then return false end
+local holder = redis.call('GET', KEYS[4])
+local superseded = {}
+for _, other in ipairs(redis.call('SMEMBERS', KEYS[3])) do
+  local key = ARGV[4] .. ':deploy:' .. other
+  local status = redis.call('HGET', key, 'status')
+  if ended(status) then
+    redis.call('SREM', KEYS[3], other)
+  elseif status == 'queued' and other ~= holder then
+    redis.call('HSET', key, 'status', 'superseded', 't:superseded', ARGV[3], 'reason', 'superseded by deployment ' .. ARGV[1])
+    redis.call('SREM', KEYS[3], other)
+    redis.call('EXPIRE', key, ARGV[5])
+    redis.call('EXPIRE', key .. ':log', ARGV[5])
+    superseded[#superseded + 1] = other
+  end
+end
+redis.call('HSET', KEYS[1], 'status', 'queued', 't:queued', ARGV[3], 'attempts', '0', unpack(ARGV, 6))
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+redis.call('SADD', KEYS[3], ARGV[1])
+return superseded`;
+
+// The app's one running deployment. KEYS: claim. ARGV: id, prefix.
+export const CLAIM = `${ENDED}
+if ended(redis.call('HGET', ARGV[2] .. ':deploy:' .. ARGV[1], 'status')) then return 0 end
+local holder = redis.call('GET', KEYS[1])
+if holder and holder ~= ARGV[1] and not ended(redis.call('HGET', ARGV[2] .. ':deploy:' .. holder, 'status')) then return 0 end
+redis.call('SET', KEYS[1], ARGV[1])
+return 1`;
+
+// Appends log lines within a byte cap, unless the attempt is stale. KEYS: record, log. ARGV: cap, notice, attempt, line...
+export const APPEND_LOG = `${FENCE}
+if redis.call('EXISTS', KEYS[1]) == 0 or stale(ARGV[3]) then return 0 end
+local used = tonumber(redis.call('HGET', KEYS[1], 'log_bytes') or '0')
+local cap = tonumber(ARGV[1])
+for i = 4, #ARGV do
+  if redis.call('HGET', KEYS[1], 'log_truncated') == '1' then return 0 end
+  local size = string.len(ARGV[i])
+  if used + size > cap then
+    redis.call('RPUSH', KEYS[2], ARGV[2])
+    redis.call('HSET', KEYS[1], 'log_truncated', '1')
+    return 0
+  end
+  used = used + size
+  redis.call('RPUSH', KEYS[2], ARGV[i])
+end
+redis.call('HSET', KEYS[1], 'log_bytes', used)
+local ttl = redis.call('TTL', KEYS[1])
+if ttl > 0 then redis.call('EXPIRE', KEYS[2], ttl) end
+return 1`;
