@@ -7,14 +7,12 @@ import type { BerthConfig } from '../src/config/config.schema';
 import { ReleaseRunner, type ReleaseEngine } from '../src/deploys/release.runner';
 import type { ContainerEngine } from '../src/engine/engine.port';
 import { BullBuildQueue } from '../src/queue/bullmq-build.queue';
+import { DEPLOY_QUEUE } from '../src/deploys/bullmq-deploy.queue';
 import { RedisContainerRegistry } from '../src/redis/redis-container.registry';
 import { BuildService } from '../src/services/build.service';
 import { SHUTDOWN } from './build-attempt';
 import { ServiceBuildBridge } from './build-bridge';
 import { DeployProcessor, type DeployPorts } from './deploy.processor';
-
-/** BullMQ queue of deployments (job id = deployment id). */
-export const DEPLOY_QUEUE = 'deploys';
 
 /** What the worker process shares with the deploy worker, and the deploy settings. */
 export interface DeployWorkerDeps {

@@ -7,6 +7,10 @@ import { BuildDirs } from '../src/builds/build-dirs';
 import { BUILD_QUEUE } from '../src/builds/build.job';
 import { RedisBuildStore, isTerminal } from '../src/builds/redis-build.store';
 import { SecretBox } from '../src/builds/secret-box';
+import { RedisAppStore } from '../src/apps/redis-app.store';
+import { RedisDeploymentStore } from '../src/deploys/redis-deployment.store';
+import { RedisReleaseStore } from '../src/deploys/redis-release.store';
+import { composeAppRouting } from '../src/proxy/app-routing.composition';
 import { DockerodeEngine } from '../src/engine/dockerode.engine';
 import type { GitCredentials } from '../src/git/git.port';
 import { DnsHostResolver } from '../src/git/host-resolver';
@@ -31,7 +35,24 @@ export interface BuildWorker {
 /** The app, deployment and release stores and the proxy, made over the worker's connection. */
 export type DeployWiring = (redis: Redis) => { ports: DeployPorts; concurrency: number; releasesKept: number };
 
-/** The worker process's object graph, built once from the validated config; with `deploy`, it deploys too. */
+/** The deploy worker's stores and proxy routing over the process's Redis connection, from the config. */
+export function deployWiring(config: BerthConfig, logger: Logger, secretBox: SecretBox): DeployWiring {
+  return (redis) => {
+    const retentionSeconds = Math.round(config.build.retention_hours * 3600);
+    return {
+      ports: {
+        apps: new RedisAppStore(redis, { prefix: config.redis.prefix, secretBox }),
+        deployments: new RedisDeploymentStore(redis, { prefix: config.redis.prefix, logMaxBytes: config.build.log_max_bytes, retentionSeconds }),
+        releases: new RedisReleaseStore(redis, { prefix: config.redis.prefix }),
+        routing: composeAppRouting(config, redis, logger).routing,
+      },
+      concurrency: config.deploy.concurrency,
+      releasesKept: config.deploy.releases_kept,
+    };
+  };
+}
+
+/** The worker process's object graph, built once from the validated config: builds and deployments (`deploy` replaces the latter's wiring). */
 export function composeWorker(config: BerthConfig, logger: Logger, deploy?: DeployWiring): BuildWorker {
   const redis = new Redis(config.redis.url, { maxRetriesPerRequest: null });
   const eventsConnection = redis.duplicate();
@@ -42,7 +63,8 @@ export function composeWorker(config: BerthConfig, logger: Logger, deploy?: Depl
   const engine = new DockerodeEngine({ socketPath: config.docker.socket_path, runtime: config.docker.runtime, timeoutMs: config.docker.timeout_seconds * 1000 });
   const dirs = new BuildDirs(config.docker.build_dir);
   const secretBox = SecretBox.fromDataDir(config.server.data_dir);
-  const deployer: DeployWorker | undefined = deploy ? composeDeployWorker({ config, logger, redis, engine, buildStore: store, secretBox, ...deploy(redis) }) : undefined;
+  const wiring = deploy ?? deployWiring(config, logger, secretBox);
+  const deployer: DeployWorker = composeDeployWorker({ config, logger, redis, engine, buildStore: store, secretBox, ...wiring(redis) });
   const b = config.buildpacks;
   const processor = new BuildProcessor(
     store,
@@ -118,11 +140,11 @@ export function composeWorker(config: BerthConfig, logger: Logger, deploy?: Depl
       void worker.run();
       await worker.waitUntilReady();
       logger.info('build worker ready', { concurrency: config.build.concurrency, runtime: config.docker.runtime, socket: config.docker.socket_path });
-      await deployer?.start();
+      await deployer.start();
     },
     close: async (force = false) => {
       shutdown.abort(SHUTDOWN);
-      await Promise.all([worker.close(force), deployer?.close(force)]);
+      await Promise.all([worker.close(force), deployer.close(force)]);
       await events.close();
       redis.disconnect();
       eventsConnection.disconnect();
