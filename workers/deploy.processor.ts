@@ -43,7 +43,8 @@ export class DeployProcessor {
     }
     const attempt = await deployments.countAttempt(id);
     const onError = (err: unknown) => this.logger.warn('deployment log write failed', { deploymentId: id, error: String(err) });
-    const fenced = { appendLog: (logId: string, lines: Array<{ time: string; text: string }>) => deployments.appendLog(logId, lines, attempt) };
+    // The writer stops once the store takes nothing more (a full log, a stale attempt): the deployment store says so with false.
+    const fenced = { appendLog: async (logId: string, lines: Array<{ time: string; text: string }>) => !(await deployments.appendLog(logId, lines, attempt)) };
     const log = new RedactingLogWriter(new LogRedactor(), fenced, id, onError);
     const watch = watchDeployment(deployments, { id, attempt, pollMs: this.options.cancelPollMs }, signal);
     const run: DeployRun = { id, attempt, log, watch, lastTry: job.attemptsMade + 1 >= (job.opts.attempts ?? 1), made: { forward: false } };

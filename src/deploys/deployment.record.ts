@@ -100,6 +100,7 @@ export interface DeploymentStore {
   transition(id: string, status: DeploymentStatus, update?: DeploymentUpdate, attempt?: number): Promise<boolean>;
   update(id: string, update: DeploymentUpdate, attempt?: number): Promise<boolean>;
   requestCancel(id: string): Promise<void>;
+  /** Appends lines up to the byte cap (then one truncation notice). True when they were taken; false once the log is full or `attempt` is stale. */
   appendLog(id: string, lines: Array<{ time: string; text: string }>, attempt?: number): Promise<boolean>;
   readLog(id: string, fromSeq: number): Promise<DeploymentLogLine[]>;
   /** Removes the app's deployments and their logs. */

@@ -79,11 +79,16 @@ export async function waitForDeployment(env: DeployEnv, id: string, expected = '
   return done;
 }
 
+/** Deploys `commit`; resolves once it is live. */
+export async function deployCommit(env: DeployEnv, app: string, commit: string): Promise<DeploymentBody> {
+  const d = await deploy(env, app, { git_commit: commit });
+  return waitForDeployment(env, d.id);
+}
+
 /** Pushes `version` as a new commit and deploys it; resolves once it is live. */
 export async function pushAndDeploy(env: DeployEnv, app: string, repo: string, version: string): Promise<DeploymentBody> {
   const { commit } = env.git.push(repo, appFiles(version), { append: true });
-  const d = await deploy(env, app, { git_commit: commit });
-  return waitForDeployment(env, d.id);
+  return deployCommit(env, app, commit);
 }
 
 /** Containers of the app by label, with their release. */

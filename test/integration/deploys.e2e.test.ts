@@ -2,7 +2,7 @@ import request from 'supertest';
 import { startDeployEnv, type DeployEnv } from '../support/deploy-env';
 import { KeepAliveLoad } from '../support/keep-alive-load';
 import { poll } from './helpers';
-import { appContainers, appFiles, createApp, deploy, deploymentLog, pushAndDeploy, waitForDeployment } from './deploy-helpers';
+import { appContainers, appFiles, createApp, deploy, deployCommit, deploymentLog, pushAndDeploy, waitForDeployment } from './deploy-helpers';
 
 /**
  * Apps deployed from git through the real pipeline: build (dockerfile buildpack), replicas on the
@@ -23,10 +23,11 @@ describe('deploys through the proxy', () => {
   it('serves a git app on its domain, redeploys 5 times under keep-alive load without a failed request, and rolls back', async () => {
     const app = name('web');
     const host = `${app}.test`;
-    const { url } = env.git.push(app, appFiles('v1'));
+    const { url, commit } = env.git.push(app, appFiles('v1'));
     await createApp(env, { name: app, git_repo: url, git_branch: 'main', buildpack_type: 'dockerfile', domains: [host], replicas: 2, drain_seconds: 1 });
-    expect((await env.get(host)).status).toBe(503);
-    const first = await pushAndDeploy(env, app, app, 'v1');
+    // Not routed before its first release.
+    expect((await env.get(host)).status).toBe(404);
+    const first = await deployCommit(env, app, commit);
     expect(first).toMatchObject({ status: 'succeeded', release: 1 });
     expect(await env.get(host)).toEqual({ status: 200, body: 'v1' });
 
@@ -58,11 +59,11 @@ describe('deploys through the proxy', () => {
   it('keeps the serving release untouched when a new one fails its health check, and says why', async () => {
     const app = name('gate');
     const host = `${app}.test`;
-    const { url } = env.git.push(app, appFiles('good'));
+    const { url, commit } = env.git.push(app, appFiles('good'));
     await createApp(env, { name: app, git_repo: url, buildpack_type: 'dockerfile', domains: [host], health_check: { gate_seconds: 6 } });
-    await pushAndDeploy(env, app, app, 'good');
-    const { commit } = env.git.push(app, appFiles('broken'), { append: true });
-    const d = await deploy(env, app, { git_commit: commit });
+    await deployCommit(env, app, commit);
+    const broken = env.git.push(app, appFiles('broken'), { append: true });
+    const d = await deploy(env, app, { git_commit: broken.commit });
     const failed = await waitForDeployment(env, d.id, 'failed');
     expect(failed.error?.code).toBe('release_unhealthy');
     const log = (await deploymentLog(env, d.id)).join('\n');
@@ -97,7 +98,7 @@ describe('deploys through the proxy', () => {
   it('keeps volumes across releases, and stop-first stops the old release before starting the new', async () => {
     const app = name('vol');
     const host = `${app}.test`;
-    const { url } = env.git.push(app, appFiles('s1'));
+    const { url, commit } = env.git.push(app, appFiles('s1'));
     await createApp(env, {
       name: app,
       git_repo: url,
@@ -107,7 +108,7 @@ describe('deploys through the proxy', () => {
       volumes: { data: '/data' },
       env: { DATA_DIR: '/data' },
     });
-    await pushAndDeploy(env, app, app, 's1');
+    await deployCommit(env, app, commit);
     await pushAndDeploy(env, app, app, 's2');
     const events = await env.get(host, '/events');
     expect(events.body.trim().split('\n')).toEqual(['start s1', 'stop s1', 'start s2']);
@@ -118,9 +119,9 @@ describe('deploys through the proxy', () => {
   it('recovers the routes when HAProxy is killed', async () => {
     const app = name('hap');
     const host = `${app}.test`;
-    const { url } = env.git.push(app, appFiles('h1'));
+    const { url, commit } = env.git.push(app, appFiles('h1'));
     await createApp(env, { name: app, git_repo: url, buildpack_type: 'dockerfile', domains: [host] });
-    await pushAndDeploy(env, app, app, 'h1');
+    await deployCommit(env, app, commit);
     const before = env.haproxyPid();
     env.crashHaproxy();
     await poll('HAProxy restarted', async () => {

@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { startDeployEnv, type DeployEnv } from '../support/deploy-env';
 import { spawnWorkerProcess } from '../support/worker';
 import { poll } from './helpers';
-import { appContainers, appFiles, createApp, deploy, getDeployment, pushAndDeploy } from './deploy-helpers';
+import { appContainers, appFiles, createApp, deploy, deployCommit, getDeployment } from './deploy-helpers';
 
 /**
  * A worker process SIGKILLed in the middle of a deployment: another worker finishes or fails it,
@@ -31,13 +31,13 @@ describe('a deploy worker killed mid-deploy', () => {
     it(`leaves the app on one release when its worker dies while ${phase}`, async () => {
       const app = `${env.api.runId}-${phase.slice(0, 5)}`;
       const host = `${app}.test`;
-      const { url } = env.git.push(app, appFiles('k1'));
+      const { url, commit: c1 } = env.git.push(app, appFiles('k1'));
       // A slow gate and drain, so the kill lands in the phase.
       await createApp(env, { name: app, git_repo: url, buildpack_type: 'dockerfile', domains: [host], drain_seconds: 20, replicas: 2 });
       // Only this test's workers: the one to kill takes the deployment.
       for (const w of workers) if (w.exitCode === null && w.signalCode === null) w.kill('SIGKILL');
       const first = startWorker();
-      await pushAndDeploy(env, app, app, 'k1');
+      await deployCommit(env, app, c1);
       const { commit } = env.git.push(app, appFiles('k2'), { append: true });
       const d = await deploy(env, app, { git_commit: commit });
       await poll(`deployment in ${phase}`, async () => ((await getDeployment(env, d.id)).status === phase ? true : undefined), 120_000, 50);

@@ -126,11 +126,11 @@ export class MemoryDeploymentStore implements DeploymentStore {
   }
   async appendLog(id: string, lines: Array<{ time: string; text: string }>, attempt?: number): Promise<boolean> {
     const r = this.records.get(id);
-    if (!r || (attempt !== undefined && attempt !== r.attempts)) return true;
+    if (!r || (attempt !== undefined && attempt !== r.attempts)) return false;
     const log = this.logs.get(id) ?? [];
     for (const l of lines) log.push({ seq: log.length, ...l });
     this.logs.set(id, log);
-    return false;
+    return true;
   }
   async readLog(id: string, fromSeq: number): Promise<DeploymentLogLine[]> {
     return (this.logs.get(id) ?? []).slice(fromSeq);
