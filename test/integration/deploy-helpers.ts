@@ -68,10 +68,15 @@ const ENDS = ['succeeded', 'failed', 'cancelled', 'superseded', 'skipped'];
 
 /** Waits until the deployment ends; throws with its log when it ends otherwise than `expected`. */
 export async function waitForDeployment(env: DeployEnv, id: string, expected = 'succeeded', timeoutMs = 120_000): Promise<DeploymentBody> {
-  const done = await poll(`deployment ${id}`, async () => {
-    const d = await getDeployment(env, id);
-    return ENDS.includes(d.status) ? d : undefined;
-  }, timeoutMs, 250);
+  const done = await poll(
+    `deployment ${id}`,
+    async () => {
+      const d = await getDeployment(env, id);
+      return ENDS.includes(d.status) ? d : undefined;
+    },
+    timeoutMs,
+    250,
+  );
   if (done.status !== expected) {
     const log = await deploymentLog(env, id);
     throw new Error(`deployment ${id} ended ${done.status}, not ${expected}: ${JSON.stringify(done.error)}\n${log.join('\n')}`);

@@ -87,7 +87,9 @@ describe('deploys through the proxy', () => {
     expect((await env.get(host)).body).toBe('l4');
     const ends = await Promise.all([a, b].map((x) => waitForDeployment(env, x.id, undefined as unknown as string).catch(() => undefined)));
     void ends;
-    const statuses = await Promise.all([a, b].map(async (x) => (await request(env.api.url).get(`/api/v1/deployments/${x.id}`).set(env.api.auth())).body.status as string));
+    const statuses = await Promise.all(
+      [a, b].map(async (x) => (await request(env.api.url).get(`/api/v1/deployments/${x.id}`).set(env.api.auth())).body.status as string),
+    );
     // The first may have been claimed already (it then ran to its end); the second waited, and lost.
     expect(statuses[1]).toBe('superseded');
     // The same commit again is not built twice.
@@ -124,10 +126,14 @@ describe('deploys through the proxy', () => {
     await deployCommit(env, app, commit);
     const before = env.haproxyPid();
     env.crashHaproxy();
-    await poll('HAProxy restarted', async () => {
-      const res = await env.get(host).catch(() => undefined);
-      return res?.status === 200 && res.body === 'h1' ? true : undefined;
-    }, 30_000);
+    await poll(
+      'HAProxy restarted',
+      async () => {
+        const res = await env.get(host).catch(() => undefined);
+        return res?.status === 200 && res.body === 'h1' ? true : undefined;
+      },
+      30_000,
+    );
     expect(env.haproxyPid()).not.toBe(before);
   });
 });

@@ -43,17 +43,25 @@ describe('a deploy worker killed mid-deploy', () => {
       await poll(`deployment in ${phase}`, async () => ((await getDeployment(env, d.id)).status === phase ? true : undefined), 120_000, 50);
       first.kill('SIGKILL');
       startWorker();
-      const ended = await poll('deployment ended', async () => {
-        const x = await getDeployment(env, d.id);
-        return ['succeeded', 'failed'].includes(x.status) ? x : undefined;
-      }, 180_000);
+      const ended = await poll(
+        'deployment ended',
+        async () => {
+          const x = await getDeployment(env, d.id);
+          return ['succeeded', 'failed'].includes(x.status) ? x : undefined;
+        },
+        180_000,
+      );
       const live = ended.status === 'succeeded' ? 'k2' : 'k1';
       const release = ended.status === 'succeeded' ? '2' : '1';
       expect(await env.get(host)).toEqual({ status: 200, body: live });
-      await poll('one release left', async () => {
-        const cs = await appContainers(env, app);
-        return cs.length === 2 && cs.every((c) => c.release === release && c.state === 'running') ? true : undefined;
-      }, 60_000);
+      await poll(
+        'one release left',
+        async () => {
+          const cs = await appContainers(env, app);
+          return cs.length === 2 && cs.every((c) => c.release === release && c.state === 'running') ? true : undefined;
+        },
+        60_000,
+      );
       expect(ended.attempts).toBeGreaterThanOrEqual(2);
     });
   }

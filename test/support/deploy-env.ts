@@ -95,19 +95,14 @@ function readLog(dir: string): string {
 }
 
 async function stopHaproxy(env: DeployEnv): Promise<void> {
-  let pid = 0;
+  let master: number | undefined;
   try {
-    pid = env.haproxyPid();
+    master = env.haproxyPid();
+    process.kill(master, 'SIGTERM');
   } catch {
-    return;
+    // no pidfile, or already gone
   }
-  if (!(pid > 0)) return;
-  try {
-    process.kill(pid, 'SIGTERM');
-  } catch {
-    return;
-  }
-  for (let i = 0; i < 50 && alive(pid); i++) await sleep(100);
+  for (let i = 0; i < 50 && master !== undefined && alive(master); i++) await sleep(100);
   for (const left of haproxyProcesses(env.proxyDir)) process.kill(left, 'SIGKILL');
 }
 
