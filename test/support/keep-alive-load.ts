@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** What a load run saw: requests answered as expected, failures (with their reasons), answers by body. */
 export interface LoadResult {
@@ -19,6 +20,14 @@ export interface LoadOptions {
   maxMs: number;
   expectStatus?: number;
   latencies?: boolean;
+  /**
+   * At most this many requests per second in all, spread across the connections: request k is
+   * not sent before start + k / rate (a loop that fell behind catches up, never past `connections`
+   * at once). Default: as fast as the connections go.
+   */
+  ratePerSecond?: number;
+  /** The loops stop after this many requests in all. */
+  maxRequests?: number;
 }
 
 /**
@@ -28,13 +37,18 @@ export interface LoadOptions {
  */
 export class KeepAliveLoad {
   private stopped = false;
+  /** Requests handed out to the loops so far: the next one's place in the rate schedule. */
+  private issued = 0;
+  private readonly startedAt = performance.now();
+  /** Wakes the loops waiting for their turn when the run stops. */
+  private readonly stopping = new AbortController();
   private readonly agent: http.Agent;
   private readonly result: LoadResult = { requests: 0, failures: 0, reasons: new Map(), bodies: new Map(), latencies: [] };
   private readonly done: Promise<LoadResult>;
 
   constructor(private readonly options: LoadOptions) {
     this.agent = new http.Agent({ keepAlive: true, maxSockets: options.connections });
-    const deadline = setTimeout(() => (this.stopped = true), options.maxMs);
+    const deadline = setTimeout(() => this.halt(), options.maxMs);
     const loops = Array.from({ length: options.connections }, () => this.loop());
     this.done = Promise.all(loops).then(() => {
       clearTimeout(deadline);
@@ -54,12 +68,29 @@ export class KeepAliveLoad {
   }
 
   stop(): Promise<LoadResult> {
-    this.stopped = true;
+    this.halt();
     return this.done;
   }
 
+  private halt(): void {
+    this.stopped = true;
+    this.stopping.abort();
+  }
+
+  /** Takes the next request's turn, waiting for its time under `ratePerSecond`; false once the run is over. */
+  private async nextTurn(): Promise<boolean> {
+    const { ratePerSecond, maxRequests } = this.options;
+    const turn = this.issued++;
+    if (maxRequests !== undefined && turn >= maxRequests) return false;
+    if (ratePerSecond !== undefined && ratePerSecond > 0) {
+      const wait = this.startedAt + (turn * 1000) / ratePerSecond - performance.now();
+      if (wait > 0) await sleep(wait, undefined, { signal: this.stopping.signal }).catch(() => undefined);
+    }
+    return !this.stopped;
+  }
+
   private async loop(): Promise<void> {
-    while (!this.stopped) {
+    while (!this.stopped && (await this.nextTurn())) {
       const started = process.hrtime.bigint();
       const outcome = await this.once();
       this.result.requests++;
