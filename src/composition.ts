@@ -39,6 +39,7 @@ import { BullDeployQueue } from './deploys/bullmq-deploy.queue';
 import { DeploymentService } from './deploys/deployment.service';
 import { RedisDeploymentStore } from './deploys/redis-deployment.store';
 import { RedisReleaseStore } from './deploys/redis-release.store';
+import { StoreReleaseImages } from './deploys/release-images';
 
 export interface Api {
   app: Express;
@@ -73,7 +74,6 @@ export function composeApi(config: BerthConfig, logger: Logger, parts: ApiParts 
     },
     logger.child({ component: 'containers' }),
   );
-  const images = new ImageService(engine, { instance: config.server.instance, manageAll: config.containers.manage_all }, logger.child({ component: 'images' }));
   const retentionSeconds = Math.round(config.build.retention_hours * 3600);
   const store = new RedisBuildStore(redis, { prefix: config.redis.prefix, logMaxBytes: config.build.log_max_bytes, retentionSeconds });
   const queue = new BullBuildQueue(redis, {
@@ -106,6 +106,13 @@ export function composeApi(config: BerthConfig, logger: Logger, parts: ApiParts 
       .then(() => tls?.certificates.start())
       .catch((err: unknown) => logger.error('the proxy could not be started', { error: String(err) }));
   const appStore = parts.apps ?? new RedisAppStore(redis, { prefix: config.redis.prefix, secretBox });
+  const releases = new RedisReleaseStore(redis, { prefix: config.redis.prefix });
+  const images = new ImageService(
+    engine,
+    { instance: config.server.instance, manageAll: config.containers.manage_all },
+    logger.child({ component: 'images' }),
+    new StoreReleaseImages(appStore, releases),
+  );
   const deployQueue = new BullDeployQueue(redis, {
     prefix: config.redis.prefix,
     attempts: config.build.attempts,
@@ -115,7 +122,7 @@ export function composeApi(config: BerthConfig, logger: Logger, parts: ApiParts 
   const deployments = new DeploymentService(
     appStore,
     new RedisDeploymentStore(redis, { prefix: config.redis.prefix, logMaxBytes: config.build.log_max_bytes, retentionSeconds }),
-    new RedisReleaseStore(redis, { prefix: config.redis.prefix }),
+    releases,
     deployQueue,
     { followPollMs: 250 },
     logger.child({ component: 'deployments' }),
