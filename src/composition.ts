@@ -96,7 +96,8 @@ export function composeApi(config: BerthConfig, logger: Logger, parts: ApiParts 
   );
   // The API owns HAProxy's lifecycle; the deploy workers drive it through the same Redis state.
   const proxy = composeAppRouting(config, redis, logger);
-  const tls = proxy.supervisor ? composeTls(config, logger) : undefined;
+  const appStore = parts.apps ?? new RedisAppStore(redis, { prefix: config.redis.prefix, secretBox });
+  const tls = proxy.supervisor ? composeTls(config, logger, async () => (await appStore.list()).flatMap((a) => a.domains)) : undefined;
   // The default certificate and the lists must exist before HAProxy reads its configuration.
   const proxyStarted =
     proxy.supervisor &&
@@ -105,7 +106,6 @@ export function composeApi(config: BerthConfig, logger: Logger, parts: ApiParts 
       .then(() => proxy.supervisor?.start())
       .then(() => tls?.certificates.start())
       .catch((err: unknown) => logger.error('the proxy could not be started', { error: String(err) }));
-  const appStore = parts.apps ?? new RedisAppStore(redis, { prefix: config.redis.prefix, secretBox });
   const releases = new RedisReleaseStore(redis, { prefix: config.redis.prefix });
   const images = new ImageService(
     engine,
@@ -139,7 +139,14 @@ export function composeApi(config: BerthConfig, logger: Logger, parts: ApiParts 
       webhookGraceHours: config.deploy.webhook_secret_grace_hours,
     },
     logger.child({ component: 'apps' }),
-    { onConfigChanged: async (app) => void (await deployments.configChanged(app.name)) },
+    {
+      onConfigChanged: async (app) => void (await deployments.configChanged(app.name)),
+      // Fire and forget: an order takes seconds to minutes; the periodic sweep retries a failure.
+      onDomainsChanged: (app) =>
+        void Promise.resolve(proxyStarted)
+          .then(() => tls?.certificates.ensure(app.domains))
+          .catch((err: unknown) => logger.warn('certificates not ensured', { app: app.name, error: String(err) })),
+    },
   );
   const runtime = new RuntimeService(engine, config);
   const health = new HealthService(engine, new RedisHealth(redis));
