@@ -7,6 +7,7 @@ import type { AppStore } from './apps/app.record';
 import type { BerthConfig } from './config/config.schema';
 import { AppCleanup } from './apps/app-cleanup';
 import { AppService } from './apps/app.service';
+import { EngineAppReplicas } from './apps/engine-app-replicas';
 import { RedisAppStore } from './apps/redis-app.store';
 import { AppController } from './controllers/app.controller';
 import { BuildController } from './controllers/build.controller';
@@ -119,14 +120,8 @@ export function composeApi(config: BerthConfig, logger: Logger, parts: ApiParts 
     retentionSeconds,
     onError: (err) => logger.debug('deploy queue connection error', { error: err.message }),
   });
-  const deployments = new DeploymentService(
-    appStore,
-    new RedisDeploymentStore(redis, { prefix: config.redis.prefix, logMaxBytes: config.build.log_max_bytes, retentionSeconds }),
-    releases,
-    deployQueue,
-    { followPollMs: 250 },
-    logger.child({ component: 'deployments' }),
-  );
+  const deploymentStore = new RedisDeploymentStore(redis, { prefix: config.redis.prefix, logMaxBytes: config.build.log_max_bytes, retentionSeconds });
+  const deployments = new DeploymentService(appStore, deploymentStore, releases, deployQueue, { followPollMs: 250 }, logger.child({ component: 'deployments' }));
   const apps = new AppService(
     appStore,
     proxy.routing,
@@ -141,6 +136,7 @@ export function composeApi(config: BerthConfig, logger: Logger, parts: ApiParts 
     logger.child({ component: 'apps' }),
     {
       onConfigChanged: async (app) => void (await deployments.configChanged(app.name)),
+      replicas: new EngineAppReplicas(engine, deploymentStore, config.server.instance),
       // Fire and forget: an order takes seconds to minutes; the periodic sweep retries a failure.
       onDomainsChanged: (app) =>
         void Promise.resolve(proxyStarted)

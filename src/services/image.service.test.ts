@@ -42,7 +42,17 @@ function image(id: string, tags: string[], labels: Record<string, string>): Imag
 }
 
 function release(app: string, number: number, imageId: string): ReleaseRecord {
-  return { app, number, deploymentId: `d${number}`, imageId, image: `berth-app/${app}:${number}`, config: {} as ReleaseRecord['config'], port: 3000, setPortEnv: true, createdAt: '2024-01-01T00:00:00Z' };
+  return {
+    app,
+    number,
+    deploymentId: `d${number}`,
+    imageId,
+    image: `berth-app/${app}:${number}`,
+    config: {} as ReleaseRecord['config'],
+    port: 3000,
+    setPortEnv: true,
+    createdAt: '2024-01-01T00:00:00Z',
+  };
 }
 
 function setup(options: Partial<ImageServiceOptions> = {}) {
@@ -56,7 +66,12 @@ function setup(options: Partial<ImageServiceOptions> = {}) {
   );
   const releases = new MemoryReleaseStore();
   const apps = { list: async () => [{ name: 'web' }, { name: 'api' }] as AppRecord[] };
-  const service = new ImageService(engine, { instance: 'default', manageAll: false, ...options }, winston.createLogger({ silent: true }), new StoreReleaseImages(apps, releases));
+  const service = new ImageService(
+    engine,
+    { instance: 'default', manageAll: false, ...options },
+    winston.createLogger({ silent: true }),
+    new StoreReleaseImages(apps, releases),
+  );
   return { engine, service, releases };
 }
 
@@ -180,7 +195,12 @@ describe('ImageService', () => {
       const { engine, service, releases } = setup({ manageAll: true });
       await releases.add(release('api', 1, ID('b')), 5);
       await releases.add(release('api', 2, ID('a')), 5);
-      for (const [ref, force] of [['app:1', false], ['app:1', true], [ID('a'), true], ['registry.lan/team/app:1', false]] as const) {
+      for (const [ref, force] of [
+        ['app:1', false],
+        ['app:1', true],
+        [ID('a'), true],
+        ['registry.lan/team/app:1', false],
+      ] as const) {
         const err = await service.remove(ref, force).catch((e: unknown) => e);
         expect(err).toBeInstanceOf(ConflictError);
         expect(err).toMatchObject({ code: 'state_conflict' });

@@ -58,7 +58,10 @@ export class ImageService {
     const image = await this.find(ref);
     const holder = (await this.releases?.protectedImages())?.get(image.id);
     if (holder) {
-      throw new ConflictError('state_conflict', `image ${JSON.stringify(ref)} is the image of release ${holder.release} of app ${holder.app}, which is kept for rollback`);
+      throw new ConflictError(
+        'state_conflict',
+        `image ${JSON.stringify(ref)} is the image of release ${holder.release} of app ${holder.app}, which is kept for rollback`,
+      );
     }
     await this.engine.removeImage(ref, { force });
     this.logger.info('image removed', { imageId: image.id, ref, force });

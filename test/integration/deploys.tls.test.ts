@@ -20,9 +20,7 @@ interface Answer {
 
 function httpGet(port: number, host: string): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    http
-      .get({ host: '127.0.0.1', port, path: '/', headers: { Host: host }, agent: false, timeout: 10_000 }, (res) => collect(res, resolve))
-      .on('error', reject);
+    http.get({ host: '127.0.0.1', port, path: '/', headers: { Host: host }, agent: false, timeout: 10_000 }, (res) => collect(res, resolve)).on('error', reject);
   });
 }
 
