@@ -174,11 +174,24 @@ describe('deploy flows through the API', () => {
     await deployCommit(env, app, commit);
     const slow = env.git.push(app, { ...appFiles('c2'), Dockerfile: APP_DOCKERFILE.replace('CMD', 'RUN sleep 120\nCMD') }, { append: true });
     const d = await deploy(env, app, { git_commit: slow.commit });
-    await poll('deployment building', async () => ((await getDeployment(env, d.id)).status === 'building' ? true : undefined), 60_000, 100);
+    const buildOf = async (id: string) => (await api().get(`/api/v1/builds/${id}`).set(env.api.auth())).body as { status: string };
+    // Cancelled in the build's `RUN sleep` step.
+    const building = await poll(
+      'deployment building',
+      async () => {
+        const current = await getDeployment(env, d.id);
+        if (current.status !== 'building' || typeof current.build_id !== 'string') return undefined;
+        return (await buildOf(current.build_id)).status === 'building' ? current : undefined;
+      },
+      60_000,
+      100,
+    );
+    expect((await api().get(`/api/v1/apps/${app}`).set(env.api.auth())).body).toMatchObject({ status: 'deploying', live_release: 1 });
     const cancel = await api().post(`/api/v1/deployments/${d.id}/cancel`).set(env.api.auth()).send({});
     expect(cancel.status).toBe(202);
     const ended = await waitForDeployment(env, d.id, 'cancelled', 60_000);
     expect(ended.status).toBe('cancelled');
+    await poll('build cancelled', async () => ((await buildOf(building.build_id as string)).status === 'cancelled' ? true : undefined), 30_000);
     expect(await env.get(host)).toEqual({ status: 200, body: 'c1' });
     expect((await appContainers(env, app)).map((c) => c.release)).toEqual(['1']);
     const res = await api().get(`/api/v1/apps/${app}`).set(env.api.auth());
