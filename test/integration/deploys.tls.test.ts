@@ -67,6 +67,8 @@ describe('TLS for the apps’ domains', () => {
         acme_email: 'ops@example.test',
         acme_ca_file: join(dir, 'pebble-ca.pem'),
         acme_retry_seconds: 1,
+        // No periodic sweep within the test: the certificate comes from creating the app.
+        certs_rescan_seconds: 3600,
       },
     });
   });
