@@ -7,6 +7,7 @@ import type { AppStore } from './apps/app.record';
 import type { BerthConfig } from './config/config.schema';
 import { AppCleanup } from './apps/app-cleanup';
 import { AppService } from './apps/app.service';
+import { EngineAppReplicas } from './apps/engine-app-replicas';
 import { RedisAppStore } from './apps/redis-app.store';
 import { AppController } from './controllers/app.controller';
 import { BuildController } from './controllers/build.controller';
@@ -39,6 +40,7 @@ import { BullDeployQueue } from './deploys/bullmq-deploy.queue';
 import { DeploymentService } from './deploys/deployment.service';
 import { RedisDeploymentStore } from './deploys/redis-deployment.store';
 import { RedisReleaseStore } from './deploys/redis-release.store';
+import { StoreReleaseImages } from './deploys/release-images';
 
 export interface Api {
   app: Express;
@@ -73,7 +75,6 @@ export function composeApi(config: BerthConfig, logger: Logger, parts: ApiParts 
     },
     logger.child({ component: 'containers' }),
   );
-  const images = new ImageService(engine, { instance: config.server.instance, manageAll: config.containers.manage_all }, logger.child({ component: 'images' }));
   const retentionSeconds = Math.round(config.build.retention_hours * 3600);
   const store = new RedisBuildStore(redis, { prefix: config.redis.prefix, logMaxBytes: config.build.log_max_bytes, retentionSeconds });
   const queue = new BullBuildQueue(redis, {
@@ -96,7 +97,8 @@ export function composeApi(config: BerthConfig, logger: Logger, parts: ApiParts 
   );
   // The API owns HAProxy's lifecycle; the deploy workers drive it through the same Redis state.
   const proxy = composeAppRouting(config, redis, logger);
-  const tls = proxy.supervisor ? composeTls(config, logger) : undefined;
+  const appStore = parts.apps ?? new RedisAppStore(redis, { prefix: config.redis.prefix, secretBox });
+  const tls = proxy.supervisor ? composeTls(config, logger, async () => (await appStore.list()).flatMap((a) => a.domains)) : undefined;
   // The default certificate and the lists must exist before HAProxy reads its configuration.
   const proxyStarted =
     proxy.supervisor &&
@@ -105,21 +107,21 @@ export function composeApi(config: BerthConfig, logger: Logger, parts: ApiParts 
       .then(() => proxy.supervisor?.start())
       .then(() => tls?.certificates.start())
       .catch((err: unknown) => logger.error('the proxy could not be started', { error: String(err) }));
-  const appStore = parts.apps ?? new RedisAppStore(redis, { prefix: config.redis.prefix, secretBox });
+  const releases = new RedisReleaseStore(redis, { prefix: config.redis.prefix });
+  const images = new ImageService(
+    engine,
+    { instance: config.server.instance, manageAll: config.containers.manage_all },
+    logger.child({ component: 'images' }),
+    new StoreReleaseImages(appStore, releases),
+  );
   const deployQueue = new BullDeployQueue(redis, {
     prefix: config.redis.prefix,
     attempts: config.build.attempts,
     retentionSeconds,
     onError: (err) => logger.debug('deploy queue connection error', { error: err.message }),
   });
-  const deployments = new DeploymentService(
-    appStore,
-    new RedisDeploymentStore(redis, { prefix: config.redis.prefix, logMaxBytes: config.build.log_max_bytes, retentionSeconds }),
-    new RedisReleaseStore(redis, { prefix: config.redis.prefix }),
-    deployQueue,
-    { followPollMs: 250 },
-    logger.child({ component: 'deployments' }),
-  );
+  const deploymentStore = new RedisDeploymentStore(redis, { prefix: config.redis.prefix, logMaxBytes: config.build.log_max_bytes, retentionSeconds });
+  const deployments = new DeploymentService(appStore, deploymentStore, releases, deployQueue, { followPollMs: 250 }, logger.child({ component: 'deployments' }));
   const apps = new AppService(
     appStore,
     proxy.routing,
@@ -132,7 +134,15 @@ export function composeApi(config: BerthConfig, logger: Logger, parts: ApiParts 
       webhookGraceHours: config.deploy.webhook_secret_grace_hours,
     },
     logger.child({ component: 'apps' }),
-    { onConfigChanged: async (app) => void (await deployments.configChanged(app.name)) },
+    {
+      onConfigChanged: async (app) => void (await deployments.configChanged(app.name)),
+      replicas: new EngineAppReplicas(engine, deploymentStore, config.server.instance),
+      // Fire and forget: an order takes seconds to minutes; the periodic sweep retries a failure.
+      onDomainsChanged: (app) =>
+        void Promise.resolve(proxyStarted)
+          .then(() => tls?.certificates.ensure(app.domains))
+          .catch((err: unknown) => logger.warn('certificates not ensured', { app: app.name, error: String(err) })),
+    },
   );
   const runtime = new RuntimeService(engine, config);
   const health = new HealthService(engine, new RedisHealth(redis));

@@ -169,6 +169,21 @@ describe('AppService.patch', () => {
     expect(routing.calls).toEqual(['add web', 'route web a.test,b.test b']);
   });
 
+  it('tells of new domains at creation and on a change, never waiting on the hook or failing with it', async () => {
+    const told: string[] = [];
+    const { service } = setup({
+      onDomainsChanged: (app) => {
+        told.push(`${app.name} ${app.domains.join(',')}`);
+        if (app.domains.includes('boom.test')) throw new Error('boom');
+      },
+    });
+    await service.create(image);
+    await service.create({ ...image, name: 'bare', domains: [] });
+    await service.patch('web', { replicas: 2 });
+    await service.patch('web', { domains: ['a.test', 'boom.test'] });
+    expect(told).toEqual(['web web.test', 'web a.test,boom.test']);
+  });
+
   it('refuses a domain of another app, and an unknown app', async () => {
     const { service } = setup();
     await service.create(image);

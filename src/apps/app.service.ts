@@ -35,6 +35,11 @@ export interface AppServiceHooks {
    * but its failure fails the request (the change itself is stored).
    */
   onConfigChanged?: (app: AppRecord) => Promise<void>;
+  /**
+   * Called when an app is created with domains or its domains change (e.g. to get their
+   * certificates). Not awaited: the answer never waits on a certificate authority.
+   */
+  onDomainsChanged?: (app: AppRecord) => void;
   /** Replica states for the views; without it every app shows no replicas. */
   replicas?: AppReplicaReader;
 }
@@ -81,6 +86,7 @@ export class AppService {
       throw err;
     }
     this.logger.info('app created', { app: record.name, source: record.source.type });
+    if (record.domains.length > 0) this.domainsChanged(record);
     return { ...(await this.view(record)), webhook_secret: webhookSecret };
   }
 
@@ -162,7 +168,16 @@ export class AppService {
   private async afterPatch(before: AppRecord, after: AppRecord, configChanged: boolean): Promise<void> {
     const live = after.liveRelease !== undefined && after.liveSlot !== undefined && !after.stopped;
     if (live && !sameList(before.domains, after.domains)) await this.routing.route(after.name, after.domains, after.liveSlot!);
+    if (after.domains.length > 0 && !sameList(before.domains, after.domains)) this.domainsChanged(after);
     if (configChanged && this.hooks.onConfigChanged) await this.hooks.onConfigChanged(after);
+  }
+
+  private domainsChanged(app: AppRecord): void {
+    try {
+      this.hooks.onDomainsChanged?.(app);
+    } catch (err) {
+      this.logger.warn('domain change not handled', { app: app.name, error: String(err) });
+    }
   }
 
   private async record(name: string): Promise<AppRecord> {

@@ -38,13 +38,14 @@ export class ImageController extends Controller {
    * Removes a tag (the image goes with its last tag), or an image by id. An image a container
    * uses answers 409, as does an id naming an image with several tags; `force=true` then removes
    * the tags and keeps the image, untagged, for its containers. Containers are never removed.
+   * The image of an app's kept release answers 409 even with `force=true`.
    * @param ref As for inspect; a `/` inside it is sent as `%2F`.
    */
   @Delete('{ref}')
   @SuccessResponse(204, 'Removed')
   @Response<ErrorBody>(400, 'Not an image reference')
   @Response<ErrorBody>(404, 'No such image')
-  @Response<ErrorBody>(409, 'Used by a container, or an id with several tags, and force=false')
+  @Response<ErrorBody>(409, "Used by a container, or an id with several tags, and force=false; or the image of an app's kept release")
   public async remove(@Path() ref: string, @Query() force?: boolean): Promise<void> {
     await this.images.remove(ref, force ?? false);
     this.setStatus(204);

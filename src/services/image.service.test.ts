@@ -2,6 +2,10 @@ import winston from 'winston';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import type { ImageDetails, ImageEngine } from '../engine/engine.port';
 import { matchesLabelFilters } from '../engine/label-filter';
+import type { AppRecord } from '../apps/app.record';
+import type { ReleaseRecord } from '../deploys/deployment.record';
+import { StoreReleaseImages } from '../deploys/release-images';
+import { MemoryReleaseStore } from '../deploys/testing/memory-deployment.store';
 import { ImageService, type ImageServiceOptions } from './image.service';
 
 /** An in-memory image store: images by id and tag, and a record of every removal. */
@@ -37,6 +41,20 @@ function image(id: string, tags: string[], labels: Record<string, string>): Imag
   return { id, tags, labels, created: '2024-01-01T00:00:00Z', size: 1234 };
 }
 
+function release(app: string, number: number, imageId: string): ReleaseRecord {
+  return {
+    app,
+    number,
+    deploymentId: `d${number}`,
+    imageId,
+    image: `berth-app/${app}:${number}`,
+    config: {} as ReleaseRecord['config'],
+    port: 3000,
+    setPortEnv: true,
+    createdAt: '2024-01-01T00:00:00Z',
+  };
+}
+
 function setup(options: Partial<ImageServiceOptions> = {}) {
   const engine = new FakeImageEngine();
   engine.images.push(
@@ -46,8 +64,15 @@ function setup(options: Partial<ImageServiceOptions> = {}) {
     // Built FROM a Berth image outside Berth: inherits the instance label, not a build id of its own.
     image(ID('d'), ['derived:1'], { 'berth.instance': 'default' }),
   );
-  const service = new ImageService(engine, { instance: 'default', manageAll: false, ...options }, winston.createLogger({ silent: true }));
-  return { engine, service };
+  const releases = new MemoryReleaseStore();
+  const apps = { list: async () => [{ name: 'web' }, { name: 'api' }] as AppRecord[] };
+  const service = new ImageService(
+    engine,
+    { instance: 'default', manageAll: false, ...options },
+    winston.createLogger({ silent: true }),
+    new StoreReleaseImages(apps, releases),
+  );
+  return { engine, service, releases };
 }
 
 describe('ImageService', () => {
@@ -160,6 +185,36 @@ describe('ImageService', () => {
       engine.inUse.add(ID('a'));
       await expect(service.remove('app:1', false)).rejects.toMatchObject({ code: 'state_conflict' });
       expect(engine.removed).toEqual([]);
+      await service.remove('app:1', true);
+      expect(engine.removed).toEqual(['app:1 force=true']);
+    });
+  });
+
+  describe('images of kept releases', () => {
+    it('refuses to remove one, even with force, naming the app and release', async () => {
+      const { engine, service, releases } = setup({ manageAll: true });
+      await releases.add(release('api', 1, ID('b')), 5);
+      await releases.add(release('api', 2, ID('a')), 5);
+      for (const [ref, force] of [
+        ['app:1', false],
+        ['app:1', true],
+        [ID('a'), true],
+        ['registry.lan/team/app:1', false],
+      ] as const) {
+        const err = await service.remove(ref, force).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(ConflictError);
+        expect(err).toMatchObject({ code: 'state_conflict' });
+        expect((err as Error).message).toMatch(/release 2 of app api/);
+      }
+      await expect(service.remove('busybox:latest', true)).rejects.toMatchObject({ message: expect.stringMatching(/release 1 of app api/) });
+      expect(engine.removed).toEqual([]);
+    });
+
+    it('removes it once retention dropped the release', async () => {
+      const { engine, service, releases } = setup();
+      await releases.add(release('web', 1, ID('a')), 1);
+      await expect(service.remove('app:1', true)).rejects.toMatchObject({ code: 'state_conflict' });
+      await releases.add(release('web', 2, ID('e')), 1);
       await service.remove('app:1', true);
       expect(engine.removed).toEqual(['app:1 force=true']);
     });

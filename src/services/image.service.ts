@@ -1,7 +1,8 @@
 import type { Logger } from 'winston';
 import { isValidImageReference } from '../builds/image-reference';
 import type { ImageDetails, ImageEngine } from '../engine/engine.port';
-import { NotFoundError, ValidationError } from '../errors';
+import type { ReleaseImages } from '../deploys/release-images';
+import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import type { ImageList, ImageSummaryView, ImageView } from '../models/image.model';
 import { INSTANCE_LABEL } from './container-spec';
 
@@ -26,6 +27,7 @@ export class ImageService {
     private readonly engine: ImageEngine,
     private readonly options: ImageServiceOptions,
     private readonly logger: Logger,
+    private readonly releases?: ReleaseImages,
   ) {}
 
   /** `labels`: Docker's filter syntax (`key` or `key=value`); every one must hold. */
@@ -48,9 +50,19 @@ export class ImageService {
     };
   }
 
-  /** Removes the tag `ref` names, or the image; `force` removes the tags of an image in use. */
+  /**
+   * Removes the tag `ref` names, or the image; `force` removes the tags of an image in use. The
+   * image of a kept release is refused, even with `force`: a rollback needs it.
+   */
   async remove(ref: string, force: boolean): Promise<void> {
     const image = await this.find(ref);
+    const holder = (await this.releases?.protectedImages())?.get(image.id);
+    if (holder) {
+      throw new ConflictError(
+        'state_conflict',
+        `image ${JSON.stringify(ref)} is the image of release ${holder.release} of app ${holder.app}, which is kept for rollback`,
+      );
+    }
     await this.engine.removeImage(ref, { force });
     this.logger.info('image removed', { imageId: image.id, ref, force });
   }

@@ -34,7 +34,9 @@ export interface DeployEnv {
 
 export async function startDeployEnv(overrides: Record<string, Record<string, unknown>> = {}, options: { worker?: boolean } = {}): Promise<DeployEnv> {
   const proxyDir = mkdtempSync(join(tmpdir(), 'berth-deploy-'));
-  const [httpPort, httpsPort] = [await freePort(), await freePort()];
+  // A test may choose the ports (an ACME test server validates on the HTTP port it was started with).
+  const httpPort = Number(overrides.proxy?.http_port ?? (await freePort()));
+  const httpsPort = Number(overrides.proxy?.https_port ?? (await freePort()));
   const git = await startGitServer();
   const api = await startTestApi({
     ...overrides,
