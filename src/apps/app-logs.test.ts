@@ -47,7 +47,12 @@ describe('timeKey', () => {
 
 describe('timedLine', () => {
   it('splits time and text, tags the replica and clips long text', () => {
-    expect(timedLine(2, line('2026-01-01T00:00:00.1Z', 'hi there', 'stderr')).line).toEqual({ replica: 2, stream: 'stderr', time: '2026-01-01T00:00:00.1Z', text: 'hi there' });
+    expect(timedLine(2, line('2026-01-01T00:00:00.1Z', 'hi there', 'stderr')).line).toEqual({
+      replica: 2,
+      stream: 'stderr',
+      time: '2026-01-01T00:00:00.1Z',
+      text: 'hi there',
+    });
     const long = timedLine(1, line('2026-01-01T00:00:00Z', 'x'.repeat(MAX_LINE_CHARS + 50))).line.text;
     expect(long).toBe(`${'x'.repeat(MAX_LINE_CHARS)}… (50 more characters)`);
   });

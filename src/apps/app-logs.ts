@@ -69,7 +69,11 @@ export async function* followMerged(sources: readonly ReplicaStream[]): AsyncGen
   const pending = new Map<number, Promise<{ index: number; result: IteratorResult<LogLine> }>>();
   const pull = (index: number) => {
     const it = iterators[index];
-    if (it) pending.set(index, it.next().then((result) => ({ index, result })));
+    if (it)
+      pending.set(
+        index,
+        it.next().then((result) => ({ index, result })),
+      );
   };
   iterators.forEach((_, i) => pull(i));
   try {
