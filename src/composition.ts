@@ -13,6 +13,7 @@ import { BuildService } from './services/build.service';
 import { RuntimeController } from './controllers/runtime.controller';
 import { DockerodeEngine } from './engine/dockerode.engine';
 import { createApp } from './http/app';
+import type { ControllerFactory } from './http/ioc';
 import { RedisHealth, createRedisConnection } from './redis/redis.connection';
 import { RedisContainerRegistry } from './redis/redis-container.registry';
 import { ContainerService } from './services/container.service';
@@ -20,6 +21,13 @@ import { HealthService } from './services/health.service';
 import { ImageService } from './services/image.service';
 import { RuntimeService } from './services/runtime.service';
 import { TokenService } from './services/token.service';
+import type { AppStore } from './apps/app.record';
+import { EngineReplicaReader } from './apps/app-replica.reader';
+import { AppRuntimeService } from './apps/app-runtime.service';
+import { AppRuntimeController } from './controllers/app-runtime.controller';
+import type { DeploymentStore, ReleaseStore } from './deploys/deployment.record';
+import { probeHttp } from './deploys/http-probe';
+import type { AppRouting } from './proxy/app-routing.port';
 
 export interface Api {
   app: Express;
@@ -29,16 +37,25 @@ export interface Api {
   close(): Promise<void>;
 }
 
-/** The API process's object graph, built once from the validated config. */
-export function composeApi(config: BerthConfig, logger: Logger): Api {
+/** The stores and proxy routing the app routes run on. */
+export interface AppPorts {
+  apps: AppStore;
+  deployments: DeploymentStore;
+  releases: ReleaseStore;
+  routing: AppRouting;
+}
+
+/** The API process's object graph, built once from the validated config. The app routes answer once `appPorts` is given. */
+export function composeApi(config: BerthConfig, logger: Logger, appPorts?: AppPorts): Api {
   const engine = new DockerodeEngine({ socketPath: config.docker.socket_path, runtime: config.docker.runtime, timeoutMs: config.docker.timeout_seconds * 1000 });
   const redis = createRedisConnection(config.redis.url);
   redis.on('error', (err: Error) => logger.debug('redis connection error', { error: err.message }));
   const tokens = new TokenService(TokenService.resolveTokens(config.auth.tokens, config.server.data_dir, logger));
   const selfContainerId = detectSelfContainerId();
+  const registry = new RedisContainerRegistry(redis, { prefix: config.redis.prefix, instance: config.server.instance });
   const containers = new ContainerService(
     engine,
-    new RedisContainerRegistry(redis, { prefix: config.redis.prefix, instance: config.server.instance }),
+    registry,
     {
       instance: config.server.instance,
       manageAll: config.containers.manage_all,
@@ -69,12 +86,17 @@ export function composeApi(config: BerthConfig, logger: Logger): Api {
   );
   const runtime = new RuntimeService(engine, config);
   const health = new HealthService(engine, new RedisHealth(redis));
-  const controllers = [
+  const controllers: ControllerFactory[] = [
     { type: ContainerController, make: () => new ContainerController(containers) },
     { type: ImageController, make: () => new ImageController(images) },
     { type: BuildController, make: () => new BuildController(builds) },
     { type: RuntimeController, make: () => new RuntimeController(runtime, health) },
   ];
+  if (appPorts) {
+    const reader = new EngineReplicaReader(engine, registry, appPorts.releases, { instance: config.server.instance, probe: probeHttp });
+    const appRuntime = new AppRuntimeService(appPorts.apps, appPorts.deployments, reader, appPorts.routing, engine, {}, logger.child({ component: 'app-runtime' }));
+    controllers.push({ type: AppRuntimeController, make: () => new AppRuntimeController(appRuntime) });
+  }
   const app = createApp({ controllers, tokens, logger, bodyLimitBytes: config.server.body_limit_bytes });
   return {
     app,
