@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import TOML from '@iarna/toml';
 import { parseConfig } from '../../src/config/config.loader';
 import type { BerthConfig } from '../../src/config/config.schema';
-import { composeApi } from '../../src/composition';
+import { composeApi, type AppPorts } from '../../src/composition';
 import { createLogger } from '../../src/logging/logger';
 import { REDIS_URL, SOCKETS, currentEngine, type EngineName } from './engines';
 
@@ -43,8 +43,8 @@ export const STAND_IN_IMAGES = {
   static_server_image: 'berth-test/nginx:alpine',
 };
 
-/** Starts the real API on an ephemeral port against the current engine and real Redis. */
-export async function startTestApi(overrides: Overrides = {}): Promise<TestApi> {
+/** Starts the real API on an ephemeral port against the current engine and real Redis; the app routes answer with `appPorts`. */
+export async function startTestApi(overrides: Overrides = {}, appPorts?: AppPorts): Promise<TestApi> {
   const engine = currentEngine();
   const runId = `t${randomBytes(4).toString('hex')}`;
   const token = randomBytes(24).toString('hex');
@@ -59,7 +59,7 @@ export async function startTestApi(overrides: Overrides = {}): Promise<TestApi> 
   };
   for (const [section, values] of Object.entries(overrides)) raw[section] = { ...raw[section], ...values };
   const config = parseConfig(TOML.stringify(raw as TOML.JsonMap), 'test.toml');
-  const api = composeApi(config, createLogger(config.log, 'test-api'));
+  const api = composeApi(config, createLogger(config.log, 'test-api'), appPorts);
   await api.redisReady(5000); // as src/main.ts does before listening
   const server: Server = await new Promise((resolve) => {
     const s = api.app.listen(0, '127.0.0.1', () => resolve(s));
