@@ -76,7 +76,7 @@ describe('lastLines and mergeByTime', () => {
     const one = await lastLines(1, from([line('2026-01-01T00:00:01Z', 'a'), line('2026-01-01T00:00:03Z', 'c'), line('2026-01-01T00:00:03Z', 'd')]), 10);
     const two = await lastLines(2, from([line('2026-01-01T00:00:02Z', 'b'), line('2026-01-01T00:00:03Z', 'e')]), 10);
     const merged = mergeByTime([one.lines, two.lines], 10);
-    expect(merged.lines.map((l) => `${l.replica}${l.text}`)).toEqual(['1a', '2b', '1c', '1d', '2e']);
+    expect(merged.lines.map(({ line: l }) => `${l.replica}${l.text}`)).toEqual(['1a', '2b', '1c', '1d', '2e']);
     expect(mergeByTime([one.lines, two.lines], 2)).toEqual({ lines: merged.lines.slice(3), dropped: 3 });
   });
 });

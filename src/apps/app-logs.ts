@@ -46,12 +46,12 @@ export async function lastLines(replica: number, stream: AsyncIterable<LogLine>,
   return { lines: [...ring.slice(start), ...ring.slice(0, start)], dropped: seen - limit };
 }
 
-/** Every replica's lines in one list by time (a replica's own order kept on ties), at most the last `limit`. */
-export function mergeByTime(perReplica: readonly TimedLine[][], limit: number): { lines: AppLogLine[]; dropped: number } {
-  // Array.prototype.sort is stable: within a replica, and between replicas at the same time, the order holds.
-  const all = perReplica.flat().sort((a, b) => a.key - b.key);
+/** Lists of lines in one list by time (a list's own order kept on ties), at most the last `limit`. */
+export function mergeByTime(lists: readonly TimedLine[][], limit: number): { lines: TimedLine[]; dropped: number } {
+  // Array.prototype.sort is stable: within a list, and between lists at the same time, the order holds.
+  const all = lists.flat().sort((a, b) => a.key - b.key);
   const dropped = Math.max(0, all.length - limit);
-  return { lines: all.slice(dropped).map((t) => t.line), dropped };
+  return { lines: all.slice(dropped), dropped };
 }
 
 /** A followed replica's output. */

@@ -8,6 +8,7 @@ import { AppUnhealthyError, ConflictError, NotFoundError } from '../errors';
 import type { AppRouting, RoutedServer, Slot } from '../proxy/app-routing.port';
 import { MemoryContainerRegistry } from '../services/testing/memory-container.registry';
 import type { AppRecord } from './app.record';
+import { MAX_APP_LOG_LINES } from './app-logs';
 import { EngineReplicaReader } from './app-replica.reader';
 import { AppRuntimeService, type RuntimeEngine } from './app-runtime.service';
 
@@ -235,6 +236,25 @@ describe('AppRuntimeService.logs', () => {
       ],
     });
     expect((await t.service.logs('web', { tail: '1' })).lines.map((l) => l.text)).toEqual(['c']);
+  });
+
+  it('holds at most MAX_APP_LOG_LINES lines, the newest, and says it left older ones out', async () => {
+    const t = setup();
+    const ids = [await t.replica(2, 1), await t.replica(2, 2)];
+    const at = (i: number) => new Date(Date.parse('2026-01-01T00:00:00Z') + i * 1000).toISOString();
+    ids.forEach((id, r) =>
+      t.engine.output.set(
+        id,
+        Array.from({ length: 6000 }, (_, i) => ({ stream: 'stdout' as const, text: `${at(2 * i + r)} ${r}:${i}` })),
+      ),
+    );
+    const logs = await t.service.logs('web', {});
+    expect(logs.lines).toHaveLength(MAX_APP_LOG_LINES);
+    expect(logs.truncated).toBe(true);
+    expect(logs.lines[0]?.text).toBe('0:1000');
+    expect(logs.lines[logs.lines.length - 1]?.text).toBe('1:5999');
+    expect((await t.service.logs('web', { tail: '3' })).lines.map((l) => l.text)).toEqual(['1:5998', '0:5999', '1:5999']);
+    expect((await t.service.logs('web', { tail: '3' })).truncated).toBe(false);
   });
 
   it('names the bad query field', async () => {

@@ -9,7 +9,7 @@ import type { AppRuntimeResult, AppLogs, AppReplicaView, AppStatusView } from '.
 import type { AppRouting } from '../proxy/app-routing.port';
 import { parseSince, parseTail } from '../services/container-spec';
 import type { AppRecord, AppStore } from './app.record';
-import { MAX_APP_LOG_LINES, followMerged, lastLines, mergeByTime, type ReplicaStream } from './app-logs';
+import { MAX_APP_LOG_LINES, followMerged, lastLines, mergeByTime, type ReplicaStream, type TimedLine } from './app-logs';
 import type { AppReplicaReader } from './app-replica.reader';
 import { appStatus, type ReplicaState } from './app-status';
 
@@ -61,22 +61,21 @@ export class AppRuntimeService {
     const app = await this.find(name);
     const { tail, since } = logQuery(query);
     const limit = Math.min(tail ?? MAX_APP_LOG_LINES, MAX_APP_LOG_LINES);
-    const live = await this.liveContainers(app);
-    const read = await Promise.all(
-      live.map(async (r) => {
-        const stream = await this.openLog(r.containerId, { follow: false, timestamps: true, tail: limit, ...(since !== undefined ? { since } : {}) });
-        return stream ? lastLines(r.replica, stream, limit) : { lines: [], dropped: 0 };
-      }),
-    );
-    const merged = mergeByTime(
-      read.map((r) => r.lines),
-      limit,
-    );
-    const dropped = merged.dropped + read.reduce((n, r) => n + r.dropped, 0);
+    let kept: TimedLine[] = [];
+    let dropped = 0;
+    // One replica at a time, merged as it comes: at most twice the line cap is held, whatever the replica count.
+    for (const r of await this.liveContainers(app)) {
+      const stream = await this.openLog(r.containerId, { follow: false, timestamps: true, tail: limit, ...(since !== undefined ? { since } : {}) });
+      if (!stream) continue;
+      const read = await lastLines(r.replica, stream, limit);
+      const merged = mergeByTime([kept, read.lines], limit);
+      kept = merged.lines;
+      dropped += read.dropped + merged.dropped;
+    }
     return {
       app: name,
       ...(app.liveRelease !== undefined ? { release: app.liveRelease } : {}),
-      lines: merged.lines,
+      lines: kept.map((t) => t.line),
       truncated: (tail === undefined || tail > MAX_APP_LOG_LINES) && dropped > 0,
     };
   }
