@@ -151,6 +151,17 @@ describe('app runtime: status, logs, stop and start of a real release', () => {
     expectError(await get('/api/v1/apps/no-such-app/logs'), 404, 'not_found');
   });
 
+  it('says degraded while a replica the engine restarted after a crash counts as recent', async () => {
+    const exec = await api.docker.getContainer(replicas[0]!.containerId).exec({ Cmd: ['kill', '1'] });
+    await exec.start({ Detach: true });
+    const view = await poll('the engine to restart replica 1', async () => {
+      const v = await status();
+      return v.replicas[0]!.restarts >= 1 && v.replicas[0]!.state === 'running' ? v : undefined;
+    });
+    expect(view.status).toBe('degraded');
+    expect(view.replicas[1]).toMatchObject({ state: 'running', restarts: 0 });
+  });
+
   it('says degraded, then crashed, as replicas go down', async () => {
     await api.docker.getContainer(replicas[1]!.containerId).stop({ t: 0 });
     const degraded = await status();
