@@ -9,7 +9,7 @@ import type { AppRecord } from './app.record';
 import { replicaStateOf, type ReplicaState } from './app-status';
 
 /** The replicas of an app as they are now: what its status, logs, stop and start work from. */
-export interface AppReplicaReader {
+export interface ReplicaStateReader {
   /**
    * Every container of the app this Berth made (all releases), the live release's first, plus a
    * `missing` entry for each replica the live release should have and has not. With `probe`,
@@ -29,7 +29,7 @@ export interface EngineReplicaReaderOptions {
 }
 
 /** Reads replicas from the engine, by labels, keeping only the containers the registry says are Berth's. */
-export class EngineReplicaReader implements AppReplicaReader {
+export class EngineReplicaReader implements ReplicaStateReader {
   constructor(
     private readonly engine: ReplicaEngine,
     private readonly registry: ContainerRegistry,

@@ -212,6 +212,21 @@ describe('AppRuntimeService.status', () => {
   });
 });
 
+describe('AppRuntimeService.read', () => {
+  it('gives the app views the live replicas with a container, and whether a deployment runs', async () => {
+    const t = setup();
+    const one = await t.replica(2, 1);
+    await t.replica(1, 1);
+    const read = await t.service.read(t.records.get('web')!);
+    expect(read).toEqual({
+      deploying: false,
+      replicas: [{ replica: 1, containerId: one, state: 'running', restarts: 0, address: expect.stringMatching(/^127\.0\.0\.1:\d+$/) }],
+    });
+    t.active.push({ id: 'd1', status: 'queued' } as DeploymentRecord);
+    expect((await t.service.read(t.records.get('web')!)).deploying).toBe(true);
+  });
+});
+
 describe('AppRuntimeService.logs', () => {
   it('merges the live replicas by time, tags each line, and leaves other releases out', async () => {
     const t = setup();

@@ -10,7 +10,7 @@ import type { AppRouting } from '../proxy/app-routing.port';
 import { parseSince, parseTail } from '../services/container-spec';
 import type { AppRecord, AppStore } from './app.record';
 import { MAX_APP_LOG_LINES, followMerged, lastLines, mergeByTime, type ReplicaStream, type TimedLine } from './app-logs';
-import type { AppReplicaReader } from './app-replica.reader';
+import type { ReplicaStateReader } from './app-replica.reader';
 import { appStatus, type ReplicaState } from './app-status';
 
 export type RuntimeEngine = Pick<ContainerEngine, 'containerLogs' | 'inspectContainer' | 'startContainer' | 'stopContainer'>;
@@ -36,7 +36,7 @@ export class AppRuntimeService {
   constructor(
     private readonly apps: Pick<AppStore, 'get' | 'update'>,
     private readonly deployments: Pick<DeploymentStore, 'active'>,
-    private readonly reader: AppReplicaReader,
+    private readonly reader: ReplicaStateReader,
     private readonly routing: AppRouting,
     private readonly engine: RuntimeEngine,
     private readonly options: AppRuntimeOptions,
@@ -54,6 +54,21 @@ export class AppRuntimeService {
       ...(app.liveRelease !== undefined ? { live_release: app.liveRelease } : {}),
       replicas: replicas.map((r) => replicaView(r, app.liveRelease)),
     };
+  }
+
+  /** For the app views (`GET /apps/{name}`): whether a deployment runs, and the live release's replicas that have a container. */
+  async read(
+    app: AppRecord,
+  ): Promise<{ deploying: boolean; replicas: Array<{ replica: number; containerId: string; state: string; restarts: number; address?: string }> }> {
+    const [live, active] = await Promise.all([this.liveContainers(app), this.deployments.active(app.name)]);
+    const replicas = live.map((r) => ({
+      replica: r.replica,
+      containerId: r.containerId,
+      state: r.state,
+      restarts: r.restarts,
+      ...(r.address !== undefined ? { address: r.address } : {}),
+    }));
+    return { deploying: active.length > 0, replicas };
   }
 
   /** The live release's output, every replica's lines merged by time, at most MAX_APP_LOG_LINES. */

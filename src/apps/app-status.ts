@@ -1,6 +1,6 @@
 import type { AppStatus, ReplicaStateName } from '../models/app-runtime.model';
 
-/** One replica of an app, as `AppReplicaReader` finds it. */
+/** One replica of an app, as `ReplicaStateReader` finds it. */
 export interface ReplicaState {
   replica: number;
   release: number;
