@@ -7,7 +7,6 @@ import type { AppStore } from './apps/app.record';
 import type { BerthConfig } from './config/config.schema';
 import { AppCleanup } from './apps/app-cleanup';
 import { AppService } from './apps/app.service';
-import { EngineAppReplicas } from './apps/engine-app-replicas';
 import { RedisAppStore } from './apps/redis-app.store';
 import { AppController } from './controllers/app.controller';
 import { BuildController } from './controllers/build.controller';
@@ -21,6 +20,7 @@ import { RuntimeController } from './controllers/runtime.controller';
 import { DockerodeEngine } from './engine/dockerode.engine';
 import { createApp } from './http/app';
 import { composeAppRouting } from './proxy/app-routing.composition';
+import type { ControllerFactory } from './http/ioc';
 import { RedisHealth, createRedisConnection } from './redis/redis.connection';
 import { RedisContainerRegistry } from './redis/redis-container.registry';
 import { ContainerService } from './services/container.service';
@@ -41,6 +41,12 @@ import { DeploymentService } from './deploys/deployment.service';
 import { RedisDeploymentStore } from './deploys/redis-deployment.store';
 import { RedisReleaseStore } from './deploys/redis-release.store';
 import { StoreReleaseImages } from './deploys/release-images';
+import { EngineReplicaReader } from './apps/app-replica.reader';
+import { AppRuntimeService } from './apps/app-runtime.service';
+import { AppRuntimeController } from './controllers/app-runtime.controller';
+import type { DeploymentStore, ReleaseStore } from './deploys/deployment.record';
+import { probeHttp } from './deploys/http-probe';
+import type { AppRouting } from './proxy/app-routing.port';
 
 export interface Api {
   app: Express;
@@ -54,6 +60,9 @@ export interface Api {
 export interface ApiParts {
   apps?: AppStore;
   deploys?: DeployRequester;
+  deployments?: DeploymentStore;
+  releases?: ReleaseStore;
+  routing?: AppRouting;
 }
 
 /** The API process's object graph, built once from the validated config. */
@@ -107,7 +116,8 @@ export function composeApi(config: BerthConfig, logger: Logger, parts: ApiParts 
       .then(() => proxy.supervisor?.start())
       .then(() => tls?.certificates.start())
       .catch((err: unknown) => logger.error('the proxy could not be started', { error: String(err) }));
-  const releases = new RedisReleaseStore(redis, { prefix: config.redis.prefix });
+  const releases = parts.releases ?? new RedisReleaseStore(redis, { prefix: config.redis.prefix });
+  const routing = parts.routing ?? proxy.routing;
   const images = new ImageService(
     engine,
     { instance: config.server.instance, manageAll: config.containers.manage_all },
@@ -120,11 +130,14 @@ export function composeApi(config: BerthConfig, logger: Logger, parts: ApiParts 
     retentionSeconds,
     onError: (err) => logger.debug('deploy queue connection error', { error: err.message }),
   });
-  const deploymentStore = new RedisDeploymentStore(redis, { prefix: config.redis.prefix, logMaxBytes: config.build.log_max_bytes, retentionSeconds });
+  const deploymentStore =
+    parts.deployments ?? new RedisDeploymentStore(redis, { prefix: config.redis.prefix, logMaxBytes: config.build.log_max_bytes, retentionSeconds });
+  const replicaReader = new EngineReplicaReader(engine, registry, releases, { instance: config.server.instance, probe: probeHttp });
+  const appRuntime = new AppRuntimeService(appStore, deploymentStore, replicaReader, routing, engine, {}, logger.child({ component: 'app-runtime' }));
   const deployments = new DeploymentService(appStore, deploymentStore, releases, deployQueue, { followPollMs: 250 }, logger.child({ component: 'deployments' }));
   const apps = new AppService(
     appStore,
-    proxy.routing,
+    routing,
     new AppCleanup(engine, registry, config.server.instance),
     {
       allowFileUrls: config.git.allow_file_urls,
@@ -136,7 +149,7 @@ export function composeApi(config: BerthConfig, logger: Logger, parts: ApiParts 
     logger.child({ component: 'apps' }),
     {
       onConfigChanged: async (app) => void (await deployments.configChanged(app.name)),
-      replicas: new EngineAppReplicas(engine, deploymentStore, config.server.instance),
+      replicas: appRuntime,
       // Fire and forget: an order takes seconds to minutes; the periodic sweep retries a failure.
       onDomainsChanged: (app) =>
         void Promise.resolve(proxyStarted)
@@ -146,13 +159,14 @@ export function composeApi(config: BerthConfig, logger: Logger, parts: ApiParts 
   );
   const runtime = new RuntimeService(engine, config);
   const health = new HealthService(engine, new RedisHealth(redis));
-  const controllers = [
+  const controllers: ControllerFactory[] = [
     { type: ContainerController, make: () => new ContainerController(containers) },
     { type: ImageController, make: () => new ImageController(images) },
     { type: BuildController, make: () => new BuildController(builds) },
     { type: DeploymentController, make: () => new DeploymentController(deployments) },
     { type: RuntimeController, make: () => new RuntimeController(runtime, health) },
     { type: AppController, make: () => new AppController(apps) },
+    { type: AppRuntimeController, make: () => new AppRuntimeController(appRuntime) },
     ...webhookControllers(config, logger, { apps: appStore, deploys: parts.deploys ?? deployments }),
   ];
   const app = createApp({ controllers, tokens, logger, bodyLimitBytes: config.server.body_limit_bytes });
@@ -172,7 +186,7 @@ export function composeApi(config: BerthConfig, logger: Logger, parts: ApiParts 
 }
 
 /** Push webhooks need the apps and their deployments. */
-function webhookControllers(config: BerthConfig, logger: Logger, { apps, deploys }: Required<ApiParts>) {
+function webhookControllers(config: BerthConfig, logger: Logger, { apps, deploys }: Required<Pick<ApiParts, 'apps' | 'deploys'>>) {
   const webhooks = new WebhookService(
     apps,
     deploys,

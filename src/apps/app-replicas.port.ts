@@ -1,3 +1,4 @@
+import type { AppStatus } from '../models/app.model';
 import type { AppRecord } from './app.record';
 
 /** One replica of an app's live release, as the engine reports it. */
@@ -13,5 +14,6 @@ export interface AppReplicaState {
 
 /** What the app views need of the runtime: whether a deployment runs, and the live release's replicas. */
 export interface AppReplicaReader {
-  read(app: AppRecord): Promise<{ deploying: boolean; replicas: AppReplicaState[] }>;
+  /** `status` as `GET .../status` words it; without it the view derives one from the replicas. */
+  read(app: AppRecord): Promise<{ deploying: boolean; replicas: AppReplicaState[]; status?: AppStatus }>;
 }

@@ -1,9 +1,10 @@
 import type { AppStatus, AppView } from '../models/app.model';
+import { appStatus as statusOf, replicaStateOf } from './app-status';
 import type { AppReplicaState } from './app-replicas.port';
 import type { AppRecord } from './app.record';
 
 /** The app as the API shows it: names of secret values, never the values. */
-export function toAppView(record: AppRecord, state: { deploying: boolean; replicas: AppReplicaState[] }): AppView {
+export function toAppView(record: AppRecord, state: { deploying: boolean; replicas: AppReplicaState[]; status?: AppStatus }): AppView {
   const { config } = record;
   const h = config.healthCheck;
   return {
@@ -26,7 +27,7 @@ export function toAppView(record: AppRecord, state: { deploying: boolean; replic
     strategy: config.strategy,
     drain_seconds: config.drainSeconds,
     ...(record.watchPaths ? { watch_paths: [...record.watchPaths] } : {}),
-    status: appStatus(record, state),
+    status: state.status ?? appStatus(record, state),
     ...(record.liveRelease !== undefined ? { live_release: record.liveRelease } : {}),
     urls: record.domains.map((d) => `http://${d}/`),
     replicas_state: state.replicas.map((r) => ({
@@ -42,15 +43,18 @@ export function toAppView(record: AppRecord, state: { deploying: boolean; replic
   };
 }
 
-/**
- * `stopped` on purpose wins; then a running deployment; `new` until a release went live; then the
- * live release's replicas: all up `running`, none up `crashed`, some `degraded`.
- */
+/** The status rule of `app-status.ts`, from what a view knows of the live release's replicas. */
 export function appStatus(record: AppRecord, state: { deploying: boolean; replicas: readonly AppReplicaState[] }): AppStatus {
-  if (record.stopped) return 'stopped';
-  if (state.deploying) return 'deploying';
-  if (record.liveRelease === undefined) return 'new';
-  const up = state.replicas.filter((r) => r.state === 'running').length;
-  if (up === 0) return 'crashed';
-  return up >= record.config.replicas ? 'running' : 'degraded';
+  const live = record.liveRelease;
+  const replicas = state.replicas.map((r) => ({
+    replica: r.replica,
+    release: live ?? 0,
+    containerId: r.containerId,
+    name: r.containerId,
+    state: replicaStateOf(r.state, r.state === 'running'),
+    restarts: r.restarts,
+  }));
+  const status = statusOf({ stopped: record.stopped === true, deploying: state.deploying, liveRelease: live, replicas, now: Date.now() });
+  // Replicas without a container are not in the list: fewer running than asked for is degraded too.
+  return status === 'running' && replicas.length < record.config.replicas ? 'degraded' : status;
 }

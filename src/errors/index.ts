@@ -9,5 +9,6 @@ export { ForbiddenError } from './forbidden.error';
 export { EngineError } from './engine.error';
 export { BuildFailedError } from './build-failed.error';
 export { ProxyError } from './proxy.error';
+export { AppUnhealthyError } from './app-unhealthy.error';
 export { WebhookSignatureError, type WebhookSignatureCode } from './webhook-signature.error';
 export { CertificateError } from './certificate.error';

@@ -20,6 +20,7 @@ const STATUS: Record<string, number> = {
   unprocessable: 422,
   engine_error: 502,
   proxy_error: 502,
+  app_unhealthy: 502,
   engine_unavailable: 503,
   redis_unavailable: 503,
   proxy_unavailable: 503,
