@@ -153,7 +153,9 @@ describe('app runtime: status, logs, stop and start of a real release', () => {
 
   it('says degraded while a replica the engine restarted after a crash counts as recent', async () => {
     const exec = await api.docker.getContainer(replicas[0]!.containerId).exec({ Cmd: ['kill', '1'] });
-    await exec.start({ Detach: true });
+    // Detached or not, the engine answers on a hijacked connection: close it, or it keeps the test process alive.
+    const started: unknown = await exec.start({ Detach: true });
+    (started as { destroy?: () => void } | undefined)?.destroy?.();
     const view = await poll('the engine to restart replica 1', async () => {
       const v = await status();
       return v.replicas[0]!.restarts >= 1 && v.replicas[0]!.state === 'running' ? v : undefined;
