@@ -16,7 +16,7 @@ export interface DeployPorts {
 }
 
 export interface DeployProcessorDeps extends DeployPorts {
-  runner: Pick<ReleaseRunner, 'start' | 'removeRelease'>;
+  runner: Pick<ReleaseRunner, 'start' | 'removeRelease' | 'stopRelease' | 'restartRelease'>;
   images: Pick<ContainerEngine, 'inspectImage'>;
   builds: BuildBridge;
 }

@@ -160,11 +160,25 @@ export class DeployProcessor {
     const { made, log } = run;
     const record = await this.deps.deployments.get(run.id);
     if (!made.forward && record) await this.undo(run, record).catch((err: unknown) => log.line(`[berth] clean-up incomplete: ${String(err)}`));
+    const restored = !made.forward && record?.previousStopped ? await this.restore(run, record) : undefined;
     log.line(status === 'cancelled' ? '[berth] deployment cancelled' : `[berth] deployment failed: ${error.message}`);
-    if (!made.forward && record?.previousRelease !== undefined) log.line(`[berth] release ${record.previousRelease} keeps serving`);
+    if (restored !== undefined) log.line(`[berth] the previous release ${restored} was restored and serves again`);
+    else if (!made.forward && record?.previousRelease !== undefined && !record.previousStopped) log.line(`[berth] release ${record.previousRelease} keeps serving`);
     await log.flush();
     await this.deps.deployments.transition(run.id, status, { error }, run.attempt);
     this.logger.info(`deployment ${status}`, { deploymentId: run.id, code: error.code });
+  }
+
+  /** stop-first: starts the previous release again; undefined (said in the log) when it cannot be. */
+  private async restore(run: DeployRun, record: DeploymentRecord): Promise<number | undefined> {
+    try {
+      const app = await this.deps.apps.get(record.app);
+      return app ? await this.switcher.restoreOld(run, app, record) : undefined;
+    } catch (err) {
+      const message = run.log.redactor.redact(err instanceof Error ? err.message : String(err));
+      run.log.line(`[berth] the previous release ${record.previousRelease ?? ''} could not be restored: ${message}; start the app or roll back`);
+      return undefined;
+    }
   }
 
   private async undo(run: DeployRun, record: DeploymentRecord): Promise<void> {

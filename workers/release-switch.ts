@@ -2,6 +2,7 @@ import type { Logger } from 'winston';
 import type { AppRecord } from '../src/apps/app.record';
 import type { DeploymentRecord, DeploymentStatus, DeploymentUpdate, ReleaseRecord } from '../src/deploys/deployment.record';
 import type { Slot } from '../src/proxy/app-routing.port';
+import { DeployStoppedError } from './deploy-attempt';
 import type { DeployPorts, DeployProcessorDeps, DeployProcessorOptions, DeployRun } from './deploy-run';
 import type { ReleaseTarget, TargetResolver } from './deploy-target';
 
@@ -46,7 +47,7 @@ export class ReleaseSwitch {
     await this.move(run, 'starting', update);
     if (resumed) await this.removeNew(run, app.name, release, slot);
     else await this.clearSlot(app.name, slot);
-    if (target.config.strategy === 'stop-first' && previousRelease !== undefined) await this.stopOld(run, app, other(slot), previousRelease);
+    if (target.config.strategy === 'stop-first' && previousRelease !== undefined && !app.stopped) await this.stopOld(run, app, other(slot), previousRelease);
     const { spec, secretValues } = await this.targets.spec(app.name, release, target);
     run.log.redactor.hide(secretValues);
     run.log.line(`[berth] starting release ${release} of ${app.name}: ${target.image}, ${spec.replicas} replica(s), port ${spec.port}, slot ${slot}`);
@@ -74,6 +75,7 @@ export class ReleaseSwitch {
     const stored = await releases.get(app.name, release);
     const resolved = stored ? undefined : await target();
     if (record.status === 'switching') {
+      if (app.stopped) run.log.line(`[berth] ${app.name} was stopped: it serves again from this release`);
       run.log.line(`[berth] switching ${app.domains.length ? app.domains.join(', ') : 'no domain'} to release ${release} (slot ${slot})`);
       await routing.route(app.name, app.domains, slot);
       if (resolved) await this.record(run, app.name, record, resolved);
@@ -101,11 +103,41 @@ export class ReleaseSwitch {
     if ((await routing.servers(app, slot)).length > 0) await routing.drainSlot(app, slot, 0);
   }
 
-  /** stop-first: the old release drains and goes before the new one starts (apps that cannot run twice). */
+  /**
+   * stop-first: the old release drains and stops before the new one starts (apps that cannot run
+   * twice). Its containers are kept until the switch; the record says so first, so that whichever
+   * attempt ends the deployment short starts them again (`restoreOld`).
+   */
   private async stopOld(run: DeployRun, app: AppRecord, slot: Slot, release: number): Promise<void> {
-    run.log.line(`[berth] stop-first: draining and removing release ${release} before the new one starts`);
-    await this.drain(run, app, release, slot);
+    if (!(await this.deps.deployments.update(run.id, { previousStopped: true }, run.attempt))) throw new DeployStoppedError('superseded');
+    run.log.line(`[berth] stop-first: draining and stopping release ${release} before the new one starts (it is started again if the new one fails)`);
+    if ((await this.deps.routing.servers(app.name, slot)).length > 0) await this.deps.routing.drainSlot(app.name, slot, app.config.drainSeconds * 1000);
+    const stopped = await this.deps.runner.stopRelease(app.name, release, this.options.stopSeconds);
+    if (stopped > 0) run.log.line(`[berth] stopped ${stopped} container(s) of release ${release}`);
     run.watch.signal.throwIfAborted();
+  }
+
+  /**
+   * Undoes `stopOld` for a deployment that ends short of the switch: the previous release's own
+   * containers start again, are read anew (their host ports may change), pass the health gate, go
+   * back into their slot, and the domains are routed to it. Not cancellable: it is the way back.
+   */
+  async restoreOld(run: DeployRun, app: AppRecord, record: DeploymentRecord): Promise<number | undefined> {
+    const { previousRelease: release, slot } = record;
+    if (!record.previousStopped || release === undefined || slot === undefined) return undefined;
+    const stored = await this.deps.releases.get(app.name, release);
+    if (!stored) throw new Error(`release ${release} is no longer kept`);
+    const old = other(slot);
+    run.log.line(`[berth] starting release ${release} again (slot ${old})`);
+    const log = (line: string) => run.log.line(line);
+    const replicas = await this.deps.runner.restartRelease(app.name, release, stored.port, stored.config.healthCheck, log, new AbortController().signal);
+    const { routing } = this.deps;
+    // Servers left in the slot point at the ports the replicas had before they stopped.
+    if ((await routing.servers(app.name, old)).length > 0) await routing.drainSlot(app.name, old, 0);
+    const servers = replicas.map((r) => ({ name: `r${release}-${r.replica}`, address: `${r.host}:${r.port}` }));
+    await routing.stage(app.name, old, servers, this.options.stageTimeoutMs);
+    await routing.route(app.name, app.domains, old);
+    return release;
   }
 
   private async drain(run: DeployRun, app: AppRecord, release: number | undefined, slot: Slot): Promise<void> {
@@ -136,13 +168,15 @@ export class ReleaseSwitch {
     if (dropped.length > 0) run.log.line(`[berth] releases no longer kept: ${dropped.join(', ')}`);
   }
 
-  /** Points the app at its new live release (optimistic version, retried); undefined once the app is gone. */
+  /** Points the app at its new live release and clears `stopped` (optimistic version, retried); undefined once the app is gone. */
   private async setLive(name: string, release: number, slot: Slot): Promise<AppRecord | undefined> {
     for (let i = 0; i < UPDATE_TRIES; i++) {
       const current = await this.deps.apps.get(name);
       if (!current) return undefined;
-      if (current.liveRelease === release && current.liveSlot === slot) return current;
-      const next: AppRecord = { ...current, liveRelease: release, liveSlot: slot, version: current.version + 1, updatedAt: new Date().toISOString() };
+      if (current.liveRelease === release && current.liveSlot === slot && !current.stopped) return current;
+      // A stopped app that gets deployed serves its new release: it is no longer stopped.
+      const { stopped: _stopped, ...rest } = current;
+      const next: AppRecord = { ...rest, liveRelease: release, liveSlot: slot, version: current.version + 1, updatedAt: new Date().toISOString() };
       if (await this.deps.apps.update(next, current.version)) return next;
     }
     throw new Error(`app ${name} kept changing: could not record release ${release} as live`);

@@ -41,6 +41,8 @@ export interface DeploymentRecord {
   slot?: 'a' | 'b';
   /** The release serving when it started (what a failure leaves serving). */
   previousRelease?: number;
+  /** stop-first: the previous release's containers were (or are being) stopped; a failure starts them again. */
+  previousStopped?: boolean;
   /** Time of each phase and of the end, ISO. */
   times: Partial<Record<DeploymentStatus, string>>;
   error?: { code: string; message: string };
@@ -52,7 +54,7 @@ export interface DeploymentRecord {
   logTruncated?: boolean;
 }
 
-export type DeploymentUpdate = Partial<Pick<DeploymentRecord, 'buildId' | 'commit' | 'imageId' | 'release' | 'slot' | 'previousRelease' | 'error' | 'reason'>>;
+export type DeploymentUpdate = Partial<Pick<DeploymentRecord, 'buildId' | 'commit' | 'imageId' | 'release' | 'slot' | 'previousRelease' | 'previousStopped' | 'error' | 'reason'>>;
 
 /** An immutable release: what a successful deployment ran. */
 export interface ReleaseRecord {

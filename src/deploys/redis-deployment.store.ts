@@ -26,6 +26,7 @@ const FIELDS: Array<[keyof DeploymentRecord, string, 'string' | 'number' | 'json
   ['release', 'release', 'number'],
   ['slot', 'slot', 'string'],
   ['previousRelease', 'previous_release', 'number'],
+  ['previousStopped', 'previous_stopped', 'json'],
   ['error', 'error', 'json'],
   ['reason', 'reason', 'string'],
 ];

@@ -6,7 +6,7 @@ import { INSTANCE_LABEL, MANAGED_LABEL } from '../services/container-spec';
 import { realClock, runHealthGate, type GateClock, type GateOutcome, type Replica } from './health-gate';
 import { probeHttp, type Prober } from './http-probe';
 import { tailOutput } from './output-tail';
-import { APP_LABEL, RELEASE_LABEL, checkReleaseSpec, replicaContainerSpec, volumeLabels, volumeName, type ReleaseSpec } from './release-spec';
+import { APP_LABEL, RELEASE_LABEL, REPLICA_LABEL, checkReleaseSpec, replicaContainerSpec, volumeLabels, volumeName, type HealthCheck, type ReleaseSpec } from './release-spec';
 
 /** All the runner asks of the engine. */
 export type ReleaseEngine = Pick<
@@ -110,16 +110,80 @@ export class ReleaseRunner {
    * then SIGKILL after that many seconds). Resolves with how many went.
    */
   async removeRelease(app: string, release: number, stopSeconds?: number): Promise<number> {
-    const labels = [`${MANAGED_LABEL}=true`, `${INSTANCE_LABEL}=${this.options.instance}`, `${APP_LABEL}=${app}`, `${RELEASE_LABEL}=${release}`];
-    const found = await this.engine.listContainers({ all: true, labels });
-    const ours = await this.registry.recorded(found.map((c) => c.id));
+    const ours = await this.releaseContainers(app, release);
     await Promise.all(
-      [...ours].map(async (id) => {
+      ours.map(async (id) => {
         if (stopSeconds !== undefined) await ignoreMissing(this.engine.stopContainer(id, stopSeconds));
         await this.remove(id);
       }),
     );
-    return ours.size;
+    return ours.length;
+  }
+
+  /**
+   * Stops (SIGTERM, then SIGKILL after `stopSeconds`) every recorded container of a release,
+   * keeping them: stop-first stops the live release this way, so a failed deployment can start it
+   * again. Resolves with how many there are.
+   */
+  async stopRelease(app: string, release: number, stopSeconds: number): Promise<number> {
+    const ids = await this.releaseContainers(app, release);
+    await Promise.all(ids.map((id) => ignoreMissing(this.engine.stopContainer(id, stopSeconds))));
+    return ids.length;
+  }
+
+  /**
+   * Starts a release's stopped containers again (the same containers: their volumes and state
+   * stay), reads their host ports anew (a restarted container may get another) and holds them to
+   * the health gate. Resolves with the healthy replicas; rejects with ReleaseFailedError, leaving
+   * them as they are, when they fail it or none is left.
+   */
+  async restartRelease(app: string, release: number, port: number, check: HealthCheck, log: ReleaseLog, signal: AbortSignal): Promise<Replica[]> {
+    const ids = await this.releaseContainers(app, release);
+    if (ids.length === 0) throw new ReleaseFailedError('replica_exited', `release ${release} of ${app} has no container left`);
+    const replicas = await Promise.all(ids.map((id) => this.startAgain(id, port)));
+    const baseline = new Map(replicas.map((r) => [r.containerId, r.restarts]));
+    const outcome = await runHealthGate(
+      replicas,
+      check,
+      {
+        probe: this.options.probe ?? probeHttp,
+        exited: (r) => this.exitSince(r, baseline.get(r.containerId) ?? 0),
+        clock: this.options.clock ?? realClock,
+        log,
+      },
+      signal,
+    );
+    if (!outcome.passed) throw new ReleaseFailedError(outcome.reason === 'exited' ? 'replica_exited' : 'release_unhealthy', outcome.detail);
+    return replicas.map(({ restarts: _restarts, ...r }) => r).sort((a, b) => a.replica - b.replica);
+  }
+
+  private async startAgain(id: string, port: number): Promise<Replica & { restarts: number }> {
+    const before = await this.engine.inspectContainer(id);
+    if (!before.state.running) await this.engine.startContainer(id);
+    const details = await this.engine.inspectContainer(id);
+    const published = details.ports.find((p) => p.containerPort === port && p.protocol === 'tcp' && p.hostPort);
+    const replica = Number(details.labels[REPLICA_LABEL] ?? 0);
+    return { replica, containerId: id, name: details.name, host: published?.hostIp ?? '127.0.0.1', port: published?.hostPort ?? 0, restarts: details.restartCount };
+  }
+
+  /** Why a restarted container is down, counting only restarts after `restartsBefore`. */
+  private async exitSince(replica: Replica, restartsBefore: number): Promise<string | undefined> {
+    let c: ContainerDetails;
+    try {
+      c = await this.engine.inspectContainer(replica.containerId);
+    } catch (err) {
+      if (err instanceof NotFoundError) return 'was removed';
+      throw err;
+    }
+    if (!c.state.running) return `exited with code ${c.state.exitCode}`;
+    return c.restartCount > restartsBefore ? `restarted ${c.restartCount - restartsBefore} time(s)` : undefined;
+  }
+
+  /** The containers of a release that this Berth recorded. */
+  private async releaseContainers(app: string, release: number): Promise<string[]> {
+    const labels = [`${MANAGED_LABEL}=true`, `${INSTANCE_LABEL}=${this.options.instance}`, `${APP_LABEL}=${app}`, `${RELEASE_LABEL}=${release}`];
+    const found = await this.engine.listContainers({ all: true, labels });
+    return [...(await this.registry.recorded(found.map((c) => c.id)))];
   }
 
   private async ensureVolumes(spec: ReleaseSpec): Promise<void> {

@@ -5,24 +5,28 @@ import type { ReleaseEngine } from '../../src/deploys/release.runner';
 import type { BuildBridge, BuildOutcome } from '../build-bridge';
 import type { BuildRequest } from '../../src/models/build.model';
 
-/** Containers and images in memory: a started container publishes its port unless `running` is false. */
+/**
+ * Containers and images in memory: a started container publishes its port (a new one at each
+ * start, as engines may) unless `running` is false; a stopped one keeps existing, without ports.
+ */
 export class FakeReleaseEngine implements ReleaseEngine {
   readonly containers = new Map<string, { spec: ContainerSpec; details: ContainerDetails }>();
   /** Image reference or id → its id and EXPOSEd ports. */
   readonly images = new Map<string, { id: string; exposedPorts: number[] }>();
   /** Containers created, in order, by name. */
   readonly created: string[] = [];
-  /** Containers stopped, by name, with the seconds they were given. */
+  /** Running containers stopped, by name, with the seconds they were given. */
   readonly stopped: string[] = [];
   running = true;
   output: LogLine[] = [{ stream: 'stderr', text: 'listening failed' }];
   private next = 0;
+  private nextPort = 41000;
 
   async ensureVolume(): Promise<void> {}
   async createContainer(spec: ContainerSpec): Promise<{ id: string; name: string }> {
     const id = `c${(this.next += 1)}`;
     const state = { status: 'created', running: false, exitCode: 0 };
-    const details = { id, name: spec.name ?? id, state, restartCount: 0, ports: [] } as unknown as ContainerDetails;
+    const details = { id, name: spec.name ?? id, state, restartCount: 0, ports: [], labels: spec.labels } as unknown as ContainerDetails;
     this.containers.set(id, { spec, details });
     this.created.push(spec.name ?? id);
     return { id, name: spec.name ?? id };
@@ -31,7 +35,7 @@ export class FakeReleaseEngine implements ReleaseEngine {
     const c = this.get(id);
     c.details.state = { status: this.running ? 'running' : 'exited', running: this.running, exitCode: this.running ? 0 : 2 };
     const port = c.spec.ports[0]?.containerPort ?? 0;
-    if (this.running) c.details.ports = [{ containerPort: port, protocol: 'tcp', hostIp: '127.0.0.1', hostPort: 41000 + Number(id.slice(1)) }];
+    if (this.running) c.details.ports = [{ containerPort: port, protocol: 'tcp', hostIp: '127.0.0.1', hostPort: (this.nextPort += 1) }];
   }
   async inspectContainer(id: string): Promise<ContainerDetails> {
     return this.get(id).details;
@@ -46,7 +50,11 @@ export class FakeReleaseEngine implements ReleaseEngine {
     };
   }
   async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
-    this.stopped.push(`${this.get(id).details.name} ${timeoutSeconds}`);
+    const { details } = this.get(id);
+    if (!details.state.running) return;
+    this.stopped.push(`${details.name} ${timeoutSeconds}`);
+    details.state = { status: 'exited', running: false, exitCode: 0 };
+    details.ports = [];
   }
   async removeContainer(id: string): Promise<void> {
     this.get(id);
