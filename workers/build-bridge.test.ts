@@ -5,7 +5,7 @@ import { MemoryBuildStore } from '../src/builds/testing/memory-build.store';
 import { exposedTcpPorts } from '../src/engine/dockerode.engine';
 import type { BuildQueue } from '../src/queue/build-queue.port';
 import { BuildService } from '../src/services/build.service';
-import { ServiceBuildBridge } from './build-bridge';
+import { BUILD_POLL_MS, ServiceBuildBridge } from './build-bridge';
 
 const request = { id: 'dep-d1', git_repo: 'file:///srv/git/shop.git', buildpack_type: 'dockerfile' as const, image_tag: 'berth-app/web:d1' };
 
@@ -77,6 +77,26 @@ describe('ServiceBuildBridge', () => {
     expect((await store.get('dep-d1'))?.cancelRequested).toBe(true);
     await store.transition('dep-d1', 'cancelled');
     await expect(bridge.cancel('dep-d1')).resolves.toBeUndefined();
+  });
+});
+
+describe('ServiceBuildBridge: how soon a finished build is seen', () => {
+  it('by default looks at a build that printed nothing new every 100 ms, and goes on at the first look after its end', async () => {
+    const { store } = setUp();
+    const service = new BuildService(
+      store,
+      { enqueue: async () => undefined, forget: async () => true, removeIfWaiting: async () => false, close: async () => undefined },
+      { allowFileUrls: true, allowedHosts: [], followPollMs: 5, secretBox: new SecretBox(randomBytes(32)) },
+      winston.createLogger({ silent: true }),
+    );
+    const waits: number[] = [];
+    const bridge = new ServiceBuildBridge(service, store, undefined, async (ms) => {
+      waits.push(ms);
+      if (waits.length === 3) await finish(store, 'succeeded', []);
+    });
+    await expect(bridge.run(request, () => undefined, 0, new AbortController().signal)).resolves.toMatchObject({ imageId: 'sha256:main' });
+    expect(waits).toEqual([BUILD_POLL_MS, BUILD_POLL_MS, BUILD_POLL_MS]);
+    expect(BUILD_POLL_MS).toBeLessThanOrEqual(100);
   });
 });
 

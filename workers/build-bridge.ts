@@ -22,12 +22,24 @@ export interface BuildBridge {
   cancel(buildId: string): Promise<void>;
 }
 
+/**
+ * Milliseconds between looks at a build that printed nothing new: a deployment goes on at most
+ * this long after its build ended. Two Redis reads a look, for one build per running deployment.
+ */
+export const BUILD_POLL_MS = 100;
+
+/** Waits `ms`, or less once `signal` aborts. */
+export type PollSleep = (ms: number, signal: AbortSignal) => Promise<void>;
+
+const sleep: PollSleep = (ms, signal) => delay(ms, undefined, { signal }).catch(() => undefined);
+
 /** BuildBridge over the API's BuildService and the build store, polling the record and log. */
 export class ServiceBuildBridge implements BuildBridge {
   constructor(
     private readonly service: Pick<BuildService, 'submit' | 'cancel'>,
     private readonly store: Pick<BuildStore, 'get' | 'readLog'>,
-    private readonly pollMs: number,
+    private readonly pollMs: number = BUILD_POLL_MS,
+    private readonly wait: PollSleep = sleep,
   ) {}
 
   async run(request: BuildRequest & { id: string }, onLine: (text: string) => void, fromSeq: number, signal: AbortSignal): Promise<BuildOutcome> {
@@ -43,7 +55,7 @@ export class ServiceBuildBridge implements BuildBridge {
       seq += lines.length;
       if (!record) throw new BuildFailedError(`build ${request.id} was removed before it ended`, 'build_lost');
       if (TERMINAL.has(record.status)) return outcome(record);
-      if (lines.length === 0) await delay(this.pollMs, undefined, { signal }).catch(() => undefined);
+      if (lines.length === 0) await this.wait(this.pollMs, signal);
     }
   }
 

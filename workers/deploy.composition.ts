@@ -56,7 +56,7 @@ export function composeDeployWorker(deps: DeployWorkerDeps): DeployWorker {
       ...ports,
       runner: new ReleaseRunner(deps.engine, registry, { instance: config.server.instance }, log),
       images: deps.engine,
-      builds: new ServiceBuildBridge(builds, deps.buildStore, 500),
+      builds: new ServiceBuildBridge(builds, deps.buildStore),
     },
     { releasesKept: deps.releasesKept, cancelPollMs: 500, stageTimeoutMs: 30_000, stopSeconds: 10 },
     log,
