@@ -96,6 +96,22 @@ describe('DeployProcessor: stop-first when the new release does not make it', ()
     expect(h.routing.serving('web')).toEqual(['r1-1', 'r1-2']);
   });
 
+  it('says so when the old release fails its gate again, and still ends failed', async () => {
+    const h = deployHarness();
+    await withLiveRelease(h, stopFirst());
+    const before = containers(h);
+    h.health.ok = false;
+    const id = await h.queue();
+    await expect(h.run(id)).rejects.toBeInstanceOf(UnrecoverableError);
+    expect(await h.deployments.get(id)).toMatchObject({ status: 'failed', error: { code: 'release_unhealthy' } });
+    const log = h.deployments.text(id);
+    expect(log).toEqual(expect.arrayContaining([expect.stringMatching(/^\[berth\] the previous release 1 could not be restored: .*start the app or roll back$/)]));
+    expect(log.some((l) => l.includes('serves again'))).toBe(false);
+    // Its containers are kept, for `start` or a rollback.
+    expect(containers(h)).toEqual(before);
+    expect(h.routing.serving('web')).toEqual([]);
+  });
+
   it('removes the stopped old containers once the new release is live', async () => {
     const h = deployHarness();
     await withLiveRelease(h, stopFirst());

@@ -54,7 +54,9 @@ export interface DeploymentRecord {
   logTruncated?: boolean;
 }
 
-export type DeploymentUpdate = Partial<Pick<DeploymentRecord, 'buildId' | 'commit' | 'imageId' | 'release' | 'slot' | 'previousRelease' | 'previousStopped' | 'error' | 'reason'>>;
+export type DeploymentUpdate = Partial<
+  Pick<DeploymentRecord, 'buildId' | 'commit' | 'imageId' | 'release' | 'slot' | 'previousRelease' | 'previousStopped' | 'error' | 'reason'>
+>;
 
 /** An immutable release: what a successful deployment ran. */
 export interface ReleaseRecord {

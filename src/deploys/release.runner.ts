@@ -6,7 +6,17 @@ import { INSTANCE_LABEL, MANAGED_LABEL } from '../services/container-spec';
 import { realClock, runHealthGate, type GateClock, type GateOutcome, type Replica } from './health-gate';
 import { probeHttp, type Prober } from './http-probe';
 import { tailOutput } from './output-tail';
-import { APP_LABEL, RELEASE_LABEL, REPLICA_LABEL, checkReleaseSpec, replicaContainerSpec, volumeLabels, volumeName, type HealthCheck, type ReleaseSpec } from './release-spec';
+import {
+  APP_LABEL,
+  RELEASE_LABEL,
+  REPLICA_LABEL,
+  checkReleaseSpec,
+  replicaContainerSpec,
+  volumeLabels,
+  volumeName,
+  type HealthCheck,
+  type ReleaseSpec,
+} from './release-spec';
 
 /** All the runner asks of the engine. */
 export type ReleaseEngine = Pick<
