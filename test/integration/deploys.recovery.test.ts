@@ -2,7 +2,10 @@ import request from 'supertest';
 import { startDeployEnv, type DeployEnv } from '../support/deploy-env';
 import { appContainers, appFiles, createApp, deploy, deployCommit, deploymentLog, waitForDeployment } from './deploy-helpers';
 
-/** stop-first: a new release that fails its gate leaves the previous one serving again, in its own containers. */
+/**
+ * stop-first: a new release that fails its gate leaves the previous one serving again, in its own
+ * containers; and a stopped app that gets deployed serves again.
+ */
 describe('deploys: stop-first recovery', () => {
   let env: DeployEnv;
   const name = (what: string) => `${env.api.runId}-${what}`;
@@ -53,6 +56,26 @@ describe('deploys: stop-first recovery', () => {
       expect(status.body).toMatchObject({ live_release: 1 });
     } finally {
       await request(env.api.url).delete(`/api/v1/apps/${app}?volumes=true`).set(env.api.auth());
+    }
+  });
+
+  it('serves a stopped app again once a deployment of it succeeds, and the app is no longer stopped', async () => {
+    const app = name('stp');
+    const host = `${app}.test`;
+    const { url, commit } = env.git.push(app, appFiles('p1'));
+    await createApp(env, { name: app, git_repo: url, buildpack_type: 'dockerfile', domains: [host] });
+    try {
+      await deployCommit(env, app, commit);
+      const stop = await request(env.api.url).post(`/api/v1/apps/${app}/stop`).set(env.api.auth());
+      expect(stop.status).toBe(200);
+      expect((await env.get(host)).status).not.toBe(200);
+      const next = env.git.push(app, appFiles('p2'), { append: true });
+      await deployCommit(env, app, next.commit);
+      expect(await env.get(host)).toEqual({ status: 200, body: 'p2' });
+      const shown = await request(env.api.url).get(`/api/v1/apps/${app}`).set(env.api.auth());
+      expect(shown.body).toMatchObject({ status: 'running', live_release: 2 });
+    } finally {
+      await request(env.api.url).delete(`/api/v1/apps/${app}`).set(env.api.auth());
     }
   });
 });
