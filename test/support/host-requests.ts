@@ -11,7 +11,21 @@ export interface HostAnswer {
   cert?: X509Certificate;
 }
 
-/** GET to 127.0.0.1 with `Host: host`, one connection of its own. */
+/** GET to 127.0.0.1 with `Host: host`, one connection of its own; fails after `timeoutMs` without an answer. */
+export function getVia(port: number, host: string, path = '/', timeoutMs = 10_000): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port, path, headers: { Host: host }, agent: false, timeout: timeoutMs }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+  });
+}
+
+/** GET to 127.0.0.1 with `Host: host`, one connection of its own, with the redirect it answers. */
 export function httpGetHost(port: number, host: string, path = '/'): Promise<HostAnswer> {
   return new Promise((resolve, reject) => {
     http.get({ host: '127.0.0.1', port, path, headers: { Host: host }, agent: false, timeout: 10_000 }, (res) => collect(res, resolve)).on('error', reject);
