@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { BullJobQueue } from '../queue/bullmq-job.queue';
+import { BullJobQueue, type BullQueueSettings } from '../queue/bullmq-job.queue';
 import type { DeployQueue } from './deploy-queue.port';
 
 /** The queue's one job: run the stored deployment with this id. The job id is the deployment id. */
@@ -12,16 +12,7 @@ export const deployJobSchema = z.object({ deploymentId: z.string().regex(/^[A-Za
 
 export type DeployJob = z.infer<typeof deployJobSchema>;
 
-export interface BullDeployQueueOptions {
-  /** Key prefix (`[redis] prefix`). */
-  prefix: string;
-  /** Tries of a deployment that failed for reasons of Berth's (the worker resumes from the recorded phase). */
-  attempts: number;
-  /** Seconds failed jobs stay visible in the queue. */
-  retentionSeconds: number;
-  /** Told of connection errors (BullMQ prints them to the console when nobody listens). */
-  onError?: (err: Error) => void;
-}
+export type BullDeployQueueOptions = BullQueueSettings;
 
 /** DeployQueue over a BullMQ queue. The connection should fail fast (no offline queue). */
 export class BullDeployQueue implements DeployQueue {

@@ -1,18 +1,9 @@
 import type { Redis } from 'ioredis';
 import { BUILD_JOB, BUILD_QUEUE, buildJobSchema } from '../builds/build.job';
 import type { BuildQueue } from './build-queue.port';
-import { BullJobQueue } from './bullmq-job.queue';
+import { BullJobQueue, type BullQueueSettings } from './bullmq-job.queue';
 
-export interface BullBuildQueueOptions {
-  /** Key prefix (`[redis] prefix`). */
-  prefix: string;
-  /** Tries of a build that failed for reasons of Berth's (`[build] attempts`). */
-  attempts: number;
-  /** Seconds failed jobs stay visible in the queue. */
-  retentionSeconds: number;
-  /** Told of connection errors (BullMQ prints them to the console when nobody listens). */
-  onError?: (err: Error) => void;
-}
+export type BullBuildQueueOptions = BullQueueSettings;
 
 /** BuildQueue over a BullMQ queue. The connection should fail fast (no offline queue). */
 export class BullBuildQueue implements BuildQueue {

@@ -1,49 +1,32 @@
-import { randomBytes } from 'node:crypto';
-import { Queue, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
+import { Worker } from 'bullmq';
 import { BullJobQueue } from './bullmq-job.queue';
+import { BullQueueHarness } from './testing/bull-queue.harness';
 
-const REDIS_URL = process.env.BERTH_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const NAME = 'jobs';
-
-let redis: Redis;
-let prefix: string;
-let queue: BullJobQueue;
-let inspect: Queue;
-
-beforeAll(() => {
-  redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-});
+let t: BullQueueHarness<BullJobQueue>;
 beforeEach(() => {
-  prefix = `berth-unit:${randomBytes(4).toString('hex')}`;
-  queue = new BullJobQueue(redis, { queue: NAME, jobName: 'run', label: 'test queue', prefix, attempts: 1, retentionSeconds: 60 });
-  inspect = new Queue(NAME, { connection: redis, prefix });
+  t = new BullQueueHarness(
+    NAME,
+    (redis, prefix) => new BullJobQueue(redis, { queue: NAME, jobName: 'run', label: 'test queue', prefix, attempts: 1, retentionSeconds: 60 }),
+  );
 });
-afterEach(async () => {
-  await queue.close();
-  await inspect.close();
-  const keys = await redis.keys(`${prefix}:*`);
-  if (keys.length > 0) await redis.del(...keys);
-});
-afterAll(() => {
-  redis.disconnect();
-});
+afterEach(() => t.close());
 
 describe('BullJobQueue', () => {
   it('forgets a waiting job, and keeps one a worker holds', async () => {
-    await queue.enqueue('a', { id: 'a' });
-    expect(await queue.forget('a')).toBe(true);
-    expect(await inspect.getJob('a')).toBeUndefined();
-    expect(await queue.forget('a')).toBe(true);
+    await t.queue.enqueue('a', { id: 'a' });
+    expect(await t.queue.forget('a')).toBe(true);
+    expect(await t.inspect.getJob('a')).toBeUndefined();
+    expect(await t.queue.forget('a')).toBe(true);
 
-    await queue.enqueue('b', { id: 'b' });
-    const connection = redis.duplicate({ maxRetriesPerRequest: null });
+    await t.queue.enqueue('b', { id: 'b' });
+    const connection = t.redis.duplicate({ maxRetriesPerRequest: null });
     let release: () => void = () => undefined;
     const held = new Promise<void>((resolve) => (release = resolve));
-    const worker = new Worker(NAME, () => held, { connection, prefix });
+    const worker = new Worker(NAME, () => held, { connection, prefix: t.prefix });
     await new Promise<void>((resolve) => worker.once('active', () => resolve()));
-    expect(await queue.forget('b')).toBe(false);
-    expect(await queue.removeIfWaiting('b')).toBe(false);
+    expect(await t.queue.forget('b')).toBe(false);
+    expect(await t.queue.removeIfWaiting('b')).toBe(false);
     release();
     await worker.close();
     connection.disconnect();

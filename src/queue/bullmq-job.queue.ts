@@ -2,21 +2,25 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { UnavailableError } from '../errors';
 
-export interface BullJobQueueOptions {
+/** What the queue's owner configures. */
+export interface BullQueueSettings {
+  /** Key prefix (`[redis] prefix`). */
+  prefix: string;
+  /** Tries of a job that failed for reasons of Berth's (`[build] attempts`; a deployment resumes from its recorded phase). */
+  attempts: number;
+  /** Seconds failed jobs stay visible in the queue. */
+  retentionSeconds: number;
+  /** Told of connection errors (BullMQ prints them to the console when nobody listens). */
+  onError?: (err: Error) => void;
+}
+
+export interface BullJobQueueOptions extends BullQueueSettings {
   /** BullMQ queue name. */
   queue: string;
   /** Name every job is added under. */
   jobName: string;
   /** What the queue is called in errors (`build queue`, `deploy queue`). */
   label: string;
-  /** Key prefix (`[redis] prefix`). */
-  prefix: string;
-  /** Tries of a job that failed for reasons of Berth's. */
-  attempts: number;
-  /** Seconds failed jobs stay visible in the queue. */
-  retentionSeconds: number;
-  /** Told of connection errors (BullMQ prints them to the console when nobody listens). */
-  onError?: (err: Error) => void;
 }
 
 /** Job states after which a job under the same id would keep the record from being queued again. */
