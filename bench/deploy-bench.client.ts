@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import type { DeployEnv } from '../test/support/deploy-env';
 import { REDIS_URL } from '../test/support/engines';
+import { nodeAppFiles } from '../test/support/node-app';
 
 /** Answers its version on every path; keeps connections open like a typical Node server. */
 const APP_SERVER = `
@@ -17,14 +18,8 @@ server.listen(Number(process.env.PORT || 3000));
 process.on('SIGTERM', () => { server.close(() => process.exit(0)); server.closeIdleConnections(); });
 `;
 
-const APP_DOCKERFILE = `FROM berth-test/node:20
-WORKDIR /app
-COPY server.js version.txt /app/
-CMD ["node", "/app/server.js"]
-`;
-
 export function appFiles(version: string): Record<string, string> {
-  return { Dockerfile: APP_DOCKERFILE, 'server.js': APP_SERVER, 'version.txt': `${version}\n` };
+  return nodeAppFiles(APP_SERVER, version);
 }
 
 export interface Deployment {

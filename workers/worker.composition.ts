@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { QueueEvents, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'winston';
@@ -12,7 +11,7 @@ import { RedisDeploymentStore } from '../src/deploys/redis-deployment.store';
 import { RedisReleaseStore } from '../src/deploys/redis-release.store';
 import { composeAppRouting } from '../src/proxy/app-routing.composition';
 import { DockerodeEngine } from '../src/engine/dockerode.engine';
-import type { GitCredentials } from '../src/git/git.port';
+import { hostCredentials } from '../src/git/host-credentials';
 import { DnsHostResolver } from '../src/git/host-resolver';
 import { SimpleGitClient } from '../src/git/simple-git.client';
 import { parseMemory } from '../src/services/container-spec';
@@ -150,16 +149,4 @@ export function composeWorker(config: BerthConfig, logger: Logger, deploy?: Depl
       eventsConnection.disconnect();
     },
   };
-}
-
-function hostCredentials(configured: BerthConfig['git']['credentials']): Record<string, GitCredentials> {
-  const result: Record<string, GitCredentials> = {};
-  for (const [host, c] of Object.entries(configured)) {
-    result[host.toLowerCase()] = {
-      ...(c.username ? { username: c.username } : {}),
-      ...(c.token ? { token: c.token } : {}),
-      ...(c.ssh_key_file ? { sshKey: readFileSync(c.ssh_key_file, 'utf8') } : {}),
-    };
-  }
-  return result;
 }

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { SecretBox } from '../builds/secret-box';
-import { DEFAULT_HEALTH_CHECK } from '../deploys/release-spec';
 import type { AppRecord, AppSecrets } from './app.record';
 import { RedisAppStore } from './redis-app.store';
+import { appRecord, runtimeConfig } from './testing/app-record.fixture';
 
 // The Lua steps and the sealing run against the real Redis the whole suite uses.
 const REDIS_URL = process.env.BERTH_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -14,26 +14,7 @@ let box: SecretBox;
 let store: RedisAppStore;
 
 function record(name: string, change: Partial<AppRecord> = {}): AppRecord {
-  return {
-    name,
-    source: { type: 'image', image: 'web:1' },
-    config: {
-      replicas: 1,
-      volumes: {},
-      healthCheck: { ...DEFAULT_HEALTH_CHECK },
-      strategy: 'start-first',
-      drainSeconds: 30,
-      envNames: ['DB_PASSWORD'],
-      secretsVersion: 1,
-    },
-    domains: [`${name}.test`],
-    buildEnvNames: [],
-    hasCredentials: false,
-    createdAt: '2026-01-01T00:00:00.000Z',
-    updatedAt: '2026-01-01T00:00:00.000Z',
-    version: 1,
-    ...change,
-  };
+  return appRecord(name, { source: { type: 'image', image: 'web:1' }, config: runtimeConfig({ envNames: ['DB_PASSWORD'] }), domains: [`${name}.test`], ...change });
 }
 const secrets = (value: string): AppSecrets => ({ env: { DB_PASSWORD: value }, buildEnv: {}, webhookSecret: `hook-${value}` });
 

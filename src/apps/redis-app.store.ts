@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { SecretBox } from '../builds/secret-box';
-import { UnavailableError } from '../errors';
+import { redisCall } from '../redis/redis-call';
 import type { AppRecord, AppSecrets, AppStore } from './app.record';
 
 export interface RedisAppStoreOptions {
@@ -86,18 +86,18 @@ export class RedisAppStore implements AppStore {
     const { name } = record;
     const keys = [this.key(name), this.indexKey(), this.secretsKey(name, 1), `${this.key(name)}:secrets-seq`, this.domainsKey()];
     const sealed = this.seal(name, 1, secrets);
-    return (await this.run(() => this.redis.eval(CREATE, keys.length, ...keys, JSON.stringify(record), name, sealed))) === 1;
+    return (await redisCall(() => this.redis.eval(CREATE, keys.length, ...keys, JSON.stringify(record), name, sealed))) === 1;
   }
 
   async get(name: string): Promise<AppRecord | undefined> {
-    const raw = await this.run(() => this.redis.get(this.key(name)));
+    const raw = await redisCall(() => this.redis.get(this.key(name)));
     return raw ? (JSON.parse(raw) as AppRecord) : undefined;
   }
 
   async list(): Promise<AppRecord[]> {
-    const names = await this.run(() => this.redis.zrange(this.indexKey(), '0', '-1'));
+    const names = await redisCall(() => this.redis.zrange(this.indexKey(), '0', '-1'));
     if (names.length === 0) return [];
-    const raws = await this.run(() => this.redis.mget(...names.map((n) => this.key(n))));
+    const raws = await redisCall(() => this.redis.mget(...names.map((n) => this.key(n))));
     return raws.flatMap((raw) => (raw ? [JSON.parse(raw) as AppRecord] : []));
   }
 
@@ -107,33 +107,33 @@ export class RedisAppStore implements AppStore {
     const secretsKey = secrets ? this.secretsKey(next.name, secrets.version) : '';
     const sealed = secrets ? this.seal(next.name, secrets.version, secrets.value) : '';
     const keys = [this.key(next.name), secretsKey, this.domainsKey()];
-    const result = await this.run(() => this.redis.eval(UPDATE, keys.length, ...keys, JSON.stringify(next), String(expectedVersion), sealed, next.name));
+    const result = await redisCall(() => this.redis.eval(UPDATE, keys.length, ...keys, JSON.stringify(next), String(expectedVersion), sealed, next.name));
     return result === 1;
   }
 
   async nextSecretsVersion(name: string): Promise<number> {
-    return this.run(() => this.redis.incr(`${this.key(name)}:secrets-seq`));
+    return redisCall(() => this.redis.incr(`${this.key(name)}:secrets-seq`));
   }
 
   async secrets(name: string, version: number): Promise<AppSecrets | undefined> {
-    const sealed = await this.run(() => this.redis.get(this.secretsKey(name, version)));
+    const sealed = await redisCall(() => this.redis.get(this.secretsKey(name, version)));
     return sealed ? (JSON.parse(this.options.secretBox.open(aad(name, version), sealed)) as AppSecrets) : undefined;
   }
 
   async pruneSecrets(name: string, keep: readonly number[]): Promise<void> {
-    const seq = Number((await this.run(() => this.redis.get(`${this.key(name)}:secrets-seq`))) ?? 0);
+    const seq = Number((await redisCall(() => this.redis.get(`${this.key(name)}:secrets-seq`))) ?? 0);
     const kept = new Set(keep);
     const gone: string[] = [];
     for (let v = 1; v <= seq; v++) if (!kept.has(v)) gone.push(this.secretsKey(name, v));
     for (let i = 0; i < gone.length; i += 500) {
       const chunk = gone.slice(i, i + 500);
-      await this.run(() => this.redis.del(...chunk));
+      await redisCall(() => this.redis.del(...chunk));
     }
   }
 
   async remove(name: string): Promise<void> {
     const keys = [this.key(name), this.indexKey(), `${this.key(name)}:releases`, this.domainsKey()];
-    await this.run(() => this.redis.eval(REMOVE, keys.length, ...keys, name, this.key(name), `${this.options.prefix}:release:${name}:`));
+    await redisCall(() => this.redis.eval(REMOVE, keys.length, ...keys, name, this.key(name), `${this.options.prefix}:release:${name}:`));
   }
 
   private seal(name: string, version: number, secrets: AppSecrets): string {
@@ -154,15 +154,6 @@ export class RedisAppStore implements AppStore {
 
   private indexKey(): string {
     return `${this.options.prefix}:apps`;
-  }
-
-  /** Every Redis failure becomes UnavailableError, so the API answers 503. */
-  private async run<T>(fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      throw new UnavailableError('redis', `redis is not reachable: ${(err as Error).message}`);
-    }
   }
 }
 

@@ -32,6 +32,21 @@ afterAll(() => {
   redis.disconnect();
 });
 
+describe('RedisBuildStore: the log', () => {
+  it('keeps lines up to the byte cap, then one notice, and nothing after it', async () => {
+    store = new RedisBuildStore(redis, { prefix, logMaxBytes: 200, retentionSeconds: 60 });
+    await store.create(spec('b1'), new Date().toISOString());
+    const line = { time: 't', text: 'x'.repeat(40) };
+    await store.appendLog('b1', [line, line]);
+    await store.appendLog('b1', [line, line, line]);
+    await store.appendLog('b1', [{ time: 't', text: 'after' }]);
+    const log = await store.readLog('b1', 0);
+    expect(log.map((l) => l.text)).toEqual([line.text, line.text, line.text, expect.stringMatching(/log truncated/)]);
+    expect(log.map((l) => l.seq)).toEqual([0, 1, 2, 3]);
+    expect((await store.get('b1'))?.logTruncated).toBe(true);
+  });
+});
+
 describe('RedisBuildStore: the attempt fence', () => {
   it('accepts the latest attempt and refuses a stale one, for transitions, fields and log lines', async () => {
     await store.create(spec('b1'), new Date().toISOString());

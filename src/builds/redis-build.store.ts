@@ -1,5 +1,7 @@
 import type { Redis } from 'ioredis';
 import { UnavailableError } from '../errors';
+import { APPEND_CAPPED, FENCE, fenceArg } from '../redis/fenced-log.scripts';
+import { redisCall } from '../redis/redis-call';
 import type { BuildSpec } from './build-request';
 import { TERMINAL, type BuildRecord, type BuildStatus, type BuildStore, type BuildUpdate, type LogEntry } from './build.record';
 
@@ -11,13 +13,6 @@ export interface RedisBuildStoreOptions {
   /** Seconds a finished build is kept. */
   retentionSeconds: number;
 }
-
-// The fence: a worker's attempt number (from countAttempt) must still be the build's latest, so an
-// attempt that another worker took over (its worker frozen past the lock) changes nothing. '' = none.
-const FENCE = `
-local function stale(attempt)
-  return attempt ~= '' and redis.call('HGET', KEYS[1], 'attempts') ~= attempt
-end`;
 
 // Sets status and fields unless the build has ended or the attempt is stale.
 // KEYS: record. ARGV: attempt, status, field, value...
@@ -42,23 +37,9 @@ return redis.call('HINCRBY', KEYS[1], 'attempts', 1)`;
 
 // Appends log lines within a byte cap, unless the attempt is stale.
 // KEYS: record, log. ARGV: cap, notice, attempt, line...
-const APPEND_LOG = `${FENCE}
+const APPEND_LOG = `${FENCE}${APPEND_CAPPED}
 if stale(ARGV[3]) then return 0 end
-local used = tonumber(redis.call('HGET', KEYS[1], 'log_bytes') or '0')
-local cap = tonumber(ARGV[1])
-for i = 4, #ARGV do
-  if redis.call('HGET', KEYS[1], 'log_truncated') == '1' then return 0 end
-  local size = string.len(ARGV[i])
-  if used + size > cap then
-    redis.call('RPUSH', KEYS[2], ARGV[2])
-    redis.call('HSET', KEYS[1], 'log_truncated', '1')
-    return 0
-  end
-  used = used + size
-  redis.call('RPUSH', KEYS[2], ARGV[i])
-end
-redis.call('HSET', KEYS[1], 'log_bytes', used)
-return 1`;
+return append_capped()`;
 
 // Creates a build unless its id is taken. KEYS: record, index. ARGV: spec, queued_at, score, id.
 const CREATE = `
@@ -89,7 +70,7 @@ export class RedisBuildStore implements BuildStore {
 
   async create(spec: BuildSpec, now: string, secrets?: string): Promise<{ created: boolean; record: BuildRecord }> {
     const { retentionSeconds } = this.options;
-    const created = await this.run(() =>
+    const created = await redisCall(() =>
       this.redis.eval(
         CREATE,
         3,
@@ -110,15 +91,15 @@ export class RedisBuildStore implements BuildStore {
   }
 
   async get(id: string): Promise<BuildRecord | undefined> {
-    const hash = await this.run(() => this.redis.hgetall(this.key(id)));
+    const hash = await redisCall(() => this.redis.hgetall(this.key(id)));
     return hash.spec && hash.status ? toRecord(hash) : undefined;
   }
 
   async list(filter: { status?: BuildStatus; limit: number; offset: number }): Promise<{ records: BuildRecord[]; total: number }> {
-    const ids = await this.run(() => this.redis.zrevrange(this.indexKey(), 0, -1));
+    const ids = await redisCall(() => this.redis.zrevrange(this.indexKey(), 0, -1));
     const pipeline = this.redis.pipeline();
     for (const id of ids) pipeline.hgetall(this.key(id));
-    const results = ids.length > 0 ? ((await this.run(() => pipeline.exec())) ?? []) : [];
+    const results = ids.length > 0 ? ((await redisCall(() => pipeline.exec())) ?? []) : [];
     const records: BuildRecord[] = [];
     const gone: string[] = [];
     results.forEach(([, hash], i) => {
@@ -126,45 +107,47 @@ export class RedisBuildStore implements BuildStore {
       if (h.spec && h.status) records.push(toRecord(h));
       else gone.push(ids[i] ?? '');
     });
-    if (gone.length > 0) await this.run(() => this.redis.zrem(this.indexKey(), ...gone));
+    if (gone.length > 0) await redisCall(() => this.redis.zrem(this.indexKey(), ...gone));
     const matching = filter.status ? records.filter((r) => r.status === filter.status) : records;
     return { records: matching.slice(filter.offset, filter.offset + filter.limit), total: matching.length };
   }
 
   async transition(id: string, status: BuildStatus, update: BuildUpdate = {}, attempt?: number): Promise<boolean> {
-    const args = [fence(attempt), status, ...fieldArgs(update)];
-    const result = await this.run(() => this.redis.eval(TRANSITION, 1, this.key(id), ...args));
+    const args = [fenceArg(attempt), status, ...fieldArgs(update)];
+    const result = await redisCall(() => this.redis.eval(TRANSITION, 1, this.key(id), ...args));
     return result === 1;
   }
 
   async update(id: string, update: BuildUpdate, attempt?: number): Promise<boolean> {
     const args = fieldArgs(update);
     if (args.length === 0) return true;
-    return (await this.run(() => this.redis.eval(UPDATE, 1, this.key(id), fence(attempt), ...args))) === 1;
+    return (await redisCall(() => this.redis.eval(UPDATE, 1, this.key(id), fenceArg(attempt), ...args))) === 1;
   }
 
   async countAttempt(id: string): Promise<number> {
-    return Number(await this.run(() => this.redis.eval(COUNT_ATTEMPT, 1, this.key(id))));
+    return Number(await redisCall(() => this.redis.eval(COUNT_ATTEMPT, 1, this.key(id))));
   }
 
   async requestCancel(id: string): Promise<void> {
-    await this.run(() => this.redis.hset(this.key(id), 'cancel_requested', '1'));
+    await redisCall(() => this.redis.hset(this.key(id), 'cancel_requested', '1'));
   }
 
   async isCancelRequested(id: string): Promise<boolean> {
-    return (await this.run(() => this.redis.hget(this.key(id), 'cancel_requested'))) === '1';
+    return (await redisCall(() => this.redis.hget(this.key(id), 'cancel_requested'))) === '1';
   }
 
   async appendLog(id: string, lines: Array<{ time: string; text: string }>, attempt?: number): Promise<boolean> {
     if (lines.length === 0) return false;
     const notice = JSON.stringify({ t: new Date().toISOString(), x: `[berth] log truncated: it exceeded ${this.options.logMaxBytes} bytes; the build goes on` });
     const encoded = lines.map((l) => JSON.stringify({ t: l.time, x: l.text }));
-    const appended = await this.run(() => this.redis.eval(APPEND_LOG, 2, this.key(id), this.logKey(id), this.options.logMaxBytes, notice, fence(attempt), ...encoded));
+    const appended = await redisCall(() =>
+      this.redis.eval(APPEND_LOG, 2, this.key(id), this.logKey(id), this.options.logMaxBytes, notice, fenceArg(attempt), ...encoded),
+    );
     return appended === 0;
   }
 
   async readLog(id: string, fromSeq: number): Promise<LogEntry[]> {
-    const raw = await this.run(() => this.redis.lrange(this.logKey(id), fromSeq, -1));
+    const raw = await redisCall(() => this.redis.lrange(this.logKey(id), fromSeq, -1));
     return raw.map((entry, i) => {
       const { t, x } = JSON.parse(entry) as { t: string; x: string };
       return { seq: fromSeq + i, time: t, text: x };
@@ -172,24 +155,24 @@ export class RedisBuildStore implements BuildStore {
   }
 
   async saveSecrets(id: string, secrets: string): Promise<void> {
-    await this.run(() => this.redis.set(this.secretKey(id), secrets, 'EX', this.options.retentionSeconds));
+    await redisCall(() => this.redis.set(this.secretKey(id), secrets, 'EX', this.options.retentionSeconds));
   }
 
   async takeSecrets(id: string): Promise<string | undefined> {
-    return (await this.run(() => this.redis.get(this.secretKey(id)))) ?? undefined;
+    return (await redisCall(() => this.redis.get(this.secretKey(id)))) ?? undefined;
   }
 
   async deleteSecrets(id: string): Promise<void> {
-    await this.run(() => this.redis.del(this.secretKey(id)));
+    await redisCall(() => this.redis.del(this.secretKey(id)));
   }
 
   async expire(id: string): Promise<void> {
     const seconds = this.options.retentionSeconds;
-    await this.run(() => this.redis.multi().expire(this.key(id), seconds).expire(this.logKey(id), seconds).del(this.secretKey(id)).exec());
+    await redisCall(() => this.redis.multi().expire(this.key(id), seconds).expire(this.logKey(id), seconds).del(this.secretKey(id)).exec());
   }
 
   async remove(id: string): Promise<void> {
-    await this.run(() => this.redis.multi().del(this.key(id), this.logKey(id), this.secretKey(id)).zrem(this.indexKey(), id).exec());
+    await redisCall(() => this.redis.multi().del(this.key(id), this.logKey(id), this.secretKey(id)).zrem(this.indexKey(), id).exec());
   }
 
   private key(id: string): string {
@@ -207,19 +190,6 @@ export class RedisBuildStore implements BuildStore {
   private indexKey(): string {
     return `${this.options.prefix}:builds`;
   }
-
-  /** Every Redis failure becomes UnavailableError, so the API answers 503. */
-  private async run<T>(fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      throw new UnavailableError('redis', `redis is not reachable: ${(err as Error).message}`);
-    }
-  }
-}
-
-function fence(attempt: number | undefined): string {
-  return attempt === undefined ? '' : String(attempt);
 }
 
 function fieldArgs(update: BuildUpdate): string[] {

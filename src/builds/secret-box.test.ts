@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppError } from '../errors';
+import { errorThrown } from '../errors/testing/error-thrown';
 import { SECRET_KEY_FILE_NAME, SecretBox } from './secret-box';
 
 const TOKEN = 'ghp_0123456789abcdefghijklmnopqrstuvwxyz';
@@ -57,12 +58,4 @@ describe('SecretBox', () => {
   });
 });
 
-function catchError(fn: () => unknown): AppError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof AppError) return err;
-    throw err;
-  }
-  throw new Error('expected an error');
-}
+const catchError = (fn: () => unknown): AppError => errorThrown(AppError, fn);

@@ -1,22 +1,12 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig, parseConfig } from './config.loader';
+import { loadConfig, parseConfig } from './config.loader';
 import { configSchema } from './config.schema';
+import { configError } from './testing/config-error';
 
 const SHIPPED = join(__dirname, '..', '..', 'config', 'berth.toml');
 const EXAMPLE = join(__dirname, '..', '..', 'config', 'berth.example.toml');
-
-/** The ConfigError that `fn` throws; fails the test when it throws nothing or something else. */
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('expected a ConfigError, but nothing was thrown');
-}
 
 describe('parseConfig', () => {
   it('fills every section with its defaults when the file is empty', () => {

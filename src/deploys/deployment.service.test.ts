@@ -1,5 +1,6 @@
 import { createLogger, transports } from 'winston';
 import type { AppRecord, AppSecrets, AppStore } from '../apps/app.record';
+import { appRecord, runtimeConfig } from '../apps/testing/app-record.fixture';
 import type { AppError } from '../errors';
 import type { ReleaseRecord } from './deployment.record';
 import { DeploymentService } from './deployment.service';
@@ -39,29 +40,6 @@ class FakeAppStore implements AppStore {
 const SHA = 'a'.repeat(40);
 const OTHER_SHA = 'b'.repeat(40);
 
-function appRecord(name: string, source: AppRecord['source'], liveRelease?: number): AppRecord {
-  return {
-    name,
-    source,
-    config: {
-      replicas: 1,
-      volumes: {},
-      healthCheck: { path: '/', intervalSeconds: 1, timeoutSeconds: 5, gateSeconds: 60 },
-      strategy: 'start-first',
-      drainSeconds: 30,
-      envNames: [],
-      secretsVersion: 1,
-    },
-    domains: [],
-    buildEnvNames: [],
-    hasCredentials: false,
-    createdAt: '2026-01-01T00:00:00Z',
-    updatedAt: '2026-01-01T00:00:00Z',
-    version: 1,
-    ...(liveRelease !== undefined ? { liveRelease, liveSlot: 'a' as const } : {}),
-  };
-}
-
 const GIT = { type: 'git' as const, build: { git_repo: 'https://git.example.test/web.git', buildpack_type: 'dockerfile' as const } };
 const IMAGE = { type: 'image' as const, image: 'registry.example.test/web:1' };
 
@@ -77,8 +55,8 @@ beforeEach(async () => {
   releases = new MemoryReleaseStore();
   queue = new MemoryDeployQueue();
   service = new DeploymentService(apps, store, releases, queue, { followPollMs: 5 }, createLogger({ transports: [new transports.Console({ silent: true })] }));
-  await apps.create(appRecord('web', GIT));
-  await apps.create(appRecord('img', IMAGE));
+  await apps.create(appRecord('web', { source: GIT }));
+  await apps.create(appRecord('img', { source: IMAGE }));
 });
 
 /** Makes release `number` live for `app`, made by a succeeded deployment. */
@@ -93,7 +71,7 @@ async function makeLive(app: string, number: number, fields: Partial<ReleaseReco
       deploymentId: id,
       imageId: `sha256:${number}`,
       image: `berth-app/${app}:r${number}`,
-      config: appRecord(app, GIT).config,
+      config: runtimeConfig(),
       port: 3000,
       setPortEnv: true,
       createdAt: 'now',

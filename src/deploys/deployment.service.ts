@@ -79,14 +79,8 @@ export class DeploymentService {
   /** Log lines as SSE events from `fromSeq`, then one `end` event with the final status (as build logs). */
   async follow(id: string, fromSeq: number, signal: AbortSignal): Promise<AsyncIterable<ServerSentEvent>> {
     await this.find(id);
-    const { store } = this;
-    const source = {
-      read: () => store.get(id),
-      readLines: (from: number) => store.readLog(id, from),
-      ended: (record: DeploymentRecord) => DEPLOYMENT_ENDS.has(record.status),
-      endData: (record: DeploymentRecord) => ({ status: record.status, ...(record.error ? { error: record.error } : {}) }),
-    };
-    return followLog(source, fromSeq, signal, this.options.followPollMs);
+    const ended = (record: DeploymentRecord) => DEPLOYMENT_ENDS.has(record.status);
+    return followLog(this.store, id, ended, { fromSeq, signal, pollMs: this.options.followPollMs });
   }
 
   /** Cancels a deployment: a queued one no worker has taken ends at once; a running one stops at its next step. */

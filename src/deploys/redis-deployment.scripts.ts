@@ -1,3 +1,5 @@
+import { APPEND_CAPPED, FENCE } from '../redis/fenced-log.scripts';
+
 /**
  * The Lua steps of RedisDeploymentStore. Each runs atomically in Redis: that is what makes latest
  * wins, the one claim per app and the attempt fence hold with many API processes and workers.
@@ -8,12 +10,6 @@
 const ENDED = `
 local ENDS = { succeeded = true, failed = true, cancelled = true, superseded = true, skipped = true }
 local function ended(status) return status == false or ENDS[status] == true end`;
-
-// As for builds: a worker's attempt must still be the deployment's latest. '' = unfenced.
-const FENCE = `
-local function stale(attempt)
-  return attempt ~= '' and redis.call('HGET', KEYS[1], 'attempts') ~= attempt
-end`;
 
 // Ends a deployment's bookkeeping: off the active set, claim released if it holds it, kept for the
 // retention (a succeeded record stays: it is the history behind a release). KEYS: record, log, active, claim.
@@ -79,22 +75,9 @@ redis.call('SET', KEYS[1], ARGV[1])
 return 1`;
 
 // Appends log lines within a byte cap, unless the attempt is stale. KEYS: record, log. ARGV: cap, notice, attempt, line...
-export const APPEND_LOG = `${FENCE}
+export const APPEND_LOG = `${FENCE}${APPEND_CAPPED}
 if redis.call('EXISTS', KEYS[1]) == 0 or stale(ARGV[3]) then return 0 end
-local used = tonumber(redis.call('HGET', KEYS[1], 'log_bytes') or '0')
-local cap = tonumber(ARGV[1])
-for i = 4, #ARGV do
-  if redis.call('HGET', KEYS[1], 'log_truncated') == '1' then return 0 end
-  local size = string.len(ARGV[i])
-  if used + size > cap then
-    redis.call('RPUSH', KEYS[2], ARGV[2])
-    redis.call('HSET', KEYS[1], 'log_truncated', '1')
-    return 0
-  end
-  used = used + size
-  redis.call('RPUSH', KEYS[2], ARGV[i])
-end
-redis.call('HSET', KEYS[1], 'log_bytes', used)
+if append_capped() == 0 then return 0 end
 local ttl = redis.call('TTL', KEYS[1])
 if ttl > 0 then redis.call('EXPIRE', KEYS[2], ttl) end
 return 1`;

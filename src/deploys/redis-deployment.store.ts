@@ -1,5 +1,7 @@
 import type { Redis } from 'ioredis';
-import { ConflictError, UnavailableError } from '../errors';
+import { ConflictError } from '../errors';
+import { fenceArg } from '../redis/fenced-log.scripts';
+import { redisCall } from '../redis/redis-call';
 import { DEPLOYMENT_ENDS, type DeploymentLogLine, type DeploymentRecord, type DeploymentStatus, type DeploymentStore, type DeploymentUpdate } from './deployment.record';
 import { APPEND_LOG, CLAIM, COUNT_ATTEMPT, CREATE, TRANSITION, UPDATE } from './redis-deployment.scripts';
 
@@ -46,7 +48,7 @@ export class RedisDeploymentStore implements DeploymentStore {
     const { id, app } = record;
     const now = record.times.queued ?? new Date().toISOString();
     const fields = [...fieldArgs(record), 'id', id, 'force', record.force ? '1' : '0'];
-    const result = await this.run(() =>
+    const result = await redisCall(() =>
       this.redis.eval(
         CREATE,
         4,
@@ -67,21 +69,21 @@ export class RedisDeploymentStore implements DeploymentStore {
   }
 
   async get(id: string): Promise<DeploymentRecord | undefined> {
-    const hash = await this.run(() => this.redis.hgetall(this.key(id)));
+    const hash = await redisCall(() => this.redis.hgetall(this.key(id)));
     return hash.status && hash.app ? toRecord(hash) : undefined;
   }
 
   async list(app: string, limit: number, offset: number): Promise<{ records: DeploymentRecord[]; total: number }> {
-    const ids = await this.run(() => this.redis.zrevrange(this.indexKey(app), 0, -1));
+    const ids = await redisCall(() => this.redis.zrevrange(this.indexKey(app), 0, -1));
     const records = await this.getMany(ids);
     const gone = ids.filter((_, i) => !records[i]);
-    if (gone.length > 0) await this.run(() => this.redis.zrem(this.indexKey(app), ...gone));
+    if (gone.length > 0) await redisCall(() => this.redis.zrem(this.indexKey(app), ...gone));
     const kept = records.filter((r): r is DeploymentRecord => r !== undefined);
     return { records: kept.slice(offset, offset + limit), total: kept.length };
   }
 
   async active(app: string): Promise<DeploymentRecord[]> {
-    const ids = await this.run(() => this.redis.smembers(this.activeKey(app)));
+    const ids = await redisCall(() => this.redis.smembers(this.activeKey(app)));
     const records = await this.getMany(ids);
     return records
       .filter((r): r is DeploymentRecord => r !== undefined && !DEPLOYMENT_ENDS.has(r.status))
@@ -89,29 +91,29 @@ export class RedisDeploymentStore implements DeploymentStore {
   }
 
   async claim(app: string, id: string): Promise<boolean> {
-    return (await this.run(() => this.redis.eval(CLAIM, 1, this.claimKey(app), id, this.options.prefix))) === 1;
+    return (await redisCall(() => this.redis.eval(CLAIM, 1, this.claimKey(app), id, this.options.prefix))) === 1;
   }
 
   async countAttempt(id: string): Promise<number> {
-    return Number(await this.run(() => this.redis.eval(COUNT_ATTEMPT, 1, this.key(id))));
+    return Number(await redisCall(() => this.redis.eval(COUNT_ATTEMPT, 1, this.key(id))));
   }
 
   async transition(id: string, status: DeploymentStatus, update: DeploymentUpdate = {}, attempt?: number): Promise<boolean> {
     const app = await this.appOf(id);
     if (app === undefined) return false;
-    const args = [fence(attempt), status, new Date().toISOString(), id, this.options.retentionSeconds, ...fieldArgs(update)];
+    const args = [fenceArg(attempt), status, new Date().toISOString(), id, this.options.retentionSeconds, ...fieldArgs(update)];
     const keys = [this.key(id), this.logKey(id), this.activeKey(app), this.claimKey(app)];
-    return (await this.run(() => this.redis.eval(TRANSITION, 4, ...keys, ...args))) === 1;
+    return (await redisCall(() => this.redis.eval(TRANSITION, 4, ...keys, ...args))) === 1;
   }
 
   async update(id: string, update: DeploymentUpdate, attempt?: number): Promise<boolean> {
     const args = fieldArgs(update);
     if (args.length === 0) return true;
-    return (await this.run(() => this.redis.eval(UPDATE, 1, this.key(id), fence(attempt), ...args))) === 1;
+    return (await redisCall(() => this.redis.eval(UPDATE, 1, this.key(id), fenceArg(attempt), ...args))) === 1;
   }
 
   async requestCancel(id: string): Promise<void> {
-    await this.run(() => this.redis.eval(UPDATE, 1, this.key(id), '', 'cancel_requested', '1'));
+    await redisCall(() => this.redis.eval(UPDATE, 1, this.key(id), '', 'cancel_requested', '1'));
   }
 
   async appendLog(id: string, lines: Array<{ time: string; text: string }>, attempt?: number): Promise<boolean> {
@@ -119,11 +121,11 @@ export class RedisDeploymentStore implements DeploymentStore {
     const cap = this.options.logMaxBytes;
     const notice = JSON.stringify({ t: new Date().toISOString(), x: `[berth] log truncated: it exceeded ${cap} bytes; the deployment goes on` });
     const encoded = lines.map((l) => JSON.stringify({ t: l.time, x: l.text }));
-    return (await this.run(() => this.redis.eval(APPEND_LOG, 2, this.key(id), this.logKey(id), cap, notice, fence(attempt), ...encoded))) === 1;
+    return (await redisCall(() => this.redis.eval(APPEND_LOG, 2, this.key(id), this.logKey(id), cap, notice, fenceArg(attempt), ...encoded))) === 1;
   }
 
   async readLog(id: string, fromSeq: number): Promise<DeploymentLogLine[]> {
-    const raw = await this.run(() => this.redis.lrange(this.logKey(id), fromSeq, -1));
+    const raw = await redisCall(() => this.redis.lrange(this.logKey(id), fromSeq, -1));
     return raw.map((entry, i) => {
       const { t, x } = JSON.parse(entry) as { t: string; x: string };
       return { seq: fromSeq + i, time: t, text: x };
@@ -131,11 +133,11 @@ export class RedisDeploymentStore implements DeploymentStore {
   }
 
   async removeApp(app: string): Promise<void> {
-    const indexed = await this.run(() => this.redis.zrange(this.indexKey(app), '0', '-1'));
-    const active = await this.run(() => this.redis.smembers(this.activeKey(app)));
+    const indexed = await redisCall(() => this.redis.zrange(this.indexKey(app), '0', '-1'));
+    const active = await redisCall(() => this.redis.smembers(this.activeKey(app)));
     const ids = [...new Set([...indexed, ...active])];
     const keys = ids.flatMap((id) => [this.key(id), this.logKey(id)]);
-    await this.run(() => this.redis.del(this.indexKey(app), this.activeKey(app), this.claimKey(app), ...keys));
+    await redisCall(() => this.redis.del(this.indexKey(app), this.activeKey(app), this.claimKey(app), ...keys));
     for (const id of ids) this.apps.delete(id);
   }
 
@@ -143,7 +145,7 @@ export class RedisDeploymentStore implements DeploymentStore {
     if (ids.length === 0) return [];
     const pipeline = this.redis.pipeline();
     for (const id of ids) pipeline.hgetall(this.key(id));
-    const results = (await this.run(() => pipeline.exec())) ?? [];
+    const results = (await redisCall(() => pipeline.exec())) ?? [];
     return results.map(([, hash]) => {
       const h = (hash ?? {}) as Record<string, string>;
       return h.status && h.app ? toRecord(h) : undefined;
@@ -153,7 +155,7 @@ export class RedisDeploymentStore implements DeploymentStore {
   private async appOf(id: string): Promise<string | undefined> {
     const known = this.apps.get(id);
     if (known !== undefined) return known;
-    const app = await this.run(() => this.redis.hget(this.key(id), 'app'));
+    const app = await redisCall(() => this.redis.hget(this.key(id), 'app'));
     if (app === null) return undefined;
     if (this.apps.size > 10_000) this.apps.clear();
     this.apps.set(id, app);
@@ -179,19 +181,6 @@ export class RedisDeploymentStore implements DeploymentStore {
   private claimKey(app: string): string {
     return `${this.options.prefix}:app:${app}:claim`;
   }
-
-  /** Every Redis failure becomes UnavailableError, so the API answers 503. */
-  private async run<T>(fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      throw new UnavailableError('redis', `redis is not reachable: ${(err as Error).message}`);
-    }
-  }
-}
-
-function fence(attempt: number | undefined): string {
-  return attempt === undefined ? '' : String(attempt);
 }
 
 function fieldArgs(values: Partial<DeploymentRecord>): string[] {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { runtimeConfig } from '../apps/testing/app-record.fixture';
 import type { ReleaseRecord } from './deployment.record';
 import { RedisReleaseStore } from './redis-release.store';
 
@@ -16,15 +17,7 @@ function release(number: number, extra: Partial<ReleaseRecord> = {}): ReleaseRec
     deploymentId: `d${number}`,
     imageId: `sha256:${String(number).padStart(64, '0')}`,
     image: `berth-app/web:r${number}`,
-    config: {
-      replicas: 1,
-      volumes: {},
-      healthCheck: { path: '/', intervalSeconds: 1, timeoutSeconds: 5, gateSeconds: 60 },
-      strategy: 'start-first',
-      drainSeconds: 30,
-      envNames: [],
-      secretsVersion: 1,
-    },
+    config: runtimeConfig(),
     port: 3000,
     setPortEnv: true,
     createdAt: new Date().toISOString(),

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { UnavailableError } from '../errors';
+import { redisCall } from '../redis/redis-call';
 import type { ReleaseRecord, ReleaseStore } from './deployment.record';
 
 export interface RedisReleaseStoreOptions {
@@ -28,32 +28,32 @@ export class RedisReleaseStore implements ReleaseStore {
   ) {}
 
   async reserve(app: string): Promise<number> {
-    return this.run(() => this.redis.incr(this.seqKey(app)));
+    return redisCall(() => this.redis.incr(this.seqKey(app)));
   }
 
   async add(release: ReleaseRecord, keep: number): Promise<number[]> {
     const { app, number } = release;
-    const dropped = await this.run(() =>
+    const dropped = await redisCall(() =>
       this.redis.eval(ADD, 2, this.key(app, number), this.indexKey(app), JSON.stringify(release), number, Math.max(1, keep), this.key(app, '')),
     );
     return (dropped as string[]).map(Number);
   }
 
   async get(app: string, number: number): Promise<ReleaseRecord | undefined> {
-    const raw = await this.run(() => this.redis.get(this.key(app, number)));
+    const raw = await redisCall(() => this.redis.get(this.key(app, number)));
     return raw === null ? undefined : (JSON.parse(raw) as ReleaseRecord);
   }
 
   async list(app: string): Promise<ReleaseRecord[]> {
-    const numbers = await this.run(() => this.redis.zrevrange(this.indexKey(app), 0, -1));
+    const numbers = await redisCall(() => this.redis.zrevrange(this.indexKey(app), 0, -1));
     if (numbers.length === 0) return [];
-    const raws = await this.run(() => this.redis.mget(...numbers.map((n) => this.key(app, n))));
+    const raws = await redisCall(() => this.redis.mget(...numbers.map((n) => this.key(app, n))));
     return raws.flatMap((raw) => (raw === null ? [] : [JSON.parse(raw) as ReleaseRecord]));
   }
 
   async removeApp(app: string): Promise<void> {
-    const numbers = await this.run(() => this.redis.zrange(this.indexKey(app), '0', '-1'));
-    await this.run(() => this.redis.del(this.indexKey(app), this.seqKey(app), ...numbers.map((n) => this.key(app, n))));
+    const numbers = await redisCall(() => this.redis.zrange(this.indexKey(app), '0', '-1'));
+    await redisCall(() => this.redis.del(this.indexKey(app), this.seqKey(app), ...numbers.map((n) => this.key(app, n))));
   }
 
   private key(app: string, number: number | string): string {
@@ -66,14 +66,5 @@ export class RedisReleaseStore implements ReleaseStore {
 
   private seqKey(app: string): string {
     return `${this.options.prefix}:app:${app}:release-seq`;
-  }
-
-  /** Every Redis failure becomes UnavailableError, so the API answers 503. */
-  private async run<T>(fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      throw new UnavailableError('redis', `redis is not reachable: ${(err as Error).message}`);
-    }
   }
 }

@@ -1,4 +1,5 @@
-import { ConfigError, parseConfig } from '../config/config.loader';
+import { parseConfig } from '../config/config.loader';
+import { configError } from '../config/testing/config-error';
 import { generateConfig } from './haproxy-config';
 import { haproxyPaths } from './haproxy-master';
 import { haproxyOptionsFrom } from './haproxy.proxy';
@@ -27,13 +28,7 @@ describe('the [proxy] section', () => {
     ['bind_address = "localhost"', 'proxy.bind_address'],
     ['http_port = 0', 'proxy.http_port'],
   ])('refuses %s', (line, path) => {
-    let caught: unknown;
-    try {
-      parseConfig(`[proxy]\n${line}\n`, 'my.toml');
-    } catch (err) {
-      caught = err;
-    }
-    expect(caught).toBeInstanceOf(ConfigError);
-    expect((caught as ConfigError).problems).toEqual([expect.stringMatching(new RegExp(`^${path.replace('.', '\\.')} = `))]);
+    const { problems } = configError(() => parseConfig(`[proxy]\n${line}\n`, 'my.toml'));
+    expect(problems).toEqual([expect.stringMatching(new RegExp(`^${path.replace('.', '\\.')} = `))]);
   });
 });

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
-import { UnavailableError } from '../errors';
 import type { ContainerRegistry } from '../services/container-registry.port';
+import { redisCall } from './redis-call';
 
 /**
  * The containers one Berth instance created: a Redis set of engine ids under
@@ -18,24 +18,16 @@ export class RedisContainerRegistry implements ContainerRegistry {
   }
 
   async add(id: string): Promise<void> {
-    await this.run(() => this.redis.sadd(this.key, id));
+    await redisCall(() => this.redis.sadd(this.key, id));
   }
 
   async recorded(ids: readonly string[]): Promise<Set<string>> {
     if (ids.length === 0) return new Set();
-    const flags = await this.run(() => this.redis.smismember(this.key, ...ids));
+    const flags = await redisCall(() => this.redis.smismember(this.key, ...ids));
     return new Set(ids.filter((_, i) => flags[i] === 1));
   }
 
   async remove(id: string): Promise<void> {
-    await this.run(() => this.redis.srem(this.key, id));
-  }
-
-  private async run<T>(fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      throw new UnavailableError('redis', `redis is not reachable: ${(err as Error).message}`);
-    }
+    await redisCall(() => this.redis.srem(this.key, id));
   }
 }

@@ -81,14 +81,8 @@ export class BuildService {
   /** Log lines as SSE events from `fromSeq`, then one `end` event with the final status. */
   async follow(id: string, fromSeq: number, signal: AbortSignal): Promise<AsyncIterable<ServerSentEvent>> {
     await this.find(id);
-    const { store } = this;
-    const source = {
-      read: () => store.get(id),
-      readLines: (from: number) => store.readLog(id, from),
-      ended: (record: BuildRecord) => isTerminal(record.status),
-      endData: (record: BuildRecord) => ({ status: record.status, ...(record.error ? { error: record.error } : {}) }),
-    };
-    return followLog(source, fromSeq, signal, this.options.followPollMs);
+    const ended = (record: BuildRecord) => isTerminal(record.status);
+    return followLog(this.store, id, ended, { fromSeq, signal, pollMs: this.options.followPollMs });
   }
 
   /** Cancels a queued or running build; a running one stops within a second. */

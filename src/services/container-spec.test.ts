@@ -1,17 +1,9 @@
 import { ValidationError } from '../errors';
+import { errorThrown } from '../errors/testing/error-thrown';
 import type { CreateContainerRequest } from '../models/container.model';
 import { parseMemory, parsePorts, parseRestartPolicy, parseSince, parseTail, toContainerSpec } from './container-spec';
 
-/** The ValidationError that `fn` throws; fails the test when it throws nothing or something else. */
-function validationError(fn: () => unknown): ValidationError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ValidationError) return err;
-    throw err;
-  }
-  throw new Error('expected a ValidationError, but nothing was thrown');
-}
+const validationError = (fn: () => unknown): ValidationError => errorThrown(ValidationError, fn);
 
 const MiB = 1024 * 1024;
 

@@ -1,38 +1,52 @@
 import type { ServerSentEvent } from '../http/sse';
 
-/** A stored log and the state of what writes it (a build, a deployment). */
-export interface FollowedLog<R> {
+/** A record whose log is stored line by line (a build, a deployment). */
+export interface LoggedRecord {
+  status: string;
+  error?: { code: string; message: string };
+}
+
+/** The store of such records and their logs. */
+export interface LoggedRecordStore<R extends LoggedRecord> {
   /** The current record; undefined once it is gone. */
-  read(): Promise<R | undefined>;
-  readLines(fromSeq: number): Promise<Array<{ seq: number; time: string; text: string }>>;
-  ended(record: R): boolean;
-  /** Data of the final `end` event. */
-  endData(record: R): unknown;
+  get(id: string): Promise<R | undefined>;
+  readLog(id: string, fromSeq: number): Promise<Array<{ seq: number; time: string; text: string }>>;
 }
 
 /**
- * Log lines as SSE `log` events from `fromSeq` (id = line number), then one `end` event with the
- * final status (`deleted` when the record went away). Polls every `pollMs` while nothing is new.
+ * The log of record `id` as SSE `log` events from `fromSeq` (id = line number), then one `end`
+ * event with the final status and error (`deleted` when the record went away) once `ended` says
+ * so. Polls every `pollMs` while nothing is new.
  */
-export function followLog<R>(source: FollowedLog<R>, fromSeq: number, signal: AbortSignal, pollMs: number): AsyncIterable<ServerSentEvent> {
+export function followLog<R extends LoggedRecord>(
+  store: LoggedRecordStore<R>,
+  id: string,
+  ended: (record: R) => boolean,
+  options: { fromSeq: number; signal: AbortSignal; pollMs: number },
+): AsyncIterable<ServerSentEvent> {
+  const { signal, pollMs } = options;
   return {
     async *[Symbol.asyncIterator]() {
-      let next = fromSeq;
+      let next = options.fromSeq;
       while (!signal.aborted) {
-        const record = await source.read();
-        const lines = await source.readLines(next);
+        const record = await store.get(id);
+        const lines = await store.readLog(id, next);
         for (const line of lines) yield { id: String(line.seq), event: 'log', data: line };
         next += lines.length;
-        if (!record || source.ended(record)) {
-          const rest = await source.readLines(next);
+        if (!record || ended(record)) {
+          const rest = await store.readLog(id, next);
           for (const line of rest) yield { id: String(line.seq), event: 'log', data: line };
-          yield { event: 'end', data: record ? source.endData(record) : { status: 'deleted' } };
+          yield { event: 'end', data: record ? endData(record) : { status: 'deleted' } };
           return;
         }
         if (lines.length === 0) await sleep(pollMs, signal);
       }
     },
   };
+}
+
+function endData(record: LoggedRecord): unknown {
+  return { status: record.status, ...(record.error ? { error: record.error } : {}) };
 }
 
 /** Waits `ms`, or less when `signal` aborts; leaves no listener behind (a follow sleeps often). */

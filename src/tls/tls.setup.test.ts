@@ -1,4 +1,5 @@
-import { ConfigError, parseConfig } from '../config/config.loader';
+import { parseConfig } from '../config/config.loader';
+import { configError } from '../config/testing/config-error';
 import { generateConfig } from '../proxy/haproxy-config';
 import { haproxyPaths } from '../proxy/haproxy-master';
 import { haproxyOptionsFrom } from '../proxy/haproxy.proxy';
@@ -30,13 +31,7 @@ describe('the TLS keys of [proxy]', () => {
     ['acme_directory_url = "http://acme.example/dir"', 'proxy.acme_directory_url'],
     ['acme_renew_days = -1', 'proxy.acme_renew_days'],
   ])('refuses %s', (line, path) => {
-    let caught: unknown;
-    try {
-      parseConfig(`[proxy]\n${line}\n`, 'my.toml');
-    } catch (err) {
-      caught = err;
-    }
-    expect(caught).toBeInstanceOf(ConfigError);
-    expect((caught as ConfigError).problems).toEqual([expect.stringMatching(new RegExp(`^${path.replace('.', '\\.')} = `))]);
+    const { problems } = configError(() => parseConfig(`[proxy]\n${line}\n`, 'my.toml'));
+    expect(problems).toEqual([expect.stringMatching(new RegExp(`^${path.replace('.', '\\.')} = `))]);
   });
 });

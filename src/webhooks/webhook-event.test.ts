@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError, ValidationError } from '../errors';
+import { errorThrown } from '../errors/testing/error-thrown';
 import { readWebhookEvent, WEBHOOK_MAX_BODY_BYTES } from './webhook-event';
 
 const FIXTURES = join(__dirname, '../../test/fixtures/webhooks');
@@ -8,15 +9,7 @@ const fixture = (name: string) => readFileSync(join(FIXTURES, name));
 const json = (value: unknown) => Buffer.from(JSON.stringify(value));
 const githubPush = () => JSON.parse(fixture('github-push.json').toString()) as Record<string, unknown>;
 
-function thrown(run: () => unknown): AppError {
-  try {
-    run();
-  } catch (err) {
-    if (err instanceof AppError) return err;
-    throw err;
-  }
-  throw new Error('expected an AppError');
-}
+const thrown = (run: () => unknown): AppError => errorThrown(AppError, run);
 
 describe('readWebhookEvent: GitHub', () => {
   it('reads a push to a branch', () => {

@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WebhookSignatureError } from '../errors';
+import { errorThrown } from '../errors/testing/error-thrown';
 import { verifyWebhook, type WebhookSecrets } from './webhook-signature';
 
 const FIXTURES = join(__dirname, '../../test/fixtures/webhooks');
@@ -14,15 +15,7 @@ const only = (current: string): WebhookSecrets => ({ current, now: NOW });
 const GITHUB_PUSH_HMAC = '1a37d586513345f58003efa113749afca5c9f6546476385946fa63562cad11a6';
 const GITEA_PUSH_HMAC = '4476cf37d0162fe6ee50f08a5d854b1f84f6e805ddb537a226e1718feff8f0b1';
 
-function failure(run: () => unknown): WebhookSignatureError {
-  try {
-    run();
-  } catch (err) {
-    if (err instanceof WebhookSignatureError) return err;
-    throw err;
-  }
-  throw new Error('expected a WebhookSignatureError');
-}
+const failure = (run: () => unknown): WebhookSignatureError => errorThrown(WebhookSignatureError, run);
 
 describe('verifyWebhook: GitHub', () => {
   it("accepts GitHub's documented test vector", () => {

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import type { DeployEnv } from '../support/deploy-env';
+import { nodeAppFiles } from '../support/node-app';
 import { poll } from './helpers';
 
 /** A small Node app: answers its version; with DATA_DIR, records its starts and stops in the volume. */
@@ -21,14 +22,11 @@ server.listen(Number(process.env.PORT || 3000));
 process.on('SIGTERM', () => { note('stop'); server.close(() => process.exit(0)); server.closeIdleConnections(); });
 `;
 
-export const APP_DOCKERFILE = `FROM berth-test/node:20
-WORKDIR /app
-COPY server.js version.txt /app/
-CMD ["node", "/app/server.js"]
-`;
+/** Its Dockerfile, for tests that change it. */
+export { APP_DOCKERFILE } from '../support/node-app';
 
 export function appFiles(version: string): Record<string, string> {
-  return { Dockerfile: APP_DOCKERFILE, 'server.js': APP_SERVER, 'version.txt': `${version}\n` };
+  return nodeAppFiles(APP_SERVER, version);
 }
 
 export interface DeploymentBody {

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import request from 'supertest';
 import type { AppRecord } from '../../src/apps/app.record';
+import { appRecord, runtimeConfig } from '../../src/apps/testing/app-record.fixture';
 import { RedisDeploymentStore } from '../../src/deploys/redis-deployment.store';
 import { RedisReleaseStore } from '../../src/deploys/redis-release.store';
 import { startTestApi, type TestApi } from '../support/api';
@@ -13,29 +14,6 @@ import { expectError, parseEvents, readText } from './helpers';
 
 const SHA = '0123456789abcdef0123456789abcdef01234567';
 const OTHER_SHA = 'fedcba9876543210fedcba9876543210fedcba98';
-
-function appRecord(name: string, source: AppRecord['source'], liveRelease?: number): AppRecord {
-  return {
-    name,
-    source,
-    config: {
-      replicas: 1,
-      volumes: {},
-      healthCheck: { path: '/', intervalSeconds: 1, timeoutSeconds: 5, gateSeconds: 60 },
-      strategy: 'start-first',
-      drainSeconds: 30,
-      envNames: [],
-      secretsVersion: 1,
-    },
-    domains: [],
-    buildEnvNames: [],
-    hasCredentials: false,
-    createdAt: new Date().toISOString(),
-    updatedAt: new Date().toISOString(),
-    version: 1,
-    ...(liveRelease !== undefined ? { liveRelease, liveSlot: 'a' as const } : {}),
-  };
-}
 
 describe('deployments over the API', () => {
   let api: TestApi;
@@ -62,7 +40,7 @@ describe('deployments over the API', () => {
   });
 
   it('queues a deployment (202), stores it and puts its job in the deploys queue', async () => {
-    await putApp(appRecord('web', GIT));
+    await putApp(appRecord('web', { source: GIT }));
     const res = await post('/apps/web/deployments', { git_commit: SHA });
     expect(res.status).toBe(202);
     expect(res.body).toMatchObject({ app: 'web', kind: 'deploy', status: 'queued', trigger: 'api', git_commit: SHA, force: false, attempts: 0 });
@@ -72,7 +50,7 @@ describe('deployments over the API', () => {
   });
 
   it('answers 200 with the running deployment for a commit in progress, and queues again with force', async () => {
-    await putApp(appRecord('dup', GIT));
+    await putApp(appRecord('dup', { source: GIT }));
     const first = await post('/apps/dup/deployments', { git_commit: SHA });
     const again = await post('/apps/dup/deployments', { git_commit: SHA.slice(0, 8) });
     expect(again.status).toBe(200);
@@ -100,7 +78,7 @@ describe('deployments over the API', () => {
         attempts: 0,
       });
       await deployments.transition(id, 'succeeded', { commit, release: n + 1 });
-      const config = appRecord('live', GIT).config;
+      const config = runtimeConfig();
       await releases.add(
         {
           app: 'live',
@@ -118,7 +96,7 @@ describe('deployments over the API', () => {
       );
       made.push(id);
     }
-    await putApp(appRecord('live', GIT, 2));
+    await putApp(appRecord('live', { source: GIT, liveRelease: 2, liveSlot: 'a' }));
 
     const res = await post('/apps/live/deployments', { git_commit: SHA });
     expect(res.status).toBe(200);
@@ -141,7 +119,7 @@ describe('deployments over the API', () => {
   });
 
   it('lists an app deployments newest first, with paging', async () => {
-    await putApp(appRecord('many', GIT));
+    await putApp(appRecord('many', { source: GIT }));
     const ids: string[] = [];
     for (const sha of [SHA, OTHER_SHA]) ids.push((await post('/apps/many/deployments', { git_commit: sha })).body.id);
     const res = await get('/apps/many/deployments?limit=1');
@@ -154,7 +132,7 @@ describe('deployments over the API', () => {
   });
 
   it('cancels a queued deployment at once, shows its log as JSON and as SSE, and refuses a second cancel', async () => {
-    await putApp(appRecord('stop', GIT));
+    await putApp(appRecord('stop', { source: GIT }));
     const { id } = (await post('/apps/stop/deployments')).body as { id: string };
     const cancel = await post(`/deployments/${id}/cancel`);
     expect(cancel.status).toBe(202);
@@ -193,8 +171,8 @@ describe('deployments over the API', () => {
   });
 
   it('answers 400 naming the field for bad bodies', async () => {
-    await putApp(appRecord('strict', GIT));
-    await putApp(appRecord('pic', { type: 'image', image: 'registry.example.test/pic:1' }));
+    await putApp(appRecord('strict', { source: GIT }));
+    await putApp(appRecord('pic'));
     expectError(await post('/apps/strict/deployments', { git_commit: 'main' }), 400, 'invalid_input', 'git_commit');
     expectError(await post('/apps/strict/deployments', { image: 'registry.example.test/x:1' }), 400, 'invalid_input', 'image');
     expectError(await post('/apps/pic/deployments', { git_commit: SHA }), 400, 'invalid_input', 'git_commit');

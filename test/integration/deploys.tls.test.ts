@@ -1,47 +1,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TLSSocket } from 'node:tls';
 import { startDeployEnv, type DeployEnv } from '../support/deploy-env';
 import { freePort } from '../support/keep-alive-load';
+import { httpGetHost, httpsGetHost } from '../support/host-requests';
 import { TestPebble } from '../support/pebble';
 import { poll } from './helpers';
 import { appFiles, createApp, deployCommit } from './deploy-helpers';
-
-interface Answer {
-  status: number;
-  body: string;
-  location?: string;
-  issuer?: string;
-  san?: string;
-}
-
-function httpGet(port: number, host: string): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port, path: '/', headers: { Host: host }, agent: false, timeout: 10_000 }, (res) => collect(res, resolve)).on('error', reject);
-  });
-}
-
-/** GET over TLS to 127.0.0.1 with SNI `host`, verifying the certificate against `ca` for that name. */
-function httpsGet(port: number, host: string, ca: string): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    https
-      .get({ host: '127.0.0.1', port, servername: host, path: '/', headers: { Host: host }, ca, agent: false, timeout: 10_000 }, (res) => {
-        const cert = (res.socket as TLSSocket).getPeerX509Certificate();
-        collect(res, (a) => resolve({ ...a, ...(cert ? { issuer: cert.issuer, san: cert.subjectAltName } : {}) }));
-      })
-      .on('error', reject);
-  });
-}
-
-function collect(res: http.IncomingMessage, done: (a: Answer) => void): void {
-  let body = '';
-  res.setEncoding('utf8');
-  res.on('data', (c: string) => (body += c));
-  res.on('end', () => done({ status: res.statusCode ?? 0, body, ...(res.headers.location ? { location: res.headers.location } : {}) }));
-}
 
 /**
  * An app's domains get certificates by themselves: creating the app through the API orders one
@@ -90,13 +55,14 @@ describe('TLS for the apps’ domains', () => {
     const res = await poll(
       'certificate from pebble served',
       async () => {
-        const answer = await httpsGet(httpsPort, host, root).catch(() => undefined);
-        return answer?.issuer?.includes('Pebble') ? answer : undefined;
+        const answer = await httpsGetHost(httpsPort, host, root).catch(() => undefined);
+        return answer?.cert?.issuer.includes('Pebble') ? answer : undefined;
       },
       60_000,
       250,
     );
-    expect(res).toMatchObject({ status: 200, body: 'secure', san: `DNS:${host}` });
-    expect(await httpGet(env.httpPort, host)).toMatchObject({ status: 308, location: `https://${host}:${httpsPort}/` });
+    expect(res).toMatchObject({ status: 200, body: 'secure' });
+    expect(res.cert?.subjectAltName).toBe(`DNS:${host}`);
+    expect(await httpGetHost(env.httpPort, host)).toMatchObject({ status: 308, location: `https://${host}:${httpsPort}/` });
   });
 });

@@ -1,5 +1,4 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -10,6 +9,7 @@ import { HaproxyRuntime } from '../../src/proxy/haproxy-runtime';
 import { HaproxyProxy, type HaproxyProxyOptions } from '../../src/proxy/haproxy.proxy';
 import { ProxySupervisor } from '../../src/proxy/proxy-supervisor';
 import { RedisProxyState } from '../../src/proxy/redis-proxy-state.store';
+import { getVia } from '../support/host-requests';
 import { KeepAliveLoad, freePort, startNamedBackend } from '../support/keep-alive-load';
 
 /**
@@ -19,19 +19,7 @@ import { KeepAliveLoad, freePort, startNamedBackend } from '../support/keep-aliv
  */
 const REDIS_URL = process.env.BERTH_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const logger = createLogger({ level: 'error', format: 'json' }, 'proxy-routing-test');
-
-function get(port: number, host: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ host: '127.0.0.1', port, path: '/', headers: { Host: host }, agent: false, timeout: 2000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-  });
-}
+const get = (port: number, host: string) => getVia(port, host, '/', 2000);
 
 /** Polls `get` until it answers `body`, for at most 20 s; resolves with the last answer (or error). */
 async function answers(port: number, host: string, body: string): Promise<string> {

@@ -1,9 +1,5 @@
-import type { X509Certificate } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import https from 'node:https';
 import { tmpdir } from 'node:os';
-import type { TLSSocket } from 'node:tls';
 import { join } from 'node:path';
 import { configSchema, type BerthConfig } from '../../src/config/config.schema';
 import { composeTls } from '../../src/composition';
@@ -14,44 +10,13 @@ import { SelfSigned } from '../../src/tls/self-signed';
 import { withTls, type Tls } from '../../src/tls/tls.setup';
 import { TestHaproxy } from '../support/haproxy';
 import { freePort, startNamedBackend } from '../support/keep-alive-load';
+import { httpGetHost, httpsGetHost } from '../support/host-requests';
 import { TestPebble } from '../support/pebble';
 
 /**
  * TLS on a real HAProxy 2.6 of the test's own, with certificates from a directory and ordered from
  * Debian's pebble (HTTP-01 validated against the test HAProxy's HTTP port). Needs no container engine.
  */
-interface Answer {
-  status: number;
-  body: string;
-  location?: string;
-  cert?: X509Certificate;
-}
-
-function httpGet(port: number, host: string, path = '/'): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port, path, headers: { Host: host }, agent: false }, (res) => collect(res, resolve)).on('error', reject);
-  });
-}
-
-/** GET over TLS to 127.0.0.1 with SNI `host`, verifying the certificate against `ca` for that name. */
-function httpsGet(port: number, host: string, ca: string): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    https
-      .get({ host: '127.0.0.1', port, servername: host, path: '/', headers: { Host: host }, ca, agent: false }, (res) => {
-        const raw = (res.socket as TLSSocket).getPeerX509Certificate();
-        collect(res, (answer) => resolve({ ...answer, ...(raw ? { cert: raw } : {}) }));
-      })
-      .on('error', reject);
-  });
-}
-
-function collect(res: http.IncomingMessage, done: (a: Answer) => void): void {
-  let body = '';
-  res.setEncoding('utf8');
-  res.on('data', (c: string) => (body += c));
-  res.on('end', () => done({ status: res.statusCode ?? 0, body, ...(res.headers.location ? { location: res.headers.location } : {}) }));
-}
-
 describe('TLS on the HAProxy edge', () => {
   let dir: string;
   let config: BerthConfig;
@@ -112,28 +77,28 @@ describe('TLS on the HAProxy edge', () => {
   });
 
   it('serves a self-signed default certificate on the HTTPS port before any certificate exists', async () => {
-    await expect(httpsGet(config.proxy.https_port, 'app1.test', pebble.serverCa)).rejects.toThrow(/self[- ]signed|unable to verify|certificate/i);
-    expect(await httpGet(config.proxy.http_port, 'app1.test')).toMatchObject({ status: 200, body: 'app1' });
+    await expect(httpsGetHost(config.proxy.https_port, 'app1.test', pebble.serverCa)).rejects.toThrow(/self[- ]signed|unable to verify|certificate/i);
+    expect(await httpGetHost(config.proxy.http_port, 'app1.test')).toMatchObject({ status: 200, body: 'app1' });
   });
 
   it('answers an ACME challenge from the runtime map for any host, and stops once it is removed', async () => {
     const token = 'tok_-0123456789abcdefABCDEF';
     const path = `/.well-known/acme-challenge/${token}`;
     await tls.edge.setChallenge(token, `${token}.thumbprint_-0123456789`);
-    expect(await httpGet(config.proxy.http_port, 'unrouted.test', path)).toMatchObject({ status: 200, body: `${token}.thumbprint_-0123456789` });
-    expect(await httpGet(config.proxy.http_port, 'unrouted.test', `${path}/more`)).toMatchObject({ status: 404 });
+    expect(await httpGetHost(config.proxy.http_port, 'unrouted.test', path)).toMatchObject({ status: 200, body: `${token}.thumbprint_-0123456789` });
+    expect(await httpGetHost(config.proxy.http_port, 'unrouted.test', `${path}/more`)).toMatchObject({ status: 404 });
     await tls.edge.removeChallenge(token);
-    expect(await httpGet(config.proxy.http_port, 'unrouted.test', path)).toMatchObject({ status: 404 });
-    expect(await httpGet(config.proxy.http_port, 'app1.test', path)).toMatchObject({ status: 200, body: 'app1' });
+    expect(await httpGetHost(config.proxy.http_port, 'unrouted.test', path)).toMatchObject({ status: 404 });
+    expect(await httpGetHost(config.proxy.http_port, 'app1.test', path)).toMatchObject({ status: 200, body: 'app1' });
   });
 
   it('serves a certificate from the directory without ordering one, and redirects its host', async () => {
     await tls.certificates.start();
     expect(await tls.certificates.ensure(['www.wild.test'])).toEqual([expect.objectContaining({ domain: 'www.wild.test', source: 'directory' })]);
-    const res = await httpsGet(config.proxy.https_port, 'www.wild.test', wildcardPem);
+    const res = await httpsGetHost(config.proxy.https_port, 'www.wild.test', wildcardPem);
     expect(res).toMatchObject({ status: 200, body: 'app1' });
     expect(res.cert?.subjectAltName).toBe('DNS:*.wild.test');
-    expect(await httpGet(config.proxy.http_port, 'www.wild.test', '/a?b=1')).toMatchObject({
+    expect(await httpGetHost(config.proxy.http_port, 'www.wild.test', '/a?b=1')).toMatchObject({
       status: 308,
       location: `https://www.wild.test:${config.proxy.https_port}/a?b=1`,
     });
@@ -146,37 +111,37 @@ describe('TLS on the HAProxy edge', () => {
     writeFileSync(join(config.proxy.certs_dir, 'app2.pem'), pem);
     await tls.certificates.sweep();
     await tls.certificates.ensure(['app2.test']);
-    expect(await httpsGet(config.proxy.https_port, 'app2.test', pem)).toMatchObject({ status: 200, body: 'app1' });
-    expect(await httpGet(config.proxy.http_port, 'app2.test')).toMatchObject({ status: 308 });
+    expect(await httpsGetHost(config.proxy.https_port, 'app2.test', pem)).toMatchObject({ status: 200, body: 'app1' });
+    expect(await httpGetHost(config.proxy.http_port, 'app2.test')).toMatchObject({ status: 308 });
 
     const replaced = await new SelfSigned().generate('app2.test', { names: ['app2.test'], days: 30 });
     writeFileSync(join(config.proxy.certs_dir, 'app2.pem'), replaced);
     await tls.certificates.sweep();
-    expect(await httpsGet(config.proxy.https_port, 'app2.test', replaced)).toMatchObject({ status: 200, body: 'app1' });
+    expect(await httpsGetHost(config.proxy.https_port, 'app2.test', replaced)).toMatchObject({ status: 200, body: 'app1' });
 
     // Removed: ACME (pebble) takes the domain over on the same sweep.
     rmSync(join(config.proxy.certs_dir, 'app2.pem'));
     await tls.certificates.sweep();
-    const res = await httpsGet(config.proxy.https_port, 'app2.test', await pebble.root());
+    const res = await httpsGetHost(config.proxy.https_port, 'app2.test', await pebble.root());
     expect(res.cert?.issuer).toMatch(/Pebble/);
     expect((await tls.edge.certificates()).sort()).toEqual(['acme_app2.test', 'dir_wild']);
   });
 
   it('orders a certificate over ACME (HTTP-01 answered by HAProxy), serves it by SNI and then redirects HTTP', async () => {
     const root = await pebble.root();
-    expect(await httpGet(config.proxy.http_port, 'app1.test')).toMatchObject({ status: 200, body: 'app1' });
+    expect(await httpGetHost(config.proxy.http_port, 'app1.test')).toMatchObject({ status: 200, body: 'app1' });
 
     const [result] = await tls.certificates.ensure(['app1.test']);
 
     expect(result).toMatchObject({ domain: 'app1.test', source: 'acme' });
     expect(result?.error).toBeUndefined();
-    const res = await httpsGet(config.proxy.https_port, 'app1.test', root);
+    const res = await httpsGetHost(config.proxy.https_port, 'app1.test', root);
     expect(res).toMatchObject({ status: 200, body: 'app1' });
     expect(res.cert?.subjectAltName).toBe('DNS:app1.test');
-    expect(await httpGet(config.proxy.http_port, 'app1.test')).toMatchObject({ status: 308, location: `https://app1.test:${config.proxy.https_port}/` });
+    expect(await httpGetHost(config.proxy.http_port, 'app1.test')).toMatchObject({ status: 308, location: `https://app1.test:${config.proxy.https_port}/` });
     // The challenge path is never redirected; a host without a certificate is not either.
-    expect(await httpGet(config.proxy.http_port, 'app1.test', '/.well-known/acme-challenge/unknown-token-0123456789')).toMatchObject({ status: 200, body: 'app1' });
-    expect(await httpGet(config.proxy.http_port, 'app3.test')).toMatchObject({ status: 200, body: 'app1' });
+    expect(await httpGetHost(config.proxy.http_port, 'app1.test', '/.well-known/acme-challenge/unknown-token-0123456789')).toMatchObject({ status: 200, body: 'app1' });
+    expect(await httpGetHost(config.proxy.http_port, 'app3.test')).toMatchObject({ status: 200, body: 'app1' });
     const stored = join(config.server.data_dir, 'tls', 'certs', 'app1.test.pem');
     expect(statSync(stored).mode & 0o777).toBe(0o600);
     expect(statSync(join(config.server.data_dir, 'tls', 'acme-account.key')).mode & 0o777).toBe(0o600);
@@ -185,20 +150,20 @@ describe('TLS on the HAProxy edge', () => {
   it('keeps serving the certificates after HAProxy is killed and started again from its files', async () => {
     await haproxy.crash();
     haproxy = await TestHaproxy.start(proxy.paths.config, config.proxy.admin_socket);
-    expect(await httpsGet(config.proxy.https_port, 'app1.test', await pebble.root())).toMatchObject({ status: 200, body: 'app1' });
-    expect(await httpsGet(config.proxy.https_port, 'www.wild.test', wildcardPem)).toMatchObject({ status: 200, body: 'app1' });
-    expect(await httpGet(config.proxy.http_port, 'app1.test')).toMatchObject({ status: 308 });
+    expect(await httpsGetHost(config.proxy.https_port, 'app1.test', await pebble.root())).toMatchObject({ status: 200, body: 'app1' });
+    expect(await httpsGetHost(config.proxy.https_port, 'www.wild.test', wildcardPem)).toMatchObject({ status: 200, body: 'app1' });
+    expect(await httpGetHost(config.proxy.http_port, 'app1.test')).toMatchObject({ status: 308 });
   });
 
   it('renews a certificate with less validity left than acme_renew_days, at runtime', async () => {
     const root = await pebble.root();
-    const before = (await httpsGet(config.proxy.https_port, 'app1.test', root)).cert?.serialNumber;
+    const before = (await httpsGetHost(config.proxy.https_port, 'app1.test', root)).cert?.serialNumber;
     // A new process (as after a restart) with a renewal window longer than any certificate's life.
     const renewing = composeTls(configWith({ acme_renew_days: 100_000 }), logger);
     await renewing.certificates.start();
     renewing.certificates.stop();
 
-    const after = await httpsGet(config.proxy.https_port, 'app1.test', root);
+    const after = await httpsGetHost(config.proxy.https_port, 'app1.test', root);
     expect(after).toMatchObject({ status: 200, body: 'app1' });
     expect(after.cert?.serialNumber).toEqual(expect.any(String));
     expect(after.cert?.serialNumber).not.toBe(before);
@@ -209,6 +174,6 @@ describe('TLS on the HAProxy edge', () => {
     const broken = composeTls(configWith({ acme_directory_url: pebble.directoryUrl.replace(/\/dir$/, '/no-such-dir'), certs_dir: '' }), logger);
     const [result] = await broken.certificates.ensure(['app3.test']);
     expect(result).toMatchObject({ domain: 'app3.test', source: 'none', error: expect.stringContaining('app3.test') });
-    expect(await httpGet(config.proxy.http_port, 'app3.test')).toMatchObject({ status: 200, body: 'app1' });
+    expect(await httpGetHost(config.proxy.http_port, 'app3.test')).toMatchObject({ status: 200, body: 'app1' });
   });
 });

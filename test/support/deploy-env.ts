@@ -1,11 +1,11 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BuildWorker } from '../../workers/worker.composition';
 import { startTestApi, type TestApi } from './api';
 import { startGitServer, type GitServer } from './git-server';
+import { getVia } from './host-requests';
 import { freePort } from './keep-alive-load';
 import { startTestWorker } from './worker';
 
@@ -131,17 +131,4 @@ function alive(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-export function getVia(port: number, host: string, path = '/'): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ host: '127.0.0.1', port, path, headers: { Host: host }, agent: false, timeout: 10_000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-  });
 }

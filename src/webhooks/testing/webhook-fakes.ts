@@ -1,5 +1,5 @@
 import type { AppRecord, AppSecrets, AppStore } from '../../apps/app.record';
-import { DEFAULT_HEALTH_CHECK } from '../../deploys/release-spec';
+import { appRecord } from '../../apps/testing/app-record.fixture';
 import type { ChangedFilesRequest, CloneRequest, GitClient } from '../../git/git.port';
 import type { DeployRequest, DeployRequester, DeployRequestResult } from '../deploy-requester.port';
 
@@ -63,26 +63,7 @@ export class MemoryAppStore implements AppStore {
 /** A git app record as the app service would store it. */
 export function gitApp(name: string, gitRepo: string, extra: Partial<AppRecord> & { branch?: string } = {}): AppRecord {
   const { branch = 'main', ...rest } = extra;
-  return {
-    name,
-    source: { type: 'git', build: { git_repo: gitRepo, git_branch: branch, buildpack_type: 'dockerfile' } },
-    config: {
-      replicas: 1,
-      volumes: {},
-      healthCheck: { ...DEFAULT_HEALTH_CHECK },
-      strategy: 'start-first',
-      drainSeconds: 30,
-      envNames: [],
-      secretsVersion: 1,
-    },
-    domains: [],
-    buildEnvNames: [],
-    hasCredentials: false,
-    createdAt: '2026-01-01T00:00:00.000Z',
-    updatedAt: '2026-01-01T00:00:00.000Z',
-    version: 1,
-    ...rest,
-  };
+  return appRecord(name, { source: { type: 'git', build: { git_repo: gitRepo, git_branch: branch, buildpack_type: 'dockerfile' } }, ...rest });
 }
 
 /** Records every deploy; answers what `next` says (a new deployment by default). */
