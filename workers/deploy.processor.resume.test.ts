@@ -185,7 +185,7 @@ describe('DeployProcessor: kinds and strategies', () => {
     }
     const kept = await h.releases.list('web');
     expect(kept.map((r) => r.number)).toEqual([4, 3]);
-    const versions = [...(h.apps.secretVersions.get('web')?.keys() ?? [])].sort((a, b) => a - b);
+    const versions = h.apps.versions('web');
     expect(versions).toEqual(kept.map((r) => r.config.secretsVersion).sort((a, b) => a - b));
     expect(h.deployments.text((await h.deployments.list('web', 1, 0)).records[0]!.id)).toContain('[berth] releases no longer kept: 2');
   });

@@ -7,7 +7,8 @@ import { MemoryContainerRegistry } from '../../src/services/testing/memory-conta
 import { DeployProcessor, type DeployProcessorOptions } from '../deploy.processor';
 import { FakeAppRouting } from './fake-app-routing';
 import { FakeBuildBridge, FakeReleaseEngine, fakeDeployJob, type FakeDeployJob } from './fake-release.engine';
-import { MemoryAppStore, MemoryDeploymentStore, MemoryReleaseStore } from './memory-deploy.stores';
+import { MemoryAppStore } from '../../src/apps/testing/memory-app.store';
+import { MemoryDeploymentStore, MemoryReleaseStore } from '../../src/deploys/testing/memory-deployment.store';
 
 /** A runtime value that must never reach a deployment's log. */
 export const SECRET_VALUE = 'pg://user:Hunter2-very-secret@db/shop';
@@ -89,6 +90,8 @@ export function deployHarness(options: Partial<DeployProcessorOptions> = {}) {
       const id = over.id ?? `dep${(seq += 1)}`;
       const now = new Date().toISOString();
       await deployments.create({ id, app: 'web', kind: 'deploy', status: 'queued', trigger: 'api', force: false, times: { queued: now }, attempts: 0, ...over });
+      // A record in a later phase stands for what a worker that died left behind.
+      if (over.status) Object.assign(deployments.records.get(id) ?? {}, { status: over.status });
       return id;
     },
     /** Runs the job once, as a worker would. */

@@ -10,7 +10,7 @@ export class MemoryAppStore implements AppStore {
   readonly secretVersions = new Map<string, AppSecrets>();
   private readonly seq = new Map<string, number>();
   /** Runs before each update is checked: a test's concurrent writer. */
-  beforeUpdate?: () => void;
+  beforeUpdate?: (name: string) => void;
 
   async create(record: AppRecord, secrets: AppSecrets): Promise<boolean> {
     if (this.records.has(record.name) || this.domainTaken(record)) return false;
@@ -30,7 +30,7 @@ export class MemoryAppStore implements AppStore {
   }
 
   async update(next: AppRecord, expectedVersion: number, secrets?: { version: number; value: AppSecrets }): Promise<boolean> {
-    this.beforeUpdate?.();
+    this.beforeUpdate?.(next.name);
     if (next.version !== expectedVersion + 1) throw new Error('an app update must bump the version by one');
     if (secrets && next.config.secretsVersion !== secrets.version) throw new Error('the record must name the secrets version it stores');
     if (this.records.get(next.name)?.version !== expectedVersion || this.domainTaken(next)) return false;
@@ -55,6 +55,14 @@ export class MemoryAppStore implements AppStore {
       const [app, version] = key.split(':');
       if (app === name && !keep.includes(Number(version))) this.secretVersions.delete(key);
     }
+  }
+
+  /** The secrets versions kept for the app, in order. */
+  versions(name: string): number[] {
+    return [...this.secretVersions.keys()]
+      .filter((key) => key.startsWith(`${name}:`))
+      .map((key) => Number(key.slice(name.length + 1)))
+      .sort((a, b) => a - b);
   }
 
   private domainTaken(record: AppRecord): boolean {

@@ -18,6 +18,10 @@ export class MemoryDeploymentStore implements DeploymentStore {
   readonly records = new Map<string, DeploymentRecord>();
   readonly logs = new Map<string, DeploymentLogLine[]>();
   readonly claims = new Map<string, string>();
+  /** Every accepted status change, in order: `<id> <status>`. */
+  readonly transitions: string[] = [];
+  /** Runs after each accepted status change (a test may stop the world there). */
+  afterTransition: ((id: string, status: DeploymentStatus) => void) | undefined;
 
   async create(record: DeploymentRecord): Promise<{ superseded: string[] }> {
     const superseded: string[] = [];
@@ -66,9 +70,11 @@ export class MemoryDeploymentStore implements DeploymentStore {
   async transition(id: string, status: DeploymentStatus, update: DeploymentUpdate = {}, attempt?: number): Promise<boolean> {
     const record = this.writable(id, attempt);
     if (!record || DEPLOYMENT_ENDS.has(record.status)) return false;
-    Object.assign(record, update, { status });
+    Object.assign(record, structuredClone(update), { status });
     record.times[status] = new Date().toISOString();
     if (DEPLOYMENT_ENDS.has(status) && this.claims.get(record.app) === id) this.claims.delete(record.app);
+    this.transitions.push(`${id} ${status}`);
+    this.afterTransition?.(id, status);
     return true;
   }
 
@@ -99,6 +105,11 @@ export class MemoryDeploymentStore implements DeploymentStore {
   async removeApp(app: string): Promise<void> {
     for (const [id, record] of this.records) if (record.app === app) this.records.delete(id);
     this.claims.delete(app);
+  }
+
+  /** The log's texts. */
+  text(id: string): string[] {
+    return (this.logs.get(id) ?? []).map((l) => l.text);
   }
 
   private writable(id: string, attempt: number | undefined): DeploymentRecord | undefined {
