@@ -178,13 +178,8 @@ export class ReleaseRunner {
 
   /** Why a restarted container is down, counting only restarts after `restartsBefore`. */
   private async exitSince(replica: Replica, restartsBefore: number): Promise<string | undefined> {
-    let c: ContainerDetails;
-    try {
-      c = await this.engine.inspectContainer(replica.containerId);
-    } catch (err) {
-      if (err instanceof NotFoundError) return 'was removed';
-      throw err;
-    }
+    const c = await this.inspectOrGone(replica.containerId);
+    if (c === undefined) return 'was removed';
     if (!c.state.running) return `exited with code ${c.state.exitCode}`;
     return c.restartCount > restartsBefore ? `restarted ${c.restartCount - restartsBefore} time(s)` : undefined;
   }
@@ -229,14 +224,18 @@ export class ReleaseRunner {
 
   /** Why a replica is down, or undefined while it runs. */
   private async exitReason(replica: Replica): Promise<string | undefined> {
-    let c: ContainerDetails;
+    const c = await this.inspectOrGone(replica.containerId);
+    return c === undefined ? 'was removed' : describeExit(c);
+  }
+
+  /** The container's details, or undefined once it is gone. */
+  private async inspectOrGone(id: string): Promise<ContainerDetails | undefined> {
     try {
-      c = await this.engine.inspectContainer(replica.containerId);
+      return await this.engine.inspectContainer(id);
     } catch (err) {
-      if (err instanceof NotFoundError) return 'was removed';
+      if (err instanceof NotFoundError) return undefined;
       throw err;
     }
-    return describeExit(c);
   }
 
   /** Copies the failed replicas' last output into the log, then throws. */
