@@ -12,6 +12,10 @@ const nodeApp = {
   'src/main.ts': 'import express from "express";',
 };
 
+const DIST_WARNING =
+  'the start command "npm start" (package.json start script "node dist/main.js") runs dist/main.js, which is not in the repository: ' +
+  'the build must create it, or the app will not start';
+
 function request(nixpacks?: PlanRequest['nixpacks'], env: Record<string, string> = {}): PlanRequest {
   return { buildpackType: 'nixpacks', imageTag: 'app:1', env, ...(nixpacks ? { nixpacks } : {}) };
 }
@@ -43,7 +47,14 @@ describe('nixpacksBuildpack: node', () => {
   it('writes the whole plan of an npm app: Dockerfile, summary and stored details', () => {
     expect(plan(nodeApp)).toEqual({
       buildpack: 'nixpacks',
-      summary: ['nixpacks: detected node (npm)', 'image: node:20-alpine', 'install: npm ci', 'build: npm run build', 'start: npm start'],
+      summary: [
+        'nixpacks: detected node (npm)',
+        'image: node:20-alpine',
+        'install: npm ci',
+        'build: npm run build',
+        'start: npm start',
+        `WARNING ${DIST_WARNING}`,
+      ],
       details: {
         language: 'node',
         providers: ['node'],
@@ -56,6 +67,7 @@ describe('nixpacksBuildpack: node', () => {
         buildEnv: [],
         ignored: [],
         start: 'npm start',
+        warnings: [DIST_WARNING],
       },
       images: [
         {
@@ -113,17 +125,18 @@ describe('nixpacksBuildpack: node', () => {
 
   it('runs no build without a build script (or with an empty one)', () => {
     for (const scripts of [{ start: 'node index.js' }, { start: 'node index.js', build: '  ' }, { start: 'x', build: 42 }]) {
-      const result = plan({ 'package.json': JSON.stringify({ scripts }) });
+      const files = { 'package.json': JSON.stringify({ scripts }), 'index.js': '' };
+      const result = plan(files);
       expect(result.details).toMatchObject({ phases: { build: [] } });
       expect(result.summary).toContain('build: (none)');
-      expect(instructions(dockerfileOf({ 'package.json': JSON.stringify({ scripts }) }), 'RUN')).toEqual(['RUN ["sh","-c","npm install"]']);
+      expect(instructions(dockerfileOf(files), 'RUN')).toEqual(['RUN ["sh","-c","npm install"]']);
     }
   });
 
   it.each([
-    ['a start script', { 'package.json': '{"scripts":{"start":"node app.js"},"main":"lib.js"}' }, 'npm start'],
-    ['package.json main', { 'package.json': '{"main":"dist/server.js"}' }, 'node dist/server.js'],
-    ['a main that needs quoting', { 'package.json': '{"main":"my app.js; rm -rf /"}' }, "node 'my app.js; rm -rf /'"],
+    ['a start script', { 'package.json': '{"scripts":{"start":"node app.js"},"main":"lib.js"}', 'app.js': '' }, 'npm start'],
+    ['package.json main', { 'package.json': '{"main":"dist/server.js"}', 'dist/server.js': '' }, 'node dist/server.js'],
+    ['a main that needs quoting', { 'package.json': '{"main":"my app.js; rm -rf /"}', 'my app.js; rm -rf /': '' }, "node 'my app.js; rm -rf /'"],
     ['index.js', { 'package.json': '{}', 'index.js': '' }, 'node index.js'],
     ["server.js (npm's default start)", { 'package.json': '{}', 'server.js': '' }, 'npm start'],
   ])('detects the start command from %s', (_, files, start) => {
@@ -374,11 +387,12 @@ describe('nixpacksBuildpack: overrides and variables', () => {
   });
 
   it('treats an empty NIXPACKS_BUILD_CMD as "no build" and keeps NIXPACKS_* variables out of the image', () => {
-    const result = plan(nodeApp, request({ variables: { NIXPACKS_BUILD_CMD: '', NIXPACKS_NODE_VERSION: '22', APP: '1' } }));
+    const built = { ...nodeApp, 'dist/main.js': '' };
+    const result = plan(built, request({ variables: { NIXPACKS_BUILD_CMD: '', NIXPACKS_NODE_VERSION: '22', APP: '1' } }));
     expect(result.details).toMatchObject({ phases: { build: [] }, variables: { APP: '1' }, ignored: ['NIXPACKS_NODE_VERSION'] });
     expect(result.summary).toContain('build: (none) (from NIXPACKS_BUILD_CMD)');
     expect(result.summary).toContain('ignored: NIXPACKS_NODE_VERSION');
-    const dockerfile = dockerfileOf(nodeApp, request({ variables: { NIXPACKS_BUILD_CMD: '', APP: '1' } }));
+    const dockerfile = dockerfileOf(built, request({ variables: { NIXPACKS_BUILD_CMD: '', APP: '1' } }));
     expect(instructions(dockerfile, 'ENV')).toEqual(['ENV APP="1"', 'ENV APP="1"']);
     expect(dockerfile).not.toContain('NIXPACKS');
   });
@@ -483,6 +497,6 @@ describe('nixpacksBuildpack: generated Dockerfiles cannot be injected into', () 
   it('cannot be injected through the Procfile or package.json', () => {
     const procfile = plan({ ...nodeApp, Procfile: 'web: node a.js"]\nRUN ["id' });
     expect(procfile.images[0]?.files['.berth/Dockerfile']).toContain('CMD ["sh","-c","node a.js\\"]"]\n');
-    expect(() => plan({ 'package.json': JSON.stringify({ main: 'a.js\nRUN id' }) })).toThrow(expect.objectContaining({ field: 'start' }));
+    expect(() => plan({ 'package.json': JSON.stringify({ main: 'a.js\nRUN id' }), 'a.js\nRUN id': '' })).toThrow(expect.objectContaining({ field: 'start' }));
   });
 });

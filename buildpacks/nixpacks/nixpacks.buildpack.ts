@@ -14,6 +14,7 @@ import { nodeProvider } from './node.provider';
 import { readProcfileWeb } from './procfile';
 import type { DetectedPlan, Provider } from './provider';
 import { pythonProvider } from './python.provider';
+import { checkStart } from './start-check';
 import { staticfileProvider } from './staticfile.provider';
 
 /**
@@ -30,6 +31,8 @@ interface PlanParts {
   detected: DetectedPlan;
   config: NixpacksConfig;
   phases: ResolvedPhases;
+  /** What may stop the image from starting but cannot be known before the build. */
+  warnings: string[];
 }
 
 /**
@@ -53,6 +56,7 @@ export const nixpacksBuildpack: Buildpack = (workspace, request, settings) => {
     detected,
     config,
     phases,
+    warnings: detected.serveDir === undefined ? checkStart(workspace, phases, detected.runtimeTools ?? []) : [],
   };
   return detected.serveDir !== undefined ? staticSitePlan(parts, detected.serveDir, settings) : appPlan(parts);
 };
@@ -89,8 +93,9 @@ function appPlan(parts: PlanParts): BuildPlan {
       ...variablesLine(parts),
       ...buildEnvLines(parts.phases.buildEnv),
       ...ignoredLine(parts, []),
+      ...parts.warnings.map((warning) => `WARNING ${warning}`),
     ],
-    details: { ...baseDetails(parts), start: phases.start },
+    details: { ...baseDetails(parts), start: phases.start, warnings: parts.warnings },
     images: [
       {
         tag: parts.request.imageTag,

@@ -48,11 +48,15 @@ function hasScript(manifest: PackageJson, name: string): boolean {
 }
 
 /**
- * Without a start script: `node <main>` when package.json names one, else `node index.js`, else
- * `npm start` when there is a server.js (npm's own default for a missing start script).
+ * Without a start script, in Nixpacks' order: `node <main>` when package.json names a file that
+ * exists, else `node index.js`, else `node <main>` (which the start check refuses, or warns about
+ * when the build may create it), else `npm start` when there is a server.js (npm's own default
+ * for a missing start script).
  */
 function entryPoint(workspace: Workspace, manifest: PackageJson): string | undefined {
-  if (typeof manifest.main === 'string' && manifest.main.trim() !== '') return `node ${shellWord(manifest.main)}`;
+  const main = typeof manifest.main === 'string' && manifest.main.trim() !== '' ? manifest.main : undefined;
+  if (main !== undefined && workspace.readFile(main.replace(/^\.\/+/, '')) !== undefined) return `node ${shellWord(main)}`;
   if (workspace.exists('index.js')) return 'node index.js';
+  if (main !== undefined) return `node ${shellWord(main)}`;
   return workspace.exists('server.js') ? 'npm start' : undefined;
 }

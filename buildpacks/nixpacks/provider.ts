@@ -13,6 +13,8 @@ export interface DetectedPlan {
    * (absolute). The image keeps /app and these from the build stage; anything else is left behind.
    */
   runtimePaths?: string[];
+  /** Programs the plan installs into the image for run time beyond the base image's (e.g. `pnpm`). */
+  runtimeTools?: string[];
   /** Extra facts for the plan details and summary, e.g. `{ packageManager: 'npm' }`. */
   facts: Record<string, string>;
   /**
