@@ -47,14 +47,7 @@ describe('nixpacksBuildpack: node', () => {
   it('writes the whole plan of an npm app: Dockerfile, summary and stored details', () => {
     expect(plan(nodeApp)).toEqual({
       buildpack: 'nixpacks',
-      summary: [
-        'nixpacks: detected node (npm)',
-        'image: node:20-alpine',
-        'install: npm ci',
-        'build: npm run build',
-        'start: npm start',
-        `WARNING ${DIST_WARNING}`,
-      ],
+      summary: ['nixpacks: detected node (npm)', 'image: node:20-alpine', 'install: npm ci', 'build: npm run build', 'start: npm start', `WARNING ${DIST_WARNING}`],
       details: {
         language: 'node',
         providers: ['node'],
