@@ -51,18 +51,23 @@ describe('nixpacks start check: node', () => {
     }
   });
 
-  it.each(['pnpm start:prod', 'yarn node server.js', 'bun run server.ts', 'npm run migrate && yarn serve', 'corepack pnpm serve'])(
+  it.each(['pnpm start:prod', 'bun run server.ts', 'npm run migrate && pnpm serve', 'corepack pnpm serve'])(
     'refuses a start script that needs a package manager the image lacks at run time: %s',
     (start) => {
       const error = planErrorOf(() => plan({ 'package.json': pkg({ scripts: { start } }), 'server.js': '' }));
       expect(error).toMatchObject({ code: 'invalid_repository', field: 'nixpacks.startCommand' });
-      expect(error.message).toMatch(/runs (pnpm|yarn|bun), which the image does not have at run time: set nixpacks.startCommand/);
+      expect(error.message).toMatch(/runs (pnpm|bun), which the image does not have at run time: set nixpacks.startCommand/);
     },
   );
 
+  it.each(['yarn node server.js', 'npm run migrate && yarn serve'])('warns about yarn at run time (official Node images ship yarn classic): %s', (start) => {
+    const warnings = plan({ 'package.json': pkg({ scripts: { start } }), 'server.js': '' }).details.warnings as string[];
+    expect(warnings.join('\n')).toContain('runs yarn at run time: the node image must have it');
+  });
+
   it('refuses such a binary in any start command, the request option included', () => {
     const files = { 'package.json': pkg({}), 'index.js': '' };
-    expect(planErrorOf(() => plan(files, { startCommand: 'yarn start' })).message).toContain('runs yarn, which the image does not have');
+    expect(planErrorOf(() => plan(files, { startCommand: 'pnpm start' })).message).toContain('runs pnpm, which the image does not have');
     expect(plan(files, { startCommand: 'node index.js --yarn' }).details.start).toBe('node index.js --yarn');
   });
 
@@ -87,8 +92,8 @@ describe('nixpacks start check: Procfile and python', () => {
     expect(plan({ 'requirements.txt': 'flask', 'pkg/__main__.py': '', Procfile: 'web: python pkg' }).details.warnings).toEqual([]);
   });
 
-  it('refuses a Procfile web: command that needs yarn', () => {
-    const message = planErrorOf(() => plan({ 'package.json': pkg({}), 'index.js': '', Procfile: 'web: yarn start' })).message;
-    expect(message).toContain('the start command "yarn start" runs yarn');
+  it('refuses a Procfile web: command that needs pnpm', () => {
+    const message = planErrorOf(() => plan({ 'package.json': pkg({}), 'index.js': '', Procfile: 'web: pnpm start' })).message;
+    expect(message).toContain('the start command "pnpm start" runs pnpm');
   });
 });

@@ -15,17 +15,25 @@ export function checkStart(workspace: Workspace, phases: ResolvedPhases, runtime
   const shown = script !== undefined ? `"${start}" (package.json start script "${script}")` : `"${start}"`;
   const commands = script !== undefined ? [start, script] : [start];
   for (const command of commands) refuseMissingTools(command, shown, runtimeTools);
+  const warnings = commands.flatMap((command) => yarnWarning(command, shown, runtimeTools));
   // A command the user wrote is theirs to answer for: only detected ones are checked for files.
-  if (!['detected', 'Procfile'].includes(phases.sources.start)) return [];
+  if (!['detected', 'Procfile'].includes(phases.sources.start)) return warnings;
   const target = runTarget(script ?? start);
-  if (target === undefined || targetExists(workspace, target)) return [];
+  if (target === undefined || targetExists(workspace, target)) return warnings;
   const missing = `the start command ${shown} runs ${target.file}, which is not in the repository`;
-  if (phases.build.length > 0) return [`${missing}: the build must create it, or the app will not start`];
+  if (phases.build.length > 0) return [...warnings, `${missing}: the build must create it, or the app will not start`];
   throw new PlanError(`nixpacks: ${missing}: set nixpacks.startCommand, or add ${target.file}`, 'invalid_repository', 'nixpacks.startCommand');
 }
 
 /** Package managers the node image lacks at run time unless the plan installs them. */
-const NOT_IN_IMAGE = ['pnpm', 'pnpx', 'yarn', 'bun', 'bunx'];
+const NOT_IN_IMAGE = ['pnpm', 'pnpx', 'bun', 'bunx'];
+/** Official Node images ship yarn classic: a start command may run it, if the configured image has it. */
+const IN_OFFICIAL_IMAGES = ['yarn', 'yarnpkg'];
+
+function yarnWarning(command: string, shown: string, runtimeTools: readonly string[]): string[] {
+  const tool = commandWords(command).find((word) => IN_OFFICIAL_IMAGES.includes(word) && !runtimeTools.includes(word));
+  return tool === undefined ? [] : [`the start command ${shown} runs ${tool} at run time: the node image must have it (official Node images ship yarn classic)`];
+}
 
 function refuseMissingTools(command: string, shown: string, runtimeTools: readonly string[]): void {
   const missing = commandWords(command).find((word) => NOT_IN_IMAGE.includes(word) && !runtimeTools.includes(word));
