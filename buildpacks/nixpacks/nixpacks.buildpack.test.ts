@@ -43,11 +43,19 @@ describe('nixpacksBuildpack: node', () => {
   it('writes the whole plan of an npm app: Dockerfile, summary and stored details', () => {
     expect(plan(nodeApp)).toEqual({
       buildpack: 'nixpacks',
-      summary: ['nixpacks: detected node (npm)', 'image: node:20-alpine', 'install: npm ci', 'build: npm run build', 'start: npm start'],
+      summary: [
+        'nixpacks: detected node (npm)',
+        'image: node:20-alpine',
+        'node: 20 on node:20-alpine (node_image), no version asked',
+        'install: npm ci',
+        'build: npm run build',
+        'start: npm start',
+      ],
       details: {
         language: 'node',
         providers: ['node'],
         image: 'node:20-alpine',
+        node: { major: 20, image: 'node:20-alpine', imageKey: 'node_image', asked: null },
         packageManager: 'npm',
         configFile: null,
         phases: { setup: { nixPkgs: [], aptPkgs: [], nixLibs: [] }, install: ['npm ci'], build: ['npm run build'] },
@@ -308,6 +316,7 @@ describe('nixpacksBuildpack: overrides and variables', () => {
     expect(result.summary).toEqual([
       'nixpacks: detected node (npm)',
       'image: node:20-alpine',
+      'node: 20 on node:20-alpine (node_image), no version asked',
       'config: nixpacks.toml',
       'setup: WARNING ignored ffmpeg, libvips: Nix and apt packages cannot be installed here',
       'install: npm ci && npx prisma generate (from nixpacks.toml)',
@@ -374,10 +383,11 @@ describe('nixpacksBuildpack: overrides and variables', () => {
   });
 
   it('treats an empty NIXPACKS_BUILD_CMD as "no build" and keeps NIXPACKS_* variables out of the image', () => {
-    const result = plan(nodeApp, request({ variables: { NIXPACKS_BUILD_CMD: '', NIXPACKS_NODE_VERSION: '22', APP: '1' } }));
-    expect(result.details).toMatchObject({ phases: { build: [] }, variables: { APP: '1' }, ignored: ['NIXPACKS_NODE_VERSION'] });
+    const result = plan(nodeApp, request({ variables: { NIXPACKS_BUILD_CMD: '', NIXPACKS_NODE_VERSION: '20', NIXPACKS_PKGS: 'ffmpeg', APP: '1' } }));
+    expect(result.details).toMatchObject({ phases: { build: [] }, variables: { APP: '1' }, ignored: ['NIXPACKS_PKGS'] });
     expect(result.summary).toContain('build: (none) (from NIXPACKS_BUILD_CMD)');
-    expect(result.summary).toContain('ignored: NIXPACKS_NODE_VERSION');
+    expect(result.summary).toContain('node: 20 on node:20-alpine (node_image), asked "20" in NIXPACKS_NODE_VERSION');
+    expect(result.summary).toContain('ignored: NIXPACKS_PKGS');
     const dockerfile = dockerfileOf(nodeApp, request({ variables: { NIXPACKS_BUILD_CMD: '', APP: '1' } }));
     expect(instructions(dockerfile, 'ENV')).toEqual(['ENV APP="1"', 'ENV APP="1"']);
     expect(dockerfile).not.toContain('NIXPACKS');
