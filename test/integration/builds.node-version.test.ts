@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { startTestApi, type TestApi } from '../support/api';
+import { removeLabelled, startTestApi, type TestApi } from '../support/api';
 import { startGitServer, type GitServer } from '../support/git-server';
 import { startTestWorker } from '../support/worker';
 import type { BuildWorker } from '../../workers/worker.composition';
@@ -25,7 +25,9 @@ describe('builds: the Node version a repository asks for picks the base image', 
   });
   afterAll(async () => {
     await closeWorkers(workers);
-    if (api) await removeBuildStages(api);
+    // The served container first: an image a running container uses cannot be removed.
+    await removeLabelled(api.docker, `berth.instance=${api.runId}`);
+    await removeBuildStages(api);
     await closeBuildApi(api);
     await git.close();
   });
