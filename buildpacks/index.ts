@@ -19,7 +19,8 @@
  * nixpacks.toml / nixpacks.json, NIXPACKS_*_CMD variables and Procfile overrides) and writes a
  * plain Dockerfile on the language base images set in the server's TOML configuration
  * (`images.node`, `images.python`, `images.go`, `images.staticServer`). Language versions are
- * those of the images; `nixPkgs`/`aptPkgs` cannot be installed and are recorded in the plan
+ * those of the images, except that a Node app's asked version picks among the Node images per
+ * major (nixpacks/node-version.ts); `nixPkgs`/`aptPkgs` cannot be installed and are recorded in the plan
  * with a warning instead of being silently dropped.
  *
  * Generated Dockerfiles go through dockerfile-text.ts, which writes user text only as JSON

@@ -61,6 +61,11 @@ export interface BuildpackSettings {
     staticBuilder: string;
     staticServer: string;
   };
+  /**
+   * Node images per major beside `images.node` (see nixpacks/node-version.ts): `images` from
+   * `[buildpacks] node_images`, `imageMajor` from node_image_major.
+   */
+  nodeImages?: { images: Record<string, string>; imageMajor?: number };
   /** Compose files may use host access (privileged, host network, bind mounts...). Default false. */
   allowComposeHostAccess: boolean;
 }

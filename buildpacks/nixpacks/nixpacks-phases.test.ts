@@ -76,14 +76,14 @@ describe('resolvePhases', () => {
     expect(resolvePhases(detected, config({ build: ['x'] }), request(), undefined).build).toEqual(['npm run build']);
   });
 
-  it('keeps env apart from the variables, and lists unknown NIXPACKS_* ones', () => {
+  it('keeps env apart from the variables, and lists unknown NIXPACKS_* ones (NIXPACKS_NODE_VERSION is read)', () => {
     const file = config({ file: 'nixpacks.toml', variables: { A: 'config', B: 'config', NIXPACKS_PKGS: 'ffmpeg' } });
     const phases = resolvePhases(detected, file, request({ variables: { B: 'request', NIXPACKS_NODE_VERSION: '22' } }, { A: 'env', NIXPACKS_START_CMD: 'x' }), undefined);
     // The image's variables: the config file's and nixpacks.variables, never env.
     expect(phases.variables).toEqual({ A: 'config', B: 'request' });
     // The build's secret env: nixpacks.variables wins on a clash; NIXPACKS_* steer the planner.
     expect(phases.buildEnv).toEqual({ A: 'env' });
-    expect(phases.ignoredVariables).toEqual(['NIXPACKS_NODE_VERSION', 'NIXPACKS_PKGS']);
+    expect(phases.ignoredVariables).toEqual(['NIXPACKS_PKGS']);
     const clash = resolvePhases(detected, file, request({ variables: { A: 'request' } }, { A: 'env', C: 'env' }), undefined);
     expect(clash).toMatchObject({ variables: { A: 'request' }, buildEnv: { C: 'env' } });
   });

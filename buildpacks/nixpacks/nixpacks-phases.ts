@@ -48,7 +48,8 @@ export function resolvePhases(detected: DetectedPlan, config: NixpacksConfig, re
   const build = resolveCommands('build', detected.build, config, merged, request);
   const start = resolveStart(detected, config, merged, request, procfileWeb);
   const control = Object.keys(merged).filter((name) => name.startsWith('NIXPACKS_'));
-  const known: string[] = Object.values(CONTROL_VARIABLES);
+  // NIXPACKS_NODE_VERSION is read by the node provider (node-version.ts).
+  const known: string[] = [...Object.values(CONTROL_VARIABLES), 'NIXPACKS_NODE_VERSION'];
   const requestVariables = request.nixpacks?.variables ?? {};
   const runtime = { ...config.variables, ...requestVariables };
   return {

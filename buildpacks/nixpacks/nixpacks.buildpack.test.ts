@@ -47,11 +47,20 @@ describe('nixpacksBuildpack: node', () => {
   it('writes the whole plan of an npm app: Dockerfile, summary and stored details', () => {
     expect(plan(nodeApp)).toEqual({
       buildpack: 'nixpacks',
-      summary: ['nixpacks: detected node (npm)', 'image: node:20-alpine', 'install: npm ci', 'build: npm run build', 'start: npm start', `WARNING ${DIST_WARNING}`],
+      summary: [
+        'nixpacks: detected node (npm)',
+        'image: node:20-alpine',
+        'node: 20 on node:20-alpine (node_image), no version asked',
+        'install: npm ci',
+        'build: npm run build',
+        'start: npm start',
+        `WARNING ${DIST_WARNING}`,
+      ],
       details: {
         language: 'node',
         providers: ['node'],
         image: 'node:20-alpine',
+        node: { major: 20, image: 'node:20-alpine', imageKey: 'node_image', asked: null },
         packageManager: 'npm',
         configFile: null,
         phases: { setup: { nixPkgs: [], aptPkgs: [], nixLibs: [] }, install: ['npm ci'], build: ['npm run build'] },
@@ -314,6 +323,7 @@ describe('nixpacksBuildpack: overrides and variables', () => {
     expect(result.summary).toEqual([
       'nixpacks: detected node (npm)',
       'image: node:20-alpine',
+      'node: 20 on node:20-alpine (node_image), no version asked',
       'config: nixpacks.toml',
       'setup: WARNING ignored ffmpeg, libvips: Nix and apt packages cannot be installed here',
       'install: npm ci && npx prisma generate (from nixpacks.toml)',
@@ -381,10 +391,11 @@ describe('nixpacksBuildpack: overrides and variables', () => {
 
   it('treats an empty NIXPACKS_BUILD_CMD as "no build" and keeps NIXPACKS_* variables out of the image', () => {
     const built = { ...nodeApp, 'dist/main.js': '' };
-    const result = plan(built, request({ variables: { NIXPACKS_BUILD_CMD: '', NIXPACKS_NODE_VERSION: '22', APP: '1' } }));
-    expect(result.details).toMatchObject({ phases: { build: [] }, variables: { APP: '1' }, ignored: ['NIXPACKS_NODE_VERSION'] });
+    const result = plan(built, request({ variables: { NIXPACKS_BUILD_CMD: '', NIXPACKS_NODE_VERSION: '20', NIXPACKS_PKGS: 'ffmpeg', APP: '1' } }));
+    expect(result.details).toMatchObject({ phases: { build: [] }, variables: { APP: '1' }, ignored: ['NIXPACKS_PKGS'] });
     expect(result.summary).toContain('build: (none) (from NIXPACKS_BUILD_CMD)');
-    expect(result.summary).toContain('ignored: NIXPACKS_NODE_VERSION');
+    expect(result.summary).toContain('node: 20 on node:20-alpine (node_image), asked "20" in NIXPACKS_NODE_VERSION');
+    expect(result.summary).toContain('ignored: NIXPACKS_PKGS');
     const dockerfile = dockerfileOf(built, request({ variables: { NIXPACKS_BUILD_CMD: '', APP: '1' } }));
     expect(instructions(dockerfile, 'ENV')).toEqual(['ENV APP="1"', 'ENV APP="1"']);
     expect(dockerfile).not.toContain('NIXPACKS');

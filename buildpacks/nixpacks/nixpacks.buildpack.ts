@@ -46,8 +46,8 @@ export const nixpacksBuildpack: Buildpack = (workspace, request, settings) => {
     const lookedFor = PROVIDERS.map((candidate) => candidate.looksFor).join('; ');
     throw new PlanError(`nixpacks: could not detect the app's language; looked for ${lookedFor}`);
   }
-  const detected = provider.plan(workspace, settings);
   const config = readNixpacksConfig(workspace);
+  const detected = provider.plan(workspace, settings, { ...config.variables, ...request.env, ...request.nixpacks?.variables });
   const phases = resolvePhases(detected, config, request, readProcfileWeb(workspace));
   const parts: PlanParts = {
     request,
@@ -132,6 +132,7 @@ function baseDetails(parts: PlanParts): Record<string, unknown> {
     providers: parts.providers,
     image: parts.detected.image,
     ...parts.detected.facts,
+    ...parts.detected.details,
     configFile: parts.config.file ?? null,
     phases: { ...setupDetails(parts.config), install: parts.phases.install, build: parts.phases.build },
     sources: parts.phases.sources,
@@ -153,7 +154,7 @@ function setupDetails(config: NixpacksConfig): { setup: Record<string, unknown> 
 function headerLines(parts: PlanParts): string[] {
   const facts = Object.values(parts.detected.facts);
   const flavour = facts.length > 0 ? ` (${facts.join(', ')})` : '';
-  const lines = [`nixpacks: detected ${parts.language}${flavour}`, `image: ${parts.detected.image}`];
+  const lines = [`nixpacks: detected ${parts.language}${flavour}`, `image: ${parts.detected.image}`, ...(parts.detected.summary ?? [])];
   if (parts.config.file !== undefined) lines.push(`config: ${parts.config.file}`);
   const { nixPkgs, aptPkgs, nixLibs } = parts.config.setup;
   const packages = [...nixPkgs, ...aptPkgs, ...nixLibs].map(shownKey);

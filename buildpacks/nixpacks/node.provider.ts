@@ -2,15 +2,18 @@ import type { Workspace } from '../plan';
 import { PlanError } from '../plan';
 import { shellWord } from '../dockerfile-text';
 import { detectNodeInstall } from '../node-package-manager';
+import { chooseNodeImage, nodeVersionLine, requestedNodeVersion } from './node-version';
 import type { Provider } from './provider';
 
 interface PackageJson {
   scripts?: Record<string, unknown>;
   main?: unknown;
+  engines?: unknown;
 }
 
 /**
- * Node.js (package.json). The package manager follows the lockfile; `build` runs when the
+ * Node.js (package.json). The base image follows the Node version asked for (node-version.ts).
+ * The package manager follows the lockfile; `build` runs when the
  * package.json has a build script. The start command is `npm start` whatever the package
  * manager, because npm runs any package's scripts and needs no download at container start.
  */
@@ -18,16 +21,21 @@ export const nodeProvider: Provider = {
   name: 'node',
   looksFor: 'package.json (node)',
   detect: (workspace) => workspace.readFile('package.json') !== undefined,
-  plan(workspace, settings) {
+  plan(workspace, settings, variables) {
     const manifest = readPackageJson(workspace);
+    const node = chooseNodeImage(requestedNodeVersion(workspace, manifest.engines, variables), settings);
     const { packageManager, runner, install } = detectNodeInstall(workspace);
     const start = hasScript(manifest, 'start') ? 'npm start' : entryPoint(workspace, manifest);
     return {
-      image: settings.images.node,
+      image: node.image,
       install: install ? [install] : [],
       build: hasScript(manifest, 'build') ? [`${runner} run build`] : [],
       ...(start !== undefined ? { start } : {}),
       facts: { packageManager },
+      summary: [nodeVersionLine(node)],
+      details: {
+        node: { major: node.major, image: node.image, imageKey: node.key, asked: node.asked ?? null, ...(node.warning !== undefined ? { warning: node.warning } : {}) },
+      },
     };
   },
 };

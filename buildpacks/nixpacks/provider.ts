@@ -17,6 +17,9 @@ export interface DetectedPlan {
   runtimeTools?: string[];
   /** Extra facts for the plan details and summary, e.g. `{ packageManager: 'npm' }`. */
   facts: Record<string, string>;
+  /** Extra summary lines (e.g. the Node version) and plan details. */
+  summary?: string[];
+  details?: Record<string, unknown>;
   /**
    * Static sites are served by nginx from this folder ('' for the root) instead of running
    * install/build/start phases.
@@ -30,5 +33,6 @@ export interface Provider {
   /** The marker files, for the error listing what was looked for. */
   looksFor: string;
   detect(workspace: Workspace): boolean;
-  plan(workspace: Workspace, settings: BuildpackSettings): DetectedPlan;
+  /** `variables`: the config file's, the request's `env` and `nixpacks.variables`, merged. */
+  plan(workspace: Workspace, settings: BuildpackSettings, variables: Record<string, string>): DetectedPlan;
 }

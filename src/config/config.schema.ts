@@ -153,8 +153,18 @@ export const configSchema = z
       .default({}),
     buildpacks: z
       .object({
-        /** Base image of Node apps (nixpacks). */
+        /**
+         * Base image of Node apps (nixpacks). Default "node:20-alpine". May be a template with
+         * `{major}` (e.g. "node:{major}-bookworm-slim"), which provides Node 14, 16, 18, 20 and 22.
+         */
         node_image: z.string().min(1).default('node:20-alpine'),
+        /**
+         * Node major of a node_image without `{major}`. Default: unset, meaning the tag's major
+         * for an image named `node` (node:20-alpine is 20), else 18 (Nixpacks' default Node).
+         */
+        node_image_major: z.number().int().min(1).max(999).optional(),
+        /** Base images per Node major, e.g. { "20" = "node:20-alpine" }; before node_image. Default {} (none). */
+        node_images: z.record(z.string().regex(/^[1-9]\d{0,2}$/, 'keys must be Node majors such as "20"'), z.string().min(1)).default({}),
         /** Base image of Python apps (nixpacks). */
         python_image: z.string().min(1).default('python:3.11-slim'),
         /** Base image of Go apps (nixpacks). */
