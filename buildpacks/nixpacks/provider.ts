@@ -13,6 +13,11 @@ export interface DetectedPlan {
    * (absolute). The image keeps /app and these from the build stage; anything else is left behind.
    */
   runtimePaths?: string[];
+  /**
+   * Variables the provider sets by default, as Nixpacks' provider does (Node: NODE_ENV and
+   * friends): ENV while building and at run time, below every variable the user sets.
+   */
+  variables?: Record<string, string>;
   /** Extra facts for the plan details and summary, e.g. `{ packageManager: 'npm' }`. */
   facts: Record<string, string>;
   /**
