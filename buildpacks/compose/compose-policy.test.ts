@@ -1,7 +1,7 @@
 import { PlanError } from '../plan';
 import { MemoryWorkspace } from '../testing/memory-workspace';
 import { readComposeFile } from './compose-file';
-import { assertNoHostAccess, findHostAccess } from './compose-policy';
+import { assertNoHostAccess, findHostAccess, findServiceHostAccess } from './compose-policy';
 
 /** Host access found in a compose.yaml (plus other repository files it may reference). */
 function accessIn(yaml: string, files: Record<string, string> = {}) {
@@ -291,5 +291,75 @@ describe('assertNoHostAccess', () => {
     }
     expect(message).toContain('bind-mounts the host path "./x\\nbuild succeeded"');
     expect(message).not.toContain('\n');
+  });
+});
+
+describe('findServiceHostAccess: building one service', () => {
+  function accessOf(service: string, yaml: string, files: Record<string, string> = {}): string[] {
+    const workspace = new MemoryWorkspace({ ...files, 'compose.yaml': yaml });
+    return findServiceHostAccess(workspace, readComposeFile(workspace, undefined), service).map((access) => access.field);
+  }
+
+  const twoServices = [
+    'services:',
+    '  web:',
+    '    build: .',
+    '    volumes: [uploads:/app/uploads]',
+    '  db:',
+    '    image: postgres:16',
+    '    privileged: true',
+    '    volumes: [./data:/var/lib/postgresql/data, pgbind:/backup]',
+    '    networks: [hostnet]',
+    '    secrets: [dbpass]',
+    '    configs: [pgconf]',
+    'volumes: {uploads: {}, pgbind: {driver_opts: {type: none, o: bind, device: /srv/pg}}}',
+    'networks: {hostnet: {name: host}}',
+    'secrets: {dbpass: {file: /etc/db-password}}',
+    'configs: {pgconf: {file: ../pg.conf}}',
+  ].join('\n');
+
+  it("ignores another service's settings and the definitions only it uses", () => {
+    expect(accessOf('web', twoServices)).toEqual([]);
+    // The same file built whole is refused for each of them.
+    expect(accessIn(twoServices).map((access) => access.field)).toEqual([
+      'services.db.privileged',
+      'services.db.volumes[0]',
+      'volumes.pgbind.driver_opts',
+      'networks.hostnet',
+      'secrets.dbpass.file',
+      'configs.pgconf.file',
+    ]);
+  });
+
+  it("checks the built service's own settings and every definition it uses", () => {
+    expect(accessOf('db', twoServices)).toEqual([
+      'services.db.privileged',
+      'services.db.volumes[0]',
+      'volumes.pgbind.driver_opts',
+      'networks.hostnet',
+      'secrets.dbpass.file',
+      'configs.pgconf.file',
+    ]);
+  });
+
+  it('checks the default network for a service without networks, and every definition for a name from a variable', () => {
+    const yaml =
+      'services:\n  web:\n    build: .\n    volumes: ["${VOL:-a}:/data"]\nvolumes: {a: {}, b: {driver_opts: {o: bind}}}\nnetworks: {default: {driver: host}}\n';
+    expect(accessOf('web', yaml)).toEqual(['services.web.volumes[0]', 'volumes.b.driver_opts', 'networks.default']);
+    expect(accessOf('web', 'services:\n  web:\n    build: .\n    networks: [back]\nnetworks: {back: {}, default: {driver: host}}\n')).toEqual([]);
+  });
+
+  it('checks the services it extends, in this file and in another', () => {
+    const yaml = [
+      'services:',
+      '  base: {image: a, cap_add: [SYS_ADMIN]}',
+      '  web: {build: ., extends: {service: middle}}',
+      '  middle: {image: b, extends: base, pid: host}',
+      '  loop: {build: ., extends: {service: loop}}',
+      '  remote: {build: ., extends: {file: other.yml, service: x}}',
+    ].join('\n');
+    expect(accessOf('web', yaml)).toEqual(['services.middle.pid', 'services.base.cap_add']);
+    expect(accessOf('loop', yaml)).toEqual([]);
+    expect(accessOf('remote', yaml, { 'other.yml': 'services:\n  x: {image: c, privileged: true}\n' })).toEqual(['services.x.privileged']);
   });
 });

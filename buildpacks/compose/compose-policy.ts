@@ -7,17 +7,20 @@ import type { ComposeReference } from './compose-references';
 import { composeReferences, outsideRepository, referencedPath } from './compose-references';
 import type { HostAccess } from './compose-service-policy';
 import { serviceAccess } from './compose-service-policy';
+import { definitionsUsed, pickDefinitions, serviceWithBases } from './compose-service-scope';
 import { hasVariable, mayBeTrue, mayExpandTo } from './compose-values';
 
 export type { HostAccess } from './compose-service-policy';
 
 /**
  * Refuses a compose file that would give its containers access to the host, unless the operator
- * allows it. Every service is checked, built or not: Compose starts them all. So are the compose
- * files it pulls in with `include` and `extends.file`, whose services Compose merges in.
+ * allows it. Building the whole file, every service is checked, built or not: Compose starts
+ * them all. So are the compose files it pulls in with `include` and `extends.file`, whose
+ * services Compose merges in. Building one `service`, only what that service gets is checked
+ * (see `findServiceHostAccess`): the other services are neither built nor run by this build.
  */
-export function assertNoHostAccess(workspace: Workspace, compose: ComposeFile): void {
-  const found = findHostAccess(workspace, compose);
+export function assertNoHostAccess(workspace: Workspace, compose: ComposeFile, service?: string): void {
+  const found = service === undefined ? findHostAccess(workspace, compose) : findServiceHostAccess(workspace, compose, service);
   const first = found[0];
   if (first === undefined) return;
   const listed = found.map((access) => `${access.file ? `${access.file}: ` : ''}${access.field} (${access.reason})`).join('; ');
@@ -34,6 +37,32 @@ export function findHostAccess(workspace: Workspace, compose: ComposeFile, seen:
     ...hostFiles(compose, 'secrets'),
     ...hostFiles(compose, 'configs'),
     ...composeReferences(compose).flatMap((reference) => referenceAccess(workspace, compose, reference, seen)),
+  ];
+}
+
+/**
+ * Host access that one service gets: its own settings and those of the services it extends in
+ * this file, a file it extends (checked whole), and the top-level volumes, networks, secrets and
+ * configs they use.
+ */
+export function findServiceHostAccess(workspace: Workspace, compose: ComposeFile, name: string): HostAccess[] {
+  const chain = serviceWithBases(compose, name);
+  const extendsFields = new Set(chain.map(([serviceName]) => `services.${serviceName}.extends.file`));
+  const used = definitionsUsed(chain.map(([, service]) => service));
+  const scoped: ComposeFile = {
+    ...compose,
+    root: { ...compose.root, secrets: pickDefinitions(compose.root.secrets, used.secrets), configs: pickDefinitions(compose.root.configs, used.configs) },
+  };
+  const seen = new Set([compose.path]);
+  return [
+    ...chain.flatMap(([serviceName, service]) => serviceAccess(compose, `services.${serviceName}`, service)),
+    ...volumeDefinitions(pickDefinitions(compose.root.volumes, used.volumes)),
+    ...networkDefinitions(pickDefinitions(compose.root.networks, used.networks)),
+    ...hostFiles(scoped, 'secrets'),
+    ...hostFiles(scoped, 'configs'),
+    ...composeReferences(compose)
+      .filter((reference) => extendsFields.has(reference.field))
+      .flatMap((reference) => referenceAccess(workspace, compose, reference, seen)),
   ];
 }
 

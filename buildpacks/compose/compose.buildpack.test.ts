@@ -137,7 +137,9 @@ describe('composeBuildpack', () => {
   it('refuses a file asking for host access with host_access, naming the key', () => {
     const files = { ...repository, 'docker-compose.yml': COMPOSE.replace('    ports: ["80:80"]', '    ports: ["80:80"]\n    privileged: true') };
     expect(() => plan(files)).toThrow(expect.objectContaining({ code: 'host_access', field: 'services.web.privileged' }));
-    expect(() => plan(files, request({ service: 'api' }))).toThrow(expect.objectContaining({ code: 'host_access' }));
+    expect(() => plan(files, request({ service: 'web' }))).toThrow(expect.objectContaining({ code: 'host_access', field: 'services.web.privileged' }));
+    // Building api alone: web is neither built nor run by this build, so its settings do not count.
+    expect(plan(files, request({ service: 'api' })).images.map((image) => image.service)).toEqual(['api']);
   });
 
   it.each([
@@ -151,10 +153,14 @@ describe('composeBuildpack', () => {
     ['volumes: ["./pgdata:/var/lib/postgresql/data"]', 'services.db.volumes[0]'],
     ['volumes: ["/var/run/docker.sock:/var/run/docker.sock:ro"]', 'services.db.volumes[0]'],
     ['volumes: [{type: bind, source: /srv/pg, target: /var/lib/postgresql/data}]', 'services.db.volumes[0]'],
-  ])('refuses %s in a service that is not even built', (line, field) => {
-    const yaml = COMPOSE.replace('    volumes: [pgdata:/var/lib/postgresql/data]', `    ${line}`);
-    const files = { ...repository, 'docker-compose.yml': yaml };
-    expect(() => plan(files, request({ service: 'web' }))).toThrow(expect.objectContaining({ code: 'host_access', field }));
+  ])('refuses %s in any service when the whole file is built, and only in the built one with compose.service', (line, field) => {
+    const onDb = { ...repository, 'docker-compose.yml': COMPOSE.replace('    volumes: [pgdata:/var/lib/postgresql/data]', `    ${line}`) };
+    expect(() => plan(onDb)).toThrow(expect.objectContaining({ code: 'host_access', field }));
+    expect(plan(onDb, request({ service: 'web' })).images.map((image) => image.service)).toEqual(['web']);
+    const onWeb = { ...repository, 'docker-compose.yml': COMPOSE.replace('    ports: ["80:80"]', `    ${line}`) };
+    expect(() => plan(onWeb, request({ service: 'web' }))).toThrow(
+      expect.objectContaining({ code: 'host_access', field: field.replace('services.db.', 'services.web.') }),
+    );
   });
 
   it('allows host access when the settings do, and says so', () => {

@@ -18,8 +18,8 @@ import { assertNoHostAccess } from './compose-policy';
  */
 export const composeBuildpack: Buildpack = (workspace, request, settings) => {
   const compose = readComposeFile(workspace, request.compose?.composeFile);
-  if (!settings.allowComposeHostAccess) assertNoHostAccess(workspace, compose);
   const names = servicesToBuild(compose, request.compose?.service);
+  if (!settings.allowComposeHostAccess) assertNoHostAccess(workspace, compose, request.compose?.service);
   if (names.length === 0) {
     throw new PlanError(`${compose.path} has no service with a build section: nothing to build`, 'invalid_repository', 'compose.compose_file');
   }

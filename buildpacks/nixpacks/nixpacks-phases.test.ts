@@ -87,4 +87,13 @@ describe('resolvePhases', () => {
     const clash = resolvePhases(detected, file, request({ variables: { A: 'request' } }, { A: 'env', C: 'env' }), undefined);
     expect(clash).toMatchObject({ variables: { A: 'request' }, buildEnv: { C: 'env' } });
   });
+
+  it("puts the provider's default variables below the config file's and nixpacks.variables", () => {
+    const withDefaults: DetectedPlan = { ...detected, variables: { NODE_ENV: 'production', CI: 'true', D: 'default' } };
+    const file = config({ file: 'nixpacks.toml', variables: { NODE_ENV: 'config', CI: 'config' } });
+    const phases = resolvePhases(withDefaults, file, request({ variables: { CI: 'request' } }, { D: 'env' }), undefined);
+    expect(phases.variables).toEqual({ NODE_ENV: 'config', CI: 'request', D: 'default' });
+    // env overrides a default for the build (an ARG hides the ENV), not in the image.
+    expect(phases.buildEnv).toEqual({ D: 'env' });
+  });
 });

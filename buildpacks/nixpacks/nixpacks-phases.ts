@@ -22,8 +22,9 @@ export interface ResolvedPhases {
   start?: string;
   sources: { install: PhaseSource; build: PhaseSource; start: PhaseSource };
   /**
-   * Variables of the image, set while building and kept for run time: the config file's
-   * `[variables]` and the request's `nixpacks.variables`, except NIXPACKS_* ones. Not secret.
+   * Variables of the image, set while building and kept for run time: the provider's defaults,
+   * the config file's `[variables]` and the request's `nixpacks.variables`, except NIXPACKS_*
+   * ones. Not secret.
    */
   variables: Record<string, string>;
   /**
@@ -38,9 +39,10 @@ export interface ResolvedPhases {
 /**
  * Applies overrides to the detected phases. Precedence, highest first: the request's nixpacks
  * options, NIXPACKS_*_CMD variables, the config file, then detection (a Procfile `web:` line
- * before the provider's own start command). Variables merge the config file's `[variables]`,
- * then the request's `env`, then `nixpacks.variables`, later ones winning, for the build; the
- * image keeps only the config file's and `nixpacks.variables`, never `env`.
+ * before the provider's own start command). Variables merge the provider's defaults, the config
+ * file's `[variables]`, then the request's `env`, then `nixpacks.variables`, later ones winning,
+ * for the build; the image keeps the defaults, the config file's and `nixpacks.variables`, never
+ * `env` (a default that `env` overrides is overridden for the build only).
  */
 export function resolvePhases(detected: DetectedPlan, config: NixpacksConfig, request: PlanRequest, procfileWeb: string | undefined): ResolvedPhases {
   const merged = { ...config.variables, ...request.env, ...request.nixpacks?.variables };
@@ -51,7 +53,7 @@ export function resolvePhases(detected: DetectedPlan, config: NixpacksConfig, re
   // NIXPACKS_NODE_VERSION is read by the node provider (node-version.ts).
   const known: string[] = [...Object.values(CONTROL_VARIABLES), 'NIXPACKS_NODE_VERSION'];
   const requestVariables = request.nixpacks?.variables ?? {};
-  const runtime = { ...config.variables, ...requestVariables };
+  const runtime = { ...detected.variables, ...config.variables, ...requestVariables };
   return {
     install: install.value,
     build: build.value,

@@ -15,6 +15,13 @@ const nodeApp = {
 const DIST_WARNING =
   'the start command "npm start" (package.json start script "node dist/main.js") runs dist/main.js, which is not in the repository: ' +
   'the build must create it, or the app will not start';
+/** The Node provider's defaults, as ENV lines in each stage of the Dockerfile. */
+const NODE_DEFAULT_ENV = ['ENV CI="true"', 'ENV NODE_ENV="production"', 'ENV NPM_CONFIG_PRODUCTION="false"'];
+
+/** The ENV lines of a Dockerfile other than the Node provider's defaults. */
+function ownEnv(dockerfile: string): string[] {
+  return instructions(dockerfile, 'ENV').filter((line) => !NODE_DEFAULT_ENV.includes(line));
+}
 
 function request(nixpacks?: PlanRequest['nixpacks'], env: Record<string, string> = {}): PlanRequest {
   return { buildpackType: 'nixpacks', imageTag: 'app:1', env, ...(nixpacks ? { nixpacks } : {}) };
@@ -54,6 +61,7 @@ describe('nixpacksBuildpack: node', () => {
         'install: npm ci',
         'build: npm run build',
         'start: npm start',
+        'variables: CI=true (default), NODE_ENV=production (default), NPM_CONFIG_PRODUCTION=false (default)',
         `WARNING ${DIST_WARNING}`,
       ],
       details: {
@@ -65,7 +73,7 @@ describe('nixpacksBuildpack: node', () => {
         configFile: null,
         phases: { setup: { nixPkgs: [], aptPkgs: [], nixLibs: [] }, install: ['npm ci'], build: ['npm run build'] },
         sources: { install: 'detected', build: 'detected', start: 'detected' },
-        variables: {},
+        variables: { NODE_ENV: 'production', NPM_CONFIG_PRODUCTION: 'false', CI: 'true' },
         buildEnv: [],
         ignored: [],
         start: 'npm start',
@@ -80,12 +88,14 @@ describe('nixpacksBuildpack: node', () => {
             '.berth/Dockerfile': [
               'FROM node:20-alpine AS build',
               'WORKDIR /app',
+              ...NODE_DEFAULT_ENV,
               'COPY . /app',
               'RUN ["sh","-c","npm ci"]',
               'RUN ["sh","-c","npm run build"]',
               '',
               'FROM node:20-alpine',
               'WORKDIR /app',
+              ...NODE_DEFAULT_ENV,
               'COPY --from=build /app /app',
               'CMD ["sh","-c","npm start"]',
               '',
@@ -329,7 +339,7 @@ describe('nixpacksBuildpack: overrides and variables', () => {
       'install: npm ci && npx prisma generate (from nixpacks.toml)',
       'build: npm run build:prod (from nixpacks.toml)',
       'start: node dist/server.js (from nixpacks.toml)',
-      'variables: NODE_ENV, PORT',
+      'variables: CI=true (default), NODE_ENV=production (default), NPM_CONFIG_PRODUCTION=false (default), PORT',
       'ignored: providers, phases.build.dependsOn',
     ]);
     expect(result.details.phases).toEqual({
@@ -346,7 +356,7 @@ describe('nixpacksBuildpack: overrides and variables', () => {
       [
         'FROM node:20-alpine AS build',
         'WORKDIR /app',
-        'ENV NODE_ENV="production"',
+        ...NODE_DEFAULT_ENV,
         'ENV PORT="8080"',
         'COPY . /app',
         'RUN ["sh","-c","npm ci"]',
@@ -355,7 +365,7 @@ describe('nixpacksBuildpack: overrides and variables', () => {
         '',
         'FROM node:20-alpine',
         'WORKDIR /app',
-        'ENV NODE_ENV="production"',
+        ...NODE_DEFAULT_ENV,
         'ENV PORT="8080"',
         'COPY --from=build /app /app',
         'CMD ["sh","-c","node dist/server.js"]',
@@ -397,7 +407,7 @@ describe('nixpacksBuildpack: overrides and variables', () => {
     expect(result.summary).toContain('node: 20 on node:20-alpine (node_image), asked "20" in NIXPACKS_NODE_VERSION');
     expect(result.summary).toContain('ignored: NIXPACKS_PKGS');
     const dockerfile = dockerfileOf(built, request({ variables: { NIXPACKS_BUILD_CMD: '', APP: '1' } }));
-    expect(instructions(dockerfile, 'ENV')).toEqual(['ENV APP="1"', 'ENV APP="1"']);
+    expect(ownEnv(dockerfile)).toEqual(['ENV APP="1"', 'ENV APP="1"']);
     expect(dockerfile).not.toContain('NIXPACKS');
   });
 
@@ -409,9 +419,49 @@ describe('nixpacksBuildpack: overrides and variables', () => {
     expect(result.images[0]?.buildArgs).toEqual({ B: 'env' });
     const [build, final] = stages(dockerfileOf(files, req));
     // Before the install and build steps, so they see the values; env's B as an ARG, which an ENV B would hide.
-    expect(build?.slice(1, 6)).toEqual(['WORKDIR /app', 'ARG B', 'ENV A="toml"', 'ENV C="request"', 'COPY . /app']);
+    expect(build?.slice(1, 9)).toEqual(['WORKDIR /app', 'ARG B', 'ENV A="toml"', 'ENV C="request"', ...NODE_DEFAULT_ENV, 'COPY . /app']);
     // At run time the variables hold; env's value for B does not, the config file's does.
-    expect(instructions(final?.join('\n') ?? '', 'ENV')).toEqual(['ENV A="toml"', 'ENV B="toml"', 'ENV C="request"']);
+    expect(ownEnv(final?.join('\n') ?? '')).toEqual(['ENV A="toml"', 'ENV B="toml"', 'ENV C="request"']);
+  });
+});
+
+describe('nixpacksBuildpack: Node default variables', () => {
+  it('sets NODE_ENV, NPM_CONFIG_PRODUCTION and CI as Nixpacks does: while building and at run time', () => {
+    const [build, final] = stages(dockerfileOf(nodeApp));
+    // Before COPY and the install step, so `npm ci` keeps devDependencies and tools see CI.
+    expect(build?.slice(2, 6)).toEqual([...NODE_DEFAULT_ENV, 'COPY . /app']);
+    expect(instructions(final?.join('\n') ?? '', 'ENV')).toEqual(NODE_DEFAULT_ENV);
+  });
+
+  it('lets nixpacks.toml [variables] and nixpacks.variables override a default, in the build and the image', () => {
+    const files = { ...nodeApp, 'nixpacks.toml': '[variables]\nNODE_ENV = "staging"\nCI = "toml"' };
+    const result = plan(files, request({ variables: { CI: 'false' } }));
+    expect(result.details).toMatchObject({ variables: { NODE_ENV: 'staging', NPM_CONFIG_PRODUCTION: 'false', CI: 'false' } });
+    expect(result.summary).toContain('variables: CI, NODE_ENV, NPM_CONFIG_PRODUCTION=false (default)');
+    const dockerfile = dockerfileOf(files, request({ variables: { CI: 'false' } }));
+    expect(instructions(dockerfile, 'ENV').filter((line) => /NODE_ENV|CI=/.test(line))).toEqual([
+      'ENV CI="false"',
+      'ENV NODE_ENV="staging"',
+      'ENV CI="false"',
+      'ENV NODE_ENV="staging"',
+    ]);
+  });
+
+  it("lets the build's env override a default for the build only: an ARG, and the image keeps the default", () => {
+    const req = request(undefined, { NODE_ENV: 'development' });
+    const result = plan(nodeApp, req);
+    expect(result.images[0]?.buildArgs).toEqual({ NODE_ENV: 'development' });
+    expect(result.summary).toContain('variables: CI=true (default), NODE_ENV, NPM_CONFIG_PRODUCTION=false (default)');
+    const [build, final] = stages(dockerfileOf(nodeApp, req));
+    expect(build).toContain('ARG NODE_ENV');
+    expect(build).not.toContain('ENV NODE_ENV="production"');
+    expect(final).toContain('ENV NODE_ENV="production"');
+  });
+
+  it('sets no Node defaults for another language', () => {
+    const result = plan({ 'requirements.txt': 'flask', 'app.py': '', Procfile: 'web: python app.py' });
+    expect(result.details).toMatchObject({ language: 'python', variables: {} });
+    expect(instructions(result.images[0]?.files['.berth/Dockerfile'] ?? '', 'ENV')).toEqual([]);
   });
 });
 
@@ -426,7 +476,7 @@ describe('nixpacksBuildpack: the request env stays out of the image', () => {
     expect(result.images[0]?.buildArgs).toEqual(secretEnv);
     const [build, final] = stages(dockerfile);
     expect(build?.filter((line) => line.startsWith('ARG '))).toEqual(['ARG API_KEY', 'ARG NPM_TOKEN']);
-    expect(instructions(dockerfile, 'ENV')).toEqual(['ENV PUBLIC_URL="https://example.test"', 'ENV PUBLIC_URL="https://example.test"']);
+    expect(ownEnv(dockerfile)).toEqual(['ENV PUBLIC_URL="https://example.test"', 'ENV PUBLIC_URL="https://example.test"']);
     // The final stage starts afresh from the base image and declares none of them.
     expect(final?.[0]).toBe('FROM node:20-alpine');
     expect(final?.join('\n')).not.toMatch(/ARG|NPM_TOKEN|API_KEY|FROM build/);
@@ -491,11 +541,11 @@ describe('nixpacksBuildpack: generated Dockerfiles cannot be injected into', () 
     const value = "a\"b\\c$HOME ${X} 'q'";
     const dockerfile = dockerfileOf(nodeApp, request({ startCommand: start, buildCommand: 'x"] && RUN ["id', variables: { V: value } }));
     const lines = dockerfile.split('\n');
-    expect(lines).toHaveLength(13);
+    expect(lines).toHaveLength(13 + 2 * NODE_DEFAULT_ENV.length);
     expect(execArgs(instructions(dockerfile, 'CMD')[0])).toEqual(['sh', '-c', start]);
     expect(execArgs(instructions(dockerfile, 'RUN')[1])).toEqual(['sh', '-c', 'x"] && RUN ["id']);
     const env = 'ENV V="a\\"b\\\\c\\$HOME \\${X} \'q\'"';
-    expect(instructions(dockerfile, 'ENV')).toEqual([env, env]);
+    expect(ownEnv(dockerfile)).toEqual([env, env]);
   });
 
   it('cannot be injected through the Procfile or package.json', () => {

@@ -169,9 +169,14 @@ function phaseLine(phase: string, commands: string, source: string): string {
   return `${phase}: ${commands === '' ? '(none)' : commands}${from}`;
 }
 
+/** Names only, except a provider default still in force: its value is fixed and not secret. */
 function variablesLine(parts: PlanParts): string[] {
-  const names = Object.keys(parts.phases.variables).sort();
-  return names.length > 0 ? [`variables: ${names.join(', ')}`] : [];
+  const { variables, buildEnv } = parts.phases;
+  const defaults = parts.detected.variables ?? {};
+  const shown = Object.keys(variables)
+    .sort()
+    .map((name) => (defaults[name] === variables[name] && !Object.hasOwn(buildEnv, name) ? `${name}=${variables[name]} (default)` : name));
+  return shown.length > 0 ? [`variables: ${shown.join(', ')}`] : [];
 }
 
 function ignoredLine(parts: PlanParts, unused: string[]): string[] {

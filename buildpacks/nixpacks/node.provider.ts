@@ -5,6 +5,17 @@ import { detectNodeInstall } from '../node-package-manager';
 import { chooseNodeImage, nodeVersionLine, requestedNodeVersion } from './node-version';
 import type { Provider } from './provider';
 
+/**
+ * Nixpacks' Node defaults (`get_node_environment_variables`): set as ARG + ENV, so they hold
+ * while building and at run time. NPM_CONFIG_PRODUCTION=false keeps devDependencies installed
+ * for the build despite NODE_ENV; CI=true makes tools non-interactive.
+ */
+export const NODE_DEFAULT_VARIABLES: Readonly<Record<string, string>> = {
+  NODE_ENV: 'production',
+  NPM_CONFIG_PRODUCTION: 'false',
+  CI: 'true',
+};
+
 interface PackageJson {
   scripts?: Record<string, unknown>;
   main?: unknown;
@@ -31,6 +42,7 @@ export const nodeProvider: Provider = {
       install: install ? [install] : [],
       build: hasScript(manifest, 'build') ? [`${runner} run build`] : [],
       ...(start !== undefined ? { start } : {}),
+      variables: { ...NODE_DEFAULT_VARIABLES },
       facts: { packageManager },
       summary: [nodeVersionLine(node)],
       details: {

@@ -15,6 +15,11 @@ export interface DetectedPlan {
   runtimePaths?: string[];
   /** Programs the plan installs into the image for run time beyond the base image's (e.g. `pnpm`). */
   runtimeTools?: string[];
+  /**
+   * Variables the provider sets by default, as Nixpacks' provider does (Node: NODE_ENV and
+   * friends): ENV while building and at run time, below every variable the user sets.
+   */
+  variables?: Record<string, string>;
   /** Extra facts for the plan details and summary, e.g. `{ packageManager: 'npm' }`. */
   facts: Record<string, string>;
   /** Extra summary lines (e.g. the Node version) and plan details. */

@@ -1,4 +1,6 @@
 import { BuildLogWriter } from './build-log.writer';
+import { LogRedactor } from './log-redactor';
+import { RedactingLogWriter } from './redacting-log.writer';
 import { MemoryBuildStore } from './testing/memory-build.store';
 
 /** Keeps the size of every batch, can hold writes back, and can say the log is full after some lines. */
@@ -150,5 +152,28 @@ describe('BuildLogWriter', () => {
     });
     await late;
     expect(store.logText('b1')).toEqual(['one', 'two']);
+  });
+});
+
+describe('log lines without terminal colour', () => {
+  const ESC = '\x1b';
+
+  it('stores npm and yarn output without its escape sequences', async () => {
+    const store = new MemoryBuildStore();
+    const writer = new BuildLogWriter(store, 'b1', () => undefined);
+    writer.line(`${ESC}[37;40mnpm${ESC}[0m ${ESC}[0m${ESC}[30;43mWARN${ESC}[0m ${ESC}[0m${ESC}[35mdeprecated${ESC}[0m glob@7.2.3`);
+    writer.line(`${ESC}[2K${ESC}[1G${ESC}[2m[2/4]${ESC}[22m Fetching packages...`);
+    writer.line(`${ESC}]0;npm ci${'\x07'}added 12 packages in 1s`);
+    await writer.flush();
+    expect(store.logText('b1')).toEqual(['npm WARN deprecated glob@7.2.3', '[2/4] Fetching packages...', 'added 12 packages in 1s']);
+  });
+
+  it('hides a secret printed in colour, or with a colour code inside it', async () => {
+    const store = new MemoryBuildStore();
+    const writer = new RedactingLogWriter(new LogRedactor(['s3cr3t-token']), store, 'b1', () => undefined);
+    writer.line(`auth: ${ESC}[32ms3cr3t-token${ESC}[39m`);
+    writer.line(`auth: s3cr3t${ESC}[1m-token`);
+    await writer.flush();
+    expect(store.logText('b1')).toEqual(['auth: ***', 'auth: ***']);
   });
 });

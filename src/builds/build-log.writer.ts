@@ -1,3 +1,4 @@
+import { stripAnsi } from './ansi-text';
 import type { BuildStore } from './build.record';
 
 const FLUSH_MS = 150;
@@ -16,7 +17,8 @@ type Line = { time: string; text: string };
  * Collects a build's log lines and writes them to the store in batches, in order, one write at a
  * time. It never holds more than about `maxHeld` bytes of lines: while the store is too slow to
  * keep up, lines are left out and counted, and a line says how many. Once the store reports the
- * log truncated, it takes no more.
+ * log truncated, it takes no more. Lines are stored without terminal colour and control sequences
+ * (see ansi-text.ts): the builder's raw stream may keep them, the API's log does not.
  */
 export class BuildLogWriter {
   private pending: Line[] = [];
@@ -34,8 +36,9 @@ export class BuildLogWriter {
   ) {}
 
   /** Takes one line; false once the log is full and no more lines are wanted. */
-  line(text: string): boolean {
+  line(raw: string): boolean {
     if (this.full) return false;
+    const text = this.clean(raw);
     if (this.held + cost(text) > this.maxHeld) {
       this.skipped += 1;
       return true;
@@ -46,6 +49,11 @@ export class BuildLogWriter {
     }
     this.add(text);
     return true;
+  }
+
+  /** The line as stored; a subclass adds to this (redaction runs on the text without escapes). */
+  protected clean(text: string): string {
+    return stripAnsi(text);
   }
 
   /** Writes what is pending; resolves when everything taken so far is stored (or failed). */

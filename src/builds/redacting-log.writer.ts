@@ -10,7 +10,11 @@ export class RedactingLogWriter extends BuildLogWriter {
     super(...writer);
   }
 
-  override line(text: string): boolean {
-    return super.line(this.redactor.redact(text));
+  /**
+   * After the escapes are gone, so a secret printed in colour, or with a colour code inside it,
+   * is still found.
+   */
+  protected override clean(text: string): string {
+    return this.redactor.redact(super.clean(text));
   }
 }
