@@ -3,9 +3,11 @@ import { dirname, join } from 'node:path';
 import { UnrecoverableError, WaitingError, type Job } from 'bullmq';
 import type { Logger } from 'winston';
 import { planBuild } from '../buildpacks';
+import { baseImageKey } from '../buildpacks/base-image-key';
 import { PlanError, type BuildPlan, type BuildpackSettings } from '../buildpacks/plan';
 import { apiFieldNames } from '../src/builds/api-field-names';
 import { AppError, BuildFailedError, UnavailableError } from '../src/errors';
+import { BaseImageMissingError } from '../src/errors/base-image-missing.error';
 import { buildJobSchema } from '../src/builds/build.job';
 import type { BuildDirs } from '../src/builds/build-dirs';
 import type { BuildLogWriter } from '../src/builds/build-log.writer';
@@ -116,7 +118,9 @@ export class BuildProcessor {
       const root = await this.contextRoot(dir, spec.baseDirectory);
       const plan = this.plan(root, spec, log);
       await this.store.transition(spec.id, 'building', { buildingAt: now(), plan: { buildpack: plan.buildpack, ...plan.details } }, attempt);
-      const images = await this.buildImages(plan, root, spec, { commit, attempt }, log, controller.signal, started);
+      const images = await this.buildImages(plan, root, spec, { commit, attempt }, log, controller.signal, started).catch((err: unknown) => {
+        throw this.namedBaseImage(err, plan);
+      });
       if (controller.signal.aborted) throw controller.signal.reason;
       // Claimed, the images are the build's (a later attempt finishes their tagging); refused, gone.
       started.length = 0;
@@ -205,6 +209,13 @@ export class BuildProcessor {
       if (err instanceof PlanError) throw new BuildFailedError(apiFieldNames(err.field ? `${err.message} (${err.field})` : err.message), err.code);
       throw err;
     }
+  }
+
+  /** A missing base image of a generated Dockerfile is told with the `[buildpacks]` key that chose it. */
+  private namedBaseImage(err: unknown, plan: BuildPlan): unknown {
+    if (!(err instanceof BaseImageMissingError) || plan.buildpack === 'dockerfile' || plan.buildpack === 'docker-compose') return err;
+    const key = baseImageKey(this.options.buildpacks, err.image);
+    return key ? err.withKey(key) : err;
   }
 
   /** Builds the plan's images under temporary tags, each added to `started` before its build starts. */

@@ -13,6 +13,21 @@ export const LINE_MAX_BYTES = 8192;
 export const EVENT_MAX_BYTES = 1024 * 1024;
 const CUT_MARK = ' [berth: line cut]';
 const SUCCESSFULLY_BUILT = /^Successfully built ([0-9a-f]{12,64})\s*$/;
+/** A step line naming a base image: Docker's `Step 1/2 : FROM x`, Podman's `STEP 1/2: FROM x`. */
+const FROM_STEP = /^step \d+\/\d+\s?:\s*(from\s+(?:--platform=\S+\s+)?(\S+).*)$/i;
+/**
+ * How each engine says a FROM image could not be had: Docker's pull errors (no registry, no
+ * such repository or tag), Podman's "initializing source docker://..." and its not-found wording.
+ */
+const PULL_FAILED =
+  /pull access denied|manifest unknown|manifest for \S+ not found|repository does not exist|registry-1\.docker\.io|dial tcp|no such host|initializing source|image not known|unable to find image/i;
+
+/** A build that failed because its FROM image is neither local nor pullable. */
+export interface MissingBaseImage {
+  image: string;
+  /** The Dockerfile instruction, as the engine printed it. */
+  instruction: string;
+}
 
 /** One newline-delimited piece of a byte stream; `cut` when it was longer than the cap. */
 export interface SplitLine {
@@ -104,6 +119,9 @@ export class BuildOutputParser {
   private silent = false;
   error: string | undefined;
   imageId: string | undefined;
+  /** Set when the failure happened at a FROM step and reads as a failed pull. */
+  missingBaseImage: MissingBaseImage | undefined;
+  private fromStep: MissingBaseImage | undefined;
 
   constructor(private readonly lineMaxBytes = LINE_MAX_BYTES) {}
 
@@ -111,11 +129,13 @@ export class BuildOutputParser {
   push(event: RawBuildEvent): string[] {
     if (event.error !== undefined || event.errorDetail?.message !== undefined) {
       this.error = (event.errorDetail?.message ?? event.error ?? 'build failed').trim() || 'build failed';
+      if (this.fromStep && PULL_FAILED.test(this.error)) this.missingBaseImage = this.fromStep;
       return this.silent ? [] : [...this.flush(), this.capped(`ERROR: ${this.error}`)];
     }
     if (event.aux?.ID) this.imageId = event.aux.ID;
     const built = event.stream !== undefined && event.stream.length < 100 ? SUCCESSFULLY_BUILT.exec(event.stream) : null;
     if (built && !this.imageId) this.imageId = built[1];
+    if (event.stream !== undefined) this.noteStep(event.stream);
     if (this.silent) return [];
     const text = event.stream ?? (event.status !== undefined ? `${event.status}\n` : '');
     const parts = (this.partial + text).split('\n');
@@ -148,6 +168,15 @@ export class BuildOutputParser {
   silence(): void {
     this.silent = true;
     this.partial = '';
+  }
+
+  /** Remembers whether the step running is a FROM, so a failure can be pinned on its image. */
+  private noteStep(text: string): void {
+    for (const line of text.split('\n')) {
+      if (!/^step \d/i.test(line.trim()) || line.length > 2048) continue;
+      const from = FROM_STEP.exec(line.trim());
+      this.fromStep = from?.[1] && from[2] ? { instruction: from[1], image: from[2] } : undefined;
+    }
   }
 
   private capped(line: string): string {

@@ -2,6 +2,7 @@ import type Docker from 'dockerode';
 import type { Readable } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { BuildFailedError } from '../errors';
+import { BaseImageMissingError } from '../errors/base-image-missing.error';
 import { createBuildCgroup, type BuildCgroup } from './build-cgroup';
 import { BuildStreamReader } from './build-output';
 import { BUILD_DOCKERFILE, packContext } from './context-archive';
@@ -106,6 +107,8 @@ async function runBuild(
     signal.removeEventListener('abort', abort);
   }
   if (signal.aborted) throw signal.reason;
+  const missing = reader.parser.missingBaseImage;
+  if (missing) throw new BaseImageMissingError(missing.image, missing.instruction, reader.parser.error ?? 'pull failed');
   if (reader.parser.error !== undefined) throw new BuildFailedError(reader.parser.error);
   return reader.parser.imageId;
 }
