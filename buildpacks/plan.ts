@@ -42,8 +42,11 @@ export interface BuildPlan {
 export class PlanError extends Error {
   constructor(
     message: string,
-    /** 'invalid_repository' (missing files, nothing detected) or 'host_access' (compose policy). */
-    readonly code: 'invalid_repository' | 'host_access' = 'invalid_repository',
+    /**
+     * 'invalid_repository' (missing files, nothing detected), 'host_access' (compose policy) or
+     * 'unsupported_dockerfile' (syntax the engine's builder cannot read).
+     */
+    readonly code: 'invalid_repository' | 'host_access' | 'unsupported_dockerfile' = 'invalid_repository',
     /** The compose key or request field at fault. */
     readonly field?: string,
   ) {

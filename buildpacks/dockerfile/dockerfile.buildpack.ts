@@ -1,6 +1,7 @@
 import type { BuildPlan, Buildpack } from '../plan';
 import { PlanError } from '../plan';
 import { normaliseRelativePath } from '../paths';
+import { findHeredoc } from './heredoc';
 
 /** Default Dockerfile location, relative to the repository root (the build context). */
 export const DEFAULT_DOCKERFILE = 'Dockerfile';
@@ -16,9 +17,11 @@ export const DEFAULT_DOCKERFILE = 'Dockerfile';
 export const dockerfileBuildpack: Buildpack = (workspace, request) => {
   const options = request.dockerfile ?? {};
   const dockerfile = normaliseRelativePath(options.dockerfilePath ?? DEFAULT_DOCKERFILE, 'dockerfile.dockerfilePath');
-  if (dockerfile === '' || workspace.readFile(dockerfile) === undefined) {
+  const text = dockerfile === '' ? undefined : workspace.readFile(dockerfile);
+  if (text === undefined) {
     throw new PlanError(`No Dockerfile at "${dockerfile || '.'}" in the repository`, 'invalid_repository', 'dockerfile.dockerfilePath');
   }
+  refuseHeredoc(dockerfile, text);
   const buildArgs = { ...request.env, ...options.buildArgs };
   return {
     buildpack: 'dockerfile',
@@ -37,6 +40,17 @@ export const dockerfileBuildpack: Buildpack = (workspace, request) => {
     ],
   } satisfies BuildPlan;
 };
+
+/** Both engines' builders would fail on a heredoc with "unknown instruction"; this says why and what to do. */
+function refuseHeredoc(dockerfile: string, text: string): void {
+  const heredoc = findHeredoc(text);
+  if (!heredoc) return;
+  throw new PlanError(
+    `${dockerfile} line ${heredoc.line} uses a heredoc ("${heredoc.text.slice(0, 80)}"), which the engine's builder does not support (only BuildKit does): ` +
+      'put the script or file in the repository and COPY it, or write the commands on RUN lines joined with && (printf to write a file)',
+    'unsupported_dockerfile',
+  );
+}
 
 function summaryLines(dockerfile: string, target: string | undefined, buildArgs: Record<string, string>): string[] {
   const names = Object.keys(buildArgs).sort();

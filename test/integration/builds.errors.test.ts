@@ -79,4 +79,18 @@ describe('builds: failures that say what to do', () => {
     },
     TEST_MS,
   );
+
+  it(
+    "a Dockerfile heredoc, which neither engine's builder reads: unsupported_dockerfile naming the line, before any engine build",
+    async () => {
+      const { url } = git.push(`${api.runId}-heredoc`, { Dockerfile: 'FROM berth-test/busybox:latest\n# RUN <<NOT this one\nRUN <<EOF\necho hi > /greeting\nEOF\n' });
+      const view = await failedBuild({ id: `${api.runId}-heredoc`, git_repo: url, buildpack_type: 'dockerfile', image_tag: `berth-it-${api.runId}-heredoc:1` });
+      expect(view.error?.code).toBe('unsupported_dockerfile');
+      expect(view.error?.message).toContain('Dockerfile line 3 uses a heredoc ("RUN <<EOF")');
+      expect(view.error?.message).toContain('COPY it');
+      const log = ((await get(`/api/v1/builds/${view.id}/logs`)).body.lines as Array<{ text: string }>).map((l) => l.text);
+      expect(log.some((text) => text.startsWith('[berth] building '))).toBe(false);
+    },
+    TEST_MS,
+  );
 });
