@@ -35,7 +35,7 @@ describe('nginxStartScript', () => {
   }
 
   it('listens on $PORT and runs nginx in the foreground', () => {
-    expect(start('8081')).toEqual({ listen: ['    listen 8081;'], output: "nginx -g daemon off;\n" });
+    expect(start('8081')).toEqual({ listen: ['    listen 8081;'], output: 'nginx -g daemon off;\n' });
   });
 
   it.each([undefined, '', 'abc', '80;x', '0', '0080', '65536', '123456', '-1', ' 8080', '8080 '])('listens on 80 for PORT=%j', (port) => {
