@@ -1,6 +1,7 @@
 import type { PlanRequest } from '../plan';
 import { PlanError } from '../plan';
 import { renderNginxConf } from '../static/nginx.conf';
+import { nginxStartScript } from '../static/nginx-start.script';
 import { MemoryWorkspace } from '../testing/memory-workspace';
 import { testSettings } from '../testing/settings';
 import { nixpacksBuildpack } from './nixpacks.buildpack';
@@ -264,8 +265,16 @@ describe('nixpacksBuildpack: python, go and static sites', () => {
         context: '',
         dockerfile: '.berth/Dockerfile',
         files: {
-          '.berth/Dockerfile': 'FROM nginx:alpine\nCOPY .berth/nginx.conf /etc/nginx/conf.d/default.conf\nCOPY . /usr/share/nginx/html/\n',
+          '.berth/Dockerfile': [
+            'FROM nginx:alpine',
+            'COPY .berth/nginx.conf /etc/nginx/conf.d/default.conf',
+            'COPY .berth/nginx-start.sh /etc/nginx/berth-start.sh',
+            'COPY . /usr/share/nginx/html/',
+            'ENTRYPOINT ["sh","/etc/nginx/berth-start.sh"]',
+            '',
+          ].join('\n'),
           '.berth/nginx.conf': renderNginxConf({ spa: false }),
+          '.berth/nginx-start.sh': nginxStartScript,
         },
         buildArgs: {},
       },

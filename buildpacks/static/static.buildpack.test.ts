@@ -2,6 +2,7 @@ import type { PlanRequest } from '../plan';
 import { MemoryWorkspace } from '../testing/memory-workspace';
 import { testSettings } from '../testing/settings';
 import { renderNginxConf } from './nginx.conf';
+import { nginxStartScript } from './nginx-start.script';
 import { staticBuildpack } from './static.buildpack';
 
 /** A Vite single-page app: `vite build` writes dist/index.html and dist/assets/*. */
@@ -22,7 +23,7 @@ describe('staticBuildpack with a build command', () => {
     expect(plan.images).toHaveLength(1);
     const image = plan.images[0];
     expect(image).toMatchObject({ tag: 'site:1', context: '', dockerfile: '.berth/Dockerfile', buildArgs: { VITE_API_URL: 'https://api.example.com' } });
-    expect(Object.keys(image?.files ?? {})).toEqual(['.berth/Dockerfile', '.berth/nginx.conf']);
+    expect(Object.keys(image?.files ?? {})).toEqual(['.berth/Dockerfile', '.berth/nginx.conf', '.berth/nginx-start.sh']);
     expect(image?.files['.berth/Dockerfile']).toBe(
       [
         'FROM node:20-alpine AS build',
@@ -34,11 +35,14 @@ describe('staticBuildpack with a build command', () => {
         '',
         'FROM nginx:alpine',
         'COPY .berth/nginx.conf /etc/nginx/conf.d/default.conf',
+        'COPY .berth/nginx-start.sh /etc/nginx/berth-start.sh',
         'COPY --from=build /app/dist/ /usr/share/nginx/html/',
+        'ENTRYPOINT ["sh","/etc/nginx/berth-start.sh"]',
         '',
       ].join('\n'),
     );
     expect(image?.files['.berth/nginx.conf']).toBe(renderNginxConf({ spa: true }));
+    expect(image?.files['.berth/nginx-start.sh']).toBe(nginxStartScript);
     expect(plan.summary).toEqual([
       'static: build in node:20-alpine, serve dist/ with nginx:alpine',
       'install: npm ci',
@@ -120,7 +124,14 @@ describe('staticBuildpack without a build command', () => {
     const site = new MemoryWorkspace({ 'public/index.html': '<h1>hi</h1>', 'README.md': '' });
     const plan = staticBuildpack(site, request({}), testSettings());
     expect(plan.images[0]?.files['.berth/Dockerfile']).toBe(
-      'FROM nginx:alpine\nCOPY .berth/nginx.conf /etc/nginx/conf.d/default.conf\nCOPY public/ /usr/share/nginx/html/\n',
+      [
+        'FROM nginx:alpine',
+        'COPY .berth/nginx.conf /etc/nginx/conf.d/default.conf',
+        'COPY .berth/nginx-start.sh /etc/nginx/berth-start.sh',
+        'COPY public/ /usr/share/nginx/html/',
+        'ENTRYPOINT ["sh","/etc/nginx/berth-start.sh"]',
+        '',
+      ].join('\n'),
     );
     expect(plan.summary).toEqual(['static: serve public/ with nginx:alpine (no build command)', 'spa fallback: on (unknown paths serve /index.html)']);
     expect(plan.details).toEqual({ mode: 'serve', serverImage: 'nginx:alpine', outputDir: 'public/', spa: true });

@@ -6,11 +6,13 @@ import { normaliseRelativePath } from '../paths';
 import { buildEnvLines } from '../log-text';
 import { fillTemplate } from '../template';
 import { renderNginxConf } from './nginx.conf';
+import { NGINX_START_PATH, nginxStartScript } from './nginx-start.script';
 import { staticBuildDockerfileTemplate, staticServeDockerfileTemplate } from './static.dockerfile';
 
 /** Generated files are written into the build context under this folder. */
 export const GENERATED_DOCKERFILE = '.berth/Dockerfile';
 export const GENERATED_NGINX_CONF = '.berth/nginx.conf';
+export const GENERATED_NGINX_START = '.berth/nginx-start.sh';
 /** Output folder of the build command when `static.outputDir` is not set (Vite's default). */
 export const DEFAULT_BUILD_OUTPUT = 'dist';
 
@@ -39,7 +41,7 @@ function planBuiltSite(workspace: Workspace, request: PlanRequest, settings: Bui
     buildArgs: argLines(request.env, 'env'),
     install: install ? [runShell(install, 'static.installCommand')] : [],
     build: [runShell(buildCommand, 'static.buildCommand')],
-    nginxConf: GENERATED_NGINX_CONF,
+    ...startFields(),
     outputPath: outputDir === '' ? '/app/' : `/app/${assertPlainPath(outputDir, 'static.outputDir')}/`,
   });
   return {
@@ -108,10 +110,20 @@ export interface StaticServeOptions {
 export function staticServeImage(options: StaticServeOptions): ImageBuild {
   const dockerfile = fillTemplate(staticServeDockerfileTemplate, {
     serverImage: assertImageRef(options.serverImage, 'images.staticServer'),
-    nginxConf: GENERATED_NGINX_CONF,
+    ...startFields(),
     sourcePath: options.sourceDir === '' ? '.' : `${assertPlainPath(options.sourceDir, 'static.outputDir')}/`,
   });
   return siteImage(options.tag, dockerfile, options.spa);
+}
+
+/** Template values that install and run the entrypoint; `sh` runs it, so its file mode does not matter. */
+function startFields(): Record<string, string> {
+  return {
+    nginxConf: GENERATED_NGINX_CONF,
+    nginxStart: GENERATED_NGINX_START,
+    nginxStartPath: NGINX_START_PATH,
+    entrypoint: JSON.stringify(['sh', NGINX_START_PATH]),
+  };
 }
 
 function siteImage(tag: string, dockerfile: string, spa: boolean): ImageBuild {
@@ -119,7 +131,7 @@ function siteImage(tag: string, dockerfile: string, spa: boolean): ImageBuild {
     tag,
     context: '',
     dockerfile: GENERATED_DOCKERFILE,
-    files: { [GENERATED_DOCKERFILE]: dockerfile, [GENERATED_NGINX_CONF]: renderNginxConf({ spa }) },
+    files: { [GENERATED_DOCKERFILE]: dockerfile, [GENERATED_NGINX_CONF]: renderNginxConf({ spa }), [GENERATED_NGINX_START]: nginxStartScript },
     buildArgs: {},
   };
 }

@@ -1,7 +1,9 @@
 /**
  * Dockerfile templates of the static buildpack, kept as data. `{{...}}` lines take instruction
  * lines made by dockerfile-text.ts; inline placeholders take values already checked there.
- * Generated files live under `.berth/` in the build context.
+ * Generated files live under `.berth/` in the build context. Both images start through Berth's
+ * entrypoint (nginx-start.script.ts), which sets nginx's port from `$PORT`; it replaces the
+ * server image's entrypoint and command.
  */
 
 /**
@@ -19,11 +21,15 @@ COPY . .
 
 FROM {{serverImage}}
 COPY {{nginxConf}} /etc/nginx/conf.d/default.conf
+COPY {{nginxStart}} {{nginxStartPath}}
 COPY --from=build {{outputPath}} /usr/share/nginx/html/
+ENTRYPOINT {{entrypoint}}
 `;
 
 /** Serves files of the repository as they are. */
 export const staticServeDockerfileTemplate = `FROM {{serverImage}}
 COPY {{nginxConf}} /etc/nginx/conf.d/default.conf
+COPY {{nginxStart}} {{nginxStartPath}}
 COPY {{sourcePath}} /usr/share/nginx/html/
+ENTRYPOINT {{entrypoint}}
 `;
