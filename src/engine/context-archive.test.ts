@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
@@ -113,6 +113,40 @@ describe('packContext', () => {
   it('always sends the files Berth generated, even under an ignored directory', async () => {
     repo({ Dockerfile: 'FROM alpine\n', '.berth/nginx.conf': 'server {}', '.berth/other': 'o', '.dockerignore': '.berth\n' });
     expect(await repositoryFiles('Dockerfile', { alwaysSend: ['.berth/nginx.conf'] })).toEqual(['.berth/nginx.conf', 'Dockerfile']);
+  });
+
+  it('never sends git data, and not the Dockerfile Berth generated nor its folder once empty', async () => {
+    repo({ '.git/HEAD': 'ref', '.git/config': 'c', 'sub/.git': 'gitdir: x', '.berth/Dockerfile': 'FROM alpine\n', 'app.js': 'a' });
+    const sent = await entries(packContext(dir, '.berth/Dockerfile', { alwaysSend: ['.berth/Dockerfile'] }));
+    const names = sent.map((e) => e.header.name);
+    expect(names.filter((n) => n.includes('.git') || n.startsWith('.berth/') || n === '.berth')).toEqual([]);
+    expect(sent.find((e) => e.header.name === BUILD_DOCKERFILE)?.content).toBe('FROM alpine\n');
+    repo({ '.berth/nginx.conf': 'server {}' });
+    const both = ['.berth/Dockerfile', '.berth/nginx.conf'];
+    expect(await repositoryFiles('.berth/Dockerfile', { alwaysSend: both })).toEqual(['.berth/nginx.conf', 'app.js']);
+  });
+
+  it('packs the same tree to the same bytes whatever its times, owners, umask and creation order', async () => {
+    const pack = async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of await packContext(dir, 'Dockerfile')) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks);
+    };
+    const tree = { Dockerfile: 'FROM alpine\n', 'b.js': 'b', 'a/z.js': 'z', 'a/run.sh': 'echo' };
+    repo(tree);
+    chmodSync(join(dir, 'a/run.sh'), 0o755);
+    chmodSync(join(dir, 'b.js'), 0o600);
+    utimesSync(join(dir, 'b.js'), 1000, 1000);
+    const first = await pack();
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir);
+    repo(Object.fromEntries(Object.entries(tree).reverse()));
+    chmodSync(join(dir, 'a/run.sh'), 0o775);
+    chmodSync(join(dir, 'a'), 0o700);
+    const second = await pack();
+    expect(second.equals(first)).toBe(true);
+    const modes = Object.fromEntries((await entries(packContext(dir, 'Dockerfile'))).map((e) => [e.header.name, e.header.mode]));
+    expect(modes).toMatchObject({ 'a/run.sh': 0o755, 'b.js': 0o644, a: 0o755 });
   });
 
   it('stores symlinks as links and never follows them out of the context', async () => {

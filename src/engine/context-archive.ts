@@ -37,8 +37,16 @@ export const MAX_MATCH_STEPS = 500_000_000;
 /** Steps between two turns of the event loop, so timeouts and cancels act during a long walk. */
 const STEPS_PER_TURN = 1_000_000;
 
-/** Ownership inside the image should not depend on the worker's users. */
+/**
+ * Ownership and times inside the image should not depend on the worker's users nor on when the
+ * checkout was made: the engine's layer cache keys `COPY` on these headers, so a fresh clone of an
+ * unchanged commit must pack to the same bytes for its install step to come from the cache.
+ */
 const ROOT_OWNED = { uid: 0, gid: 0, uname: 'root', gname: 'root' };
+const FIXED_MTIME = new Date(0);
+
+/** Entries never sent, at any depth: git's data (a directory, or a file in a submodule/worktree). */
+const NEVER_SENT = new Set(['.git']);
 
 export interface ContextOptions {
   /** Labels appended to the Dockerfile copy as one LABEL line. */
@@ -68,18 +76,41 @@ export async function packContext(contextDir: string, dockerfile: string, option
   const copy = options.labels ? labelledDockerfile(content, options.labels) : content;
   const keep = new Set((options.alwaysSend ?? []).map((p) => p.split(sep).join('/')));
   const included = await selectEntries(root, matcher, keep, options);
-  const pack = tar.pack(root, {
+  // A Dockerfile Berth generated is read from its labelled copy: the original is not shipped.
+  const generated = dockerfile.split(sep).join('/');
+  if (keep.has(generated)) dropGenerated(included, generated);
+  // `sort` (tar-fs 3, missing from its types): entries in name order, not the file system's.
+  const packOptions: tar.PackOptions & { sort: boolean } = {
     // A set lookup only: nothing in these callbacks can throw or take long.
     ignore: (name) => !included.has(relative(root, name).split(sep).join('/')),
-    map: (header) => ({ ...header, ...ROOT_OWNED }),
+    map: normalizedHeader,
+    sort: true,
     finalize: false,
     finish: (archive) => {
-      archive.entry({ name: '.dockerignore', mode: 0o644, ...ROOT_OWNED }, CONTEXT_DOCKERIGNORE);
-      archive.entry({ name: BUILD_DOCKERFILE, mode: 0o644, ...ROOT_OWNED }, copy);
+      archive.entry({ name: '.dockerignore', mode: 0o644, mtime: FIXED_MTIME, ...ROOT_OWNED }, CONTEXT_DOCKERIGNORE);
+      archive.entry({ name: BUILD_DOCKERFILE, mode: 0o644, mtime: FIXED_MTIME, ...ROOT_OWNED }, copy);
       archive.finalize();
     },
-  });
+  };
+  const pack = tar.pack(root, packOptions);
   return pack as unknown as Readable;
+}
+
+/** Same bytes for the same tree: fixed time and owner, modes reduced to the executable bit. */
+function normalizedHeader(header: tar.Headers): tar.Headers {
+  const executable = header.type === 'directory' || (header.mode ?? 0) & 0o111;
+  const mode = header.type === 'symlink' ? 0o777 : executable ? 0o755 : 0o644;
+  return { ...header, ...ROOT_OWNED, mode, mtime: FIXED_MTIME };
+}
+
+/** Removes a generated file, and its folders when nothing else in them is sent. */
+function dropGenerated(included: Set<string>, path: string): void {
+  const parent = (p: string) => p.slice(0, Math.max(p.lastIndexOf('/'), 0));
+  included.delete(path);
+  for (let dir = parent(path); dir !== ''; dir = parent(dir)) {
+    if ([...included].some((p) => p.startsWith(`${dir}/`))) return;
+    included.delete(dir);
+  }
 }
 
 /** The Dockerfile with one `LABEL "k"="v" ...` line appended; values are quoted so nothing expands. */
@@ -132,7 +163,7 @@ async function selectEntries(root: string, matcher: IgnoreMatcher, keep: Readonl
       }
       const path = next.dir === '' ? entry.name : `${next.dir}/${entry.name}`;
       const isDir = entry.isDirectory();
-      if ((next.dir === '' && ENGINE_READS.has(entry.name)) || !(isDir || entry.isFile() || entry.isSymbolicLink())) continue;
+      if ((next.dir === '' && ENGINE_READS.has(entry.name)) || NEVER_SENT.has(entry.name) || !(isDir || entry.isFile() || entry.isSymbolicLink())) continue;
       const { excluded, matches } = matchOrFail(matcher, path, next.parent);
       if (!excluded || keep.has(path)) add(path);
       if (isDir && (!excluded || matcher.reopens(path) || holdsKept(path))) pending.push({ dir: path, parent: matches });
