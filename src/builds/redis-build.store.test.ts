@@ -116,4 +116,18 @@ describe('RedisBuildStore: creating a build with its sealed secrets', () => {
     expect((await store.create(spec('b2'), new Date().toISOString(), 'late')).created).toBe(false);
     expect(await store.takeSecrets('b2')).toBeUndefined();
   });
+
+  it('forgets the secrets in the step that ends the build, and keeps them while it runs', async () => {
+    for (const [id, end] of [
+      ['b1', 'succeeded'],
+      ['b2', 'failed'],
+      ['b3', 'cancelled'],
+    ] as const) {
+      await store.create(spec(id), new Date().toISOString(), `sealed-${id}`);
+      expect(await store.transition(id, 'building')).toBe(true);
+      expect(await store.takeSecrets(id)).toBe(`sealed-${id}`);
+      expect(await store.transition(id, end)).toBe(true);
+      expect(await store.takeSecrets(id)).toBeUndefined();
+    }
+  });
 });

@@ -15,13 +15,15 @@ export interface RedisBuildStoreOptions {
 }
 
 // Sets status and fields unless the build has ended or the attempt is stale.
-// KEYS: record. ARGV: attempt, status, field, value...
+// KEYS: record, sealed values. ARGV: attempt, status, field, value...
 const TRANSITION = `${FENCE}
 local current = redis.call('HGET', KEYS[1], 'status')
 if not current then return -1 end
 if current == 'succeeded' or current == 'failed' or current == 'cancelled' then return 0 end
 if stale(ARGV[1]) then return -2 end
 redis.call('HSET', KEYS[1], 'status', unpack(ARGV, 2))
+-- An ended build's sealed values go in the same step: nothing reads them any more.
+if ARGV[2] == 'succeeded' or ARGV[2] == 'failed' or ARGV[2] == 'cancelled' then redis.call('DEL', KEYS[2]) end
 return 1`;
 
 // Sets fields of an existing build unless the attempt is stale. KEYS: record. ARGV: attempt, field, value...
@@ -114,7 +116,7 @@ export class RedisBuildStore implements BuildStore {
 
   async transition(id: string, status: BuildStatus, update: BuildUpdate = {}, attempt?: number): Promise<boolean> {
     const args = [fenceArg(attempt), status, ...fieldArgs(update)];
-    const result = await redisCall(() => this.redis.eval(TRANSITION, 1, this.key(id), ...args));
+    const result = await redisCall(() => this.redis.eval(TRANSITION, 2, this.key(id), this.secretKey(id), ...args));
     return result === 1;
   }
 
