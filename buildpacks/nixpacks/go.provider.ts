@@ -1,25 +1,57 @@
+import { shellWord } from '../dockerfile-text';
+import type { Workspace } from '../plan';
+import { PlanError } from '../plan';
 import type { Provider } from './provider';
-
-/** Where the binary goes; a repository folder called `server` would swallow it, hence the fallback. */
-const BINARY = '/app/server';
-const FALLBACK_BINARY = '/app/.berth-server';
+import { isFolder } from './staticfile.provider';
 
 /**
- * Go (go.mod): download modules when there is a go.sum (no go.sum means no dependencies),
- * build the main package at the root, run the binary.
+ * Where the binary goes; a repository folder called `server` would swallow it, hence the fallback.
+ * (Nixpacks names it `out`; Berth keeps its own name, which existing images already run.)
+ */
+const BINARY = '/app/server';
+const FALLBACK_BINARY = '/app/.berth-server';
+/** Names the package under cmd/ to build, as in Nixpacks. */
+export const GO_BIN_VARIABLE = 'NIXPACKS_GO_BIN';
+
+/**
+ * Go, detected by go.mod or main.go as Nixpacks does. A module downloads its dependencies when it
+ * has a go.sum (none means no dependencies, and `go mod download` would only warn). The package
+ * built is Nixpacks' choice: NIXPACKS_GO_BIN's `./cmd/<name>`, else the module's root package when
+ * .go files lie at the root, else the first `cmd/<name>`, else the module root, else main.go alone
+ * (no go.mod: `go build main.go` builds that file with the standard library only). CGO_ENABLED=0
+ * by default, as Nixpacks sets it: a static binary, needing no C compiler in the image.
  */
 export const goProvider: Provider = {
   name: 'go',
-  looksFor: 'go.mod (go)',
-  detect: (workspace) => workspace.exists('go.mod'),
-  plan(workspace, settings) {
+  looksFor: 'go.mod or main.go (go)',
+  detect: (workspace) => workspace.readFile('go.mod') !== undefined || workspace.readFile('main.go') !== undefined,
+  plan(workspace, settings, variables) {
     const binary = workspace.exists('server') ? FALLBACK_BINARY : BINARY;
+    const isModule = workspace.readFile('go.mod') !== undefined;
+    const target = buildTarget(workspace, isModule, variables[GO_BIN_VARIABLE]);
     return {
       image: settings.images.go,
-      install: workspace.exists('go.sum') ? ['go mod download'] : [],
-      build: [`go build -o ${binary} .`],
+      install: isModule && workspace.exists('go.sum') ? ['go mod download'] : [],
+      build: [`go build -o ${binary}${target === '' ? ' .' : ` ${target}`}`],
       start: binary,
-      facts: {},
+      variables: { CGO_ENABLED: '0' },
+      facts: isModule ? {} : ({ module: 'no go.mod' } as Record<string, string>),
     };
   },
 };
+
+/** What `go build` builds: '' for the module root. */
+function buildTarget(workspace: Workspace, isModule: boolean, goBin: string | undefined): string {
+  if (goBin !== undefined && goBin.trim() !== '') {
+    const name = goBin.trim();
+    if (!/^[A-Za-z0-9_.-]+$/.test(name) || name.startsWith('.')) {
+      throw new PlanError(`${GO_BIN_VARIABLE}: "${name}" is not a folder name under cmd/`, 'invalid_repository', GO_BIN_VARIABLE);
+    }
+    return shellWord(`./cmd/${name}`);
+  }
+  const rootGoFiles = workspace.list('').some((name) => name.endsWith('.go') && workspace.readFile(name) !== undefined);
+  if (isModule && rootGoFiles) return '';
+  const command = workspace.list('cmd').find((name) => isFolder(workspace, `cmd/${name}`) && /^[A-Za-z0-9_.-]+$/.test(name));
+  if (command !== undefined) return `./cmd/${command}`;
+  return isModule ? '' : 'main.go';
+}

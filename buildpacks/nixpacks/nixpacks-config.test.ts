@@ -74,7 +74,6 @@ describe('readNixpacksConfig', () => {
       'runImage = "ubuntu:jammy"',
     ].join('\n');
     expect(read({ 'nixpacks.toml': toml }).ignored).toEqual([
-      'providers',
       'buildImage',
       'staticAssets',
       'phases.setup.nixpkgsArchive',

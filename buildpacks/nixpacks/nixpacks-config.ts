@@ -17,6 +17,8 @@ export interface NixpacksConfig {
   install?: string[];
   build?: string[];
   start?: string;
+  /** `providers`: the providers to use, `...` standing for the detected one. */
+  providers?: string[];
   /** Keys that Nixpacks knows but Berth does not apply, shown in the plan summary. */
   ignored: string[];
 }
@@ -54,6 +56,7 @@ function readTables(file: string, root: Table, empty: NixpacksConfig): NixpacksC
     if (key === 'variables') config.variables = readVariables(file, asTable(file, key, value));
     else if (key === 'phases') readPhases(file, asTable(file, key, value), config);
     else if (key === 'start') readStart(file, asTable(file, key, value), config);
+    else if (key === 'providers') config.providers = stringList(file, 'providers', value);
     else config.ignored.push(shownKey(key));
   }
   return config;

@@ -19,6 +19,17 @@ const DIST_WARNING =
 /** The Node provider's defaults, as ENV lines in each stage of the Dockerfile. */
 const NODE_DEFAULT_ENV = ['ENV CI="true"', 'ENV NODE_ENV="production"', 'ENV NPM_CONFIG_PRODUCTION="false"'];
 
+/** The Python provider's defaults, as ENV lines, sorted. */
+const PYTHON_DEFAULT_ENV = [
+  'ENV PIP_DEFAULT_TIMEOUT="100"',
+  'ENV PIP_DISABLE_PIP_VERSION_CHECK="1"',
+  'ENV PIP_NO_CACHE_DIR="1"',
+  'ENV PYTHONDONTWRITEBYTECODE="1"',
+  'ENV PYTHONFAULTHANDLER="1"',
+  'ENV PYTHONHASHSEED="random"',
+  'ENV PYTHONUNBUFFERED="1"',
+];
+
 /** The ENV lines of a Dockerfile other than the Node provider's defaults. */
 function ownEnv(dockerfile: string): string[] {
   return instructions(dockerfile, 'ENV').filter((line) => !NODE_DEFAULT_ENV.includes(line));
@@ -200,13 +211,18 @@ describe('nixpacksBuildpack: python, go and static sites', () => {
       [
         'FROM python:3.11-slim AS build',
         'WORKDIR /app',
+        ...PYTHON_DEFAULT_ENV,
+        'ENV PATH=/opt/venv/bin:$PATH',
         'COPY . /app',
-        'RUN ["sh","-c","pip install -r requirements.txt"]',
+        'RUN ["sh","-c","python3 -m venv --copies /opt/venv && . /opt/venv/bin/activate && pip install -r requirements.txt"]',
         '',
         'FROM python:3.11-slim',
         'WORKDIR /app',
-        // pip installed into /usr/local: the image keeps it with the app.
+        ...PYTHON_DEFAULT_ENV,
+        'ENV PATH=/opt/venv/bin:$PATH',
+        // pip installed into the venv: the image keeps it with the app (and /usr/local, for a pip outside it).
         'COPY --from=build /usr/local /usr/local',
+        'COPY --from=build /opt/venv /opt/venv',
         'COPY --from=build /app /app',
         'CMD ["sh","-c","python main.py"]',
         '',
@@ -217,7 +233,8 @@ describe('nixpacksBuildpack: python, go and static sites', () => {
 
   it('installs a pyproject.toml project and starts app.py, or the Procfile before it', () => {
     const files = { 'pyproject.toml': '[project]\nname = "x"\n', 'app.py': '' };
-    expect(plan(files).details).toMatchObject({ language: 'python', phases: { install: ['pip install .'] }, start: 'python app.py' });
+    const install = 'python3 -m venv --copies /opt/venv && . /opt/venv/bin/activate && pip install --upgrade build setuptools && pip install .';
+    expect(plan(files).details).toMatchObject({ language: 'python', phases: { install: [install] }, start: 'python app.py' });
     expect(plan({ ...files, Procfile: 'web: gunicorn app:app --bind 0.0.0.0:$PORT' }).details.start).toBe('gunicorn app:app --bind 0.0.0.0:$PORT');
   });
 
@@ -231,12 +248,14 @@ describe('nixpacksBuildpack: python, go and static sites', () => {
       [
         'FROM golang:1.22-alpine AS build',
         'WORKDIR /app',
+        'ENV CGO_ENABLED="0"',
         'COPY . /app',
         'RUN ["sh","-c","go mod download"]',
         'RUN ["sh","-c","go build -o /app/server ."]',
         '',
         'FROM golang:1.22-alpine',
         'WORKDIR /app',
+        'ENV CGO_ENABLED="0"',
         'COPY --from=build /app /app',
         'CMD ["sh","-c","/app/server"]',
         '',
@@ -291,8 +310,9 @@ describe('nixpacksBuildpack: python, go and static sites', () => {
   it('refuses a repository with no detectable language, listing what it looked for', () => {
     expect(() => plan({ 'README.md': '# hi', 'src/index.php': '<?php' })).toThrow(
       new PlanError(
-        "nixpacks: could not detect the app's language; looked for go.mod (go); package.json (node); " +
-          'requirements.txt, pyproject.toml, setup.py or main.py (python); index.html (static site)',
+        "nixpacks: could not detect the app's language; looked for go.mod or main.go (go); package.json (node); " +
+          'requirements.txt, pyproject.toml, Pipfile, setup.py or main.py (python); ' +
+          'Staticfile, index.html, or a public, dist or index folder (static site)',
       ),
     );
     expect(() => plan({})).toThrow(expect.objectContaining({ code: 'invalid_repository' }));
@@ -340,7 +360,7 @@ describe('nixpacksBuildpack: overrides and variables', () => {
     ].join('\n');
     const result = plan({ ...nodeApp, 'nixpacks.toml': toml });
     expect(result.summary).toEqual([
-      'nixpacks: detected node (npm)',
+      'nixpacks: node (npm) (from nixpacks.toml providers)',
       'image: node:20-alpine',
       'node: 20 on node:20-alpine (node_image), no version asked',
       'config: nixpacks.toml',
@@ -349,7 +369,7 @@ describe('nixpacksBuildpack: overrides and variables', () => {
       'build: npm run build:prod (from nixpacks.toml)',
       'start: node dist/server.js (from nixpacks.toml)',
       'variables: CI=true (default), NODE_ENV=production (default), NPM_CONFIG_PRODUCTION=false (default), PORT',
-      'ignored: providers, phases.build.dependsOn',
+      'ignored: phases.build.dependsOn',
     ]);
     expect(result.details.phases).toEqual({
       setup: {
@@ -469,8 +489,9 @@ describe('nixpacksBuildpack: Node default variables', () => {
 
   it('sets no Node defaults for another language', () => {
     const result = plan({ 'requirements.txt': 'flask', 'app.py': '', Procfile: 'web: python app.py' });
-    expect(result.details).toMatchObject({ language: 'python', variables: {} });
-    expect(instructions(result.images[0]?.files['.berth/Dockerfile'] ?? '', 'ENV')).toEqual([]);
+    expect(result.details).toMatchObject({ language: 'python' });
+    expect(Object.keys(result.details.variables as object)).not.toContain('NODE_ENV');
+    expect(instructions(result.images[0]?.files['.berth/Dockerfile'] ?? '', 'ENV').join('\n')).not.toMatch(/NODE_ENV|NPM_CONFIG|CI=/);
   });
 });
 

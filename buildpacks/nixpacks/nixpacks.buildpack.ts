@@ -4,33 +4,34 @@ import { argLines, assertImageRef, assertPlainPath, buildArgValues, cmdShell, en
 import { buildEnvLines, shownKey } from '../log-text';
 import { GENERATED_DOCKERFILE, staticServeImage } from '../static/static.buildpack';
 import { fillTemplate } from '../template';
-import { goProvider } from './go.provider';
+import { GO_BIN_VARIABLE } from './go.provider';
 import type { NixpacksConfig } from './nixpacks-config';
 import { readNixpacksConfig } from './nixpacks-config';
 import { nixpacksDockerfileTemplate } from './nixpacks.dockerfile';
 import type { ResolvedPhases } from './nixpacks-phases';
 import { resolvePhases } from './nixpacks-phases';
-import { nodeProvider } from './node.provider';
-import { readProcfileWeb } from './procfile';
-import type { DetectedPlan, Provider } from './provider';
-import { pythonProvider } from './python.provider';
+import type { Procfile } from './procfile';
+import { readProcfile, releaseThenStart } from './procfile';
+import type { DetectedPlan } from './provider';
+import { selectProvider, type ProviderSelection } from './provider-selection';
+import { PYTHON_INSTALL_VARIABLES } from './python-install';
 import { checkStart } from './start-check';
-import { staticfileProvider } from './staticfile.provider';
+import { STATICFILE_ROOT_VARIABLE } from './staticfile.provider';
 
-/**
- * Providers in Nixpacks' detection order (Go, Node, Python, then static files): the first that
- * matches builds the app, so a Go service with a package.json for its front-end tooling stays Go.
- */
-export const PROVIDERS: readonly Provider[] = [goProvider, nodeProvider, pythonProvider, staticfileProvider];
+export { PROVIDERS } from './provider-selection';
+
+/** NIXPACKS_* variables the providers read (beyond those nixpacks-phases.ts knows), so they are not listed as ignored. */
+const PROVIDER_VARIABLES = [STATICFILE_ROOT_VARIABLE, GO_BIN_VARIABLE, ...PYTHON_INSTALL_VARIABLES];
 
 /** Everything one plan is made from, passed between the small steps below. */
 interface PlanParts {
   request: PlanRequest;
-  providers: string[];
+  selection: ProviderSelection;
   language: string;
   detected: DetectedPlan;
   config: NixpacksConfig;
   phases: ResolvedPhases;
+  procfile: Procfile;
   /** What may stop the image from starting but cannot be known before the build. */
   warnings: string[];
 }
@@ -40,22 +41,21 @@ interface PlanParts {
  * after nixpacks.toml / nixpacks.json, NIXPACKS_* variables and the request's options.
  */
 export const nixpacksBuildpack: Buildpack = (workspace, request, settings) => {
-  const matched = PROVIDERS.filter((provider) => provider.detect(workspace));
-  const provider = matched[0];
-  if (provider === undefined) {
-    const lookedFor = PROVIDERS.map((candidate) => candidate.looksFor).join('; ');
-    throw new PlanError(`nixpacks: could not detect the app's language; looked for ${lookedFor}`);
-  }
   const config = readNixpacksConfig(workspace);
+  const selection = selectProvider(workspace, config);
+  const provider = selection.provider;
   const detected = provider.plan(workspace, settings, { ...config.variables, ...request.env, ...request.nixpacks?.variables });
-  const phases = resolvePhases(detected, config, request, readProcfileWeb(workspace));
+  const procfile = readProcfile(workspace);
+  const resolved = resolvePhases(detected, config, request, procfile.start);
+  const phases = { ...resolved, ignoredVariables: resolved.ignoredVariables.filter((name) => !PROVIDER_VARIABLES.includes(name)) };
   const parts: PlanParts = {
     request,
-    providers: matched.map((candidate) => candidate.name),
+    selection,
     language: provider.name,
     detected,
     config,
     phases,
+    procfile,
     warnings: detected.serveDir === undefined ? checkStart(workspace, phases, detected.runtimeTools ?? []) : [],
   };
   return detected.serveDir !== undefined ? staticSitePlan(parts, detected.serveDir, settings) : appPlan(parts);
@@ -76,12 +76,12 @@ function appPlan(parts: PlanParts): BuildPlan {
   const dockerfile = fillTemplate(nixpacksDockerfileTemplate, {
     image: assertImageRef(detected.image, `images.${language}`),
     buildArgs: argLines(buildEnv, 'env'),
-    buildEnv: envLines(buildVariables, 'variables'),
+    buildEnv: [...envLines(buildVariables, 'variables'), ...venvPath(parts)],
     install: phases.install.map((cmd) => runShell(cmd, 'phases.install')),
     build: phases.build.map((cmd) => runShell(cmd, 'phases.build')),
-    env: envLines(variables, 'variables'),
-    keep: (detected.runtimePaths ?? []).map((path) => `COPY --from=build ${assertPlainPath(path, 'runtimePaths')} ${path}`),
-    start: cmdShell(phases.start, 'start'),
+    env: [...envLines(variables, 'variables'), ...venvPath(parts)],
+    keep: keptPaths(parts).map((path) => `COPY --from=build ${assertPlainPath(path, 'runtimePaths')} ${path}`),
+    start: cmdShell(startWithRelease(phases.start, parts.procfile), 'start'),
   });
   return {
     buildpack: 'nixpacks',
@@ -89,13 +89,14 @@ function appPlan(parts: PlanParts): BuildPlan {
       ...headerLines(parts),
       phaseLine('install', phases.install.join(' && '), phases.sources.install),
       phaseLine('build', phases.build.join(' && '), phases.sources.build),
-      phaseLine('start', phases.start, phases.sources.start),
+      ...releaseLine(parts.procfile),
+      phaseLine('start', phases.start, startSource(parts)),
       ...variablesLine(parts),
       ...buildEnvLines(parts.phases.buildEnv),
       ...ignoredLine(parts, []),
       ...parts.warnings.map((warning) => `WARNING ${warning}`),
     ],
-    details: { ...baseDetails(parts), start: phases.start, warnings: parts.warnings },
+    details: { ...baseDetails(parts), ...(parts.procfile.release !== undefined ? { release: parts.procfile.release } : {}), start: phases.start, warnings: parts.warnings },
     images: [
       {
         tag: parts.request.imageTag,
@@ -117,7 +118,8 @@ function staticSitePlan(parts: PlanParts, serveDir: string, settings: BuildpackS
   const overridden = (['install', 'build', 'start'] as const)
     .filter((phase) => !['detected', 'none'].includes(phases.sources[phase]))
     .map((phase) => `${phase} (${phases.sources[phase]})`);
-  const unused = [...overridden, ...Object.keys({ ...phases.variables, ...phases.buildEnv }).sort()];
+  const release = parts.procfile.release !== undefined ? ['release (Procfile)'] : [];
+  const unused = [...overridden, ...release, ...Object.keys({ ...phases.variables, ...phases.buildEnv }).sort()];
   return {
     buildpack: 'nixpacks',
     summary: [...headerLines(parts), `serve: ${serveDir === '' ? './' : `${serveDir}/`} with nginx, spa fallback off`, ...ignoredLine(parts, unused)],
@@ -129,7 +131,7 @@ function staticSitePlan(parts: PlanParts, serveDir: string, settings: BuildpackS
 function baseDetails(parts: PlanParts): Record<string, unknown> {
   return {
     language: parts.language,
-    providers: parts.providers,
+    providers: parts.selection.matched,
     image: parts.detected.image,
     ...parts.detected.facts,
     ...parts.detected.details,
@@ -154,7 +156,8 @@ function setupDetails(config: NixpacksConfig): { setup: Record<string, unknown> 
 function headerLines(parts: PlanParts): string[] {
   const facts = Object.values(parts.detected.facts);
   const flavour = facts.length > 0 ? ` (${facts.join(', ')})` : '';
-  const lines = [`nixpacks: detected ${parts.language}${flavour}`, `image: ${parts.detected.image}`, ...(parts.detected.summary ?? [])];
+  const chosen = parts.selection.chosenBy !== undefined ? `${parts.language}${flavour} (from ${parts.selection.chosenBy} providers)` : undefined;
+  const lines = [chosen !== undefined ? `nixpacks: ${chosen}` : `nixpacks: detected ${parts.language}${flavour}`, `image: ${parts.detected.image}`, ...(parts.detected.summary ?? [])];
   if (parts.config.file !== undefined) lines.push(`config: ${parts.config.file}`);
   const { nixPkgs, aptPkgs, nixLibs } = parts.config.setup;
   const packages = [...nixPkgs, ...aptPkgs, ...nixLibs].map(shownKey);
@@ -182,4 +185,32 @@ function variablesLine(parts: PlanParts): string[] {
 function ignoredLine(parts: PlanParts, unused: string[]): string[] {
   const ignored = [...parts.config.ignored, ...parts.phases.ignoredVariables, ...unused];
   return ignored.length > 0 ? [`ignored: ${ignored.join(', ')}`] : [];
+}
+
+/** The start command, run after the Procfile's `release:` command when there is one (procfile.ts says why at start). */
+function startWithRelease(start: string, procfile: Procfile): string {
+  return procfile.release !== undefined && procfile.release.trim() !== '' ? releaseThenStart(procfile.release, start) : start;
+}
+
+function releaseLine(procfile: Procfile): string[] {
+  return procfile.release !== undefined ? [`release: ${procfile.release} (from Procfile, run before start at each container start)`] : [];
+}
+
+/** `Procfile` names the process type when it is not `web` (Nixpacks' fallback to another type). */
+function startSource(parts: PlanParts): string {
+  const source = parts.phases.sources.start;
+  return source === 'Procfile' && parts.procfile.process !== 'web' ? `Procfile ${parts.procfile.process ?? ''}:` : source;
+}
+
+/** The provider's run-time folders; its venv only when the install or build commands still create it. */
+function keptPaths(parts: PlanParts): string[] {
+  const { venv, runtimePaths = [] } = parts.detected;
+  const commands = [...parts.phases.install, ...parts.phases.build];
+  return runtimePaths.filter((path) => path !== venv || commands.some((command) => command.includes(path)));
+}
+
+/** `ENV PATH` with the venv's bin first; `$PATH` is the base image's, expanded by the builder. */
+function venvPath(parts: PlanParts): string[] {
+  const venv = parts.detected.venv;
+  return venv !== undefined && keptPaths(parts).includes(venv) ? [`ENV PATH=${assertPlainPath(venv, 'venv')}/bin:$PATH`] : [];
 }

@@ -21,9 +21,8 @@ describe('readProcfileWeb', () => {
 
   it.each([
     ['no Procfile', undefined],
-    ['no web process', 'worker: node worker.js\n'],
     ['an empty web command', 'web:   \n'],
-    ['a process whose name only starts with web', 'webhooks: node hooks.js\n'],
+    ['only a release process', 'release: npm run migrate\n'],
     ['a commented-out line', '# web: node server.js\n'],
   ])('gives nothing for %s', (_, procfile) => {
     expect(web(procfile)).toBeUndefined();

@@ -13,6 +13,12 @@ export interface DetectedPlan {
    * (absolute). The image keeps /app and these from the build stage; anything else is left behind.
    */
   runtimePaths?: string[];
+  /**
+   * A virtualenv among runtimePaths that the detected install phase creates: put first on PATH,
+   * and kept only while the install or build commands still name it (an install command of the
+   * user's may not create it).
+   */
+  venv?: string;
   /** Programs the plan installs into the image for run time beyond the base image's (e.g. `pnpm`). */
   runtimeTools?: string[];
   /**
