@@ -29,13 +29,14 @@ export const goProvider: Provider = {
     const binary = workspace.exists('server') ? FALLBACK_BINARY : BINARY;
     const isModule = workspace.readFile('go.mod') !== undefined;
     const target = buildTarget(workspace, isModule, variables[GO_BIN_VARIABLE]);
+    const facts: Record<string, string> = isModule ? {} : { module: 'no go.mod' };
     return {
       image: settings.images.go,
       install: isModule && workspace.exists('go.sum') ? ['go mod download'] : [],
       build: [`go build -o ${binary}${target === '' ? ' .' : ` ${target}`}`],
       start: binary,
       variables: { CGO_ENABLED: '0' },
-      facts: isModule ? {} : ({ module: 'no go.mod' } as Record<string, string>),
+      facts,
     };
   },
 };

@@ -96,7 +96,12 @@ function appPlan(parts: PlanParts): BuildPlan {
       ...ignoredLine(parts, []),
       ...parts.warnings.map((warning) => `WARNING ${warning}`),
     ],
-    details: { ...baseDetails(parts), ...(parts.procfile.release !== undefined ? { release: parts.procfile.release } : {}), start: phases.start, warnings: parts.warnings },
+    details: {
+      ...baseDetails(parts),
+      ...(parts.procfile.release !== undefined ? { release: parts.procfile.release } : {}),
+      start: phases.start,
+      warnings: parts.warnings,
+    },
     images: [
       {
         tag: parts.request.imageTag,
@@ -157,7 +162,11 @@ function headerLines(parts: PlanParts): string[] {
   const facts = Object.values(parts.detected.facts);
   const flavour = facts.length > 0 ? ` (${facts.join(', ')})` : '';
   const chosen = parts.selection.chosenBy !== undefined ? `${parts.language}${flavour} (from ${parts.selection.chosenBy} providers)` : undefined;
-  const lines = [chosen !== undefined ? `nixpacks: ${chosen}` : `nixpacks: detected ${parts.language}${flavour}`, `image: ${parts.detected.image}`, ...(parts.detected.summary ?? [])];
+  const lines = [
+    chosen !== undefined ? `nixpacks: ${chosen}` : `nixpacks: detected ${parts.language}${flavour}`,
+    `image: ${parts.detected.image}`,
+    ...(parts.detected.summary ?? []),
+  ];
   if (parts.config.file !== undefined) lines.push(`config: ${parts.config.file}`);
   const { nixPkgs, aptPkgs, nixLibs } = parts.config.setup;
   const packages = [...nixPkgs, ...aptPkgs, ...nixLibs].map(shownKey);

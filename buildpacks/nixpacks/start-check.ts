@@ -68,23 +68,38 @@ function npmStartScript(workspace: Workspace, start: string): string | undefined
 }
 
 interface RunTarget {
-  runtime: 'node' | 'python';
+  runtime: 'node' | 'python' | 'file';
   file: string;
 }
 
-/** `node <file>` / `python <file>` with a plain (or single-quoted) path; anything else is not a file run. */
+/** A plain (or single-quoted) relative path, as a start command names a file. */
+const PATH_WORD = `('[^']+'|(?:\\.\\/)?[A-Za-z0-9_@+][A-Za-z0-9_./@+-]*)(\\s|$)`;
+
+/**
+ * The file a start command runs: `node <file>`, `python <file>`, `sh|bash <file>`, or a program
+ * given by a relative path (`./start.sh`, `bin/web`; a bare name is looked up on PATH). Anything
+ * else is not a file run.
+ */
 function runTarget(command: string): RunTarget | undefined {
-  const match = /^(node|python3?)\s+('[^']+'|(?:\.\/)?[A-Za-z0-9_@+][A-Za-z0-9_./@+-]*)(\s|$)/.exec(command.trim());
-  if (match === null) return undefined;
-  const word = match[2] ?? '';
+  const trimmed = command.trim();
+  const interpreted = new RegExp(`^(node|python3?|sh|bash)\\s+${PATH_WORD}`).exec(trimmed);
+  const program = new RegExp(`^${PATH_WORD}`).exec(trimmed);
+  const word = interpreted?.[2] ?? (program?.[1]?.includes('/') ? program[1] : undefined);
+  if (word === undefined) return undefined;
   const file = word.startsWith("'") ? word.slice(1, -1) : word;
   if (file.split('/').includes('..')) return undefined;
-  return { runtime: match[1] === 'node' ? 'node' : 'python', file: file.replace(/^\.\//, '') };
+  const runtime = interpreted?.[1] === 'node' ? 'node' : interpreted?.[1]?.startsWith('python') ? 'python' : 'file';
+  return { runtime, file: file.replace(/^\.\//, '') };
 }
 
 /** Node resolves `node server` to server.js and `node lib` to lib/index.js; Python runs the path as given. */
 function targetExists(workspace: Workspace, target: RunTarget): boolean {
   const file = target.file.replace(/\/+$/, '');
-  const candidates = target.runtime === 'node' ? [file, `${file}.js`, `${file}.cjs`, `${file}.mjs`, `${file}/index.js`] : [file, `${file}/__main__.py`];
+  const candidates =
+    target.runtime === 'node'
+      ? [file, `${file}.js`, `${file}.cjs`, `${file}.mjs`, `${file}/index.js`]
+      : target.runtime === 'python'
+        ? [file, `${file}/__main__.py`]
+        : [file];
   return candidates.some((path) => workspace.readFile(path) !== undefined);
 }

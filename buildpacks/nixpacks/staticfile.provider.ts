@@ -23,9 +23,7 @@ export const staticfileProvider: Provider = {
   name: 'staticfile',
   looksFor: 'Staticfile, index.html, or a public, dist or index folder (static site)',
   detect: (workspace) =>
-    workspace.readFile('Staticfile') !== undefined ||
-    workspace.readFile('index.html') !== undefined ||
-    ROOT_FOLDERS.some((folder) => isFolder(workspace, folder)),
+    workspace.readFile('Staticfile') !== undefined || workspace.readFile('index.html') !== undefined || ROOT_FOLDERS.some((folder) => isFolder(workspace, folder)),
   plan(workspace, settings, variables) {
     const staticfile = readStaticfile(workspace);
     const asked = variables[STATICFILE_ROOT_VARIABLE];
