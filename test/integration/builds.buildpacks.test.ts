@@ -184,7 +184,7 @@ describe('builds: every buildpack from git push to a served container', () => {
       await expectBuilt(view, commit, url);
       expect(view.plan).toMatchObject({
         language: 'python',
-        phases: { install: ['pip install -r requirements.txt'], build: [] },
+        phases: { install: ['python3 -m venv --copies /opt/venv && . /opt/venv/bin/activate && pip install -r requirements.txt'], build: [] },
         start: 'python app.py',
         sources: { start: 'Procfile' },
       });
