@@ -123,7 +123,7 @@ describe('builds: Nixpacks detection of Staticfile, Procfile release, Python ven
     async () => {
       const { tag, ended, plan } = await nixpacksBuild('release', {
         'package.json': JSON.stringify({ name: 'release-app' }),
-        Procfile: 'release: node -e "require(\'fs\').writeFileSync(\'/app/released.txt\', \'released at start\\n\')"\nweb: node server.js\n',
+        Procfile: "release: node -e \"require('fs').writeFileSync('/app/released.txt', 'released at start\\n')\"\nweb: node server.js\n",
         'server.js': RELEASE_SERVER,
       });
       expect(ended).toMatchObject({ status: 'succeeded' });
