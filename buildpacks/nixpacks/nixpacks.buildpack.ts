@@ -15,7 +15,7 @@ import { readProcfile, releaseThenStart } from './procfile';
 import type { DetectedPlan } from './provider';
 import { selectProvider, type ProviderSelection } from './provider-selection';
 import { PYTHON_INSTALL_VARIABLES } from './python-install';
-import { checkStart } from './start-check';
+import { checkRelease, checkStart } from './start-check';
 import { STATICFILE_ROOT_VARIABLE } from './staticfile.provider';
 
 export { PROVIDERS } from './provider-selection';
@@ -56,7 +56,10 @@ export const nixpacksBuildpack: Buildpack = (workspace, request, settings) => {
     config,
     phases,
     procfile,
-    warnings: detected.serveDir === undefined ? checkStart(workspace, phases, detected.runtimeTools ?? []) : [],
+    warnings:
+      detected.serveDir === undefined
+        ? [...checkStart(workspace, phases, detected.runtimeTools ?? []), ...checkRelease(workspace, procfile.release, phases.build.length > 0)]
+        : [],
   };
   return detected.serveDir !== undefined ? staticSitePlan(parts, detected.serveDir, settings) : appPlan(parts);
 };

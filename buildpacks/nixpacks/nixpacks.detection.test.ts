@@ -95,7 +95,7 @@ describe('nixpacks detection: Go without go.mod', () => {
 
 describe('nixpacks detection: Procfile release and process types', () => {
   it('runs the release command before the web process at start, the web process replacing the shell', () => {
-    const files = { ...nodeApp, Procfile: 'release: node migrate.js\nweb: node server.js\n' };
+    const files = { ...nodeApp, 'migrate.js': '', Procfile: 'release: node migrate.js\nweb: node server.js\n' };
     const result = plan(files);
     expect(cmdOf(files)).toBe("sh -c 'node migrate.js' && exec node server.js");
     expect(result.details).toMatchObject({ release: 'node migrate.js', start: 'node server.js', sources: { start: 'Procfile' } });
@@ -104,7 +104,7 @@ describe('nixpacks detection: Procfile release and process types', () => {
   });
 
   it('runs the release command before a start command from elsewhere too', () => {
-    const files = { ...nodeApp, Procfile: 'release: ./migrate.sh' };
+    const files = { ...nodeApp, 'migrate.sh': '', Procfile: 'release: ./migrate.sh' };
     expect(cmdOf(files)).toBe('sh -c ./migrate.sh && exec npm start');
     expect(cmdOf(files, request({ startCommand: 'node other.js' }))).toBe('sh -c ./migrate.sh && exec node other.js');
   });
@@ -127,6 +127,21 @@ describe('nixpacks detection: Procfile release and process types', () => {
     // A build phase may create it: a warning only.
     expect(plan({ 'go.mod': 'module x', 'main.go': '', Procfile: 'web: ./out' }).details.warnings).toEqual([
       'the start command "./out" runs out, which is not in the repository: the build must create it, or the app will not start',
+    ]);
+  });
+});
+
+describe('nixpacks detection: the release command runs a file of the repository', () => {
+  it('refuses a release command whose file is missing, naming the Procfile, and only warns when a build may create it', () => {
+    const error = planErrorOf(() => plan({ ...nodeApp, Procfile: 'release: node migrate.js\nweb: node server.js' }));
+    expect(error).toMatchObject({ code: 'invalid_repository', field: 'Procfile' });
+    expect(error.message).toBe(
+      'nixpacks: the Procfile release command "node migrate.js" runs migrate.js, which is not in the repository: add migrate.js, or change the release line',
+    );
+    expect(plan({ ...nodeApp, 'migrate.js': '', Procfile: 'release: node migrate.js' }).details.warnings).toEqual([]);
+    const built = { 'package.json': '{"scripts":{"build":"tsc","start":"node server.js"}}', 'server.js': '', Procfile: 'release: node dist/migrate.js' };
+    expect(plan(built).details.warnings).toEqual([
+      'the Procfile release command "node dist/migrate.js" runs dist/migrate.js, which is not in the repository: the build must create it, or the app will not start',
     ]);
   });
 });

@@ -25,6 +25,18 @@ export function checkStart(workspace: Workspace, phases: ResolvedPhases, runtime
   throw new PlanError(`nixpacks: ${missing}: set nixpacks.startCommand, or add ${target.file}`, 'invalid_repository', 'nixpacks.startCommand');
 }
 
+/**
+ * The Procfile's `release:` command, which runs before the app at each start: a file it runs
+ * (`node migrate.js`, `./bin/release`) must be in the repository, as for the start command.
+ */
+export function checkRelease(workspace: Workspace, release: string | undefined, hasBuild: boolean): string[] {
+  const target = release === undefined ? undefined : runTarget(release);
+  if (target === undefined || targetExists(workspace, target)) return [];
+  const missing = `the Procfile release command "${release}" runs ${target.file}, which is not in the repository`;
+  if (hasBuild) return [`${missing}: the build must create it, or the app will not start`];
+  throw new PlanError(`nixpacks: ${missing}: add ${target.file}, or change the release line`, 'invalid_repository', 'Procfile');
+}
+
 /** Package managers the node image lacks at run time unless the plan installs them. */
 const NOT_IN_IMAGE = ['pnpm', 'pnpx', 'bun', 'bunx'];
 /** Official Node images ship yarn classic: a start command may run it, if the configured image has it. */
