@@ -176,6 +176,7 @@ describe('nixpacks detection: Python in a venv', () => {
     const dockerfile = dockerfileOf({ 'requirements.txt': '', 'main.py': '' });
     expect(lines(dockerfile, 'ENV').filter((line) => line.startsWith('ENV PATH'))).toEqual(['ENV PATH=/opt/venv/bin:$PATH', 'ENV PATH=/opt/venv/bin:$PATH']);
     expect(lines(dockerfile, 'COPY')).toContain('COPY --from=build /opt/venv /opt/venv');
+    expect(plan({ 'requirements.txt': '', 'main.py': '' }).summary).toContain('python: dependencies with pip into the virtualenv /opt/venv');
   });
 
   it('keeps no venv when an install command of the user replaces the one that makes it', () => {

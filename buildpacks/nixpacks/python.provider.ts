@@ -36,7 +36,8 @@ export const pythonProvider: Provider = {
     const install = pythonInstall(workspace, variables);
     const start = startCommand(workspace);
     const venv = install.tool !== undefined;
-    const summary = install.tool === undefined ? [] : [`python: dependencies with ${install.tool} into the virtualenv ${VENV}`];
+    const tool = facts(install.tool).packageManager ?? 'pip';
+    const summary = install.tool === undefined ? [] : [`python: dependencies with ${tool} into the virtualenv ${VENV}`];
     if (install.fromPyPI !== undefined) {
       summary.push(`python: WARNING the build installs ${install.fromPyPI} from PyPI: it fails where PyPI cannot be reached`);
     }
