@@ -1,4 +1,4 @@
-import type { BuildPlan, Buildpack, BuildpackSettings, PlanRequest } from '../plan';
+import type { BuildPlan, Buildpack, BuildpackSettings, PlanRequest, Workspace } from '../plan';
 import { PlanError } from '../plan';
 import { argLines, assertImageRef, assertPlainPath, buildArgValues, cmdShell, envLines, runShell } from '../dockerfile-text';
 import { buildEnvLines, shownKey } from '../log-text';
@@ -15,6 +15,7 @@ import { readProcfileWeb } from './procfile';
 import type { DetectedPlan, Provider } from './provider';
 import { pythonProvider } from './python.provider';
 import { checkStart } from './start-check';
+import { startProcess } from './start-command';
 import { staticfileProvider } from './staticfile.provider';
 
 /**
@@ -25,6 +26,7 @@ export const PROVIDERS: readonly Provider[] = [goProvider, nodeProvider, pythonP
 
 /** Everything one plan is made from, passed between the small steps below. */
 interface PlanParts {
+  workspace: Workspace;
   request: PlanRequest;
   providers: string[];
   language: string;
@@ -50,6 +52,7 @@ export const nixpacksBuildpack: Buildpack = (workspace, request, settings) => {
   const detected = provider.plan(workspace, settings, { ...config.variables, ...request.env, ...request.nixpacks?.variables });
   const phases = resolvePhases(detected, config, request, readProcfileWeb(workspace));
   const parts: PlanParts = {
+    workspace,
     request,
     providers: matched.map((candidate) => candidate.name),
     language: provider.name,
@@ -71,6 +74,7 @@ function appPlan(parts: PlanParts): BuildPlan {
     );
   }
   const { variables, buildEnv } = phases;
+  const run = startProcess(parts.workspace, phases.start, phases.sources.start);
   // For a name `env` sets, the build sees env's value: ENV would override the ARG.
   const buildVariables = Object.fromEntries(Object.entries(variables).filter(([name]) => !Object.hasOwn(buildEnv, name)));
   const dockerfile = fillTemplate(nixpacksDockerfileTemplate, {
@@ -81,7 +85,7 @@ function appPlan(parts: PlanParts): BuildPlan {
     build: phases.build.map((cmd) => runShell(cmd, 'phases.build')),
     env: envLines(variables, 'variables'),
     keep: (detected.runtimePaths ?? []).map((path) => `COPY --from=build ${assertPlainPath(path, 'runtimePaths')} ${path}`),
-    start: cmdShell(phases.start, 'start'),
+    start: cmdShell(run.shell, 'start'),
   });
   return {
     buildpack: 'nixpacks',
@@ -90,12 +94,13 @@ function appPlan(parts: PlanParts): BuildPlan {
       phaseLine('install', phases.install.join(' && '), phases.sources.install),
       phaseLine('build', phases.build.join(' && '), phases.sources.build),
       phaseLine('start', phases.start, phases.sources.start),
+      ...(run.note !== undefined ? [`runs: ${run.note}`] : []),
       ...variablesLine(parts),
       ...buildEnvLines(parts.phases.buildEnv),
       ...ignoredLine(parts, []),
       ...parts.warnings.map((warning) => `WARNING ${warning}`),
     ],
-    details: { ...baseDetails(parts), start: phases.start, warnings: parts.warnings },
+    details: { ...baseDetails(parts), start: phases.start, startShell: run.shell, warnings: parts.warnings },
     images: [
       {
         tag: parts.request.imageTag,
