@@ -149,9 +149,19 @@ describe('nixpacksBuildpack: node', () => {
   });
 
   it.each([
-    ['a start script', { 'package.json': '{"scripts":{"start":"node app.js"},"main":"lib.js"}', 'app.js': '' }, 'npm start', 'PATH=/app/node_modules/.bin:$PATH; exec node app.js'],
+    [
+      'a start script',
+      { 'package.json': '{"scripts":{"start":"node app.js"},"main":"lib.js"}', 'app.js': '' },
+      'npm start',
+      'PATH=/app/node_modules/.bin:$PATH; exec node app.js',
+    ],
     ['package.json main', { 'package.json': '{"main":"dist/server.js"}', 'dist/server.js': '' }, 'node dist/server.js', 'exec node dist/server.js'],
-    ['a main that needs quoting', { 'package.json': '{"main":"my app.js; rm -rf /"}', 'my app.js; rm -rf /': '' }, "node 'my app.js; rm -rf /'", "exec node 'my app.js; rm -rf /'"],
+    [
+      'a main that needs quoting',
+      { 'package.json': '{"main":"my app.js; rm -rf /"}', 'my app.js; rm -rf /': '' },
+      "node 'my app.js; rm -rf /'",
+      "exec node 'my app.js; rm -rf /'",
+    ],
     ['index.js', { 'package.json': '{}', 'index.js': '' }, 'node index.js', 'exec node index.js'],
     ["server.js (npm's default start)", { 'package.json': '{}', 'server.js': '' }, 'npm start', 'PATH=/app/node_modules/.bin:$PATH; exec node server.js'],
   ])('detects the start command from %s', (_, files, start, shell) => {

@@ -12,7 +12,28 @@ export interface SimpleCommand {
 
 /** Characters that end a word or start syntax this reader does not take on. */
 const SPECIAL = new Set([' ', '\t', '&', ';', '|', '<', '>', '(', ')', '`', '\n', '\r']);
-const RESERVED = new Set(['if', 'then', 'else', 'elif', 'fi', 'do', 'done', 'case', 'esac', 'while', 'until', 'for', 'in', 'function', 'select', '{', '}', '!', '[[', ']]']);
+const RESERVED = new Set([
+  'if',
+  'then',
+  'else',
+  'elif',
+  'fi',
+  'do',
+  'done',
+  'case',
+  'esac',
+  'while',
+  'until',
+  'for',
+  'in',
+  'function',
+  'select',
+  '{',
+  '}',
+  '!',
+  '[[',
+  ']]',
+]);
 
 /** The commands of `text` in order, or undefined when it is more than a list of simple commands. */
 export function readCommandList(text: string): SimpleCommand[] | undefined {

@@ -27,7 +27,7 @@ describe('execLast', () => {
     ['/app/server', 'exec /app/server'],
     ['npm run migrate && node server.js', 'npm run migrate && exec node server.js'],
     ['cd dist; python -m http.server ${PORT:-8000}', 'cd dist; exec python -m http.server ${PORT:-8000}'],
-    ["gunicorn 'app:create()' -b \"0.0.0.0:$PORT\"", "exec gunicorn 'app:create()' -b \"0.0.0.0:$PORT\""],
+    ['gunicorn \'app:create()\' -b "0.0.0.0:$PORT"', 'exec gunicorn \'app:create()\' -b "0.0.0.0:$PORT"'],
     ['echo a\\|b && node x', 'echo a\\|b && exec node x'],
     ['exec node server.js', 'exec node server.js'],
   ])('execs the last command of %j', (command, expected) => {
