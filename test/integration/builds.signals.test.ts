@@ -71,12 +71,14 @@ describe('builds: a nixpacks Node app stops cleanly, as the app process under an
     await git.close();
   });
 
+  let replicas = 0;
+
   /** Starts a replica of `image` as a deployment does, and answers once it serves. */
-  async function startReplica(env: Record<string, string>): Promise<{ id: string; seen: Seen }> {
+  async function startReplica(env: Record<string, string>, of = image): Promise<{ id: string; body: string }> {
     const release: ReleaseSpec = {
       app: `${api.runId}-signals`,
       release: 1,
-      image,
+      image: of,
       env,
       port: 3000,
       setPortEnv: true,
@@ -84,11 +86,11 @@ describe('builds: a nixpacks Node app stops cleanly, as the app process under an
       volumes: {},
       healthCheck: DEFAULT_HEALTH_CHECK,
     };
-    const { id } = await engine.createContainer({ ...replicaContainerSpec(release, Object.keys(env).length + 1, api.runId) });
+    const { id } = await engine.createContainer(replicaContainerSpec(release, (replicas += 1), api.runId));
     await engine.startContainer(id);
     const port = (await engine.inspectContainer(id)).ports.find((p) => p.containerPort === 3000)?.hostPort;
     const { body } = await waitForHttp(`http://127.0.0.1:${port}/`, 30_000);
-    return { id, seen: JSON.parse(body) as Seen };
+    return { id, body };
   }
 
   async function replicaLog(id: string): Promise<string> {
@@ -96,8 +98,8 @@ describe('builds: a nixpacks Node app stops cleanly, as the app process under an
   }
 
   it('an app replica: SIGTERM ends the app at once (143, not SIGKILL’s 137), with no npm error lines', async () => {
-    const { id, seen } = await startReplica({});
-    expectRunByInit(seen);
+    const { id, body } = await startReplica({});
+    expectRunByInit(JSON.parse(body) as Seen);
 
     await engine.stopContainer(id, STOP_SECONDS);
     expect((await engine.inspectContainer(id)).state).toMatchObject({ running: false, exitCode: ENDED_BY_SIGTERM });
@@ -107,12 +109,24 @@ describe('builds: a nixpacks Node app stops cleanly, as the app process under an
   }, 120_000);
 
   it('an app replica whose app handles SIGTERM gets it itself and exits 0', async () => {
-    const { id, seen } = await startReplica({ HANDLE_SIGTERM: '1' });
-    expectRunByInit(seen);
+    const { id, body } = await startReplica({ HANDLE_SIGTERM: '1' });
+    expectRunByInit(JSON.parse(body) as Seen);
 
     await engine.stopContainer(id, STOP_SECONDS);
     expect((await engine.inspectContainer(id)).state).toMatchObject({ running: false, exitCode: 0 });
     expect(await replicaLog(id)).toContain('closing on SIGTERM');
+  }, 120_000);
+
+  it('a static site replica: nginx, exec-ed by its entrypoint, ends at SIGTERM with exit code 0', async () => {
+    const { url } = git.push(`${api.runId}-static`, { 'index.html': '<h1>static signals</h1>\n' });
+    const tag = `berth-it-${api.runId}-static:1`;
+    const { id: build } = await submitBuild(api, { git_repo: url, buildpack_type: 'nixpacks', image_tag: tag });
+    expect(await waitForBuild(api, build, ['succeeded', 'failed', 'cancelled'])).toMatchObject({ status: 'succeeded' });
+    const { id, body } = await startReplica({}, tag);
+    expect(body).toBe('<h1>static signals</h1>\n');
+
+    await engine.stopContainer(id, STOP_SECONDS);
+    expect((await engine.inspectContainer(id)).state).toMatchObject({ running: false, exitCode: 0 });
   }, 120_000);
 
   it('a container of the containers API with "init": true stops the same way', async () => {
