@@ -48,6 +48,8 @@ describe('execLast', () => {
     'if true; then node a.js; fi',
     'trap "rm -f /tmp/lock" EXIT; node server.js',
     'node a.js; cd /',
+    'time node server.js',
+    'node a.js && echo done',
     'FOO=1',
     'exec node a.js; node b.js',
     'node "unterminated',

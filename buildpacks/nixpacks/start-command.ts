@@ -21,39 +21,16 @@ export interface StartProcess {
   note?: string;
 }
 
-/** Shell builtins: `exec` would look for a program of that name instead. */
-const BUILTINS = new Set([
-  '.',
-  ':',
-  'alias',
-  'bg',
-  'break',
-  'cd',
-  'command',
-  'continue',
-  'eval',
-  'exit',
-  'export',
-  'fg',
-  'getopts',
-  'hash',
-  'jobs',
-  'local',
-  'read',
-  'readonly',
-  'return',
-  'set',
-  'shift',
-  'source',
-  'times',
-  'trap',
-  'type',
-  'ulimit',
-  'umask',
-  'unalias',
-  'unset',
-  'wait',
-]);
+/**
+ * Shell builtins and keywords: `exec` would look for a program of that name instead, which the
+ * image may not have (`time`, `echo` ...), so a command ending with one is left as written.
+ */
+const BUILTINS = new Set(
+  (
+    '. : [ alias bg break cd command continue echo eval exit export false fg getopts hash jobs kill let local printf pwd read readonly ' +
+    'return set shift source test time times trap true type ulimit umask unalias unset wait'
+  ).split(' '),
+);
 const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
 const PACKAGE_START = /^(?:npm (?:start|run start|run-script start)|yarn (?:start|run start)|pnpm (?:start|run start))$/;
 /** npm's own PATH addition for scripts, for the folder the app is in (the image's WORKDIR). */
@@ -77,8 +54,7 @@ export function startProcess(workspace: Workspace, start: string, source: PhaseS
  */
 export function execLast(text: string): string | undefined {
   const commands = readCommandList(text);
-  const last = commands?.at(-1);
-  if (commands === undefined || last === undefined) return undefined;
+  if (commands === undefined) return undefined;
   const programs = commands.map((command) => command.words.find((word) => !ASSIGNMENT.test(word.text)));
   if (programs.some((program, index) => program?.text === 'trap' || (program?.text === 'exec' && index < commands.length - 1))) return undefined;
   const program = programs.at(-1);
