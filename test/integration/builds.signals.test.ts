@@ -5,7 +5,7 @@ import { removeLabelled, startTestApi, type TestApi } from '../support/api';
 import { startGitServer, type GitServer } from '../support/git-server';
 import { startTestWorker } from '../support/worker';
 import type { BuildWorker } from '../../workers/worker.composition';
-import { freePort, uniqueName, waitForHttp } from './helpers';
+import { expectError, freePort, uniqueName, waitForHttp } from './helpers';
 import { closeBuildApi, closeWorkers, removeBuildStages, submitBuild, waitForBuild } from './build-helpers';
 
 /** The engine's stop timeout in these tests: a stop that used it up would end with SIGKILL, 137. */
@@ -131,6 +131,7 @@ describe('builds: a nixpacks Node app stops cleanly, as the app process under an
 
   it('a container of the containers API with "init": true stops the same way', async () => {
     const post = (path: string, body?: object) => request(api.url).post(path).set(api.auth()).send(body);
+    expectError(await post('/api/v1/containers', { image, init: 'yes' }), 400, 'invalid_input', 'init');
     const hostPort = await freePort();
     const created = await post('/api/v1/containers', { image, name: uniqueName(api, 'signals'), init: true, ports: { [String(hostPort)]: '3000' } });
     expect(created.status).toBe(201);
