@@ -64,7 +64,11 @@ export function runShell(command: string, field: string): string {
   return `RUN ${execForm(['sh', '-c', command], field)}`;
 }
 
-/** `CMD ["sh","-c","<command>"]`, so start commands may use shell syntax such as `&&`. */
+/**
+ * `CMD ["sh","-c","<command>"]`, so start commands may use shell syntax such as `&&`. The command
+ * should `exec` its last program (nixpacks/start-command.ts), so that `sh` does not stay between
+ * the engine's stop signal and the app.
+ */
 export function cmdShell(command: string, field: string): string {
   return `CMD ${execForm(['sh', '-c', command], field)}`;
 }

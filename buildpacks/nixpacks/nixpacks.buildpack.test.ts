@@ -73,6 +73,7 @@ describe('nixpacksBuildpack: node', () => {
         'install: npm ci',
         'build: npm run build',
         'start: npm start',
+        'runs: node dist/main.js (the package.json start script, run directly so that the app receives the stop signal)',
         'variables: CI=true (default), NODE_ENV=production (default), NPM_CONFIG_PRODUCTION=false (default)',
         `WARNING ${DIST_WARNING}`,
       ],
@@ -89,6 +90,7 @@ describe('nixpacksBuildpack: node', () => {
         buildEnv: [],
         ignored: [],
         start: 'npm start',
+        startShell: 'PATH=/app/node_modules/.bin:$PATH; exec node dist/main.js',
         warnings: [DIST_WARNING],
       },
       images: [
@@ -109,7 +111,7 @@ describe('nixpacksBuildpack: node', () => {
               'WORKDIR /app',
               ...NODE_DEFAULT_ENV,
               'COPY --from=build /app /app',
-              'CMD ["sh","-c","npm start"]',
+              'CMD ["sh","-c","PATH=/app/node_modules/.bin:$PATH; exec node dist/main.js"]',
               '',
             ].join('\n'),
           },
@@ -136,8 +138,8 @@ describe('nixpacksBuildpack: node', () => {
       ['sh', '-c', install],
       ['sh', '-c', build],
     ]);
-    // Started with npm whatever the manager: no corepack download when the container starts.
-    expect(instructions(dockerfile, 'CMD')).toEqual(['CMD ["sh","-c","npm start"]']);
+    // The start script runs directly whatever the manager: no corepack download when the container starts.
+    expect(instructions(dockerfile, 'CMD')).toEqual(['CMD ["sh","-c","PATH=/app/node_modules/.bin:$PATH; exec node server.js"]']);
   });
 
   it('prefers pnpm, then yarn, then npm when several lockfiles are present', () => {
@@ -158,15 +160,25 @@ describe('nixpacksBuildpack: node', () => {
   });
 
   it.each([
-    ['a start script', { 'package.json': '{"scripts":{"start":"node app.js"},"main":"lib.js"}', 'app.js': '' }, 'npm start'],
-    ['package.json main', { 'package.json': '{"main":"dist/server.js"}', 'dist/server.js': '' }, 'node dist/server.js'],
-    ['a main that needs quoting', { 'package.json': '{"main":"my app.js; rm -rf /"}', 'my app.js; rm -rf /': '' }, "node 'my app.js; rm -rf /'"],
-    ['index.js', { 'package.json': '{}', 'index.js': '' }, 'node index.js'],
-    ["server.js (npm's default start)", { 'package.json': '{}', 'server.js': '' }, 'npm start'],
-  ])('detects the start command from %s', (_, files, start) => {
+    [
+      'a start script',
+      { 'package.json': '{"scripts":{"start":"node app.js"},"main":"lib.js"}', 'app.js': '' },
+      'npm start',
+      'PATH=/app/node_modules/.bin:$PATH; exec node app.js',
+    ],
+    ['package.json main', { 'package.json': '{"main":"dist/server.js"}', 'dist/server.js': '' }, 'node dist/server.js', 'exec node dist/server.js'],
+    [
+      'a main that needs quoting',
+      { 'package.json': '{"main":"my app.js; rm -rf /"}', 'my app.js; rm -rf /': '' },
+      "node 'my app.js; rm -rf /'",
+      "exec node 'my app.js; rm -rf /'",
+    ],
+    ['index.js', { 'package.json': '{}', 'index.js': '' }, 'node index.js', 'exec node index.js'],
+    ["server.js (npm's default start)", { 'package.json': '{}', 'server.js': '' }, 'npm start', 'PATH=/app/node_modules/.bin:$PATH; exec node server.js'],
+  ])('detects the start command from %s', (_, files, start, shell) => {
     const result = plan(files);
     expect(result.details.start).toBe(start);
-    expect(execArgs(instructions(dockerfileOf(files), 'CMD')[0])).toEqual(['sh', '-c', start]);
+    expect(execArgs(instructions(dockerfileOf(files), 'CMD')[0])).toEqual(['sh', '-c', shell]);
   });
 
   it('refuses an app with no start command, saying how to give one', () => {
@@ -224,7 +236,7 @@ describe('nixpacksBuildpack: python, go and static sites', () => {
         'COPY --from=build /usr/local /usr/local',
         'COPY --from=build /opt/venv /opt/venv',
         'COPY --from=build /app /app',
-        'CMD ["sh","-c","python main.py"]',
+        'CMD ["sh","-c","exec python main.py"]',
         '',
       ].join('\n'),
     );
@@ -257,7 +269,7 @@ describe('nixpacksBuildpack: python, go and static sites', () => {
         'WORKDIR /app',
         'ENV CGO_ENABLED="0"',
         'COPY --from=build /app /app',
-        'CMD ["sh","-c","/app/server"]',
+        'CMD ["sh","-c","exec /app/server"]',
         '',
       ].join('\n'),
     );
@@ -397,7 +409,7 @@ describe('nixpacksBuildpack: overrides and variables', () => {
         ...NODE_DEFAULT_ENV,
         'ENV PORT="8080"',
         'COPY --from=build /app /app',
-        'CMD ["sh","-c","node dist/server.js"]',
+        'CMD ["sh","-c","exec node dist/server.js"]',
         '',
       ].join('\n'),
     );

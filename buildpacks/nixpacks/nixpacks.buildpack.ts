@@ -1,4 +1,4 @@
-import type { BuildPlan, Buildpack, BuildpackSettings, PlanRequest } from '../plan';
+import type { BuildPlan, Buildpack, BuildpackSettings, PlanRequest, Workspace } from '../plan';
 import { PlanError } from '../plan';
 import { argLines, assertImageRef, assertPlainPath, buildArgValues, cmdShell, envLines, runShell } from '../dockerfile-text';
 import { buildEnvLines, shownKey } from '../log-text';
@@ -17,6 +17,7 @@ import { selectProvider, type ProviderSelection } from './provider-selection';
 import { PYTHON_INSTALL_VARIABLES } from './python-install';
 import { checkRelease, checkStart } from './start-check';
 import { STATICFILE_ROOT_VARIABLE } from './staticfile.provider';
+import { startProcess } from './start-command';
 
 export { PROVIDERS } from './provider-selection';
 
@@ -25,6 +26,7 @@ const PROVIDER_VARIABLES = [STATICFILE_ROOT_VARIABLE, GO_BIN_VARIABLE, ...PYTHON
 
 /** Everything one plan is made from, passed between the small steps below. */
 interface PlanParts {
+  workspace: Workspace;
   request: PlanRequest;
   selection: ProviderSelection;
   language: string;
@@ -49,6 +51,7 @@ export const nixpacksBuildpack: Buildpack = (workspace, request, settings) => {
   const resolved = resolvePhases(detected, config, request, procfile.start);
   const phases = { ...resolved, ignoredVariables: resolved.ignoredVariables.filter((name) => !PROVIDER_VARIABLES.includes(name)) };
   const parts: PlanParts = {
+    workspace,
     request,
     selection,
     language: provider.name,
@@ -74,6 +77,8 @@ function appPlan(parts: PlanParts): BuildPlan {
     );
   }
   const { variables, buildEnv } = phases;
+  const run = startProcess(parts.workspace, phases.start, phases.sources.start);
+  const startShell = startWithRelease(run.shell, parts.procfile);
   // For a name `env` sets, the build sees env's value: ENV would override the ARG.
   const buildVariables = Object.fromEntries(Object.entries(variables).filter(([name]) => !Object.hasOwn(buildEnv, name)));
   const dockerfile = fillTemplate(nixpacksDockerfileTemplate, {
@@ -84,7 +89,7 @@ function appPlan(parts: PlanParts): BuildPlan {
     build: phases.build.map((cmd) => runShell(cmd, 'phases.build')),
     env: [...envLines(variables, 'variables'), ...venvPath(parts)],
     keep: keptPaths(parts).map((path) => `COPY --from=build ${assertPlainPath(path, 'runtimePaths')} ${path}`),
-    start: cmdShell(startWithRelease(phases.start, parts.procfile), 'start'),
+    start: cmdShell(startShell, 'start'),
   });
   return {
     buildpack: 'nixpacks',
@@ -94,6 +99,7 @@ function appPlan(parts: PlanParts): BuildPlan {
       phaseLine('build', phases.build.join(' && '), phases.sources.build),
       ...releaseLine(parts.procfile),
       phaseLine('start', phases.start, startSource(parts)),
+      ...(run.note !== undefined ? [`runs: ${run.note}`] : []),
       ...variablesLine(parts),
       ...buildEnvLines(parts.phases.buildEnv),
       ...ignoredLine(parts, []),
@@ -103,6 +109,7 @@ function appPlan(parts: PlanParts): BuildPlan {
       ...baseDetails(parts),
       ...(parts.procfile.release !== undefined ? { release: parts.procfile.release } : {}),
       start: phases.start,
+      startShell,
       warnings: parts.warnings,
     },
     images: [

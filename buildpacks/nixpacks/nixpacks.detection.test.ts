@@ -105,7 +105,8 @@ describe('nixpacks detection: Procfile release and process types', () => {
 
   it('runs the release command before a start command from elsewhere too', () => {
     const files = { ...nodeApp, 'migrate.sh': '', Procfile: 'release: ./migrate.sh' };
-    expect(cmdOf(files)).toBe('sh -c ./migrate.sh && exec npm start');
+    // The detected `npm start` runs the start script itself (start-command.ts), after the release.
+    expect(cmdOf(files)).toBe("sh -c ./migrate.sh && exec sh -c 'PATH=/app/node_modules/.bin:$PATH; exec node server.js'");
     expect(cmdOf(files, request({ startCommand: 'node other.js' }))).toBe('sh -c ./migrate.sh && exec node other.js');
   });
 
@@ -114,7 +115,7 @@ describe('nixpacks detection: Procfile release and process types', () => {
     const result = plan(files);
     expect(result.details).toMatchObject({ start: 'python worker.py', sources: { start: 'Procfile' } });
     expect(result.summary).toContain('start: python worker.py (from Procfile worker:)');
-    expect(cmdOf(files)).toBe('python worker.py');
+    expect(cmdOf(files)).toBe('exec python worker.py');
   });
 
   it("checks the Procfile command's target file: a script path, or sh/bash with a file", () => {

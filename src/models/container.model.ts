@@ -25,6 +25,13 @@ export interface CreateContainerRequest {
   memory?: string | number;
   /** CPU limit in cores, e.g. `0.5`. */
   cpus?: number;
+  /**
+   * Runs the engine's init (Docker's docker-init, Podman's catatonit) as PID 1 in front of the
+   * command: it passes `stop`'s SIGTERM on to a program that installs no handler for it (which,
+   * as PID 1, would ignore it until SIGKILL) and reaps zombie processes. Default `false`; app
+   * replicas always have it.
+   */
+  init?: boolean;
 }
 
 export interface CreatedContainer {

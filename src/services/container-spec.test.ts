@@ -50,6 +50,12 @@ describe('toContainerSpec', () => {
     expect(toContainerSpec({ image: 'alpine', command: ['sh', '-c', 'echo a b'] }, 'default').command).toEqual(['sh', '-c', 'echo a b']);
   });
 
+  it('runs an init only when asked', () => {
+    expect(toContainerSpec({ image: 'alpine', init: true }, 'default').init).toBe(true);
+    expect(toContainerSpec({ image: 'alpine', init: false }, 'default')).not.toHaveProperty('init');
+    expect(toContainerSpec({ image: 'alpine' }, 'default')).not.toHaveProperty('init');
+  });
+
   it.each<[string, CreateContainerRequest, string]>([
     ['an empty image', { image: '' }, 'image'],
     ['an image with a space', { image: 'nginx alpine' }, 'image'],
@@ -67,6 +73,7 @@ describe('toContainerSpec', () => {
     ['zero cpus', { image: 'a', cpus: 0 }, 'cpus'],
     ['negative cpus', { image: 'a', cpus: -1 }, 'cpus'],
     ['more cpus than possible', { image: 'a', cpus: 2000 }, 'cpus'],
+    ['an init that is not a boolean', { image: 'a', init: 'yes' as unknown as boolean }, 'init'],
     ["a label in Berth's namespace", { image: 'a', labels: { 'berth.x': 'y' } }, 'labels.berth.x'],
     ['a label key with a space', { image: 'a', labels: { 'a b': 'y' } }, 'labels.a b'],
     ['an environment name starting with a digit', { image: 'a', environment: { '1BAD': 'x' } }, 'environment.1BAD'],

@@ -47,7 +47,13 @@ export function toContainerSpec(req: CreateContainerRequest, instance: string): 
     restartPolicy: parseRestartPolicy(req.restart_policy ?? 'no'),
     ...(req.memory !== undefined ? { memoryBytes: parseMemory(req.memory) } : {}),
     ...(req.cpus !== undefined ? { nanoCpus: parseCpus(req.cpus) } : {}),
+    ...(parseInit(req.init) ? { init: true } : {}),
   };
+}
+
+function parseInit(value: unknown): boolean {
+  if (value === undefined || typeof value === 'boolean') return value === true;
+  throw new ValidationError('init must be true or false', 'init');
 }
 
 export function parsePorts(ports: Record<string, string | number>): PortBinding[] {
