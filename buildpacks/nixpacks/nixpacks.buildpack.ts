@@ -2,7 +2,7 @@ import type { BuildPlan, Buildpack, BuildpackSettings, PlanRequest } from '../pl
 import { PlanError } from '../plan';
 import { argLines, assertImageRef, assertPlainPath, buildArgValues, cmdShell, envLines, runShell } from '../dockerfile-text';
 import { buildEnvLines, shownKey } from '../log-text';
-import { GENERATED_DOCKERFILE, staticServeImage } from '../static/static.buildpack';
+import { GENERATED_DOCKERFILE, staticBuildImage, staticServeImage } from '../static/static.buildpack';
 import { fillTemplate } from '../template';
 import { goProvider } from './go.provider';
 import type { NixpacksConfig } from './nixpacks-config';
@@ -12,6 +12,7 @@ import type { ResolvedPhases } from './nixpacks-phases';
 import { resolvePhases } from './nixpacks-phases';
 import { nodeProvider } from './node.provider';
 import { readProcfileWeb } from './procfile';
+import type { FrontEndSite } from './node-spa';
 import type { DetectedPlan, Provider } from './provider';
 import { pythonProvider } from './python.provider';
 import { checkStart } from './start-check';
@@ -49,6 +50,8 @@ export const nixpacksBuildpack: Buildpack = (workspace, request, settings) => {
   const config = readNixpacksConfig(workspace);
   const detected = provider.plan(workspace, settings, { ...config.variables, ...request.env, ...request.nixpacks?.variables });
   const phases = resolvePhases(detected, config, request, readProcfileWeb(workspace));
+  // A start command the user set runs the app itself; the detected one never beats the static server.
+  const site = ['detected', 'none'].includes(phases.sources.start) ? detected.site : undefined;
   const parts: PlanParts = {
     request,
     providers: matched.map((candidate) => candidate.name),
@@ -56,13 +59,17 @@ export const nixpacksBuildpack: Buildpack = (workspace, request, settings) => {
     detected,
     config,
     phases,
-    warnings: detected.serveDir === undefined ? checkStart(workspace, phases, detected.runtimeTools ?? []) : [],
+    warnings: detected.serveDir === undefined && site === undefined ? checkStart(workspace, phases, detected.runtimeTools ?? [], detected.appDir ?? '') : [],
   };
-  return detected.serveDir !== undefined ? staticSitePlan(parts, detected.serveDir, settings) : appPlan(parts);
+  if (detected.serveDir !== undefined) return staticSitePlan(parts, detected.serveDir, settings);
+  return site !== undefined ? builtSitePlan(parts, site, settings) : appPlan(parts);
 };
 
 function appPlan(parts: PlanParts): BuildPlan {
   const { detected, phases, language } = parts;
+  if (phases.start === undefined && detected.missingStart !== undefined) {
+    throw new PlanError(`nixpacks: ${detected.missingStart.message}`, 'invalid_repository', detected.missingStart.field);
+  }
   if (phases.start === undefined) {
     throw new PlanError(
       `nixpacks: no start command for this ${language} app: set nixpacks.startCommand, [start] cmd in ` + 'nixpacks.toml, or a Procfile "web:" line',
@@ -123,6 +130,45 @@ function staticSitePlan(parts: PlanParts, serveDir: string, settings: BuildpackS
     summary: [...headerLines(parts), `serve: ${serveDir === '' ? './' : `${serveDir}/`} with nginx, spa fallback off`, ...ignoredLine(parts, unused)],
     details: { ...baseDetails(parts), phases: { ...setupDetails(parts.config), install: [], build: [] }, start: null },
     images: [staticServeImage({ tag: parts.request.imageTag, sourceDir: serveDir, serverImage: settings.images.staticServer, spa: false })],
+  };
+}
+
+/**
+ * A front-end app: install and build on the provider's image, then nginx serves the output
+ * folder on $PORT (Nixpacks runs Caddy in the app's image instead). Variables reach the build
+ * only: the served image runs no app code.
+ */
+function builtSitePlan(parts: PlanParts, site: FrontEndSite, settings: BuildpackSettings): BuildPlan {
+  const { detected, phases, language } = parts;
+  if (phases.build.length === 0) {
+    throw new PlanError(`nixpacks: this ${site.framework} app is served from the folder its build writes, but there is no build command: set nixpacks.buildCommand`, 'invalid_repository', 'nixpacks.buildCommand');
+  }
+  const { variables, buildEnv } = phases;
+  const buildVariables = Object.fromEntries(Object.entries(variables).filter(([name]) => !Object.hasOwn(buildEnv, name)));
+  const image = staticBuildImage({
+    tag: parts.request.imageTag,
+    builderImage: assertImageRef(detected.image, `images.${language}`),
+    serverImage: settings.images.staticServer,
+    buildArgs: [...argLines(buildEnv, 'env'), ...envLines(buildVariables, 'variables')],
+    buildArgValues: buildArgValues(buildEnv, 'env'),
+    install: phases.install.map((cmd) => runShell(cmd, 'phases.install')),
+    build: phases.build.map((cmd) => runShell(cmd, 'phases.build')),
+    outputDir: site.outputDir === '' ? '' : assertPlainPath(site.outputDir, 'outputDir'),
+    spa: site.spa,
+  });
+  return {
+    buildpack: 'nixpacks',
+    summary: [
+      ...headerLines(parts),
+      phaseLine('install', phases.install.join(' && '), phases.sources.install),
+      phaseLine('build', phases.build.join(' && '), phases.sources.build),
+      `start: ${settings.images.staticServer} serves ${site.outputDir === '' ? './' : `${site.outputDir}/`} on $PORT (no start command runs)`,
+      ...variablesLine(parts),
+      ...buildEnvLines(phases.buildEnv),
+      ...ignoredLine(parts, []),
+    ],
+    details: { ...baseDetails(parts), start: null, serverImage: settings.images.staticServer, warnings: [] },
+    images: [image],
   };
 }
 

@@ -2,6 +2,7 @@ import type { Workspace } from '../plan';
 import { PlanError } from '../plan';
 import { shellWord } from '../dockerfile-text';
 import { detectNodeInstall } from '../node-package-manager';
+import { nodeLayout } from './node-layout';
 import { chooseNodeImage, nodeVersionLine, requestedNodeVersion } from './node-version';
 import type { Provider } from './provider';
 
@@ -36,18 +37,26 @@ export const nodeProvider: Provider = {
     const manifest = readPackageJson(workspace);
     const node = chooseNodeImage(requestedNodeVersion(workspace, manifest.engines, variables), settings);
     const { packageManager, runner, install } = detectNodeInstall(workspace);
-    const start = hasScript(manifest, 'start') ? 'npm start' : entryPoint(workspace, manifest);
+    // Monorepo and front-end rules (node-layout.ts): which app runs, and whether nginx serves its build.
+    const layout = nodeLayout(workspace, manifest as Record<string, unknown>, variables);
+    const rootStart = layout.skipRootStart ? undefined : hasScript(manifest, 'start') ? 'npm start' : entryPoint(workspace, manifest);
+    const start = layout.start ?? rootStart;
+    const build = layout.build ?? (hasScript(manifest, 'build') ? `${runner} run build` : undefined);
     return {
       image: node.image,
       install: install ? [install] : [],
-      build: hasScript(manifest, 'build') ? [`${runner} run build`] : [],
+      build: build !== undefined ? [build] : [],
       ...(start !== undefined ? { start } : {}),
       variables: { ...NODE_DEFAULT_VARIABLES },
       facts: { packageManager },
-      summary: [nodeVersionLine(node)],
+      summary: [nodeVersionLine(node), ...layout.summary],
       details: {
         node: { major: node.major, image: node.image, imageKey: node.key, asked: node.asked ?? null, ...(node.warning !== undefined ? { warning: node.warning } : {}) },
+        ...layout.details,
       },
+      ...(layout.site !== undefined ? { site: layout.site } : {}),
+      ...(layout.appDir !== '' ? { appDir: layout.appDir } : {}),
+      ...(layout.missingStart !== undefined ? { missingStart: layout.missingStart } : {}),
     };
   },
 };

@@ -35,14 +35,16 @@ function planBuiltSite(workspace: Workspace, request: PlanRequest, settings: Bui
   const outputDir = normaliseRelativePath(options.outputDir ?? DEFAULT_BUILD_OUTPUT, 'static.outputDir');
   const install = options.installCommand ?? detectNodeInstall(workspace).install;
   const spa = options.spa ?? true;
-  const dockerfile = fillTemplate(staticBuildDockerfileTemplate, {
+  const image = staticBuildImage({
+    tag: request.imageTag,
     builderImage: assertImageRef(settings.images.staticBuilder, 'images.staticBuilder'),
-    serverImage: assertImageRef(settings.images.staticServer, 'images.staticServer'),
+    serverImage: settings.images.staticServer,
     buildArgs: argLines(request.env, 'env'),
+    buildArgValues: buildArgValues(request.env, 'env'),
     install: install ? [runShell(install, 'static.installCommand')] : [],
     build: [runShell(buildCommand, 'static.buildCommand')],
-    ...startFields(),
-    outputPath: outputDir === '' ? '/app/' : `/app/${assertPlainPath(outputDir, 'static.outputDir')}/`,
+    outputDir: outputDir === '' ? '' : assertPlainPath(outputDir, 'static.outputDir'),
+    spa,
   });
   return {
     buildpack: 'static',
@@ -63,8 +65,38 @@ function planBuiltSite(workspace: Workspace, request: PlanRequest, settings: Bui
       spa,
       buildEnv: Object.keys(request.env).sort(),
     },
-    images: [{ ...siteImage(request.imageTag, dockerfile, spa), buildArgs: buildArgValues(request.env, 'env') }],
+    images: [image],
   };
+}
+
+export interface StaticBuildOptions {
+  tag: string;
+  /** Image of the build stage, already checked with assertImageRef under the caller's field. */
+  builderImage: string;
+  serverImage: string;
+  /** ARG/ENV lines of the build stage (dockerfile-text.ts), and the build args' values. */
+  buildArgs: string[];
+  buildArgValues: Record<string, string>;
+  /** RUN lines of the build stage. */
+  install: string[];
+  build: string[];
+  /** Checked folder relative to the repository root ('' for the root) that the server serves. */
+  outputDir: string;
+  spa: boolean;
+}
+
+/** Builds a site in a Node stage and ships its output with nginx; the nixpacks front-end plan uses it too. */
+export function staticBuildImage(options: StaticBuildOptions): ImageBuild {
+  const dockerfile = fillTemplate(staticBuildDockerfileTemplate, {
+    builderImage: options.builderImage,
+    serverImage: assertImageRef(options.serverImage, 'images.staticServer'),
+    buildArgs: options.buildArgs,
+    install: options.install,
+    build: options.build,
+    ...startFields(),
+    outputPath: options.outputDir === '' ? '/app/' : `/app/${options.outputDir}/`,
+  });
+  return { ...siteImage(options.tag, dockerfile, options.spa), buildArgs: options.buildArgValues };
 }
 
 function planServedSite(workspace: Workspace, request: PlanRequest, settings: BuildpackSettings): BuildPlan {
