@@ -141,7 +141,11 @@ function staticSitePlan(parts: PlanParts, serveDir: string, settings: BuildpackS
 function builtSitePlan(parts: PlanParts, site: FrontEndSite, settings: BuildpackSettings): BuildPlan {
   const { detected, phases, language } = parts;
   if (phases.build.length === 0) {
-    throw new PlanError(`nixpacks: this ${site.framework} app is served from the folder its build writes, but there is no build command: set nixpacks.buildCommand`, 'invalid_repository', 'nixpacks.buildCommand');
+    throw new PlanError(
+      `nixpacks: this ${site.framework} app is served from the folder its build writes, but there is no build command: set nixpacks.buildCommand`,
+      'invalid_repository',
+      'nixpacks.buildCommand',
+    );
   }
   const { variables, buildEnv } = phases;
   const buildVariables = Object.fromEntries(Object.entries(variables).filter(([name]) => !Object.hasOwn(buildEnv, name)));

@@ -55,7 +55,11 @@ describe('nixpacks: a front-end app is built, then served by the static server',
       'variables: CI=true (default), NODE_ENV=production (default), NPM_CONFIG_PRODUCTION=false (default)',
       'build env: VITE_API (build only, not kept in the image)',
     ]);
-    expect(result.details).toMatchObject({ start: null, serverImage: 'nginx:alpine', site: { framework: 'vite', outputDir: 'build/', outputSource: 'build script --outDir', spa: true } });
+    expect(result.details).toMatchObject({
+      start: null,
+      serverImage: 'nginx:alpine',
+      site: { framework: 'vite', outputDir: 'build/', outputSource: 'build script --outDir', spa: true },
+    });
   });
 
   it('serves a static Astro site without the SPA fallback', () => {
@@ -95,6 +99,8 @@ describe('nixpacks: monorepos', () => {
     expect(dockerfile).toContain('COPY --from=build /app/apps/web/dist/ /usr/share/nginx/html/');
     expect(result.summary).toContain('monorepo: turborepo, app web (apps/web/), installed at the root');
     expect(result.details).toMatchObject({ monorepo: { tool: 'turborepo', app: 'web', dir: 'apps/web/' }, site: { outputDir: 'apps/web/dist/' } });
+    // Read by the planner: not listed as ignored, nor set in the image.
+    expect(result.details).toMatchObject({ ignored: [], variables: { CI: 'true', NODE_ENV: 'production', NPM_CONFIG_PRODUCTION: 'false' } });
   });
 
   it('starts a chosen server app in its folder', () => {

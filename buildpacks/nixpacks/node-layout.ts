@@ -2,7 +2,7 @@ import type { Workspace } from '../plan';
 import { detectMonorepo, TURBO_APP_VARIABLE } from './node-monorepo';
 import { NX_APP_VARIABLE } from './node-nx';
 import type { FrontEndSite } from './node-spa';
-import { detectFrontEnd } from './node-spa';
+import { detectFrontEnd, SPA_VARIABLES } from './node-spa';
 import { joinRelativePath } from '../paths';
 import type { MonorepoApp } from './node-workspaces';
 import { readManifest } from './node-workspaces';
@@ -21,6 +21,9 @@ export interface NodeLayout {
   details: Record<string, unknown>;
 }
 
+/** The NIXPACKS_* variables these rules read: consumed by the planner, never set in the image. */
+export const NODE_LAYOUT_VARIABLES = [TURBO_APP_VARIABLE, NX_APP_VARIABLE, ...SPA_VARIABLES];
+
 const CHOOSE_FIELD: Record<MonorepoApp['tool'], string> = { turborepo: TURBO_APP_VARIABLE, nx: NX_APP_VARIABLE, workspaces: 'nixpacks.startCommand' };
 
 /** Finds the app a repository runs (monorepo rules), then whether it is a front-end app to serve. */
@@ -28,7 +31,8 @@ export function nodeLayout(workspace: Workspace, root: Record<string, unknown>, 
   const monorepo = detectMonorepo(workspace, root, variables);
   const appDir = monorepo?.dir ?? '';
   const manifest = appDir === '' ? root : (readManifest(workspace, `${appDir}/package.json`) ?? {});
-  const site = monorepo?.staticOutput === true && monorepo.outputDir !== undefined ? nxSite(monorepo.outputDir, variables) : detectFrontEnd(workspace, appDir, manifest, variables);
+  const site =
+    monorepo?.staticOutput === true && monorepo.outputDir !== undefined ? nxSite(monorepo.outputDir, variables) : detectFrontEnd(workspace, appDir, manifest, variables);
   const summary = [...(monorepo !== undefined ? [monorepoLine(monorepo)] : []), ...(site !== undefined ? [siteLine(site)] : [])];
   return {
     ...(monorepo?.build !== undefined ? { build: monorepo.build } : {}),

@@ -30,20 +30,26 @@ describe('workspacePackages', () => {
       workspacePackages(new MemoryWorkspace({ ...files, ...extra }), rootManifest).map((pkg) => `${pkg.dir}=${pkg.name}`);
     expect(names(root)).toEqual(['apps/docs=@acme/docs', 'apps/web=web', 'packages/ui=ui']);
     expect(names({ workspaces: { packages: ['apps/web'] } })).toEqual(['apps/web=web']);
-    const yaml = "packages:\n  - 'apps/*'\n  - \"!apps/docs\"\nother: x\n  - packages/*\n";
+    const yaml = 'packages:\n  - \'apps/*\'\n  - "!apps/docs"\nother: x\n  - packages/*\n';
     expect(names({}, { 'pnpm-workspace.yaml': yaml })).toEqual(['apps/docs=@acme/docs', 'apps/web=web']);
   });
 });
 
 describe('detectMonorepo: turborepo, as Nixpacks turborepo.rs', () => {
   it('builds with turbo and starts the app NIXPACKS_TURBO_APP_NAME names, by folder or package name', () => {
-    expect(detect(turborepo(), { NIXPACKS_TURBO_APP_NAME: 'web' })).toEqual({ tool: 'turborepo', dir: 'apps/web', name: 'web', build: 'npx turbo run build', start: 'npm --prefix apps/web start' });
+    expect(detect(turborepo(), { NIXPACKS_TURBO_APP_NAME: 'web' })).toEqual({
+      tool: 'turborepo',
+      dir: 'apps/web',
+      name: 'web',
+      build: 'npx turbo run build',
+      start: 'npm --prefix apps/web start',
+    });
     expect(detect(turborepo(), { NIXPACKS_TURBO_APP_NAME: 'docs' })).toMatchObject({ dir: 'apps/docs', name: '@acme/docs', start: 'npm --prefix apps/docs start' });
     expect(detect(turborepo(), { NIXPACKS_TURBO_APP_NAME: '@acme/docs' })).toMatchObject({ dir: 'apps/docs' });
   });
 
   it('builds only the chosen app when turbo.json has no build task, and reads turbo 1 `pipeline`', () => {
-    expect(detect(turborepo({ lint: {} }), { NIXPACKS_TURBO_APP_NAME: 'docs' })).toMatchObject({ build: "npx turbo run build --filter=@acme/docs" });
+    expect(detect(turborepo({ lint: {} }), { NIXPACKS_TURBO_APP_NAME: 'docs' })).toMatchObject({ build: 'npx turbo run build --filter=@acme/docs' });
     const v1 = { ...turborepo(), 'turbo.json': JSON.stringify({ pipeline: { build: {} } }) };
     expect(detect(v1, { NIXPACKS_TURBO_APP_NAME: 'web' })).toMatchObject({ build: 'npx turbo run build' });
   });
@@ -70,7 +76,10 @@ describe('detectMonorepo: turborepo, as Nixpacks turborepo.rs', () => {
     const rootStart = { ...turborepo({ build: {} }), 'package.json': JSON.stringify({ ...root, scripts: { start: 'node gateway.js' } }) };
     expect(detect(rootStart)).toEqual({ tool: 'turborepo', dir: '', build: 'npx turbo run build' });
     const noStart = turborepo({ build: {} }, { 'apps/web/package.json': app('web', { build: 'vite build' }) });
-    expect(detect(noStart, { NIXPACKS_TURBO_APP_NAME: 'web' })).toMatchObject({ dir: 'apps/web', unchosen: expect.stringMatching(/^the app "web" \(apps\/web\/\) has no start script/) });
+    expect(detect(noStart, { NIXPACKS_TURBO_APP_NAME: 'web' })).toMatchObject({
+      dir: 'apps/web',
+      unchosen: expect.stringMatching(/^the app "web" \(apps\/web\/\) has no start script/),
+    });
   });
 });
 

@@ -39,7 +39,11 @@ function turborepoApp(workspace: Workspace, root: Record<string, unknown>, varia
   const app = packages.find((candidate) => candidate.name === name || candidate.dir.split('/').pop() === name);
   if (app === undefined) {
     const known = packages.map((candidate) => candidate.name).join(', ') || 'none found';
-    throw new PlanError(`nixpacks: ${TURBO_APP_VARIABLE}="${name}" matches no package of the turborepo's workspaces (packages: ${known})`, 'invalid_repository', TURBO_APP_VARIABLE);
+    throw new PlanError(
+      `nixpacks: ${TURBO_APP_VARIABLE}="${name}" matches no package of the turborepo's workspaces (packages: ${known})`,
+      'invalid_repository',
+      TURBO_APP_VARIABLE,
+    );
   }
   const build = tasks.has('build') ? 'npx turbo run build' : `npx turbo run build --filter=${shellWord(app.name)}`;
   const start = hasStartScript(app.manifest)

@@ -46,7 +46,9 @@ describe('nxApp: as Nixpacks nx.rs', () => {
   it('refuses an app name without a project.json build target, listing the apps', () => {
     const error = planErrorOf(() => detect({ NIXPACKS_NX_APP_NAME: 'admin' }));
     expect(error).toMatchObject({ code: 'invalid_repository', field: 'NIXPACKS_NX_APP_NAME' });
-    expect(error.message).toMatch(/^nixpacks: NIXPACKS_NX_APP_NAME="admin" names no nx app with a build target: set NIXPACKS_NX_APP_NAME .*\(found: express-app, next-app, no-options, shop, start-command, start-production, web\)$/);
+    expect(error.message).toMatch(
+      /^nixpacks: NIXPACKS_NX_APP_NAME="admin" names no nx app with a build target: set NIXPACKS_NX_APP_NAME .*\(found: express-app, next-app, no-options, shop, start-command, start-production, web\)$/,
+    );
   });
 
   it('says to set NIXPACKS_NX_APP_NAME when no app is named and the root has no start script, and is off without nx.json', () => {

@@ -20,7 +20,10 @@ describe('detectFrontEnd: Vite, as Nixpacks spa/vite.rs', () => {
   });
 
   it('serves the folder the config or the build script writes, the config first, as Nixpacks reads them', () => {
-    expect(detect({ 'vite.config.js': "export default { build: { outDir: 'build' } }" }, vite)).toMatchObject({ outputDir: 'build', outputSource: 'vite.config.js outDir' });
+    expect(detect({ 'vite.config.js': "export default { build: { outDir: 'build' } }" }, vite)).toMatchObject({
+      outputDir: 'build',
+      outputSource: 'vite.config.js outDir',
+    });
     const script = manifest({ ...vite, scripts: { build: 'tsc -b && vite build --outDir out' } });
     expect(detect({}, script)).toMatchObject({ outputDir: 'out', outputSource: 'build script --outDir' });
     expect(detect({ 'vite.config.ts': 'outDir: "www",' }, script)).toMatchObject({ outputDir: 'www' });
@@ -65,7 +68,7 @@ describe('detectFrontEnd: apps with a server of their own are not static', () =>
   });
 
   it('never runs a dev or preview server: such start scripts still mean a static site', () => {
-    for (const start of ['vite', 'vite preview --port 3000', 'npx vite dev', 'react-scripts start', 'astro dev']) {
+    for (const start of ['vite', 'vite preview --port 3000', 'npx vite dev', 'react-scripts start', 'astro dev', 'serve -s build']) {
       expect(detect({}, manifest({ ...vite, scripts: { build: 'vite build', start } }))).toMatchObject({ framework: 'vite' });
     }
   });

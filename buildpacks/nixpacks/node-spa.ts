@@ -16,11 +16,12 @@ export interface FrontEndSite {
 const OUT_DIR_VARIABLES = ['NIXPACKS_SPA_OUT_DIR', 'NIXPACKS_SPA_OUTPUT_DIR'];
 /** Nixpacks' switch: `false`/`0` runs the app's own start command instead of the static server. */
 export const SPA_SWITCH_VARIABLE = 'NIXPACKS_SPA_CADDY';
+export const SPA_VARIABLES = [...OUT_DIR_VARIABLES, SPA_SWITCH_VARIABLE];
 
 /** Frameworks that render on a server: Nixpacks leaves them out of its allowlist; Berth adds Next, Nuxt and SolidStart. */
 const SERVER_FRAMEWORKS = ['@remix-run/react', '@react-router/node', '@sveltejs/kit', 'next', 'nuxt', '@solidjs/start'];
-/** Start scripts that run a development or preview server: they never count as the app's server. */
-const DEV_SERVER = /^(npx\s+)?(vite|vite\s+(dev|serve|preview)|react-scripts\s+start|astro\s+(dev|preview|start))(\s+-.*)?$/;
+/** Start scripts that run a development or preview server, or `serve` over the build: never the app's own server. */
+const DEV_SERVER = /^(npx\s+)?(vite|vite\s+(dev|serve|preview)|react-scripts\s+start|astro\s+(dev|preview|start))(\s+-.*)?$|^(npx\s+)?serve(\s+-s)?\s+[\w./-]+$/;
 
 /**
  * Detects a front-end app in `dir` (the repository root, or a monorepo's chosen app), as
@@ -68,7 +69,9 @@ function frameworkSite(workspace: Workspace, at: (path: string) => string, deps:
   }
   if (deps.has('react-scripts') && /react-scripts\s+build/.test(build)) {
     const path = variables.BUILD_PATH?.trim();
-    return path ? { framework: 'create-react-app', output: path, source: 'BUILD_PATH', spa: true } : { framework: 'create-react-app', output: 'build', source: 'default', spa: true };
+    return path
+      ? { framework: 'create-react-app', output: path, source: 'BUILD_PATH', spa: true }
+      : { framework: 'create-react-app', output: 'build', source: 'default', spa: true };
   }
   return undefined;
 }
@@ -79,7 +82,9 @@ function astroSite(workspace: Workspace, at: (path: string) => string): FoundSit
   const config = configName !== undefined ? (workspace.readFile(at(configName)) ?? '') : '';
   if (/output\s*:\s*['"`](server|hybrid)['"`]/.test(config) || /\badapter\s*:/.test(config)) return undefined;
   const fromConfig = configOutDir(config);
-  return fromConfig !== undefined ? { framework: 'astro', output: fromConfig, source: `${configName} outDir`, spa: false } : { framework: 'astro', output: 'dist', source: 'default', spa: false };
+  return fromConfig !== undefined
+    ? { framework: 'astro', output: fromConfig, source: `${configName} outDir`, spa: false }
+    : { framework: 'astro', output: 'dist', source: 'default', spa: false };
 }
 
 /** Nixpacks' pattern for Vite's `outDir: 'build'`; Astro writes the same key. */
@@ -103,6 +108,8 @@ function script(manifest: Record<string, unknown>, name: string): string | undef
 
 /** dependencies and devDependencies (Nixpacks reads devDependencies only when there are no dependencies). */
 function dependencies(manifest: Record<string, unknown>): Set<string> {
-  const names = [manifest.dependencies, manifest.devDependencies].flatMap((deps) => (deps !== null && typeof deps === 'object' && !Array.isArray(deps) ? Object.keys(deps) : []));
+  const names = [manifest.dependencies, manifest.devDependencies].flatMap((deps) =>
+    deps !== null && typeof deps === 'object' && !Array.isArray(deps) ? Object.keys(deps) : [],
+  );
   return new Set(names);
 }

@@ -39,15 +39,25 @@ const MAX_DEPTH = 4;
  */
 export function workspacePackages(workspace: Workspace, rootManifest: Record<string, unknown>): WorkspacePackage[] {
   const patterns = declaredPatterns(workspace, rootManifest).filter((pattern) => !pattern.startsWith('!'));
-  const dirs = new Set(patterns.flatMap((pattern) => expand(workspace, '', pattern.replace(/^\.\/+/, '').replace(/\/+$/, '').split('/'), 0)));
-  return [...dirs]
-    .sort()
-    .flatMap((dir) => {
-      const manifest = readManifest(workspace, `${dir}/package.json`);
-      if (manifest === undefined) return [];
-      const name = typeof manifest.name === 'string' && manifest.name !== '' ? manifest.name : (dir.split('/').pop() ?? dir);
-      return [{ dir, name, manifest }];
-    });
+  const dirs = new Set(
+    patterns.flatMap((pattern) =>
+      expand(
+        workspace,
+        '',
+        pattern
+          .replace(/^\.\/+/, '')
+          .replace(/\/+$/, '')
+          .split('/'),
+        0,
+      ),
+    ),
+  );
+  return [...dirs].sort().flatMap((dir) => {
+    const manifest = readManifest(workspace, `${dir}/package.json`);
+    if (manifest === undefined) return [];
+    const name = typeof manifest.name === 'string' && manifest.name !== '' ? manifest.name : (dir.split('/').pop() ?? dir);
+    return [{ dir, name, manifest }];
+  });
 }
 
 /** Whether the root declares workspaces at all. */

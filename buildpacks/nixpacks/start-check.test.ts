@@ -33,7 +33,9 @@ describe('nixpacks start check: node', () => {
         'which is not in the repository: set nixpacks.startCommand, or add apps/web/server.js',
     );
     // The turbo build may write it.
-    expect(plan(files, { variables }).details.warnings).toEqual([expect.stringContaining('runs apps/web/server.js, which is not in the repository: the build must create it')]);
+    expect(plan(files, { variables }).details.warnings).toEqual([
+      expect.stringContaining('runs apps/web/server.js, which is not in the repository: the build must create it'),
+    ]);
     expect(plan({ ...files, 'apps/web/server.js': '' }, { variables }).details).toMatchObject({ start: 'npm --prefix apps/web start', warnings: [] });
   });
 
