@@ -32,6 +32,15 @@ describe('workspacePackages', () => {
     expect(names({ workspaces: { packages: ['apps/web'] } })).toEqual(['apps/web=web']);
     const yaml = 'packages:\n  - \'apps/*\'\n  - "!apps/docs"\nother: x\n  - packages/*\n';
     expect(names({}, { 'pnpm-workspace.yaml': yaml })).toEqual(['apps/docs=@acme/docs', 'apps/web=web']);
+    expect(names({ workspaces: ['apps/w*b', 'packages/**', 'apps/d*s*'] })).toEqual(['apps/docs=@acme/docs', 'apps/web=web', 'packages/ui=ui']);
+    expect(names({ workspaces: ['../*', '/etc/*', 'apps/x*'] })).toEqual([]);
+  });
+
+  it('matches a pattern of many stars against a long folder name without backtracking for ever', () => {
+    const long = 'a'.repeat(200);
+    const files = { [`apps/${long}/package.json`]: '{"name":"long"}' };
+    const patterns = [`apps/${'*a'.repeat(40)}b`, `apps/${'*a'.repeat(40)}`];
+    expect(workspacePackages(new MemoryWorkspace(files), { workspaces: patterns })).toEqual([{ dir: `apps/${long}`, name: 'long', manifest: { name: 'long' } }]);
   });
 });
 

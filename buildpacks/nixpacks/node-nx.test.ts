@@ -44,6 +44,7 @@ describe('nxApp: as Nixpacks nx.rs', () => {
   });
 
   it('refuses an app name without a project.json build target, listing the apps', () => {
+    expect(planErrorOf(() => detect({ NIXPACKS_NX_APP_NAME: '../apps/web' })).field).toBe('NIXPACKS_NX_APP_NAME');
     const error = planErrorOf(() => detect({ NIXPACKS_NX_APP_NAME: 'admin' }));
     expect(error).toMatchObject({ code: 'invalid_repository', field: 'NIXPACKS_NX_APP_NAME' });
     expect(error.message).toMatch(

@@ -35,9 +35,11 @@ export function nxApp(workspace: Workspace, root: Record<string, unknown>, varia
   const fromVariable = variables[NX_APP_VARIABLE]?.trim() || undefined;
   const fallback = readManifest(workspace, 'nx.json')?.defaultProject;
   const name = fromVariable ?? (typeof fallback === 'string' && fallback.trim() !== '' ? fallback.trim() : undefined);
-  const project = name !== undefined ? readManifest(workspace, `apps/${name}/project.json`) : undefined;
+  // A plain folder name: it becomes a path and a word of the build command.
+  const plain = name !== undefined && /^[A-Za-z0-9_@][A-Za-z0-9_.@-]*$/.test(name) ? name : undefined;
+  const project = plain !== undefined ? readManifest(workspace, `apps/${plain}/project.json`) : undefined;
   const build = (project?.targets as { build?: Target } | undefined)?.build;
-  if (name !== undefined && build !== undefined && /^[A-Za-z0-9_.@/-]+$/.test(name)) return nxProject(name, project ?? {}, build);
+  if (plain !== undefined && build !== undefined) return nxProject(plain, project ?? {}, build);
   const apps = workspace.list('apps').filter((dir) => workspace.readFile(`apps/${dir}/project.json`) !== undefined);
   const choose = `set ${NX_APP_VARIABLE} to an app with a build target in apps/<name>/project.json (found: ${apps.join(', ') || 'none'})`;
   if (fromVariable !== undefined) {

@@ -39,19 +39,8 @@ const MAX_DEPTH = 4;
  */
 export function workspacePackages(workspace: Workspace, rootManifest: Record<string, unknown>): WorkspacePackage[] {
   const patterns = declaredPatterns(workspace, rootManifest).filter((pattern) => !pattern.startsWith('!'));
-  const dirs = new Set(
-    patterns.flatMap((pattern) =>
-      expand(
-        workspace,
-        '',
-        pattern
-          .replace(/^\.\/+/, '')
-          .replace(/\/+$/, '')
-          .split('/'),
-        0,
-      ),
-    ),
-  );
+  const segments = (pattern: string): string[] => pattern.split('/').filter((segment) => segment !== '' && segment !== '.');
+  const dirs = new Set(patterns.flatMap((pattern) => expand(workspace, '', segments(pattern), 0)));
   return [...dirs].sort().flatMap((dir) => {
     const manifest = readManifest(workspace, `${dir}/package.json`);
     if (manifest === undefined) return [];
@@ -91,7 +80,7 @@ function pnpmPatterns(text: string | undefined): string[] {
     if (/^packages\s*:/.test(line)) inPackages = true;
     else if (/^\S/.test(line)) inPackages = false;
     else if (inPackages) {
-      const item = /^\s+-\s*['"]?([^'"#]+?)['"]?\s*(#.*)?$/.exec(line);
+      const item = /^\s+-\s*['"]?([^'"#\s]+)['"]?\s*(#.*)?$/.exec(line);
       if (item?.[1] !== undefined) patterns.push(item[1]);
     }
   }
@@ -104,15 +93,37 @@ function expand(workspace: Workspace, base: string, segments: string[], depth: n
   if (depth >= MAX_DEPTH || head === '..' || head === '.') return [];
   const join = (name: string): string => (base === '' ? name : `${base}/${name}`);
   if (!head.includes('*')) return workspace.exists(join(head)) ? expand(workspace, join(head), rest, depth + 1) : [];
-  const matcher = new RegExp(`^${head.split('*').map(escapeRegExp).join('[^/]*')}$`);
   return workspace
     .list(base)
-    .filter((name) => name !== 'node_modules' && !name.startsWith('.') && matcher.test(name))
+    .filter((name) => name !== 'node_modules' && !name.startsWith('.') && wildcardMatch(head, name))
     .flatMap((name) => expand(workspace, join(name), rest, depth + 1));
 }
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+/**
+ * `*` as in a glob, without a regular expression: a pattern with many stars would make one
+ * backtrack for a long time. Greedy with one resume point, O(pattern x name).
+ */
+function wildcardMatch(pattern: string, name: string): boolean {
+  let p = 0;
+  let n = 0;
+  let star = -1;
+  let resume = 0;
+  while (n < name.length) {
+    if (p < pattern.length && pattern[p] === name[n]) {
+      p += 1;
+      n += 1;
+    } else if (p < pattern.length && pattern[p] === '*') {
+      star = p;
+      resume = n;
+      p += 1;
+    } else if (star >= 0) {
+      p = star + 1;
+      resume += 1;
+      n = resume;
+    } else return false;
+  }
+  while (p < pattern.length && pattern[p] === '*') p += 1;
+  return p === pattern.length;
 }
 
 export function hasStartScript(manifest: Record<string, unknown>): boolean {

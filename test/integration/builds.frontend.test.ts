@@ -114,7 +114,10 @@ describe('builds: front-end apps and monorepos (nixpacks)', () => {
       expect(unchosen.ended).toMatchObject({
         status: 'failed',
         attempts: 1,
-        error: { code: 'invalid_repository', message: expect.stringMatching(/would start 2 apps in one container: set NIXPACKS_TURBO_APP_NAME to the app to run \(docs, web\)/) },
+        error: {
+          code: 'invalid_repository',
+          message: expect.stringMatching(/would start 2 apps in one container: set NIXPACKS_TURBO_APP_NAME to the app to run \(docs, web\)/),
+        },
       });
     },
     TEST_MS,
