@@ -2,7 +2,7 @@ import type { BuildPlan, Buildpack, BuildpackSettings, PlanRequest } from '../pl
 import { PlanError } from '../plan';
 import { argLines, assertImageRef, assertPlainPath, buildArgValues, cmdShell, envLines, runShell } from '../dockerfile-text';
 import { buildEnvLines, shownKey } from '../log-text';
-import { GENERATED_DOCKERFILE, staticBuildImage, staticServeImage } from '../static/static.buildpack';
+import { GENERATED_DOCKERFILE, staticServeImage } from '../static/static.buildpack';
 import { fillTemplate } from '../template';
 import { goProvider } from './go.provider';
 import type { NixpacksConfig } from './nixpacks-config';
@@ -12,6 +12,7 @@ import type { ResolvedPhases } from './nixpacks-phases';
 import { resolvePhases } from './nixpacks-phases';
 import { nodeProvider } from './node.provider';
 import { readProcfileWeb } from './procfile';
+import { frontEndSitePlan } from './node-site';
 import type { FrontEndSite } from './node-spa';
 import type { DetectedPlan, Provider } from './provider';
 import { pythonProvider } from './python.provider';
@@ -133,47 +134,18 @@ function staticSitePlan(parts: PlanParts, serveDir: string, settings: BuildpackS
   };
 }
 
-/**
- * A front-end app: install and build on the provider's image, then nginx serves the output
- * folder on $PORT (Nixpacks runs Caddy in the app's image instead). Variables reach the build
- * only: the served image runs no app code.
- */
+/** A front-end app: built on the provider's image, its output served by nginx (node-site.ts). */
 function builtSitePlan(parts: PlanParts, site: FrontEndSite, settings: BuildpackSettings): BuildPlan {
-  const { detected, phases, language } = parts;
-  if (phases.build.length === 0) {
-    throw new PlanError(
-      `nixpacks: this ${site.framework} app is served from the folder its build writes, but there is no build command: set nixpacks.buildCommand`,
-      'invalid_repository',
-      'nixpacks.buildCommand',
-    );
-  }
-  const { variables, buildEnv } = phases;
-  const buildVariables = Object.fromEntries(Object.entries(variables).filter(([name]) => !Object.hasOwn(buildEnv, name)));
-  const image = staticBuildImage({
+  return frontEndSitePlan({
+    site,
+    detected: parts.detected,
+    phases: parts.phases,
     tag: parts.request.imageTag,
-    builderImage: assertImageRef(detected.image, `images.${language}`),
     serverImage: settings.images.staticServer,
-    buildArgs: [...argLines(buildEnv, 'env'), ...envLines(buildVariables, 'variables')],
-    buildArgValues: buildArgValues(buildEnv, 'env'),
-    install: phases.install.map((cmd) => runShell(cmd, 'phases.install')),
-    build: phases.build.map((cmd) => runShell(cmd, 'phases.build')),
-    outputDir: site.outputDir === '' ? '' : assertPlainPath(site.outputDir, 'outputDir'),
-    spa: site.spa,
+    header: headerLines(parts),
+    tail: [...variablesLine(parts), ...buildEnvLines(parts.phases.buildEnv), ...ignoredLine(parts, [])],
+    details: baseDetails(parts),
   });
-  return {
-    buildpack: 'nixpacks',
-    summary: [
-      ...headerLines(parts),
-      phaseLine('install', phases.install.join(' && '), phases.sources.install),
-      phaseLine('build', phases.build.join(' && '), phases.sources.build),
-      `start: ${settings.images.staticServer} serves ${site.outputDir === '' ? './' : `${site.outputDir}/`} on $PORT (no start command runs)`,
-      ...variablesLine(parts),
-      ...buildEnvLines(phases.buildEnv),
-      ...ignoredLine(parts, []),
-    ],
-    details: { ...baseDetails(parts), start: null, serverImage: settings.images.staticServer, warnings: [] },
-    images: [image],
-  };
 }
 
 function baseDetails(parts: PlanParts): Record<string, unknown> {

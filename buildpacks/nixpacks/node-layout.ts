@@ -4,6 +4,7 @@ import { NX_APP_VARIABLE } from './node-nx';
 import type { FrontEndSite } from './node-spa';
 import { detectFrontEnd, SPA_VARIABLES } from './node-spa';
 import { joinRelativePath } from '../paths';
+import type { DetectedPlan, Provider } from './provider';
 import type { MonorepoApp } from './node-workspaces';
 import { readManifest } from './node-workspaces';
 
@@ -45,6 +46,32 @@ export function nodeLayout(workspace: Workspace, root: Record<string, unknown>, 
     details: {
       ...(monorepo !== undefined ? { monorepo: { tool: monorepo.tool, app: monorepo.name ?? null, dir: shown(monorepo.dir) } } : {}),
       ...(site !== undefined ? { site: { ...site, outputDir: shown(site.outputDir) } } : {}),
+    },
+  };
+}
+
+/**
+ * The Node provider with these rules applied to its plan: a chosen monorepo app replaces the
+ * root's build and start commands; a front-end app is marked to be served (`site`).
+ */
+export function withNodeLayout(provider: Provider): Provider {
+  return {
+    ...provider,
+    plan(workspace, settings, variables) {
+      const detected = provider.plan(workspace, settings, variables);
+      const layout = nodeLayout(workspace, readManifest(workspace, 'package.json') ?? {}, variables);
+      const start = layout.start ?? (layout.skipRootStart ? undefined : detected.start);
+      const { start: _rootStart, ...rest } = detected;
+      return {
+        ...rest,
+        ...(layout.build !== undefined ? { build: [layout.build] } : {}),
+        ...(start !== undefined ? { start } : {}),
+        summary: [...(detected.summary ?? []), ...layout.summary],
+        details: { ...detected.details, ...layout.details },
+        ...(layout.site !== undefined ? { site: layout.site } : {}),
+        ...(layout.appDir !== '' ? { appDir: layout.appDir } : {}),
+        ...(layout.missingStart !== undefined ? { missingStart: layout.missingStart } : {}),
+      } satisfies DetectedPlan;
     },
   };
 }

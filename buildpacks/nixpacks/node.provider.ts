@@ -1,8 +1,8 @@
 import type { Workspace } from '../plan';
 import { PlanError } from '../plan';
+import { withNodeLayout } from './node-layout';
 import { shellWord } from '../dockerfile-text';
 import { detectNodeInstall } from '../node-package-manager';
-import { nodeLayout } from './node-layout';
 import { chooseNodeImage, nodeVersionLine, requestedNodeVersion } from './node-version';
 import type { Provider } from './provider';
 
@@ -29,7 +29,7 @@ interface PackageJson {
  * package.json has a build script. The start command is `npm start` whatever the package
  * manager, because npm runs any package's scripts and needs no download at container start.
  */
-export const nodeProvider: Provider = {
+const plainNodeProvider: Provider = {
   name: 'node',
   looksFor: 'package.json (node)',
   detect: (workspace) => workspace.readFile('package.json') !== undefined,
@@ -37,29 +37,24 @@ export const nodeProvider: Provider = {
     const manifest = readPackageJson(workspace);
     const node = chooseNodeImage(requestedNodeVersion(workspace, manifest.engines, variables), settings);
     const { packageManager, runner, install } = detectNodeInstall(workspace);
-    // Monorepo and front-end rules (node-layout.ts): which app runs, and whether nginx serves its build.
-    const layout = nodeLayout(workspace, manifest as Record<string, unknown>, variables);
-    const rootStart = layout.skipRootStart ? undefined : hasScript(manifest, 'start') ? 'npm start' : entryPoint(workspace, manifest);
-    const start = layout.start ?? rootStart;
-    const build = layout.build ?? (hasScript(manifest, 'build') ? `${runner} run build` : undefined);
+    const start = hasScript(manifest, 'start') ? 'npm start' : entryPoint(workspace, manifest);
     return {
       image: node.image,
       install: install ? [install] : [],
-      build: build !== undefined ? [build] : [],
+      build: hasScript(manifest, 'build') ? [`${runner} run build`] : [],
       ...(start !== undefined ? { start } : {}),
       variables: { ...NODE_DEFAULT_VARIABLES },
       facts: { packageManager },
-      summary: [nodeVersionLine(node), ...layout.summary],
+      summary: [nodeVersionLine(node)],
       details: {
         node: { major: node.major, image: node.image, imageKey: node.key, asked: node.asked ?? null, ...(node.warning !== undefined ? { warning: node.warning } : {}) },
-        ...layout.details,
       },
-      ...(layout.site !== undefined ? { site: layout.site } : {}),
-      ...(layout.appDir !== '' ? { appDir: layout.appDir } : {}),
-      ...(layout.missingStart !== undefined ? { missingStart: layout.missingStart } : {}),
     };
   },
 };
+
+/** With the monorepo and front-end rules (node-layout.ts): which app runs, and whether nginx serves its build. */
+export const nodeProvider: Provider = withNodeLayout(plainNodeProvider);
 
 function readPackageJson(workspace: Workspace): PackageJson {
   try {

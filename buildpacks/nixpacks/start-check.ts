@@ -62,7 +62,7 @@ function commandWords(command: string): string[] {
  * folder it runs in: the root, or `appDir` for `npm --prefix <appDir> start`.
  */
 function npmStartScript(workspace: Workspace, start: string, appDir: string): { script?: string; dir: string } {
-  const match = /^npm (?:--prefix (\S+) )?(?:start|run start|run-script start)$/.exec(start);
+  const match = /^(?:npm (?:--prefix (\S+) )?(?:start|run start|run-script start)|(?:pnpm|yarn|bun) (?:start|run start))$/.exec(start);
   if (match === null) return { dir: '' };
   const prefix = (match[1] ?? '').replace(/^'(.*)'$/, '$1').replace(/^\.\/+|\/+$/g, '');
   // Only the folder the plan chose is trusted; another prefix is the user's to answer for.

@@ -35,16 +35,14 @@ function planBuiltSite(workspace: Workspace, request: PlanRequest, settings: Bui
   const outputDir = normaliseRelativePath(options.outputDir ?? DEFAULT_BUILD_OUTPUT, 'static.outputDir');
   const install = options.installCommand ?? detectNodeInstall(workspace).install;
   const spa = options.spa ?? true;
-  const image = staticBuildImage({
-    tag: request.imageTag,
+  const dockerfile = fillTemplate(staticBuildDockerfileTemplate, {
     builderImage: assertImageRef(settings.images.staticBuilder, 'images.staticBuilder'),
-    serverImage: settings.images.staticServer,
+    serverImage: assertImageRef(settings.images.staticServer, 'images.staticServer'),
     buildArgs: argLines(request.env, 'env'),
-    buildArgValues: buildArgValues(request.env, 'env'),
     install: install ? [runShell(install, 'static.installCommand')] : [],
     build: [runShell(buildCommand, 'static.buildCommand')],
-    outputDir: outputDir === '' ? '' : assertPlainPath(outputDir, 'static.outputDir'),
-    spa,
+    ...startFields(),
+    outputPath: outputDir === '' ? '/app/' : `/app/${assertPlainPath(outputDir, 'static.outputDir')}/`,
   });
   return {
     buildpack: 'static',
@@ -65,38 +63,8 @@ function planBuiltSite(workspace: Workspace, request: PlanRequest, settings: Bui
       spa,
       buildEnv: Object.keys(request.env).sort(),
     },
-    images: [image],
+    images: [{ ...siteImage(request.imageTag, dockerfile, spa), buildArgs: buildArgValues(request.env, 'env') }],
   };
-}
-
-export interface StaticBuildOptions {
-  tag: string;
-  /** Image of the build stage, already checked with assertImageRef under the caller's field. */
-  builderImage: string;
-  serverImage: string;
-  /** ARG/ENV lines of the build stage (dockerfile-text.ts), and the build args' values. */
-  buildArgs: string[];
-  buildArgValues: Record<string, string>;
-  /** RUN lines of the build stage. */
-  install: string[];
-  build: string[];
-  /** Checked folder relative to the repository root ('' for the root) that the server serves. */
-  outputDir: string;
-  spa: boolean;
-}
-
-/** Builds a site in a Node stage and ships its output with nginx; the nixpacks front-end plan uses it too. */
-export function staticBuildImage(options: StaticBuildOptions): ImageBuild {
-  const dockerfile = fillTemplate(staticBuildDockerfileTemplate, {
-    builderImage: options.builderImage,
-    serverImage: assertImageRef(options.serverImage, 'images.staticServer'),
-    buildArgs: options.buildArgs,
-    install: options.install,
-    build: options.build,
-    ...startFields(),
-    outputPath: options.outputDir === '' ? '/app/' : `/app/${options.outputDir}/`,
-  });
-  return { ...siteImage(options.tag, dockerfile, options.spa), buildArgs: options.buildArgValues };
 }
 
 function planServedSite(workspace: Workspace, request: PlanRequest, settings: BuildpackSettings): BuildPlan {
@@ -146,6 +114,42 @@ export function staticServeImage(options: StaticServeOptions): ImageBuild {
     sourcePath: options.sourceDir === '' ? '.' : `${assertPlainPath(options.sourceDir, 'static.outputDir')}/`,
   });
   return siteImage(options.tag, dockerfile, options.spa);
+}
+
+export interface StaticBuildOptions {
+  tag: string;
+  /** Image of the build stage, already checked with assertImageRef under the caller's field. */
+  builderImage: string;
+  serverImage: string;
+  /** Lines that install tools before the source is copied in (the package manager), if any. */
+  setup?: string[];
+  /** ARG/ENV lines of the build stage (dockerfile-text.ts), and the build args' values. */
+  buildArgs: string[];
+  buildArgValues: Record<string, string>;
+  /** RUN lines of the build stage. */
+  install: string[];
+  build: string[];
+  /** Checked folder relative to the repository root ('' for the root) that the server serves. */
+  outputDir: string;
+  spa: boolean;
+}
+
+/**
+ * A site built in a Node stage, its output shipped with nginx: the template `static.buildCommand`
+ * uses, for the nixpacks front-end plan (nixpacks.buildpack.ts).
+ */
+export function staticBuildImage(options: StaticBuildOptions): ImageBuild {
+  const dockerfile = fillTemplate(staticBuildDockerfileTemplate, {
+    builderImage: options.builderImage,
+    setup: options.setup ?? [],
+    serverImage: assertImageRef(options.serverImage, 'images.staticServer'),
+    buildArgs: options.buildArgs,
+    install: options.install,
+    build: options.build,
+    ...startFields(),
+    outputPath: options.outputDir === '' ? '/app/' : `/app/${options.outputDir}/`,
+  });
+  return { ...siteImage(options.tag, dockerfile, options.spa), buildArgs: options.buildArgValues };
 }
 
 /** Template values that install and run the entrypoint; `sh` runs it, so its file mode does not matter. */
