@@ -1,5 +1,6 @@
 import type { PlanRequest } from '../plan';
 import type { NixpacksConfig } from './nixpacks-config';
+import { NODE_LAYOUT_VARIABLES } from './node-layout';
 import type { DetectedPlan } from './provider';
 
 /** Variables that steer the planner, as in Nixpacks; they are consumed, not set in the image. */
@@ -50,8 +51,8 @@ export function resolvePhases(detected: DetectedPlan, config: NixpacksConfig, re
   const build = resolveCommands('build', detected.build, config, merged, request);
   const start = resolveStart(detected, config, merged, request, procfileWeb);
   const control = Object.keys(merged).filter((name) => name.startsWith('NIXPACKS_'));
-  // NIXPACKS_NODE_VERSION is read by the node provider (node-version.ts).
-  const known: string[] = [...Object.values(CONTROL_VARIABLES), 'NIXPACKS_NODE_VERSION'];
+  // NIXPACKS_NODE_VERSION is read by the node provider (node-version.ts), the others by node-spa.ts and node-monorepo.ts.
+  const known: string[] = [...Object.values(CONTROL_VARIABLES), 'NIXPACKS_NODE_VERSION', ...NODE_LAYOUT_VARIABLES];
   const requestVariables = request.nixpacks?.variables ?? {};
   const runtime = { ...detected.variables, ...config.variables, ...requestVariables };
   return {

@@ -182,7 +182,8 @@ describe('nixpacksBuildpack: node', () => {
   });
 
   it('refuses an app with no start command, saying how to give one', () => {
-    const files = { 'package.json': '{"scripts":{"build":"vite build"}}' };
+    // A build script alone (not a front-end build, which the static server serves: node-spa.ts).
+    const files = { 'package.json': '{"scripts":{"build":"tsc"}}' };
     expect(() => plan(files)).toThrow(
       new PlanError(
         'nixpacks: no start command for this node app: set nixpacks.startCommand, [start] cmd in nixpacks.toml, or a Procfile "web:" line',

@@ -18,6 +18,8 @@ import { PYTHON_INSTALL_VARIABLES } from './python-install';
 import { checkRelease, checkStart } from './start-check';
 import { STATICFILE_ROOT_VARIABLE } from './staticfile.provider';
 import { startProcess } from './start-command';
+import { frontEndSitePlan } from './node-site';
+import type { FrontEndSite } from './node-spa';
 
 export { PROVIDERS } from './provider-selection';
 
@@ -50,6 +52,8 @@ export const nixpacksBuildpack: Buildpack = (workspace, request, settings) => {
   const procfile = readProcfile(workspace);
   const resolved = resolvePhases(detected, config, request, procfile.start);
   const phases = { ...resolved, ignoredVariables: resolved.ignoredVariables.filter((name) => !PROVIDER_VARIABLES.includes(name)) };
+  // A start command the user set runs the app itself; the detected one never beats the static server.
+  const site = ['detected', 'none'].includes(phases.sources.start) ? detected.site : undefined;
   const parts: PlanParts = {
     workspace,
     request,
@@ -60,15 +64,19 @@ export const nixpacksBuildpack: Buildpack = (workspace, request, settings) => {
     phases,
     procfile,
     warnings:
-      detected.serveDir === undefined
-        ? [...checkStart(workspace, phases, detected.runtimeTools ?? []), ...checkRelease(workspace, procfile.release, phases.build.length > 0)]
+      detected.serveDir === undefined && site === undefined
+        ? [...checkStart(workspace, phases, detected.runtimeTools ?? [], detected.appDir ?? ''), ...checkRelease(workspace, procfile.release, phases.build.length > 0)]
         : [],
   };
-  return detected.serveDir !== undefined ? staticSitePlan(parts, detected.serveDir, settings) : appPlan(parts);
+  if (detected.serveDir !== undefined) return staticSitePlan(parts, detected.serveDir, settings);
+  return site !== undefined ? builtSitePlan(parts, site, settings) : appPlan(parts);
 };
 
 function appPlan(parts: PlanParts): BuildPlan {
   const { detected, phases, language } = parts;
+  if (phases.start === undefined && detected.missingStart !== undefined) {
+    throw new PlanError(`nixpacks: ${detected.missingStart.message}`, 'invalid_repository', detected.missingStart.field);
+  }
   if (phases.start === undefined) {
     throw new PlanError(
       `nixpacks: no start command for this ${language} app: set nixpacks.startCommand, [start] cmd in ` + 'nixpacks.toml, or a Procfile "web:" line',
@@ -141,6 +149,20 @@ function staticSitePlan(parts: PlanParts, serveDir: string, settings: BuildpackS
     details: { ...baseDetails(parts), phases: { ...setupDetails(parts.config), install: [], build: [] }, start: null },
     images: [staticServeImage({ tag: parts.request.imageTag, sourceDir: serveDir, serverImage: settings.images.staticServer, spa: false })],
   };
+}
+
+/** A front-end app: built on the provider's image, its output served by nginx (node-site.ts). */
+function builtSitePlan(parts: PlanParts, site: FrontEndSite, settings: BuildpackSettings): BuildPlan {
+  return frontEndSitePlan({
+    site,
+    detected: parts.detected,
+    phases: parts.phases,
+    tag: parts.request.imageTag,
+    serverImage: settings.images.staticServer,
+    header: headerLines(parts),
+    tail: [...variablesLine(parts), ...buildEnvLines(parts.phases.buildEnv), ...ignoredLine(parts, [])],
+    details: baseDetails(parts),
+  });
 }
 
 function baseDetails(parts: PlanParts): Record<string, unknown> {

@@ -1,5 +1,6 @@
 import type { Workspace } from '../plan';
 import { PlanError } from '../plan';
+import { withNodeLayout } from './node-layout';
 import { shellWord } from '../dockerfile-text';
 import { detectNodeInstall } from '../node-package-manager';
 import { chooseNodeImage, nodeVersionLine, requestedNodeVersion } from './node-version';
@@ -28,7 +29,7 @@ interface PackageJson {
  * package.json has a build script. The start command is `npm start` whatever the package
  * manager, because npm runs any package's scripts and needs no download at container start.
  */
-export const nodeProvider: Provider = {
+const plainNodeProvider: Provider = {
   name: 'node',
   looksFor: 'package.json (node)',
   detect: (workspace) => workspace.readFile('package.json') !== undefined,
@@ -51,6 +52,9 @@ export const nodeProvider: Provider = {
     };
   },
 };
+
+/** With the monorepo and front-end rules (node-layout.ts): which app runs, and whether nginx serves its build. */
+export const nodeProvider: Provider = withNodeLayout(plainNodeProvider);
 
 function readPackageJson(workspace: Workspace): PackageJson {
   try {

@@ -1,4 +1,5 @@
 import type { BuildpackSettings, Workspace } from '../plan';
+import type { FrontEndSite } from './node-spa';
 
 /** What a provider found in the repository, before nixpacks.toml and request overrides. */
 export interface DetectedPlan {
@@ -36,6 +37,15 @@ export interface DetectedPlan {
    * install/build/start phases.
    */
   serveDir?: string;
+  /**
+   * A front-end app: install and build run on `image`, then the static server serves the
+   * build's output folder, unless a start command is set by the user (nixpacks-config, Procfile).
+   */
+  site?: FrontEndSite;
+  /** Folder of the app a monorepo runs, for the start check ('' or absent for the root). */
+  appDir?: string;
+  /** Said instead of the generic error when no start command results, naming what to set. */
+  missingStart?: { message: string; field: string };
 }
 
 /** One language, detected from marker files as Nixpacks providers are. */

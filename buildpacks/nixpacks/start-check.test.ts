@@ -20,6 +20,25 @@ describe('nixpacks start check: node', () => {
     );
   });
 
+  it("checks a monorepo app's start script in the app's folder", () => {
+    const files = {
+      'package.json': pkg({ workspaces: ['apps/*'] }),
+      'turbo.json': '{"tasks":{}}',
+      'apps/web/package.json': pkg({ name: 'web', scripts: { start: 'node server.js' } }),
+    };
+    const variables = { NIXPACKS_TURBO_APP_NAME: 'web' };
+    const error = planErrorOf(() => plan({ ...files, 'server.js': '' }, { buildCommand: '', variables }));
+    expect(error.message).toBe(
+      'nixpacks: the start command "npm --prefix apps/web start" (package.json start script "node server.js") runs apps/web/server.js, ' +
+        'which is not in the repository: set nixpacks.startCommand, or add apps/web/server.js',
+    );
+    // The turbo build may write it.
+    expect(plan(files, { variables }).details.warnings).toEqual([
+      expect.stringContaining('runs apps/web/server.js, which is not in the repository: the build must create it'),
+    ]);
+    expect(plan({ ...files, 'apps/web/server.js': '' }, { variables }).details).toMatchObject({ start: 'npm --prefix apps/web start', warnings: [] });
+  });
+
   it('falls back to index.js when main is missing, as Nixpacks does', () => {
     expect(plan({ 'package.json': pkg({ main: 'gone.js' }), 'index.js': '' }).details).toMatchObject({ start: 'node index.js', warnings: [] });
   });

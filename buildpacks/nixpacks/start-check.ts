@@ -8,10 +8,11 @@ import type { ResolvedPhases } from './nixpacks-phases';
  * the programs it calls are in the image at run time. Returns the warnings for what the build
  * may still create (a `dist/` file with a build phase); throws PlanError for what cannot start.
  */
-export function checkStart(workspace: Workspace, phases: ResolvedPhases, runtimeTools: readonly string[]): string[] {
+export function checkStart(workspace: Workspace, phases: ResolvedPhases, runtimeTools: readonly string[], appDir = ''): string[] {
   const start = phases.start;
   if (start === undefined) return [];
-  const script = npmStartScript(workspace, start);
+  // A monorepo app starts with `npm --prefix <its folder> start`: its script runs in that folder.
+  const { script, dir } = npmStartScript(workspace, start, appDir);
   const shown = script !== undefined ? `"${start}" (package.json start script "${script}")` : `"${start}"`;
   const commands = script !== undefined ? [start, script] : [start];
   for (const command of commands) refuseMissingTools(command, shown, runtimeTools);
@@ -19,10 +20,11 @@ export function checkStart(workspace: Workspace, phases: ResolvedPhases, runtime
   // A command the user wrote is theirs to answer for: only detected ones are checked for files.
   if (!['detected', 'Procfile'].includes(phases.sources.start)) return warnings;
   const target = runTarget(script ?? start);
-  if (target === undefined || targetExists(workspace, target)) return warnings;
-  const missing = `the start command ${shown} runs ${target.file}, which is not in the repository`;
+  if (target === undefined || targetExists(workspace, target, dir)) return warnings;
+  const file = dir === '' ? target.file : `${dir}/${target.file}`;
+  const missing = `the start command ${shown} runs ${file}, which is not in the repository`;
   if (phases.build.length > 0) return [...warnings, `${missing}: the build must create it, or the app will not start`];
-  throw new PlanError(`nixpacks: ${missing}: set nixpacks.startCommand, or add ${target.file}`, 'invalid_repository', 'nixpacks.startCommand');
+  throw new PlanError(`nixpacks: ${missing}: set nixpacks.startCommand, or add ${file}`, 'invalid_repository', 'nixpacks.startCommand');
 }
 
 /**
@@ -67,15 +69,22 @@ function commandWords(command: string): string[] {
   });
 }
 
-/** The start script `npm start` / `npm run start` runs, when the command is just that. */
-function npmStartScript(workspace: Workspace, start: string): string | undefined {
-  if (!/^npm (start|run start|run-script start)$/.test(start)) return undefined;
+/**
+ * The start script `npm start` / `npm run start` runs, when the command is just that, and the
+ * folder it runs in: the root, or `appDir` for `npm --prefix <appDir> start`.
+ */
+function npmStartScript(workspace: Workspace, start: string, appDir: string): { script?: string; dir: string } {
+  const match = /^(?:npm (?:--prefix (\S+) )?(?:start|run start|run-script start)|(?:pnpm|yarn|bun) (?:start|run start))$/.exec(start);
+  if (match === null) return { dir: '' };
+  const prefix = (match[1] ?? '').replace(/^'(.*)'$/, '$1').replace(/^\.\/+|\/+$/g, '');
+  // Only the folder the plan chose is trusted; another prefix is the user's to answer for.
+  if (prefix !== '' && prefix !== appDir) return { dir: '' };
   try {
-    const manifest: unknown = JSON.parse(workspace.readFile('package.json') ?? '');
+    const manifest: unknown = JSON.parse(workspace.readFile(prefix === '' ? 'package.json' : `${prefix}/package.json`) ?? '');
     const script: unknown = (manifest as { scripts?: Record<string, unknown> } | null)?.scripts?.start;
-    return typeof script === 'string' && script.trim() !== '' ? script.trim() : undefined;
+    return { dir: prefix, ...(typeof script === 'string' && script.trim() !== '' ? { script: script.trim() } : {}) };
   } catch {
-    return undefined;
+    return { dir: prefix };
   }
 }
 
@@ -105,8 +114,8 @@ function runTarget(command: string): RunTarget | undefined {
 }
 
 /** Node resolves `node server` to server.js and `node lib` to lib/index.js; Python runs the path as given. */
-function targetExists(workspace: Workspace, target: RunTarget): boolean {
-  const file = target.file.replace(/\/+$/, '');
+function targetExists(workspace: Workspace, target: RunTarget, dir = ''): boolean {
+  const file = (dir === '' ? target.file : `${dir}/${target.file}`).replace(/\/+$/, '');
   const candidates =
     target.runtime === 'node'
       ? [file, `${file}.js`, `${file}.cjs`, `${file}.mjs`, `${file}/index.js`]

@@ -73,6 +73,14 @@ describe('startProcess', () => {
     },
   );
 
+  it("runs a monorepo app's start script in its folder, with both node_modules/.bin on PATH", () => {
+    const workspace = new MemoryWorkspace({ 'apps/api/package.json': JSON.stringify({ scripts: { start: 'node server.js' } }) });
+    expect(startProcess(workspace, 'npm --prefix apps/api start', 'detected').shell).toBe(
+      'cd apps/api && PATH=/app/apps/api/node_modules/.bin:/app/node_modules/.bin:$PATH; exec node server.js',
+    );
+    expect(startProcess(workspace, 'npm --prefix ../x start', 'detected')).toEqual({ shell: 'exec npm --prefix ../x start' });
+  });
+
   it('execs the last command of a compound start script', () => {
     expect(startProcess(node({ start: 'node migrate.js && node server.js' }), 'npm start', 'detected').shell).toBe(
       `${SCRIPT_PATH}node migrate.js && exec node server.js`,

@@ -32,16 +32,22 @@ const BUILTINS = new Set(
   ).split(' '),
 );
 const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
-const PACKAGE_START = /^(?:npm (?:start|run start|run-script start)|yarn (?:start|run start)|pnpm (?:start|run start))$/;
+const PACKAGE_START = /^(?:npm (?:--prefix ([A-Za-z0-9_][A-Za-z0-9_./-]*) )?(?:start|run start|run-script start)|yarn (?:start|run start)|pnpm (?:start|run start))$/;
 /** npm's own PATH addition for scripts, for the folder the app is in (the image's WORKDIR). */
 const SCRIPT_PATH = 'PATH=/app/node_modules/.bin:$PATH';
 
 export function startProcess(workspace: Workspace, start: string, source: PhaseSource): StartProcess {
-  if (source === 'detected' && PACKAGE_START.test(start) && !(start.startsWith('yarn') && plugAndPlay(workspace))) {
-    const script = startScript(workspace);
+  const match = PACKAGE_START.exec(start);
+  if (source === 'detected' && match !== null && !(start.startsWith('yarn') && plugAndPlay(workspace))) {
+    // `npm --prefix <dir> start` (a monorepo's app) runs the script in that folder, with both
+    // node_modules/.bin folders on PATH, as npm does.
+    const dir = (match[1] ?? '').replace(/\/+$/, '');
+    if (dir.split('/').includes('..')) return { shell: execLast(start) ?? start };
+    const script = startScript(workspace, dir);
     const direct = script === undefined ? undefined : execLast(script.command);
     if (script !== undefined && direct !== undefined) {
-      return { shell: `${SCRIPT_PATH}; ${direct}`, note: `${script.command} (${script.from}, run directly so that the app receives the stop signal)` };
+      const prefix = dir === '' ? `${SCRIPT_PATH}; ` : `cd ${dir} && PATH=/app/${dir}/node_modules/.bin:/app/node_modules/.bin:$PATH; `;
+      return { shell: `${prefix}${direct}`, note: `${script.command} (${script.from}, run directly so that the app receives the stop signal)` };
     }
   }
   return { shell: execLast(start) ?? start };
@@ -69,12 +75,13 @@ export function execLast(text: string): string | undefined {
  * (npm would run them around it), else npm's own default `node server.js` when there is no start
  * script and a server.js.
  */
-function startScript(workspace: Workspace): { command: string; from: string } | undefined {
-  const scripts = readScripts(workspace);
+function startScript(workspace: Workspace, dir: string): { command: string; from: string } | undefined {
+  const scripts = readScripts(workspace, dir);
   if (scripts === undefined || Object.hasOwn(scripts, 'prestart') || Object.hasOwn(scripts, 'poststart')) return undefined;
   const script = Object.hasOwn(scripts, 'start') ? scripts.start : undefined;
   if (typeof script === 'string' && script.trim() !== '') return { command: script.trim(), from: 'the package.json start script' };
-  if (script === undefined && workspace.readFile('server.js') !== undefined) return { command: 'node server.js', from: "npm's default start for server.js" };
+  if (script === undefined && workspace.readFile(dir === '' ? 'server.js' : `${dir}/server.js`) !== undefined)
+    return { command: 'node server.js', from: "npm's default start for server.js" };
   return undefined;
 }
 
@@ -87,9 +94,9 @@ function plugAndPlay(workspace: Workspace): boolean {
   return !/^nodeLinker:\s*["']?node-modules["']?\s*$/m.test(workspace.readFile('.yarnrc.yml') ?? '');
 }
 
-function readScripts(workspace: Workspace): Record<string, unknown> | undefined {
+function readScripts(workspace: Workspace, dir: string): Record<string, unknown> | undefined {
   try {
-    const manifest: unknown = JSON.parse(workspace.readFile('package.json') ?? '');
+    const manifest: unknown = JSON.parse(workspace.readFile(dir === '' ? 'package.json' : `${dir}/package.json`) ?? '');
     const scripts: unknown = (manifest as { scripts?: unknown } | null)?.scripts ?? {};
     return scripts !== null && typeof scripts === 'object' && !Array.isArray(scripts) ? (scripts as Record<string, unknown>) : undefined;
   } catch {

@@ -116,6 +116,42 @@ export function staticServeImage(options: StaticServeOptions): ImageBuild {
   return siteImage(options.tag, dockerfile, options.spa);
 }
 
+export interface StaticBuildOptions {
+  tag: string;
+  /** Image of the build stage, already checked with assertImageRef under the caller's field. */
+  builderImage: string;
+  serverImage: string;
+  /** Lines that install tools before the source is copied in (the package manager), if any. */
+  setup?: string[];
+  /** ARG/ENV lines of the build stage (dockerfile-text.ts), and the build args' values. */
+  buildArgs: string[];
+  buildArgValues: Record<string, string>;
+  /** RUN lines of the build stage. */
+  install: string[];
+  build: string[];
+  /** Checked folder relative to the repository root ('' for the root) that the server serves. */
+  outputDir: string;
+  spa: boolean;
+}
+
+/**
+ * A site built in a Node stage, its output shipped with nginx: the template `static.buildCommand`
+ * uses, for the nixpacks front-end plan (nixpacks.buildpack.ts).
+ */
+export function staticBuildImage(options: StaticBuildOptions): ImageBuild {
+  const dockerfile = fillTemplate(staticBuildDockerfileTemplate, {
+    builderImage: options.builderImage,
+    setup: options.setup ?? [],
+    serverImage: assertImageRef(options.serverImage, 'images.staticServer'),
+    buildArgs: options.buildArgs,
+    install: options.install,
+    build: options.build,
+    ...startFields(),
+    outputPath: options.outputDir === '' ? '/app/' : `/app/${options.outputDir}/`,
+  });
+  return { ...siteImage(options.tag, dockerfile, options.spa), buildArgs: options.buildArgValues };
+}
+
 /** Template values that install and run the entrypoint; `sh` runs it, so its file mode does not matter. */
 function startFields(): Record<string, string> {
   return {
