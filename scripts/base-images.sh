@@ -10,7 +10,7 @@
 #
 #   bash scripts/base-images.sh [IMAGE...]    e.g. `bash scripts/base-images.sh debian-node`
 # Environment: BERTH_ENGINES [docker podman], BERTH_PODMAN_SOCKET [/run/berth/podman.sock],
-#              BERTH_REBUILD_IMAGES=1 to make them again, BERTH_DEBIAN_MIRROR [the first URIs:
+#              BERTH_REBUILD_IMAGES=1 to make them again, BERTH_TEST_DEBIAN_MIRROR [the first URIs:
 #              of /etc/apt/sources.list.d/debian.sources].
 set -euo pipefail
 
@@ -210,7 +210,7 @@ make_redis() {
 # Node addons, venvs and Debian's own toolchains behave as in the official Debian-based images.
 # debootstrap runs once per script run; each image starts from a copy of that root.
 debian_mirror() { # the machine's own apt source: the default mirror may be unreachable
-  local mirror=${BERTH_DEBIAN_MIRROR:-}
+  local mirror=${BERTH_TEST_DEBIAN_MIRROR:-}
   [ -n "$mirror" ] || mirror=$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
   [ -n "$mirror" ] || mirror=$(awk '$1=="deb"{print $2; exit}' /etc/apt/sources.list 2>/dev/null || true)
   echo "${mirror:-http://deb.debian.org/debian}"
