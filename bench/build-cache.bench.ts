@@ -1,5 +1,5 @@
 /**
- * Build cache benchmark: a `nixpacks` build of an Express app (71 packages from the npm registry,
+ * Build cache benchmark: a `nixpacks` build of an Express app (72 packages from the npm registry,
  * package-lock.json committed: test/fixtures/express-app) through the API and an in-process
  * worker, cold (a variable no earlier build had: every step after it runs, `npm ci` downloads
  * everything) then warm (the same commit and variables again: every step is a cache hit). Prints
@@ -183,7 +183,7 @@ async function main(): Promise<void> {
   }
   const bases = await Promise.all(BASE_IMAGES.map(async (name) => `${name} ${await imageSize(docker, name)}`));
   const lines = [
-    `engine: ${engine} (${SOCKETS[engine]}), runs: ${runs}, app: test/fixtures/express-app (express 4.21.2, 71 packages) at ${commit.slice(0, 12)} on ${nodeImage}`,
+    `engine: ${engine} (${SOCKETS[engine]}), runs: ${runs}, app: test/fixtures/express-app (express 4.21.2, 72 packages) at ${commit.slice(0, 12)} on ${nodeImage}`,
     `cold (new layers, npm ci from the registry)  ${seconds(times.cold)}`,
     `warm (same commit again, all cached)         ${seconds(times.warm)}`,
     `app image: ${size}`,

@@ -220,6 +220,7 @@ debian_root() { # debian_root DIR: a copy of this run's Debian bookworm (minbase
   local base=$work/debian
   if [ ! -d "$base" ]; then
     command -v debootstrap >/dev/null || { log "debootstrap is missing: apt-get install debootstrap"; exit 1; }
+    [ "$(id -u)" -eq 0 ] || { log "the Debian images need root (debootstrap, chroot): run this script as root"; exit 1; }
     local mirror; mirror=$(debian_mirror)
     log "debootstrap bookworm from $mirror"
     if ! debootstrap --variant=minbase bookworm "$base.tmp" "$mirror" >"$work/debootstrap.log" 2>&1; then
