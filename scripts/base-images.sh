@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
-# Make the stand-in base images Berth's tests use, without a registry: each is a busybox root
-# file system plus programs copied from this host, imported into every running engine under a
-# name of its own (berth-test/NAME:TAG), never under an official name such as node:20-alpine.
+# Make the stand-in base images Berth's tests use, without a registry, imported into every
+# running engine under a name of its own (berth-test/NAME:TAG), never under an official name such
+# as node:20-alpine. Two kinds: small ones (busybox, node, nginx, python, redis, berth-base) are a
+# busybox root file system plus programs copied from this host; the debian-* ones
+# (debian-node:20, debian-python:3.11, debian-go:1.19) are a Debian bookworm root made by
+# debootstrap from this machine's apt source, plus the host's Node or Debian's Python or Go, and
+# stand in for the official Debian-based node, python and golang images the buildpacks name.
 # Images that already exist are kept.
 #
-#   bash scripts/base-images.sh [IMAGE...]    e.g. `bash scripts/base-images.sh berth-base`
+#   bash scripts/base-images.sh [IMAGE...]    e.g. `bash scripts/base-images.sh debian-node`
 # Environment: BERTH_ENGINES [docker podman], BERTH_PODMAN_SOCKET [/run/berth/podman.sock],
-#              BERTH_REBUILD_IMAGES=1 to make them again.
+#              BERTH_REBUILD_IMAGES=1 to make them again, BERTH_TEST_DEBIAN_MIRROR [the first URIs:
+#              of /etc/apt/sources.list.d/debian.sources].
 set -euo pipefail
 
 engines=${BERTH_ENGINES:-docker podman}
@@ -201,13 +206,134 @@ make_redis() {
     berth-test/redis:7
 }
 
-# Arguments name the images to make (busybox node berth-base nginx python redis); none: all.
+# The Debian stand-ins: a real Debian bookworm root file system (glibc, apt, bash), so native
+# Node addons, venvs and Debian's own toolchains behave as in the official Debian-based images.
+# debootstrap runs once per script run; each image starts from a copy of that root.
+debian_mirror() { # the machine's own apt source: the default mirror may be unreachable
+  local mirror=${BERTH_TEST_DEBIAN_MIRROR:-}
+  [ -n "$mirror" ] || mirror=$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
+  [ -n "$mirror" ] || mirror=$(awk '$1=="deb"{print $2; exit}' /etc/apt/sources.list 2>/dev/null || true)
+  echo "${mirror:-http://deb.debian.org/debian}"
+}
+
+debian_root() { # debian_root DIR: a copy of this run's Debian bookworm (minbase) root
+  local base=$work/debian
+  if [ ! -d "$base" ]; then
+    command -v debootstrap >/dev/null || { log "debootstrap is missing: apt-get install debootstrap"; exit 1; }
+    [ "$(id -u)" -eq 0 ] || { log "the Debian images need root (debootstrap, chroot): run this script as root"; exit 1; }
+    local mirror; mirror=$(debian_mirror)
+    log "debootstrap bookworm from $mirror"
+    if ! debootstrap --variant=minbase bookworm "$base.tmp" "$mirror" >"$work/debootstrap.log" 2>&1; then
+      tail -n 20 "$work/debootstrap.log" >&2; log "debootstrap failed"; exit 1
+    fi
+    mv "$base.tmp" "$base"
+    debian_certs "$base"
+    debian_clean "$base"
+  fi
+  cp -a "$base" "$1"
+}
+
+# The host's CA bundle, and its local CAs where Debian's ca-certificates keeps them, so that an
+# update-ca-certificates (e.g. when a build installs ca-certificates) still trusts them.
+debian_certs() { # debian_certs ROOT
+  local root=$1
+  mkdir -p "$root/etc/ssl/certs" "$root/usr/local/share/ca-certificates"
+  cp /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/ca-certificates.crt"
+  if compgen -G '/usr/local/share/ca-certificates/*.crt' >/dev/null; then
+    cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/"
+  fi
+}
+
+debian_install() { # debian_install ROOT PACKAGE...: apt-get in a chroot, without recommends
+  local root=$1 out=$work/apt.log; shift
+  cp /etc/resolv.conf "$root/etc/resolv.conf"
+  if ! { chroot "$root" apt-get update -qq &&
+    DEBIAN_FRONTEND=noninteractive chroot "$root" apt-get install -y -qq --no-install-recommends "$@"; } >"$out" 2>&1; then
+    tail -n 20 "$out" >&2; log "apt-get install $* failed"; exit 1
+  fi
+  debian_certs "$root" # a ca-certificates package may have rewritten the bundle
+  debian_clean "$root"
+}
+
+debian_clean() { # debian_clean ROOT: nothing an image should carry (apt caches and lists, logs)
+  local root=$1
+  chroot "$root" apt-get clean >/dev/null 2>&1 || true
+  rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin "$root"/var/cache/debconf/*-old \
+    "$root"/var/log/apt/* "$root"/var/log/dpkg.log "$root"/var/log/bootstrap.log "$root"/tmp/* \
+    "$root"/usr/share/doc/* "$root"/usr/share/man/* "$root"/usr/share/info/*
+  : > "$root/etc/resolv.conf"
+}
+
+DEBIAN_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+YARN_VERSION=1.22.22
+
+# As node:20-bookworm lays it out: node, npm, npx and corepack under /usr/local, yarn classic in
+# /opt, a `node` user (1000:1000). Node is this host's; npm trusts the host's CA bundle.
+make_debian_node() {
+  needed berth-test/debian-node:20 || return 0
+  local root=$work/debian-node
+  debian_root "$root"
+  mkdir -p "$root/usr/local/bin" "$root/usr/local/lib" "$root/usr/local/etc"
+  cp -L /usr/bin/node "$root/usr/local/bin/node"
+  cp -a /usr/lib/node_modules "$root/usr/local/lib/"
+  ln -sf ../lib/node_modules/npm/bin/npm-cli.js "$root/usr/local/bin/npm"
+  ln -sf ../lib/node_modules/npm/bin/npx-cli.js "$root/usr/local/bin/npx"
+  ln -sf ../lib/node_modules/corepack/dist/corepack.js "$root/usr/local/bin/corepack"
+  chroot "$root" groupadd --gid 1000 node
+  chroot "$root" useradd --uid 1000 --gid node --shell /bin/bash --create-home node
+  printf 'cafile=/etc/ssl/certs/ca-certificates.crt\nfund=false\naudit=false\nupdate-notifier=false\n' > "$root/usr/local/etc/npmrc"
+  local yarn_tgz
+  if yarn_tgz=$(cd "$work" && npm pack --silent "yarn@$YARN_VERSION" 2>/dev/null) && [ -f "$work/$yarn_tgz" ]; then
+    mkdir -p "$root/opt/yarn-v$YARN_VERSION"
+    tar -xzf "$work/$yarn_tgz" -C "$root/opt/yarn-v$YARN_VERSION" --strip-components=1
+    ln -sf "/opt/yarn-v$YARN_VERSION/bin/yarn" "$root/usr/local/bin/yarn"
+    ln -sf "/opt/yarn-v$YARN_VERSION/bin/yarnpkg" "$root/usr/local/bin/yarnpkg"
+  else
+    log "berth-test/debian-node:20 without yarn: npm could not fetch yarn@$YARN_VERSION"
+  fi
+  import_image "$root" '["node"]' "$(printf '%s\n' "ENV PATH=$DEBIAN_PATH" \
+    'ENV NODE_VERSION='"$(node -p 'process.versions.node')" "ENV YARN_VERSION=$YARN_VERSION" \
+    'ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt')" \
+    berth-test/debian-node:20
+}
+
+# Debian's Python 3.11 with pip and venv. Like python:3.11 (whose Python is not Debian's), pip
+# may install into the system site: Debian's EXTERNALLY-MANAGED marker is removed.
+make_debian_python() {
+  needed berth-test/debian-python:3.11 || return 0
+  local root=$work/debian-python
+  debian_root "$root"
+  debian_install "$root" python3 python3-pip python3-venv
+  rm -f "$root"/usr/lib/python3.*/EXTERNALLY-MANAGED
+  ln -sf python3 "$root/usr/bin/python"
+  import_image "$root" '["python3"]' "$(printf '%s\n' "ENV PATH=$DEBIAN_PATH" 'ENV LANG=C.UTF-8' \
+    'ENV PYTHONUNBUFFERED=1' 'ENV PIP_BREAK_SYSTEM_PACKAGES=1' \
+    'ENV PIP_CERT=/etc/ssl/certs/ca-certificates.crt')" \
+    berth-test/debian-python:3.11
+}
+
+# Debian's Go 1.19 with GOPATH /go, as golang:1.19 has it. No GOPROXY/GOFLAGS: a build that needs
+# modules fails as it would with the real image on a machine without the module proxy.
+make_debian_go() {
+  needed berth-test/debian-go:1.19 || return 0
+  local root=$work/debian-go
+  debian_root "$root"
+  debian_install "$root" golang-go
+  mkdir -p "$root/go/src" "$root/go/bin" && chmod -R 1777 "$root/go"
+  import_image "$root" '["bash"]' "$(printf '%s\n' 'ENV GOPATH=/go' \
+    "ENV PATH=/go/bin:/usr/lib/go/bin:$DEBIAN_PATH" 'WORKDIR /go')" \
+    berth-test/debian-go:1.19
+}
+
+all=(busybox node berth-base nginx python redis debian-node debian-python debian-go)
+# Arguments name the images to make (see $all); none: all of them.
 targets=("$@")
-[ $# -gt 0 ] || targets=(busybox node berth-base nginx python redis)
+[ $# -gt 0 ] || targets=("${all[@]}")
 for target in "${targets[@]}"; do
   case $target in
     busybox|node|nginx|python|redis) "make_$target" ;;
     berth-base) make_berth_base ;;
-    *) log "unknown image: $target (busybox node berth-base nginx python redis)"; exit 2 ;;
+    debian-node|debian-python|debian-go) "make_${target//-/_}" ;;
+    *) log "unknown image: $target (${all[*]})"; exit 2 ;;
   esac
 done

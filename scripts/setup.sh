@@ -31,6 +31,8 @@ install_packages() {
   # openssl makes the HTTPS frontend's self-signed default certificate; pebble (with
   # pebble-challtestsrv) is the ACME test server the TLS tests start on their own ports.
   wanted+=(openssl pebble)
+  # debootstrap makes the Debian root of the berth-test/debian-* stand-in images (base-images.sh).
+  wanted+=(debootstrap)
   if ! command -v apt-get >/dev/null 2>&1; then
     log "this system has no apt-get. Install these packages (or their equivalents) and run again:"
     log "  ${wanted[*]}"

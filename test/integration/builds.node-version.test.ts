@@ -1,12 +1,12 @@
 import request from 'supertest';
-import { removeLabelled, startTestApi, type TestApi } from '../support/api';
+import { removeLabelled, STAND_IN_IMAGES, startTestApi, type TestApi } from '../support/api';
 import { startGitServer, type GitServer } from '../support/git-server';
 import { startTestWorker } from '../support/worker';
 import type { BuildWorker } from '../../workers/worker.composition';
 import { freePort, uniqueName, waitForHttp } from './helpers';
 import { buildLog, closeBuildApi, closeWorkers, getBuild, imageExists, removeBuildStages, submitBuild, waitForBuild } from './build-helpers';
 
-/** A Node app that asks for a version; the test config has one image, berth-test/node:20. */
+/** A Node app that asks for a version; the test config has one image, STAND_IN_IMAGES.node_image (Node 20). */
 const nodeApp = (files: Record<string, string>, engines?: string): Record<string, string> => ({
   'package.json': JSON.stringify({ name: 'node-version-app', scripts: { start: 'node server.js' }, ...(engines ? { engines: { node: engines } } : {}) }),
   'server.js': 'require("http").createServer((req, res) => res.end(process.version)).listen(process.env.PORT || 3000);\n',
@@ -54,8 +54,9 @@ describe('builds: the Node version a repository asks for picks the base image', 
     const { id, tag, ended, lines } = await nixpacksBuild('range', nodeApp({}, '>=18 <21'));
     expect(ended).toMatchObject({ status: 'succeeded' });
     const view = (await getBuild(api, id)) as unknown as { plan: Record<string, unknown> };
-    expect(view.plan).toMatchObject({ image: 'berth-test/node:20', node: { major: 20, asked: { value: '>=18 <21', source: 'package.json engines.node' } } });
-    expect(lines).toContain('[plan] node: 20 on berth-test/node:20 (node_image), asked ">=18 <21" in package.json engines.node');
+    const image = STAND_IN_IMAGES.node_image;
+    expect(view.plan).toMatchObject({ image, node: { major: 20, asked: { value: '>=18 <21', source: 'package.json engines.node' } } });
+    expect(lines).toContain(`[plan] node: 20 on ${image} (node_image), asked ">=18 <21" in package.json engines.node`);
     // The image runs the Node it was planned for.
     expect(await served(tag)).toMatch(/^v20\./);
   }, 120_000);

@@ -34,14 +34,20 @@ type Overrides = Record<string, Record<string, unknown>>;
 
 /**
  * Base images made on this machine by scripts/base-images.sh, under names of their own: tests
- * never depend on (or create) images under official names such as node:20-alpine.
+ * never depend on (or create) images under official names such as node:20-alpine. The language
+ * images are Debian roots (glibc, apt, bash) like the official Debian-based node, python and
+ * golang images, so native addons, venvs and Go's toolchain behave as they do for users.
  */
 export const STAND_IN_IMAGES = {
-  node_image: 'berth-test/node:20',
-  python_image: 'berth-test/python:3.11',
-  static_builder_image: 'berth-test/node:20',
+  node_image: 'berth-test/debian-node:20',
+  python_image: 'berth-test/debian-python:3.11',
+  go_image: 'berth-test/debian-go:1.19',
+  static_builder_image: 'berth-test/debian-node:20',
   static_server_image: 'berth-test/nginx:alpine',
 };
+
+/** The Node major of STAND_IN_IMAGES.node_image, whose name (not `node:…`) does not tell it. */
+export const STAND_IN_NODE_MAJOR = 20;
 
 /** Starts the real API on an ephemeral port against the current engine and real Redis; `parts` replace the ones it would build. */
 export async function startTestApi(overrides: Overrides = {}, parts: ApiParts = {}): Promise<TestApi> {
@@ -55,7 +61,7 @@ export async function startTestApi(overrides: Overrides = {}, parts: ApiParts = 
     redis: { url: REDIS_URL, prefix: `berth-test:${runId}` },
     auth: { tokens: [token] },
     log: { level: 'error', format: 'json' },
-    buildpacks: STAND_IN_IMAGES,
+    buildpacks: { ...STAND_IN_IMAGES, node_image_major: STAND_IN_NODE_MAJOR },
     // No HAProxy of the machine's (port 80): a test that wants one passes its own [proxy] ports and directories.
     proxy: { enabled: false },
   };
