@@ -55,9 +55,9 @@ function commandWords(command: string): string[] {
   });
 }
 
-/** The start script `npm start` / `npm run start` runs, when the command is just that. */
+/** The start script `npm start` / `pnpm run start` (yarn, bun) runs, when the command is just that. */
 function npmStartScript(workspace: Workspace, start: string): string | undefined {
-  if (!/^npm (start|run start|run-script start)$/.test(start)) return undefined;
+  if (!/^(npm (start|run start|run-script start)|(pnpm|yarn|bun) (start|run start))$/.test(start)) return undefined;
   try {
     const manifest: unknown = JSON.parse(workspace.readFile('package.json') ?? '');
     const script: unknown = (manifest as { scripts?: Record<string, unknown> } | null)?.scripts?.start;
