@@ -92,7 +92,7 @@ function toolsFor(spec: string): Pick<NodeInstall, 'setup' | 'installs' | 'paths
 /** The plan line, e.g. `package manager: pnpm 9 (pnpm-lock.yaml lockfileVersion '9.0'), installed from the npm registry as pnpm@9`. */
 export function packageManagerLine(install: NodeInstall): string {
   const { manager } = install;
-  const name = [manager.name, manager.version, manager.flavour === 'berry' ? '(berry)' : undefined].filter((part) => part !== undefined).join(' ');
+  const name = [manager.name, manager.version, manager.flavour === 'berry' ? 'berry' : undefined].filter((part) => part !== undefined).join(' ');
   const how =
     manager.yarnPath !== undefined
       ? `run by ${install.installs ?? 'yarn@1'} from the npm registry`
@@ -101,7 +101,7 @@ export function packageManagerLine(install: NodeInstall): string {
         : manager.name === 'bun'
           ? "the bun image's"
           : "the image's";
-  return `package manager: ${name} from ${manager.source}, ${how}`;
+  return `package manager: ${name} (${manager.source}), ${how}`;
 }
 
 /** Plan details: what runs, which version, and why. */

@@ -46,7 +46,7 @@ describe('staticBuildpack with a build command', () => {
     expect(image?.files['.berth/nginx-start.sh']).toBe(nginxStartScript);
     expect(plan.summary).toEqual([
       'static: build in node:20-alpine, serve dist/ with nginx:alpine',
-      "package manager: npm from package-lock.json, the image's",
+      "package manager: npm (package-lock.json), the image's",
       'install: npm ci',
       'build: npm run build',
       'spa fallback: on (unknown paths serve /index.html)',
