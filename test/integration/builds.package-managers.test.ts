@@ -51,7 +51,10 @@ describe('builds: Node package managers chosen as Nixpacks chooses them, install
     return git.push(`${api.runId}-${name}`, files, { ...(fixture !== undefined && !append ? { fromDir: join(FIXTURES, fixture) } : {}), append }).url;
   }
 
-  async function build(repo: string, tagName: string, body: Record<string, unknown> = { buildpack_type: 'nixpacks' }): Promise<Built> {
+  /** The run id in a variable (nixpacks) or a build arg (static) marks the build stage for removeBuildStages. */
+  const nixpacks = () => ({ buildpack_type: 'nixpacks', nixpacks_config: { variables: { PM_TEST_RUN: api.runId } } });
+
+  async function build(repo: string, tagName: string, body: Record<string, unknown> = nixpacks()): Promise<Built> {
     const tag = `berth-it-${api.runId}-${tagName}:1`;
     const { id } = await submitBuild(api, { git_repo: repo, image_tag: tag, ...body });
     const ended = await waitForBuild(api, id, ENDED, BUILD_MS);
@@ -117,7 +120,7 @@ describe('builds: Node package managers chosen as Nixpacks chooses them, install
 
   it('builds a pnpm site with the static buildpack: pnpm installs and builds it', async () => {
     const repo = push('static', 'pm-pnpm-v9');
-    const built = await build(repo, 'static', { buildpack_type: 'static', static_config: { build_command: 'pnpm run build', output_dir: 'dist' } });
+    const built = await build(repo, 'static', { buildpack_type: 'static', env: { PM_TEST_RUN: api.runId }, static_config: { build_command: 'pnpm run build', output_dir: 'dist' } });
     expectSucceeded(built);
     expect(built.plan).toMatchObject({ packageManager: 'pnpm', install: 'pnpm install --frozen-lockfile' });
     expect(await served(built.tag, 80)).toMatch(/^<p>built by pnpm\/9\.\S+ .* - 1m<\/p>/);
