@@ -41,7 +41,11 @@ describe('choosePackageManager: which tool, in Nixpacks order', () => {
   });
 
   it('runs the image\'s npm for packageManager "npm@...", as Nixpacks does, and says it was asked', () => {
-    expect(choose({ 'package-lock.json': '{}' }, 'npm@10.2.0')).toEqual({ name: 'npm', source: 'package.json packageManager "npm@10.2.0"', lockfile: 'package-lock.json' });
+    expect(choose({ 'package-lock.json': '{}' }, 'npm@10.2.0')).toEqual({
+      name: 'npm',
+      source: 'package.json packageManager "npm@10.2.0"',
+      lockfile: 'package-lock.json',
+    });
   });
 
   it('ignores a packageManager Nixpacks does not know, and one that is not a string', () => {
@@ -109,11 +113,14 @@ describe('yarn: classic or berry', () => {
     });
   });
 
-  it.each(['yarnPath: .yarn/releases/missing.cjs', 'yarnPath: ../outside/yarn.cjs', 'yarnPath: /usr/bin/yarn'])('refuses a yarnPath that is not a file of the repository: %s', (line) => {
-    const error = planErrorOf(() => choose({ 'yarn.lock': BERRY_LOCK, '.yarnrc.yml': `${line}\n`, 'outside/yarn.cjs': '' }));
-    expect(error).toMatchObject({ code: 'invalid_repository', field: '.yarnrc.yml yarnPath' });
-    expect(error.message).toContain('is not a file in the repository: commit the yarn release it names, or remove yarnPath');
-  });
+  it.each(['yarnPath: .yarn/releases/missing.cjs', 'yarnPath: ../outside/yarn.cjs', 'yarnPath: /usr/bin/yarn'])(
+    'refuses a yarnPath that is not a file of the repository: %s',
+    (line) => {
+      const error = planErrorOf(() => choose({ 'yarn.lock': BERRY_LOCK, '.yarnrc.yml': `${line}\n`, 'outside/yarn.cjs': '' }));
+      expect(error).toMatchObject({ code: 'invalid_repository', field: '.yarnrc.yml yarnPath' });
+      expect(error.message).toContain('is not a file in the repository: commit the yarn release it names, or remove yarnPath');
+    },
+  );
 });
 
 describe('detectNodeInstall: what the image gets and how it installs', () => {
@@ -135,7 +142,12 @@ describe('detectNodeInstall: what the image gets and how it installs', () => {
   });
 
   it('installs yarn 1 for classic, @yarnpkg/cli-dist for berry, and yarn 1 to run a committed release', () => {
-    expect(install({ 'yarn.lock': CLASSIC_LOCK })).toMatchObject({ setup: setup('yarn@1'), install: 'yarn install --frozen-lockfile', runtimeTools: ['yarn', 'yarnpkg'], variables: {} });
+    expect(install({ 'yarn.lock': CLASSIC_LOCK })).toMatchObject({
+      setup: setup('yarn@1'),
+      install: 'yarn install --frozen-lockfile',
+      runtimeTools: ['yarn', 'yarnpkg'],
+      variables: {},
+    });
     expect(install({ 'yarn.lock': BERRY_LOCK })).toMatchObject({
       setup: setup('@yarnpkg/cli-dist@4'),
       install: 'yarn install --immutable',
@@ -144,7 +156,9 @@ describe('detectNodeInstall: what the image gets and how it installs', () => {
     });
     const released = install({ 'yarn.lock': BERRY_LOCK, '.yarnrc.yml': 'yarnPath: .yarn/releases/yarn-3.6.4.cjs\n', '.yarn/releases/yarn-3.6.4.cjs': '' });
     expect(released).toMatchObject({ setup: setup('yarn@1'), install: 'yarn install --immutable' });
-    expect(packageManagerLine(released)).toBe('package manager: yarn 3.6.4 berry (.yarnrc.yml yarnPath .yarn/releases/yarn-3.6.4.cjs), run by yarn@1 from the npm registry');
+    expect(packageManagerLine(released)).toBe(
+      'package manager: yarn 3.6.4 berry (.yarnrc.yml yarnPath .yarn/releases/yarn-3.6.4.cjs), run by yarn@1 from the npm registry',
+    );
     const berryUnlocked = detectNodeInstall(new MemoryWorkspace({ 'package.json': pkg({ packageManager: 'yarn@4.1.0' }) }));
     expect(berryUnlocked).toMatchObject({ setup: setup('@yarnpkg/cli-dist@4.1.0'), install: 'yarn install --no-immutable' });
   });

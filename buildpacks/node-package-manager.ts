@@ -122,7 +122,8 @@ function yarnChoice(workspace: Workspace, asked: string | undefined): PackageMan
     return { name: 'yarn', flavour, version: asked, source: `${FIELD} "yarn@${asked}"`, ...lockfile };
   }
   const berryLock = text !== undefined ? /^__metadata:\s*\n\s+version:\s*(\d+)/m.exec(text) : null;
-  if (berryLock !== null) return { name: 'yarn', flavour: 'berry', version: berryMajor(Number(berryLock[1])), source: `yarn.lock __metadata.version ${berryLock[1]}`, ...lockfile };
+  if (berryLock !== null)
+    return { name: 'yarn', flavour: 'berry', version: berryMajor(Number(berryLock[1])), source: `yarn.lock __metadata.version ${berryLock[1]}`, ...lockfile };
   const classicLock = text !== undefined && /^# yarn lockfile v1/m.test(text);
   if (!classicLock && workspace.readFile('.yarnrc.yml') !== undefined) return { name: 'yarn', flavour: 'berry', version: '4', source: '.yarnrc.yml', ...lockfile };
   return { name: 'yarn', flavour: 'classic', version: '1', source: text !== undefined ? 'yarn.lock' : FIELD, ...lockfile };

@@ -116,7 +116,7 @@ describe('nixpacksBuildpack: node', () => {
     [{ 'package-lock.json': '{}' }, 'npm', 'npm ci', 'npm run build'],
     [{ 'npm-shrinkwrap.json': '{}' }, 'npm', 'npm ci', 'npm run build'],
     [{}, 'npm', 'npm install', 'npm run build'],
-  ])('runs npm, the image\'s, for %j: nothing to install, started with npm start', (lockfile, manager, install, build) => {
+  ])("runs npm, the image's, for %j: nothing to install, started with npm start", (lockfile, manager, install, build) => {
     const files = { 'package.json': JSON.stringify({ scripts: { build: 'vite build', start: 'node server.js' } }), ...lockfile };
     const result = plan(files);
     expect(result.details).toMatchObject({ packageManager: manager, packageManagerInstall: null, phases: { install: [install], build: [build] } });
@@ -148,8 +148,19 @@ describe('nixpacksBuildpack: node', () => {
     expect(result.summary).toContain(`setup: ${setup}`);
     const [build, final] = stages(dockerfileOf(files));
     // Before the ARGs and the source, so that neither a new commit nor new env values reinstall it.
-    expect(build?.slice(0, 5)).toEqual(['FROM node:20-alpine AS build', 'WORKDIR /app', 'ENV PATH=/opt/berth-tools/bin:$PATH', `RUN ${JSON.stringify(['sh', '-c', setup])}`, ...NODE_DEFAULT_ENV.slice(0, 1)]);
-    expect(build?.filter((line) => line.startsWith('RUN')).map(execArgs).slice(1)).toEqual([
+    expect(build?.slice(0, 5)).toEqual([
+      'FROM node:20-alpine AS build',
+      'WORKDIR /app',
+      'ENV PATH=/opt/berth-tools/bin:$PATH',
+      `RUN ${JSON.stringify(['sh', '-c', setup])}`,
+      ...NODE_DEFAULT_ENV.slice(0, 1),
+    ]);
+    expect(
+      build
+        ?.filter((line) => line.startsWith('RUN'))
+        .map(execArgs)
+        .slice(1),
+    ).toEqual([
       ['sh', '-c', install],
       ['sh', '-c', `${manager} run build`],
     ]);

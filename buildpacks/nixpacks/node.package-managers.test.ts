@@ -29,8 +29,12 @@ describe('nixpacks node: the package manager in the plan', () => {
     expect(dockerfile(result)).toContain('RUN ["sh","-c","npm install --global --prefix /opt/berth-tools --no-audit --no-fund pnpm@8.15.1"]');
   });
 
-  it('keeps the berry cache in /app, where Plug\'n\'Play finds it at run time, and shows the default', () => {
-    const result = plan({ 'package.json': pkg({ packageManager: 'yarn@4.1.0', scripts: { start: 'node server.js' } }), 'yarn.lock': '__metadata:\n  version: 8\n', 'server.js': '' });
+  it("keeps the berry cache in /app, where Plug'n'Play finds it at run time, and shows the default", () => {
+    const result = plan({
+      'package.json': pkg({ packageManager: 'yarn@4.1.0', scripts: { start: 'node server.js' } }),
+      'yarn.lock': '__metadata:\n  version: 8\n',
+      'server.js': '',
+    });
     expect(result.details).toMatchObject({ variables: { YARN_ENABLE_GLOBAL_CACHE: 'false' }, yarnFlavour: 'berry', start: 'yarn run start' });
     expect(result.summary.find((line) => line.startsWith('variables:'))).toContain('YARN_ENABLE_GLOBAL_CACHE=false (default)');
     const [, final] = dockerfile(result).split(/\n(?=FROM )/);
@@ -85,7 +89,12 @@ describe('nixpacks node: bun projects', () => {
       start: 'bun run start',
       warnings: [],
     });
-    expect(result.summary.slice(0, 4)).toEqual(['nixpacks: detected node (bun)', 'image: oven/bun:1', 'bun: on oven/bun:1 (bun_image)', "package manager: bun (bun.lockb), the bun image's"]);
+    expect(result.summary.slice(0, 4)).toEqual([
+      'nixpacks: detected node (bun)',
+      'image: oven/bun:1',
+      'bun: on oven/bun:1 (bun_image)',
+      "package manager: bun (bun.lockb), the bun image's",
+    ]);
     const text = dockerfile(result);
     expect(text).toMatch(/^FROM oven\/bun:1 AS build\n/);
     expect(text).not.toMatch(/npm|node_image/);

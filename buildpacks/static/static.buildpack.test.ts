@@ -97,13 +97,20 @@ describe('staticBuildpack with a build command', () => {
     const plan = staticBuildpack(app, request({ buildCommand: 'npm run build' }, { TOKEN: 'x' }), testSettings());
     const setup = `npm install --global --prefix /opt/berth-tools --no-audit --no-fund ${spec}`;
     expect(plan.images[0]?.files['.berth/Dockerfile']).toContain(
-      ['WORKDIR /app', 'ENV PATH=/opt/berth-tools/bin:$PATH', `RUN ${JSON.stringify(['sh', '-c', setup])}`, 'ARG TOKEN', 'COPY . .', `RUN ${JSON.stringify(['sh', '-c', install])}`].join('\n'),
+      [
+        'WORKDIR /app',
+        'ENV PATH=/opt/berth-tools/bin:$PATH',
+        `RUN ${JSON.stringify(['sh', '-c', setup])}`,
+        'ARG TOKEN',
+        'COPY . .',
+        `RUN ${JSON.stringify(['sh', '-c', install])}`,
+      ].join('\n'),
     );
     expect(plan.details).toMatchObject({ install, setup: [setup], packageManagerInstall: spec });
     expect(plan.summary).toContain(`setup: ${setup}`);
   });
 
-  it('installs with npm, the image\'s own, when there is no other lockfile', () => {
+  it("installs with npm, the image's own, when there is no other lockfile", () => {
     const plan = staticBuildpack(new MemoryWorkspace({ 'package.json': '{}' }), request({ buildCommand: 'npm run build' }), testSettings());
     expect(plan.images[0]?.files['.berth/Dockerfile']).toContain('COPY . .\nRUN ["sh","-c","npm install"]\n');
     expect(plan.images[0]?.files['.berth/Dockerfile']).not.toContain('PATH');

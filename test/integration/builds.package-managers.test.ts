@@ -106,42 +106,60 @@ describe('builds: Node package managers chosen as Nixpacks chooses them, install
     TEST_MS,
   );
 
-  it('does not install the package manager again when only the source changed', async () => {
-    expectSucceeded(await build(push('cache', 'pm-pnpm-v9'), 'cache-1'));
-    const again = await build(push('cache', 'pm-pnpm-v9', { 'NOTES.md': 'a change of source\n' }, true), 'cache-2');
-    expectSucceeded(again);
-    const setupAt = again.lines.findIndex((line) => /npm install --global --prefix \/opt\/berth-tools/.test(line) && !line.startsWith('[plan]'));
-    expect(setupAt).toBeGreaterThan(-1);
-    // Both engines' builders say so right after the step: Docker "---> Using cache", Podman "--> Using cache".
-    expect(again.lines.slice(setupAt + 1, setupAt + 3).join('\n')).toMatch(/Using cache/);
-    const copyAt = again.lines.findIndex((line) => /COPY \. \/app/.test(line));
-    expect(again.lines.slice(copyAt + 1, copyAt + 3).join('\n')).not.toMatch(/Using cache/);
-  }, TEST_MS);
+  it(
+    'does not install the package manager again when only the source changed',
+    async () => {
+      expectSucceeded(await build(push('cache', 'pm-pnpm-v9'), 'cache-1'));
+      const again = await build(push('cache', 'pm-pnpm-v9', { 'NOTES.md': 'a change of source\n' }, true), 'cache-2');
+      expectSucceeded(again);
+      const setupAt = again.lines.findIndex((line) => /npm install --global --prefix \/opt\/berth-tools/.test(line) && !line.startsWith('[plan]'));
+      expect(setupAt).toBeGreaterThan(-1);
+      // Both engines' builders say so right after the step: Docker "---> Using cache", Podman "--> Using cache".
+      expect(again.lines.slice(setupAt + 1, setupAt + 3).join('\n')).toMatch(/Using cache/);
+      const copyAt = again.lines.findIndex((line) => /COPY \. \/app/.test(line));
+      expect(again.lines.slice(copyAt + 1, copyAt + 3).join('\n')).not.toMatch(/Using cache/);
+    },
+    TEST_MS,
+  );
 
-  it('builds a pnpm site with the static buildpack: pnpm installs and builds it', async () => {
-    const repo = push('static', 'pm-pnpm-v9');
-    const built = await build(repo, 'static', { buildpack_type: 'static', env: { PM_TEST_RUN: api.runId }, static_config: { build_command: 'pnpm run build', output_dir: 'dist' } });
-    expectSucceeded(built);
-    expect(built.plan).toMatchObject({ packageManager: 'pnpm', install: 'pnpm install --frozen-lockfile' });
-    expect(await served(built.tag, 80)).toMatch(/^<p>built by pnpm\/9\.\S+ .* - 1m<\/p>/);
-  }, TEST_MS);
+  it(
+    'builds a pnpm site with the static buildpack: pnpm installs and builds it',
+    async () => {
+      const repo = push('static', 'pm-pnpm-v9');
+      const built = await build(repo, 'static', {
+        buildpack_type: 'static',
+        env: { PM_TEST_RUN: api.runId },
+        static_config: { build_command: 'pnpm run build', output_dir: 'dist' },
+      });
+      expectSucceeded(built);
+      expect(built.plan).toMatchObject({ packageManager: 'pnpm', install: 'pnpm install --frozen-lockfile' });
+      expect(await served(built.tag, 80)).toMatch(/^<p>built by pnpm\/9\.\S+ .* - 1m<\/p>/);
+    },
+    TEST_MS,
+  );
 
-  it('refuses a bun project at plan time when no bun image is configured, and never builds it with npm', async () => {
-    const files = {
-      'package.json': JSON.stringify({ name: 'bun-app', scripts: { start: 'bun server.ts' }, dependencies: { ms: '2.1.3' } }),
-      'bun.lock': '{\n  "lockfileVersion": 1,\n  "workspaces": { "": { "name": "bun-app", "dependencies": { "ms": "2.1.3" } } },\n  "packages": {}\n}\n',
-      'server.ts': 'Bun.serve({ port: Number(process.env.PORT ?? 3000), fetch: () => new Response("bun") });\n',
-    };
-    const built = await build(push('bun', undefined, files), 'bun');
-    expect(built.ended).toMatchObject({
-      status: 'failed',
-      attempts: 1,
-      error: {
-        code: 'invalid_repository',
-        message: expect.stringMatching(/^nixpacks: this is a bun project \(bun\.lock\) and no bun image is configured: set \[buildpacks\] bun_image .*\(buildpacks\.bun_image\)$/),
-      },
-    });
-    expect(built.lines.some((line) => /npm (ci|install)/.test(line))).toBe(false);
-    expect(await imageExists(api, built.tag)).toBe(false);
-  }, TEST_MS);
+  it(
+    'refuses a bun project at plan time when no bun image is configured, and never builds it with npm',
+    async () => {
+      const files = {
+        'package.json': JSON.stringify({ name: 'bun-app', scripts: { start: 'bun server.ts' }, dependencies: { ms: '2.1.3' } }),
+        'bun.lock': '{\n  "lockfileVersion": 1,\n  "workspaces": { "": { "name": "bun-app", "dependencies": { "ms": "2.1.3" } } },\n  "packages": {}\n}\n',
+        'server.ts': 'Bun.serve({ port: Number(process.env.PORT ?? 3000), fetch: () => new Response("bun") });\n',
+      };
+      const built = await build(push('bun', undefined, files), 'bun');
+      expect(built.ended).toMatchObject({
+        status: 'failed',
+        attempts: 1,
+        error: {
+          code: 'invalid_repository',
+          message: expect.stringMatching(
+            /^nixpacks: this is a bun project \(bun\.lock\) and no bun image is configured: set \[buildpacks\] bun_image .*\(buildpacks\.bun_image\)$/,
+          ),
+        },
+      });
+      expect(built.lines.some((line) => /npm (ci|install)/.test(line))).toBe(false);
+      expect(await imageExists(api, built.tag)).toBe(false);
+    },
+    TEST_MS,
+  );
 });
