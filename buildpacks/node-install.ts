@@ -11,6 +11,11 @@ import { choosePackageManager } from './node-package-manager';
  * own prefix. The generated Dockerfiles run this before copying the source, so a source change
  * does not reinstall it, and the final image keeps the prefix, so the start command may run the
  * tool. npm is the image's own; bun comes with the bun image.
+ *
+ * Install commands differ from Nixpacks' (`get_install_command`) where it would let the lockfile
+ * drift: berry runs `--immutable` (Nixpacks: `--check-cache`), bun `--frozen-lockfile` (Nixpacks:
+ * `bun i --no-save`). Without a lockfile pnpm and berry are told they may write one, which CI=true
+ * (a Node default variable) would otherwise forbid.
  */
 export const TOOLS_PREFIX = '/opt/berth-tools';
 export const TOOLS_BIN = `${TOOLS_PREFIX}/bin`;
