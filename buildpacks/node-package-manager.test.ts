@@ -184,3 +184,35 @@ describe('detectNodeInstall: what the image gets and how it installs', () => {
     expect(packageManagerLine(install({ 'bun.lock': '{}' }))).toBe("package manager: bun (bun.lock), the bun image's");
   });
 });
+
+/** Reads as the checkout's workspace does: files over its size cap read as absent, but exist. */
+class CappedWorkspace extends MemoryWorkspace {
+  override readFile(path: string): string | undefined {
+    const text = super.readFile(path);
+    return text !== undefined && text.length > 1000 ? undefined : text;
+  }
+}
+
+describe('lockfiles and releases larger than the workspace reads', () => {
+  const big = 'x'.repeat(2000);
+  const capped = (files: Record<string, string>) => detectNodeInstall(new CappedWorkspace({ 'package.json': pkg(), ...files }));
+
+  it('still follows a large lockfile, and says its format was not read', () => {
+    expect(capped({ 'package-lock.json': big })).toMatchObject({ install: 'npm ci', manager: { lockfile: 'package-lock.json' } });
+    expect(capped({ 'pnpm-lock.yaml': `lockfileVersion: '6.0'\n${big}` })).toMatchObject({
+      install: 'pnpm install --frozen-lockfile',
+      manager: { version: '9', source: 'pnpm-lock.yaml (too large to read its format)' },
+    });
+    expect(capped({ 'yarn.lock': big })).toMatchObject({ install: 'yarn install --frozen-lockfile', manager: { source: 'yarn.lock (too large to read its format)' } });
+  });
+
+  it('accepts a committed yarn release of any size', () => {
+    const files = { 'yarn.lock': BERRY_LOCK, '.yarnrc.yml': 'yarnPath: .yarn/releases/yarn-4.9.2.cjs\n', '.yarn/releases/yarn-4.9.2.cjs': big };
+    expect(capped(files).manager).toMatchObject({ yarnPath: '.yarn/releases/yarn-4.9.2.cjs', version: '4.9.2' });
+  });
+
+  it('refuses a yarnPath that names a folder', () => {
+    const files = { 'yarn.lock': BERRY_LOCK, '.yarnrc.yml': 'yarnPath: .yarn/releases\n', '.yarn/releases/yarn-4.9.2.cjs': '' };
+    expect(planErrorOf(() => capped(files))).toMatchObject({ field: '.yarnrc.yml yarnPath' });
+  });
+});

@@ -50,7 +50,7 @@ export function choosePackageManager(workspace: Workspace, packageManagerField: 
     // The bun image's bun runs: a version asked is only reported, in the source.
     return { name, source: asked?.source ?? lockfile ?? 'no lockfile', ...(lockfile ? { lockfile } : {}) };
   }
-  const lockfile = ['package-lock.json', 'npm-shrinkwrap.json'].find((file) => workspace.readFile(file) !== undefined);
+  const lockfile = ['package-lock.json', 'npm-shrinkwrap.json'].find((file) => workspace.exists(file));
   // As Nixpacks does for `npm@...`, the image's npm runs: the asked version is only reported.
   const source = asked?.source ?? lockfile ?? 'no lockfile';
   return { name: 'npm', source, ...(lockfile ? { lockfile } : {}) };
@@ -100,18 +100,29 @@ export function pnpmMajorFromLockfile(lockfile: string | undefined): { major: st
   return { major, ...(value !== undefined ? { lockfileVersion: value } : {}) };
 }
 
+/**
+ * A lockfile's text for reading its format. The workspace reads files of at most 1 MiB; a larger
+ * lockfile is still followed by the install, but its format is not read: `unread` says so.
+ */
+function lockfileText(workspace: Workspace, path: string): { present: boolean; text?: string; unread: string } {
+  const present = workspace.exists(path);
+  const text = present ? workspace.readFile(path) : undefined;
+  const unread = present && text === undefined ? `${path} (too large to read its format)` : present ? path : 'no lockfile';
+  return { present, ...(text !== undefined ? { text } : {}), unread };
+}
+
 function pnpmChoice(workspace: Workspace, asked: string | undefined): PackageManagerChoice {
-  const text = workspace.readFile('pnpm-lock.yaml');
-  const lockfile = text !== undefined ? { lockfile: 'pnpm-lock.yaml' } : {};
+  const { present, text, unread } = lockfileText(workspace, 'pnpm-lock.yaml');
+  const lockfile = present ? { lockfile: 'pnpm-lock.yaml' } : {};
   if (asked !== undefined) return { name: 'pnpm', version: asked, source: `${FIELD} "pnpm@${asked}"`, ...lockfile };
   const { major, lockfileVersion } = pnpmMajorFromLockfile(text);
-  const source = lockfileVersion !== undefined ? `pnpm-lock.yaml lockfileVersion '${lockfileVersion}'` : text !== undefined ? 'pnpm-lock.yaml' : 'no lockfile';
+  const source = lockfileVersion !== undefined ? `pnpm-lock.yaml lockfileVersion '${lockfileVersion}'` : unread;
   return { name: 'pnpm', version: major, source, ...lockfile };
 }
 
 function yarnChoice(workspace: Workspace, asked: string | undefined): PackageManagerChoice {
-  const text = workspace.readFile('yarn.lock');
-  const lockfile = text !== undefined ? { lockfile: 'yarn.lock' } : {};
+  const { present, text, unread } = lockfileText(workspace, 'yarn.lock');
+  const lockfile = present ? { lockfile: 'yarn.lock' } : {};
   const yarnPath = committedYarnPath(workspace);
   if (yarnPath !== undefined) {
     const version = /yarn-(\d+\.\d+\.\d+[^/]*?)\.c?js$/.exec(yarnPath)?.[1];
@@ -121,12 +132,13 @@ function yarnChoice(workspace: Workspace, asked: string | undefined): PackageMan
     const flavour = asked.startsWith('1.') ? 'classic' : 'berry';
     return { name: 'yarn', flavour, version: asked, source: `${FIELD} "yarn@${asked}"`, ...lockfile };
   }
-  const berryLock = text !== undefined ? /^__metadata:\s*\n\s+version:\s*(\d+)/m.exec(text) : null;
-  if (berryLock !== null)
+  const berryLock = /^__metadata:\s*\n\s+version:\s*(\d+)/m.exec(text ?? '');
+  if (berryLock !== null) {
     return { name: 'yarn', flavour: 'berry', version: berryMajor(Number(berryLock[1])), source: `yarn.lock __metadata.version ${berryLock[1]}`, ...lockfile };
-  const classicLock = text !== undefined && /^# yarn lockfile v1/m.test(text);
-  if (!classicLock && workspace.readFile('.yarnrc.yml') !== undefined) return { name: 'yarn', flavour: 'berry', version: '4', source: '.yarnrc.yml', ...lockfile };
-  return { name: 'yarn', flavour: 'classic', version: '1', source: text !== undefined ? 'yarn.lock' : FIELD, ...lockfile };
+  }
+  const classicLock = /^# yarn lockfile v1/m.test(text ?? '');
+  if (!classicLock && workspace.exists('.yarnrc.yml')) return { name: 'yarn', flavour: 'berry', version: '4', source: '.yarnrc.yml', ...lockfile };
+  return { name: 'yarn', flavour: 'classic', version: '1', source: unread, ...lockfile };
 }
 
 /** Lockfile format versions each berry major writes: 4 by yarn 2, 5 and 6 by yarn 3, 7+ by yarn 4. */
@@ -141,7 +153,8 @@ function committedYarnPath(workspace: Workspace): string | undefined {
   const raw = rc !== undefined ? /^yarnPath:\s*(.+?)\s*$/m.exec(rc)?.[1] : undefined;
   if (raw === undefined) return undefined;
   const path = raw.replace(/^(['"])(.*)\1$/, '$2').replace(/^\.\/+/, '');
-  if (path.split('/').includes('..') || path.startsWith('/') || workspace.readFile(path) === undefined) {
+  // exists, not readFile: a release (about 3 MB) is over the size the workspace reads.
+  if (path.split('/').includes('..') || path.startsWith('/') || !workspace.exists(path) || workspace.list(path).length > 0) {
     throw new PlanError(
       `.yarnrc.yml yarnPath "${raw.slice(0, 120)}" is not a file in the repository: commit the yarn release it names, or remove yarnPath`,
       'invalid_repository',
