@@ -1,3 +1,6 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { removeLabelled, startTestApi, STAND_IN_IMAGES, type TestApi } from '../support/api';
@@ -102,6 +105,36 @@ describe('builds: Node package managers chosen as Nixpacks chooses them, install
       // The dependency loads at run time (yarn 4 through Plug'n'Play, the others from node_modules).
       expect(answer.minute).toBe('1m');
       expect(answer.agent).toMatch(agent);
+    },
+    TEST_MS,
+  );
+
+  it(
+    'runs the yarn release a .yarnrc.yml yarnPath commits, through yarn 1, while building and at start',
+    async () => {
+      // A real release, as `yarn set version` commits it: the CLI bundle npm publishes for 4.9.2.
+      const dir = mkdtempSync(join(tmpdir(), 'berth-yarn-release-'));
+      try {
+        execFileSync('npm', ['pack', '--silent', '--pack-destination', dir, '@yarnpkg/cli-dist@4.9.2'], { stdio: 'ignore' });
+        execFileSync('tar', ['-xzf', join(dir, 'yarnpkg-cli-dist-4.9.2.tgz'), '-C', dir]);
+        const release = readFileSync(join(dir, 'package', 'bin', 'yarn.js'), 'utf8');
+        const manifest = JSON.parse(readFileSync(join(FIXTURES, 'pm-yarn-berry', 'package.json'), 'utf8')) as Record<string, unknown>;
+        delete manifest.packageManager;
+        const files = { 'package.json': JSON.stringify(manifest), '.yarnrc.yml': 'yarnPath: .yarn/releases/yarn-4.9.2.cjs\n', '.yarn/releases/yarn-4.9.2.cjs': release };
+        const built = await build(git.push(`${api.runId}-yarn-path`, files, { fromDir: join(FIXTURES, 'pm-yarn-berry') }).url, 'yarn-path');
+        expectSucceeded(built);
+        expect(built.plan).toMatchObject({
+          packageManager: 'yarn',
+          packageManagerVersion: '4.9.2',
+          packageManagerSource: '.yarnrc.yml yarnPath .yarn/releases/yarn-4.9.2.cjs',
+          packageManagerInstall: 'yarn@1',
+          phases: { install: ['yarn install --immutable'] },
+        });
+        const answer = JSON.parse(await served(built.tag)) as { agent: string; minute: string };
+        expect(answer).toMatchObject({ agent: expect.stringMatching(/^yarn\/4\.9\.2 /), minute: '1m' });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     },
     TEST_MS,
   );
