@@ -63,6 +63,8 @@ export interface BuildpackSettings {
     go: string;
     staticBuilder: string;
     staticServer: string;
+    /** Image of bun projects (`[buildpacks] bun_image`); without it they are refused at plan time. */
+    bun?: string;
   };
   /**
    * Node images per major beside `images.node` (see nixpacks/node-version.ts): `images` from

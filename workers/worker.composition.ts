@@ -85,7 +85,14 @@ export function composeWorker(config: BerthConfig, logger: Logger, deploy?: Depl
       secretBox,
       hostCredentials: hostCredentials(config.git.credentials),
       buildpacks: {
-        images: { node: b.node_image, python: b.python_image, go: b.go_image, staticBuilder: b.static_builder_image, staticServer: b.static_server_image },
+        images: {
+          node: b.node_image,
+          python: b.python_image,
+          go: b.go_image,
+          staticBuilder: b.static_builder_image,
+          staticServer: b.static_server_image,
+          ...(b.bun_image !== undefined ? { bun: b.bun_image } : {}),
+        },
         nodeImages: { images: b.node_images, ...(b.node_image_major !== undefined ? { imageMajor: b.node_image_major } : {}) },
         allowComposeHostAccess: config.build.allow_compose_host_access,
       },

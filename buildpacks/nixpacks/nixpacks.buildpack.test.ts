@@ -70,6 +70,7 @@ describe('nixpacksBuildpack: node', () => {
         'nixpacks: detected node (npm)',
         'image: node:20-alpine',
         'node: 20 on node:20-alpine (node_image), no version asked',
+        "package manager: npm (package-lock.json), the image's",
         'install: npm ci',
         'build: npm run build',
         'start: npm start',
@@ -83,6 +84,9 @@ describe('nixpacksBuildpack: node', () => {
         image: 'node:20-alpine',
         node: { major: 20, image: 'node:20-alpine', imageKey: 'node_image', asked: null },
         packageManager: 'npm',
+        packageManagerVersion: null,
+        packageManagerSource: 'package-lock.json',
+        packageManagerInstall: null,
         configFile: null,
         phases: { setup: { nixPkgs: [], aptPkgs: [], nixLibs: [] }, install: ['npm ci'], build: ['npm run build'] },
         sources: { install: 'detected', build: 'detected', start: 'detected' },
@@ -122,24 +126,66 @@ describe('nixpacksBuildpack: node', () => {
   });
 
   it.each([
-    [{ 'yarn.lock': '# yarn lockfile v1\n' }, 'yarn', 'corepack yarn install --frozen-lockfile', 'corepack yarn run build'],
-    [{ 'yarn.lock': '__metadata:\n  version: 8\n' }, 'yarn', 'corepack yarn install --immutable', 'corepack yarn run build'],
-    [{ 'pnpm-lock.yaml': "lockfileVersion: '9.0'\n" }, 'pnpm', 'corepack pnpm install --frozen-lockfile', 'corepack pnpm run build'],
     [{ 'package-lock.json': '{}' }, 'npm', 'npm ci', 'npm run build'],
     [{ 'npm-shrinkwrap.json': '{}' }, 'npm', 'npm ci', 'npm run build'],
     [{}, 'npm', 'npm install', 'npm run build'],
-  ])('chooses the package manager from the lockfile %j', (lockfile, manager, install, build) => {
+  ])("runs npm, the image's, for %j: nothing to install, started with npm start", (lockfile, manager, install, build) => {
     const files = { 'package.json': JSON.stringify({ scripts: { build: 'vite build', start: 'node server.js' } }), ...lockfile };
     const result = plan(files);
-    expect(result.details).toMatchObject({ packageManager: manager, phases: { install: [install], build: [build] } });
+    expect(result.details).toMatchObject({ packageManager: manager, packageManagerInstall: null, phases: { install: [install], build: [build] } });
     expect(result.summary[0]).toBe(`nixpacks: detected node (${manager})`);
     const dockerfile = dockerfileOf(files);
     expect(instructions(dockerfile, 'RUN').map(execArgs)).toEqual([
       ['sh', '-c', install],
       ['sh', '-c', build],
     ]);
-    // The start script runs directly whatever the manager: no corepack download when the container starts.
+    expect(dockerfile).not.toContain('/opt/berth-tools');
+    // npm needs no tool of its own; the start script runs directly, so the app gets the stop signal.
     expect(instructions(dockerfile, 'CMD')).toEqual(['CMD ["sh","-c","PATH=/app/node_modules/.bin:$PATH; exec node server.js"]']);
+  });
+
+  it.each([
+    [{ 'yarn.lock': '# yarn lockfile v1\n' }, 'yarn', 'yarn@1', 'yarn install --frozen-lockfile'],
+    [{ 'yarn.lock': '__metadata:\n  version: 8\n' }, 'yarn', '@yarnpkg/cli-dist@4', 'yarn install --immutable'],
+    [{ 'pnpm-lock.yaml': "lockfileVersion: '9.0'\n" }, 'pnpm', 'pnpm@9', 'pnpm install --frozen-lockfile'],
+    [{ 'pnpm-lock.yaml': "lockfileVersion: '6.0'\n" }, 'pnpm', 'pnpm@8', 'pnpm install --frozen-lockfile'],
+  ])('installs the package manager of %j from npm before the source, for the build and the start command', (lockfile, manager, spec, install) => {
+    const files = { 'package.json': JSON.stringify({ scripts: { build: 'vite build', start: 'node server.js' } }), 'server.js': '', ...lockfile };
+    const result = plan(files);
+    const setup = `npm install --global --prefix /opt/berth-tools --no-audit --no-fund ${spec}`;
+    expect(result.details).toMatchObject({
+      packageManager: manager,
+      packageManagerInstall: spec,
+      phases: { setup: { commands: [setup] }, install: [install], build: [`${manager} run build`] },
+      start: `${manager} run start`,
+    });
+    expect(result.summary).toContain(`setup: ${setup}`);
+    const [build, final] = stages(dockerfileOf(files));
+    // Before the ARGs and the source, so that neither a new commit nor new env values reinstall it.
+    expect(build?.slice(0, 5)).toEqual([
+      'FROM node:20-alpine AS build',
+      'WORKDIR /app',
+      'ENV PATH=/opt/berth-tools/bin:$PATH',
+      `RUN ${JSON.stringify(['sh', '-c', setup])}`,
+      ...NODE_DEFAULT_ENV.slice(0, 1),
+    ]);
+    expect(
+      build
+        ?.filter((line) => line.startsWith('RUN'))
+        .map(execArgs)
+        .slice(1),
+    ).toEqual([
+      ['sh', '-c', install],
+      ['sh', '-c', `${manager} run build`],
+    ]);
+    // The final stage keeps the tools and finds them on PATH. The image runs the start script
+    // itself (start-command.ts), except under yarn berry's Plug'n'Play, which needs yarn to start.
+    expect(final).toContain('ENV PATH=/opt/berth-tools/bin:$PATH');
+    expect(final).toContain('COPY --from=build /opt/berth-tools /opt/berth-tools');
+    const berry = JSON.stringify(lockfile).includes('__metadata');
+    const cmd = berry ? `exec ${manager} run start` : 'PATH=/app/node_modules/.bin:$PATH; exec node server.js';
+    expect(final?.at(-1)).toBe(`CMD ${JSON.stringify(['sh', '-c', cmd])}`);
+    expect(result.details.warnings).toEqual([]);
   });
 
   it('prefers pnpm, then yarn, then npm when several lockfiles are present', () => {
@@ -376,6 +422,7 @@ describe('nixpacksBuildpack: overrides and variables', () => {
       'nixpacks: node (npm) (from nixpacks.toml providers)',
       'image: node:20-alpine',
       'node: 20 on node:20-alpine (node_image), no version asked',
+      "package manager: npm (package-lock.json), the image's",
       'config: nixpacks.toml',
       'setup: WARNING ignored ffmpeg, libvips: Nix and apt packages cannot be installed here',
       'install: npm ci && npx prisma generate (from nixpacks.toml)',

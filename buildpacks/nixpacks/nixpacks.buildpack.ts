@@ -2,6 +2,7 @@ import type { BuildPlan, Buildpack, BuildpackSettings, PlanRequest, Workspace } 
 import { PlanError } from '../plan';
 import { argLines, assertImageRef, assertPlainPath, buildArgValues, cmdShell, envLines, runShell } from '../dockerfile-text';
 import { buildEnvLines, shownKey } from '../log-text';
+import { pathEnvLine } from '../node-install';
 import { GENERATED_DOCKERFILE, staticServeImage } from '../static/static.buildpack';
 import { fillTemplate } from '../template';
 import { GO_BIN_VARIABLE } from './go.provider';
@@ -91,11 +92,13 @@ function appPlan(parts: PlanParts): BuildPlan {
   const buildVariables = Object.fromEntries(Object.entries(variables).filter(([name]) => !Object.hasOwn(buildEnv, name)));
   const dockerfile = fillTemplate(nixpacksDockerfileTemplate, {
     image: assertImageRef(detected.image, `images.${language}`),
+    setup: [...pathEnvLine(detected.paths ?? []), ...(detected.setup ?? []).map((cmd) => runShell(cmd, 'setup'))],
     buildArgs: argLines(buildEnv, 'env'),
     buildEnv: [...envLines(buildVariables, 'variables'), ...venvPath(parts)],
     install: phases.install.map((cmd) => runShell(cmd, 'phases.install')),
     build: phases.build.map((cmd) => runShell(cmd, 'phases.build')),
     env: [...envLines(variables, 'variables'), ...venvPath(parts)],
+    path: pathEnvLine(detected.paths ?? []),
     keep: keptPaths(parts).map((path) => `COPY --from=build ${assertPlainPath(path, 'runtimePaths')} ${path}`),
     start: cmdShell(startShell, 'start'),
   });
@@ -103,6 +106,7 @@ function appPlan(parts: PlanParts): BuildPlan {
     buildpack: 'nixpacks',
     summary: [
       ...headerLines(parts),
+      ...(detected.setup ?? []).map((cmd) => `setup: ${cmd}`),
       phaseLine('install', phases.install.join(' && '), phases.sources.install),
       phaseLine('build', phases.build.join(' && '), phases.sources.build),
       ...releaseLine(parts.procfile),
@@ -173,7 +177,7 @@ function baseDetails(parts: PlanParts): Record<string, unknown> {
     ...parts.detected.facts,
     ...parts.detected.details,
     configFile: parts.config.file ?? null,
-    phases: { ...setupDetails(parts.config), install: parts.phases.install, build: parts.phases.build },
+    phases: { ...setupDetails(parts.config, parts.detected.setup), install: parts.phases.install, build: parts.phases.build },
     sources: parts.phases.sources,
     // Values too: they are in the image's config anyway. `env` is secret: names only.
     variables: parts.phases.variables,
@@ -184,10 +188,11 @@ function baseDetails(parts: PlanParts): Record<string, unknown> {
 
 const SETUP_NOTE = 'Nix and apt packages cannot be installed: the app is built on the configured base image, which has no package manager';
 
-function setupDetails(config: NixpacksConfig): { setup: Record<string, unknown> } {
+/** `commands`: what the provider's setup runs (e.g. installs pnpm), when it runs anything. */
+function setupDetails(config: NixpacksConfig, commands: string[] = []): { setup: Record<string, unknown> } {
   const { nixPkgs, aptPkgs, nixLibs } = config.setup;
   const requested = nixPkgs.length + aptPkgs.length + nixLibs.length > 0;
-  return { setup: { nixPkgs, aptPkgs, nixLibs, ...(requested ? { note: SETUP_NOTE } : {}) } };
+  return { setup: { nixPkgs, aptPkgs, nixLibs, ...(commands.length > 0 ? { commands } : {}), ...(requested ? { note: SETUP_NOTE } : {}) } };
 }
 
 function headerLines(parts: PlanParts): string[] {

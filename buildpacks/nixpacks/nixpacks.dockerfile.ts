@@ -9,9 +9,12 @@
  * and only copies the app (and the provider's run-time folders) from the build stage: its config
  * and history hold no value of `env`. The variables (nixpacks.toml `[variables]`,
  * `nixpacks.variables`) are ENV in both stages, so they hold while building and at run time.
+ * `setup` (tools such as pnpm) runs before the `ARG`s and the source: changing either does not
+ * run it again; the folders it fills are on PATH in both stages (`path`) and kept by `keep`.
  */
 export const nixpacksDockerfileTemplate = `FROM {{image}} AS build
 WORKDIR /app
+{{setup}}
 {{buildArgs}}
 {{buildEnv}}
 COPY . /app
@@ -21,6 +24,7 @@ COPY . /app
 FROM {{image}}
 WORKDIR /app
 {{env}}
+{{path}}
 {{keep}}
 COPY --from=build /app /app
 {{start}}

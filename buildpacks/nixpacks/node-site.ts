@@ -1,6 +1,7 @@
 import type { BuildPlan } from '../plan';
 import { PlanError } from '../plan';
 import { argLines, assertImageRef, assertPlainPath, buildArgValues, envLines, runShell } from '../dockerfile-text';
+import { pathEnvLine } from '../node-install';
 import { staticBuildImage } from '../static/static.buildpack';
 import type { ResolvedPhases } from './nixpacks-phases';
 import type { FrontEndSite } from './node-spa';
@@ -39,6 +40,8 @@ export function frontEndSitePlan(input: FrontEndSiteInput): BuildPlan {
   const image = staticBuildImage({
     tag: input.tag,
     builderImage: assertImageRef(detected.image, 'images.node'),
+    // The package manager (pnpm, yarn) the install and build run with, as in an app's build stage.
+    setup: [...pathEnvLine(detected.paths ?? []), ...(detected.setup ?? []).map((cmd) => runShell(cmd, 'setup'))],
     serverImage: input.serverImage,
     buildArgs: [...argLines(buildEnv, 'env'), ...envLines(buildVariables, 'variables')],
     buildArgValues: buildArgValues(buildEnv, 'env'),

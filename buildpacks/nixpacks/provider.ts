@@ -5,6 +5,13 @@ import type { FrontEndSite } from './node-spa';
 export interface DetectedPlan {
   /** Base image the generated Dockerfile starts from. */
   image: string;
+  /**
+   * Shell commands that install tools (e.g. pnpm) into the build stage before the source is
+   * copied in, so that a source change does not run them again (Nixpacks' setup phase).
+   */
+  setup?: string[];
+  /** Folders put first on PATH in both stages, e.g. where `setup` installed the tools. */
+  paths?: string[];
   install: string[];
   build: string[];
   /** Start command found by the provider, if any (a Procfile `web:` line comes before it). */

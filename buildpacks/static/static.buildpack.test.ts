@@ -1,5 +1,6 @@
 import type { PlanRequest } from '../plan';
 import { MemoryWorkspace } from '../testing/memory-workspace';
+import { planErrorOf } from '../testing/plan-error';
 import { testSettings } from '../testing/settings';
 import { renderNginxConf } from './nginx.conf';
 import { nginxStartScript } from './nginx-start.script';
@@ -45,6 +46,7 @@ describe('staticBuildpack with a build command', () => {
     expect(image?.files['.berth/nginx-start.sh']).toBe(nginxStartScript);
     expect(plan.summary).toEqual([
       'static: build in node:20-alpine, serve dist/ with nginx:alpine',
+      "package manager: npm (package-lock.json), the image's",
       'install: npm ci',
       'build: npm run build',
       'spa fallback: on (unknown paths serve /index.html)',
@@ -54,6 +56,10 @@ describe('staticBuildpack with a build command', () => {
       mode: 'build',
       builderImage: 'node:20-alpine',
       serverImage: 'nginx:alpine',
+      packageManager: 'npm',
+      packageManagerVersion: null,
+      packageManagerSource: 'package-lock.json',
+      packageManagerInstall: null,
       install: 'npm ci',
       build: 'npm run build',
       outputDir: 'dist/',
@@ -82,15 +88,46 @@ describe('staticBuildpack with a build command', () => {
   });
 
   it.each([
-    [{ 'yarn.lock': '# yarn lockfile v1\n' }, 'corepack yarn install --frozen-lockfile'],
-    [{ 'yarn.lock': '__metadata:\n  version: 8\n' }, 'corepack yarn install --immutable'],
-    [{ 'pnpm-lock.yaml': "lockfileVersion: '9.0'\n" }, 'corepack pnpm install --frozen-lockfile'],
-    [{}, 'npm install'],
-  ])('chooses the install command from the lockfile %j', (lockfile, install) => {
+    [{ 'yarn.lock': '# yarn lockfile v1\n' }, 'yarn@1', 'yarn install --frozen-lockfile'],
+    [{ 'yarn.lock': '__metadata:\n  version: 8\n' }, '@yarnpkg/cli-dist@4', 'yarn install --immutable'],
+    [{ 'pnpm-lock.yaml': "lockfileVersion: '9.0'\n" }, 'pnpm@9', 'pnpm install --frozen-lockfile'],
+    [{ 'pnpm-lock.yaml': "lockfileVersion: '6.0'\n" }, 'pnpm@8', 'pnpm install --frozen-lockfile'],
+  ])('installs the package manager of %j from npm before the source, then installs with it', (lockfile, spec, install) => {
     const app = new MemoryWorkspace({ 'package.json': '{}', ...lockfile });
-    const plan = staticBuildpack(app, request({ buildCommand: 'npm run build' }), testSettings());
-    expect(plan.images[0]?.files['.berth/Dockerfile']).toContain(`RUN ${JSON.stringify(['sh', '-c', install])}\n`);
-    expect(plan.details.install).toBe(install);
+    const plan = staticBuildpack(app, request({ buildCommand: 'npm run build' }, { TOKEN: 'x' }), testSettings());
+    const setup = `npm install --global --prefix /opt/berth-tools --no-audit --no-fund ${spec}`;
+    expect(plan.images[0]?.files['.berth/Dockerfile']).toContain(
+      [
+        'WORKDIR /app',
+        'ENV PATH=/opt/berth-tools/bin:$PATH',
+        `RUN ${JSON.stringify(['sh', '-c', setup])}`,
+        'ARG TOKEN',
+        'COPY . .',
+        `RUN ${JSON.stringify(['sh', '-c', install])}`,
+      ].join('\n'),
+    );
+    expect(plan.details).toMatchObject({ install, setup: [setup], packageManagerInstall: spec });
+    expect(plan.summary).toContain(`setup: ${setup}`);
+  });
+
+  it("installs with npm, the image's own, when there is no other lockfile", () => {
+    const plan = staticBuildpack(new MemoryWorkspace({ 'package.json': '{}' }), request({ buildCommand: 'npm run build' }), testSettings());
+    expect(plan.images[0]?.files['.berth/Dockerfile']).toContain('COPY . .\nRUN ["sh","-c","npm install"]\n');
+    expect(plan.images[0]?.files['.berth/Dockerfile']).not.toContain('PATH');
+    expect(plan.details).toMatchObject({ install: 'npm install', packageManager: 'npm', packageManagerInstall: null });
+  });
+
+  it('builds a bun site on the bun image, and refuses it without one', () => {
+    const app = new MemoryWorkspace({ 'package.json': '{}', 'bun.lockb': 'binary' });
+    const error = planErrorOf(() => staticBuildpack(app, request({ buildCommand: 'bun run build' }), testSettings()));
+    expect(error).toMatchObject({ code: 'invalid_repository', field: 'buildpacks.bun_image' });
+    expect(error.message).toContain('this is a bun project (bun.lockb) and no bun image is configured: set [buildpacks] bun_image');
+    const settings = testSettings();
+    const plan = staticBuildpack(app, request({ buildCommand: 'bun run build' }), { ...settings, images: { ...settings.images, bun: 'oven/bun:1' } });
+    const dockerfile = plan.images[0]?.files['.berth/Dockerfile'] ?? '';
+    expect(dockerfile).toMatch(/^FROM oven\/bun:1 AS build\n/);
+    expect(dockerfile).toContain('RUN ["sh","-c","bun install --frozen-lockfile"]');
+    expect(dockerfile).not.toMatch(/npm/);
   });
 
   it('skips the install without a package.json, and uses the given install command and output dir', () => {

@@ -1,7 +1,8 @@
 import type { BuildPlan, Buildpack, BuildpackSettings, ImageBuild, PlanRequest, Workspace } from '../plan';
 import { PlanError } from '../plan';
 import { argLines, assertImageRef, assertPlainPath, buildArgValues, runShell } from '../dockerfile-text';
-import { detectNodeInstall } from '../node-package-manager';
+import type { NodeInstall } from '../node-install';
+import { detectNodeInstall, packageManagerDetails, packageManagerLine, pathEnvLine } from '../node-install';
 import { normaliseRelativePath } from '../paths';
 import { buildEnvLines } from '../log-text';
 import { fillTemplate } from '../template';
@@ -33,10 +34,14 @@ export const staticBuildpack: Buildpack = (workspace, request, settings) => {
 function planBuiltSite(workspace: Workspace, request: PlanRequest, settings: BuildpackSettings, buildCommand: string): BuildPlan {
   const options: StaticOptions = request.static ?? {};
   const outputDir = normaliseRelativePath(options.outputDir ?? DEFAULT_BUILD_OUTPUT, 'static.outputDir');
-  const install = options.installCommand ?? detectNodeInstall(workspace).install;
+  const tools = detectNodeInstall(workspace);
+  const builderImage = builderImageFor(tools, settings);
+  const install = options.installCommand ?? tools.install;
   const spa = options.spa ?? true;
+  const withManifest = workspace.readFile('package.json') !== undefined;
   const dockerfile = fillTemplate(staticBuildDockerfileTemplate, {
-    builderImage: assertImageRef(settings.images.staticBuilder, 'images.staticBuilder'),
+    builderImage: assertImageRef(builderImage, tools.manager.name === 'bun' ? 'images.bun' : 'images.staticBuilder'),
+    setup: [...pathEnvLine(tools.paths), ...tools.setup.map((cmd) => runShell(cmd, 'setup'))],
     serverImage: assertImageRef(settings.images.staticServer, 'images.staticServer'),
     buildArgs: argLines(request.env, 'env'),
     install: install ? [runShell(install, 'static.installCommand')] : [],
@@ -47,7 +52,9 @@ function planBuiltSite(workspace: Workspace, request: PlanRequest, settings: Bui
   return {
     buildpack: 'static',
     summary: [
-      `static: build in ${settings.images.staticBuilder}, serve ${shown(outputDir)} with ${settings.images.staticServer}`,
+      `static: build in ${builderImage}, serve ${shown(outputDir)} with ${settings.images.staticServer}`,
+      ...(withManifest ? [packageManagerLine(tools)] : []),
+      ...tools.setup.map((cmd) => `setup: ${cmd}`),
       `install: ${install || '(none)'}`,
       `build: ${buildCommand}`,
       spaLine(spa),
@@ -55,8 +62,10 @@ function planBuiltSite(workspace: Workspace, request: PlanRequest, settings: Bui
     ],
     details: {
       mode: 'build',
-      builderImage: settings.images.staticBuilder,
+      builderImage,
       serverImage: settings.images.staticServer,
+      ...(withManifest ? { packageManager: tools.manager.name, ...packageManagerDetails(tools) } : {}),
+      ...(tools.setup.length > 0 ? { setup: tools.setup } : {}),
       install: install || null,
       build: buildCommand,
       outputDir: shown(outputDir),
@@ -65,6 +74,20 @@ function planBuiltSite(workspace: Workspace, request: PlanRequest, settings: Bui
     },
     images: [{ ...siteImage(request.imageTag, dockerfile, spa), buildArgs: buildArgValues(request.env, 'env') }],
   };
+}
+
+/** The Node image, or for a bun project the bun image: its lockfile is never installed with npm. */
+function builderImageFor(tools: NodeInstall, settings: BuildpackSettings): string {
+  if (tools.manager.name !== 'bun') return settings.images.staticBuilder;
+  if (settings.images.bun === undefined || settings.images.bun === '') {
+    throw new PlanError(
+      `static: this is a bun project (${tools.manager.source}) and no bun image is configured: ` +
+        'set [buildpacks] bun_image to an image with bun (e.g. "oven/bun:1") to build it there',
+      'invalid_repository',
+      'buildpacks.bun_image',
+    );
+  }
+  return settings.images.bun;
 }
 
 function planServedSite(workspace: Workspace, request: PlanRequest, settings: BuildpackSettings): BuildPlan {

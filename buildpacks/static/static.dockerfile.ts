@@ -10,10 +10,12 @@
  * Builds the site in a Node stage, then ships only its output with nginx. The request's `env`
  * reaches the build stage as `ARG`s (values as build args, never in this file nor in the step
  * lines of the log); the final stage starts from the server image, so neither its config nor its
- * history holds them.
+ * history holds them. `setup` installs the package manager (pnpm, yarn) before the `ARG`s and the
+ * source, so that changing either does not install it again.
  */
 export const staticBuildDockerfileTemplate = `FROM {{builderImage}} AS build
 WORKDIR /app
+{{setup}}
 {{buildArgs}}
 COPY . .
 {{install}}

@@ -19,3 +19,14 @@ describe('[buildpacks] Node images', () => {
     expect(err.problems).toHaveLength(2);
   });
 });
+
+describe('[buildpacks] bun_image', () => {
+  it('is unset by default, and read when given', () => {
+    expect(parseConfig('', 'empty.toml').buildpacks.bun_image).toBeUndefined();
+    expect(parseConfig('[buildpacks]\nbun_image = "oven/bun:1"\n', 'b.toml').buildpacks.bun_image).toBe('oven/bun:1');
+  });
+
+  it('refuses an empty image', () => {
+    expect(configError(() => parseConfig('[buildpacks]\nbun_image = ""\n', 'b.toml')).problems.join('\n')).toContain('bun_image');
+  });
+});

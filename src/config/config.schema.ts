@@ -173,6 +173,12 @@ export const configSchema = z
         static_builder_image: z.string().min(1).default('node:20-alpine'),
         /** Web server image that serves static sites. */
         static_server_image: z.string().min(1).default('nginx:alpine'),
+        /**
+         * Image with bun, for bun projects (bun.lockb, bun.lock, packageManager "bun@..."): they
+         * are installed, built and started with bun there. Default: unset, and such projects are
+         * refused at plan time (never installed with npm).
+         */
+        bun_image: z.string().min(1).optional(),
       })
       .strict()
       .default({}),
