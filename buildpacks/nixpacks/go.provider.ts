@@ -5,11 +5,11 @@ import type { Provider } from './provider';
 import { isFolder } from './staticfile.provider';
 
 /**
- * Where the binary goes; a repository folder called `server` would swallow it, hence the fallback.
- * (Nixpacks names it `out`; Berth keeps its own name, which existing images already run.)
+ * Where the binary goes: `out`, as Nixpacks names it, so a Procfile written for Nixpacks
+ * (`web: ./out`) runs it. A repository entry called `out` would swallow it, hence the fallback.
  */
-const BINARY = '/app/server';
-const FALLBACK_BINARY = '/app/.berth-server';
+const BINARY = '/app/out';
+const FALLBACK_BINARY = '/app/.berth-out';
 /** Names the package under cmd/ to build, as in Nixpacks. */
 export const GO_BIN_VARIABLE = 'NIXPACKS_GO_BIN';
 
@@ -26,7 +26,7 @@ export const goProvider: Provider = {
   looksFor: 'go.mod or main.go (go)',
   detect: (workspace) => workspace.readFile('go.mod') !== undefined || workspace.readFile('main.go') !== undefined,
   plan(workspace, settings, variables) {
-    const binary = workspace.exists('server') ? FALLBACK_BINARY : BINARY;
+    const binary = workspace.exists('out') ? FALLBACK_BINARY : BINARY;
     const isModule = workspace.readFile('go.mod') !== undefined;
     const target = buildTarget(workspace, isModule, variables[GO_BIN_VARIABLE]);
     const facts: Record<string, string> = isModule ? {} : { module: 'no go.mod' };

@@ -310,21 +310,22 @@ describe('nixpacksBuildpack: python, go and static sites', () => {
         'ENV CGO_ENABLED="0"',
         'COPY . /app',
         'RUN ["sh","-c","go mod download"]',
-        'RUN ["sh","-c","go build -o /app/server ."]',
+        'RUN ["sh","-c","go build -o /app/out ."]',
         '',
         'FROM golang:1.22-alpine',
         'WORKDIR /app',
         'ENV CGO_ENABLED="0"',
         'COPY --from=build /app /app',
-        'CMD ["sh","-c","exec /app/server"]',
+        'CMD ["sh","-c","exec /app/out"]',
         '',
       ].join('\n'),
     );
   });
 
-  it('skips go mod download without a go.sum, and avoids a folder called server', () => {
-    const result = plan({ 'go.mod': 'module x\n', 'main.go': '', 'server/handler.go': '' });
-    expect(result.details).toMatchObject({ phases: { install: [], build: ['go build -o /app/.berth-server .'] }, start: '/app/.berth-server' });
+  it('skips go mod download without a go.sum, and avoids a folder called out', () => {
+    expect(plan({ 'go.mod': 'module x\n', 'main.go': '', 'server/handler.go': '' }).details).toMatchObject({ start: '/app/out' });
+    const result = plan({ 'go.mod': 'module x\n', 'main.go': '', 'out/handler.go': '' });
+    expect(result.details).toMatchObject({ phases: { install: [], build: ['go build -o /app/.berth-out .'] }, start: '/app/.berth-out' });
   });
 
   it('detects Go before Node and Node before Python, as Nixpacks does', () => {

@@ -75,21 +75,21 @@ describe('nixpacks detection: Go without go.mod', () => {
   it('builds main.go alone with the standard library, CGO off as Nixpacks sets it', () => {
     const result = plan({ 'main.go': 'package main' });
     expect(result.summary.slice(0, 1)).toEqual(['nixpacks: detected go (no go.mod)']);
-    expect(result.details).toMatchObject({ language: 'go', phases: { install: [], build: ['go build -o /app/server main.go'] }, start: '/app/server' });
+    expect(result.details).toMatchObject({ language: 'go', phases: { install: [], build: ['go build -o /app/out main.go'] }, start: '/app/out' });
     expect(result.details.variables).toEqual({ CGO_ENABLED: '0' });
   });
 
   it('builds the first cmd/ package, or the one NIXPACKS_GO_BIN names, and refuses a name that is not a folder name', () => {
     const files = { 'go.mod': 'module x', 'cmd/web/main.go': '', 'cmd/api/main.go': '', 'internal/x.go': '' };
-    expect(plan(files).details).toMatchObject({ phases: { build: ['go build -o /app/server ./cmd/api'] } });
+    expect(plan(files).details).toMatchObject({ phases: { build: ['go build -o /app/out ./cmd/api'] } });
     const chosen = plan(files, request({ variables: { NIXPACKS_GO_BIN: 'web' } }));
-    expect(chosen.details).toMatchObject({ phases: { build: ['go build -o /app/server ./cmd/web'] }, ignored: [] });
+    expect(chosen.details).toMatchObject({ phases: { build: ['go build -o /app/out ./cmd/web'] }, ignored: [] });
     expect(planErrorOf(() => plan(files, request({ variables: { NIXPACKS_GO_BIN: '../x' } }))).field).toBe('NIXPACKS_GO_BIN');
   });
 
   it('builds the module root when .go files lie at the root, before cmd/', () => {
     const files = { 'go.mod': 'module x', 'main.go': '', 'cmd/tool/main.go': '' };
-    expect(plan(files).details).toMatchObject({ phases: { build: ['go build -o /app/server .'] } });
+    expect(plan(files).details).toMatchObject({ phases: { build: ['go build -o /app/out .'] } });
   });
 });
 

@@ -24,7 +24,7 @@ describe('execLast', () => {
     ['node server.js', 'exec node server.js'],
     ['  node   server.js --port $PORT', '  exec node   server.js --port $PORT'],
     ['NODE_OPTIONS=--max-old-space-size=256 node "my app.js"', 'NODE_OPTIONS=--max-old-space-size=256 exec node "my app.js"'],
-    ['/app/server', 'exec /app/server'],
+    ['/app/out', 'exec /app/out'],
     ['npm run migrate && node server.js', 'npm run migrate && exec node server.js'],
     ['cd dist; python -m http.server ${PORT:-8000}', 'cd dist; exec python -m http.server ${PORT:-8000}'],
     ['gunicorn \'app:create()\' -b "0.0.0.0:$PORT"', 'exec gunicorn \'app:create()\' -b "0.0.0.0:$PORT"'],
@@ -128,7 +128,7 @@ describe('the start line of the generated Dockerfile', () => {
 
   it('execs a Python, Go or user-given start command', () => {
     expect(cmdOf({ 'requirements.txt': '', 'app.py': '' })).toEqual(['sh', '-c', 'exec python app.py']);
-    expect(cmdOf({ 'go.mod': 'module x\n', 'main.go': '' })).toEqual(['sh', '-c', 'exec /app/server']);
+    expect(cmdOf({ 'go.mod': 'module x\n', 'main.go': '' })).toEqual(['sh', '-c', 'exec /app/out']);
     expect(cmdOf({ 'package.json': pkg({ start: 'node server.js' }) }, { startCommand: 'node other.js --port $PORT' })).toEqual([
       'sh',
       '-c',

@@ -150,7 +150,7 @@ describe('builds: Nixpacks detection of Staticfile, Procfile release, Python ven
     async () => {
       const { tag, ended, plan } = await nixpacksBuild('gomain', { 'main.go': GO_SERVER });
       expect(ended).toMatchObject({ status: 'succeeded' });
-      expect(plan).toMatchObject({ language: 'go', module: 'no go.mod', phases: { build: ['go build -o /app/server main.go'] } });
+      expect(plan).toMatchObject({ language: 'go', module: 'no go.mod', phases: { build: ['go build -o /app/out main.go'] } });
       expect(await served(tag, 8080)).toBe('go without go.mod says hello\n');
     },
     TEST_MS,

@@ -58,8 +58,8 @@ describe('builds: a Go module from git push to a served container', () => {
     expect(view.plan).toMatchObject({
       language: 'go',
       image: STAND_IN_IMAGES.go_image,
-      phases: { install: [], build: ['go build -o /app/server .'] },
-      start: '/app/server',
+      phases: { install: [], build: ['go build -o /app/out .'] },
+      start: '/app/out',
     });
 
     const post = (path: string, body?: object) => request(api.url).post(path).set(api.auth()).send(body);
