@@ -2,6 +2,7 @@ import type { Workspace } from '../plan';
 import { PlanError } from '../plan';
 import { goProvider } from './go.provider';
 import type { NixpacksConfig } from './nixpacks-config';
+import { otherLanguageFirst } from './other-languages';
 import { nodeProvider } from './node.provider';
 import type { Provider } from './provider';
 import { pythonProvider } from './python.provider';
@@ -50,6 +51,7 @@ export function selectProvider(workspace: Workspace, config: NixpacksConfig): Pr
       field,
     );
   }
+  if (asked.some((name) => DETECTED.includes(name))) refuseOtherLanguage(workspace, detected?.name);
   const provider = PROVIDERS.find((candidate) => candidate.name === names[0]);
   if (provider === undefined) {
     if (config.providers !== undefined && !asked.some((name) => DETECTED.includes(name))) {
@@ -59,4 +61,21 @@ export function selectProvider(workspace: Workspace, config: NixpacksConfig): Pr
     throw new PlanError(`nixpacks: could not detect the app's language; looked for ${lookedFor}`);
   }
   return { provider, matched: matched.map((candidate) => candidate.name), ...(config.providers !== undefined ? { chosenBy: config.file } : {}) };
+}
+
+/**
+ * A repository Nixpacks would build as a language Berth has no provider for (other-languages.ts)
+ * is refused, not built as the next language Berth finds: that image would not be the app.
+ */
+function refuseOtherLanguage(workspace: Workspace, detected: string | undefined): void {
+  const other = otherLanguageFirst(workspace, detected);
+  if (other === undefined) return;
+  const instead = detected !== undefined ? `, not as ${detected}` : '';
+  throw new PlanError(
+    `nixpacks: Nixpacks would build this as a ${other.name} app (${other.file})${instead}; ` +
+      "Berth's nixpacks buildpack builds Go, Node, Python and static sites: build it with a Dockerfile " +
+      '(buildpack_type "dockerfile"), or name the provider to use in nixpacks.toml `providers`',
+    'invalid_repository',
+    'buildpack_type',
+  );
 }

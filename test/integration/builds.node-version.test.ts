@@ -61,6 +61,14 @@ describe('builds: the Node version a repository asks for picks the base image', 
     expect(await served(tag)).toMatch(/^v20\./);
   }, 120_000);
 
+  it('builds the major an .nvmrc LTS alias names, and the image runs it', async () => {
+    const { id, tag, ended } = await nixpacksBuild('nvmrc-iron', nodeApp({ '.nvmrc': 'lts/iron\n' }));
+    expect(ended).toMatchObject({ status: 'succeeded' });
+    const view = (await getBuild(api, id)) as unknown as { plan: Record<string, unknown> };
+    expect(view.plan).toMatchObject({ image: STAND_IN_IMAGES.node_image, node: { major: 20, asked: { value: '20', source: '.nvmrc' } } });
+    expect(await served(tag)).toMatch(/^v20\./);
+  }, 120_000);
+
   it('refuses at plan time an .nvmrc major no image provides, naming the [buildpacks] key', async () => {
     const { ended, tag } = await nixpacksBuild('nvmrc', nodeApp({ '.nvmrc': 'lts/*\n' }));
     expect(ended).toMatchObject({
