@@ -5,6 +5,7 @@ import { nginxStartScript } from '../static/nginx-start.script';
 import { MemoryWorkspace } from '../testing/memory-workspace';
 import { testSettings } from '../testing/settings';
 import { nixpacksBuildpack } from './nixpacks.buildpack';
+import { dockerInstructions, generatedDockerfile, nixpacksRequest, planNixpacks } from '../testing/nixpacks-plan';
 
 /** An Express app built with tsc: lockfile, build and start scripts. */
 const nodeApp = {
@@ -35,21 +36,15 @@ function ownEnv(dockerfile: string): string[] {
   return instructions(dockerfile, 'ENV').filter((line) => !NODE_DEFAULT_ENV.includes(line));
 }
 
-function request(nixpacks?: PlanRequest['nixpacks'], env: Record<string, string> = {}): PlanRequest {
-  return { buildpackType: 'nixpacks', imageTag: 'app:1', env, ...(nixpacks ? { nixpacks } : {}) };
-}
+const request = nixpacksRequest;
+const instructions = dockerInstructions;
 
 function plan(files: Record<string, string>, req: PlanRequest = request()) {
-  return nixpacksBuildpack(new MemoryWorkspace(files), req, testSettings());
+  return planNixpacks(files, { nixpacks: req.nixpacks, env: req.env });
 }
 
 function dockerfileOf(files: Record<string, string>, req: PlanRequest = request()): string {
-  return plan(files, req).images[0]?.files['.berth/Dockerfile'] ?? '';
-}
-
-/** The lines of a generated Dockerfile that are instructions of the given kind. */
-function instructions(dockerfile: string, kind: string): string[] {
-  return dockerfile.split('\n').filter((line) => line.startsWith(`${kind} `));
+  return generatedDockerfile(plan(files, req));
 }
 
 /** The lines of each stage of a generated Dockerfile, each starting with its FROM line. */

@@ -1,19 +1,15 @@
 import type { PlanRequest } from '../plan';
-import { MemoryWorkspace } from '../testing/memory-workspace';
 import { planErrorOf } from '../testing/plan-error';
-import { testSettings } from '../testing/settings';
-import { nixpacksBuildpack } from './nixpacks.buildpack';
+import { generatedDockerfile, nixpacksRequest, planNixpacks } from '../testing/nixpacks-plan';
 
-function request(nixpacks?: PlanRequest['nixpacks'], env: Record<string, string> = {}): PlanRequest {
-  return { buildpackType: 'nixpacks', imageTag: 'app:1', env, ...(nixpacks ? { nixpacks } : {}) };
-}
+const request = nixpacksRequest;
 
 function plan(files: Record<string, string>, req: PlanRequest = request()) {
-  return nixpacksBuildpack(new MemoryWorkspace(files), req, testSettings());
+  return planNixpacks(files, { nixpacks: req.nixpacks, env: req.env });
 }
 
 function dockerfileOf(files: Record<string, string>, req: PlanRequest = request()): string {
-  return plan(files, req).images[0]?.files['.berth/Dockerfile'] ?? '';
+  return generatedDockerfile(plan(files, req));
 }
 
 function lines(dockerfile: string, kind: string): string[] {

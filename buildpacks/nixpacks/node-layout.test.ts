@@ -1,15 +1,10 @@
 import type { PlanRequest } from '../plan';
 import { renderNginxConf } from '../static/nginx.conf';
 import { NGINX_START_PATH } from '../static/nginx-start.script';
-import { MemoryWorkspace } from '../testing/memory-workspace';
 import { planErrorOf } from '../testing/plan-error';
-import { testSettings } from '../testing/settings';
-import { nixpacksBuildpack } from './nixpacks.buildpack';
+import { planNixpacks } from '../testing/nixpacks-plan';
 
-function plan(files: Record<string, string>, nixpacks?: PlanRequest['nixpacks'], env: Record<string, string> = {}) {
-  const request: PlanRequest = { buildpackType: 'nixpacks', imageTag: 'app:1', env, ...(nixpacks ? { nixpacks } : {}) };
-  return nixpacksBuildpack(new MemoryWorkspace(files), request, testSettings());
-}
+const plan = (files: Record<string, string>, nixpacks?: PlanRequest['nixpacks'], env: Record<string, string> = {}) => planNixpacks(files, { nixpacks, env });
 
 const json = (value: object): string => JSON.stringify(value);
 const viteApp = {

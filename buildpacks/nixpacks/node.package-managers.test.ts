@@ -1,15 +1,12 @@
 import type { BuildpackSettings, PlanRequest } from '../plan';
-import { MemoryWorkspace } from '../testing/memory-workspace';
 import { planErrorOf } from '../testing/plan-error';
 import { testSettings } from '../testing/settings';
-import { nixpacksBuildpack } from './nixpacks.buildpack';
+import { planNixpacks } from '../testing/nixpacks-plan';
 
 const BUN_SETTINGS: BuildpackSettings = { ...testSettings(), images: { ...testSettings().images, bun: 'oven/bun:1' } };
 
-function plan(files: Record<string, string>, settings: BuildpackSettings = testSettings(), nixpacks?: PlanRequest['nixpacks']) {
-  const request: PlanRequest = { buildpackType: 'nixpacks', imageTag: 'app:1', env: {}, ...(nixpacks ? { nixpacks } : {}) };
-  return nixpacksBuildpack(new MemoryWorkspace(files), request, settings);
-}
+const plan = (files: Record<string, string>, settings: BuildpackSettings = testSettings(), nixpacks?: PlanRequest['nixpacks']) =>
+  planNixpacks(files, { settings, nixpacks });
 
 const dockerfile = (result: ReturnType<typeof plan>): string => result.images[0]?.files['.berth/Dockerfile'] ?? '';
 const pkg = (manifest: object): string => JSON.stringify({ name: 'app', ...manifest });

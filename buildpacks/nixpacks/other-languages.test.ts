@@ -1,14 +1,7 @@
-import type { PlanRequest } from '../plan';
-import { MemoryWorkspace } from '../testing/memory-workspace';
 import { planErrorOf } from '../testing/plan-error';
-import { testSettings } from '../testing/settings';
-import { nixpacksBuildpack } from './nixpacks.buildpack';
+import { planNixpacks } from '../testing/nixpacks-plan';
 
-const request: PlanRequest = { buildpackType: 'nixpacks', imageTag: 'app:1', env: {} };
-
-function plan(files: Record<string, string>) {
-  return nixpacksBuildpack(new MemoryWorkspace(files), request, testSettings());
-}
+const plan = (files: Record<string, string>) => planNixpacks(files);
 
 describe('nixpacks: languages Nixpacks detects that Berth has no provider for', () => {
   it.each([

@@ -1,13 +1,8 @@
 import type { PlanRequest } from '../plan';
-import { MemoryWorkspace } from '../testing/memory-workspace';
 import { planErrorOf } from '../testing/plan-error';
-import { testSettings } from '../testing/settings';
-import { nixpacksBuildpack } from './nixpacks.buildpack';
+import { planNixpacks } from '../testing/nixpacks-plan';
 
-function plan(files: Record<string, string>, nixpacks?: PlanRequest['nixpacks']) {
-  const request: PlanRequest = { buildpackType: 'nixpacks', imageTag: 'app:1', env: {}, ...(nixpacks ? { nixpacks } : {}) };
-  return nixpacksBuildpack(new MemoryWorkspace(files), request, testSettings());
-}
+const plan = (files: Record<string, string>, nixpacks?: PlanRequest['nixpacks']) => planNixpacks(files, { nixpacks });
 
 const pkg = (manifest: object): string => JSON.stringify(manifest);
 

@@ -1,16 +1,12 @@
 import type { PlanRequest } from '../plan';
 import { MemoryWorkspace } from '../testing/memory-workspace';
-import { testSettings } from '../testing/settings';
-import { nixpacksBuildpack } from './nixpacks.buildpack';
 import { execLast, startProcess } from './start-command';
+import { planNixpacks } from '../testing/nixpacks-plan';
 
 const pkg = (scripts: Record<string, string>): string => JSON.stringify({ scripts });
 const SCRIPT_PATH = 'PATH=/app/node_modules/.bin:$PATH; ';
 
-function plan(files: Record<string, string>, nixpacks?: PlanRequest['nixpacks']) {
-  const request: PlanRequest = { buildpackType: 'nixpacks', imageTag: 'app:1', env: {}, ...(nixpacks ? { nixpacks } : {}) };
-  return nixpacksBuildpack(new MemoryWorkspace(files), request, testSettings());
-}
+const plan = (files: Record<string, string>, nixpacks?: PlanRequest['nixpacks']) => planNixpacks(files, { nixpacks });
 
 /** The CMD of the generated Dockerfile, read back as the builder reads it. */
 function cmdOf(files: Record<string, string>, nixpacks?: PlanRequest['nixpacks']): unknown {

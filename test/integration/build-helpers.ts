@@ -6,7 +6,7 @@ import request from 'supertest';
 import type { TestApi } from '../support/api';
 import { REDIS_URL } from '../support/engines';
 import type { BuildWorker } from '../../workers/worker.composition';
-import { poll } from './helpers';
+import { freePort, poll, uniqueName, waitForHttp } from './helpers';
 
 /** What GET /builds/{id} answers, as far as these tests read it. */
 export interface BuildBody {
@@ -285,4 +285,35 @@ export async function removeBuildStages(api: TestApi, markers: string[] = []): P
     const text = JSON.stringify([await image.inspect().catch(() => undefined), await image.history().catch(() => undefined)]);
     if (forms.some((form) => text.includes(form))) await image.remove({ force: true }).catch(() => undefined);
   }
+}
+
+export interface ServeOptions {
+  /** The port the image listens on inside the container. */
+  port: number;
+  environment?: Record<string, string>;
+  /** The path that must answer 200 before the image counts as serving. */
+  path?: string;
+  timeoutMs?: number;
+}
+
+/**
+ * Runs a built image through the containers API (removed with the suite's labelled containers),
+ * publishing `port` on a free host port; answers the base URL and the body of `path` once it
+ * answers 200.
+ */
+export async function serveImage(api: TestApi, image: string, options: ServeOptions): Promise<{ base: string; body: string }> {
+  const post = (path: string, body?: object) => request(api.url).post(path).set(api.auth()).send(body);
+  const hostPort = await freePort();
+  const created = await post('/api/v1/containers', {
+    image,
+    name: uniqueName(api, 'served'),
+    ports: { [String(hostPort)]: String(options.port) },
+    ...(options.environment !== undefined ? { environment: options.environment } : {}),
+  });
+  if (created.status !== 201) throw new Error(`creating a container of ${image}: ${created.status} ${JSON.stringify(created.body)}`);
+  const started = await post(`/api/v1/containers/${String(created.body.id)}/start`);
+  if (started.status !== 200) throw new Error(`starting a container of ${image}: ${started.status} ${JSON.stringify(started.body)}`);
+  const base = `http://127.0.0.1:${hostPort}`;
+  const { body } = await waitForHttp(`${base}${options.path ?? '/'}`, options.timeoutMs ?? 60_000);
+  return { base, body };
 }

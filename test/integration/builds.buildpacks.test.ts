@@ -5,8 +5,8 @@ import type { BuildWorker } from '../../workers/worker.composition';
 import { startTestApi, type TestApi } from '../support/api';
 import { startGitServer, type GitServer } from '../support/git-server';
 import { startTestWorker } from '../support/worker';
-import { removeBuildStages } from './build-helpers';
-import { freePort, httpGet, poll, uniqueName, waitForHttp } from './helpers';
+import { removeBuildStages, serveImage } from './build-helpers';
+import { httpGet, poll } from './helpers';
 
 const FIXTURES = join(__dirname, '..', 'fixtures');
 /** One build plus a container on 2 shared cores; Podman is the slower engine. */
@@ -98,17 +98,8 @@ describe('builds: every buildpack from git push to a served container', () => {
     }
   }
 
-  /** Runs `image` through the containers API, publishing `port`; returns the base URL once it answers. */
-  async function serve(image: string, port: number, path = '/'): Promise<string> {
-    const hostPort = await freePort();
-    const created = await post('/api/v1/containers', { image, name: uniqueName(api, 'built'), ports: { [String(hostPort)]: String(port) } });
-    expect(created.status).toBe(201);
-    const started = await post(`/api/v1/containers/${created.body.id}/start`);
-    expect(started.body).toEqual({ id: created.body.id, state: 'running' });
-    const base = `http://127.0.0.1:${hostPort}`;
-    await waitForHttp(`${base}${path}`, 30_000);
-    return base;
-  }
+  /** Runs `image`, publishing `port`; returns the base URL once `path` answers. */
+  const serve = async (image: string, port: number, path = '/'): Promise<string> => (await serveImage(api, image, { port, path })).base;
 
   beforeAll(async () => {
     api = await startTestApi({ git: { allowed_hosts: ['127.0.0.1'] }, build: { timeout_seconds: 240 } });

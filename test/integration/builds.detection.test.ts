@@ -1,16 +1,8 @@
-import request from 'supertest';
-import { removeLabelled, startTestApi, type TestApi } from '../support/api';
-import { startGitServer, type GitServer } from '../support/git-server';
-import { startTestWorker } from '../support/worker';
-import type { BuildWorker } from '../../workers/worker.composition';
-import { freePort, uniqueName, waitForHttp } from './helpers';
-import { closeBuildApi, closeWorkers, getBuild, imageExists, removeBuildStages, submitBuild, waitForBuild } from './build-helpers';
+import type { TestApi } from '../support/api';
+import type { GitServer } from '../support/git-server';
+import { getBuild, imageExists, submitBuild, waitForBuild, serveImage } from './build-helpers';
+import { useBuildSuite } from './build-suite';
 
-/**
- * The Debian stand-ins made by scripts/base-images.sh: Python with its venv module and Go. Named
- * here until the test config's STAND_IN_IMAGES names them; the same names are meant.
- */
-const DEBIAN_IMAGES = { python_image: 'berth-test/debian-python:3.11', go_image: 'berth-test/debian-go:1.19' };
 const TEST_MS = 180_000;
 
 /** Answers the contents of the file the Procfile's release command wrote before the app started. */
@@ -54,22 +46,11 @@ func main() {
 `;
 
 describe('builds: Nixpacks detection of Staticfile, Procfile release, Python venv and main.go', () => {
+  const suite = useBuildSuite({ git: { allowed_hosts: ['127.0.0.1'] } });
   let api: TestApi;
   let git: GitServer;
-  const workers: BuildWorker[] = [];
-
-  beforeAll(async () => {
-    api = await startTestApi({ git: { allowed_hosts: ['127.0.0.1'] }, buildpacks: DEBIAN_IMAGES });
-    git = await startGitServer();
-    workers.push(await startTestWorker(api.config));
-  });
-  afterAll(async () => {
-    await closeWorkers(workers);
-    // The served containers first: an image a running container uses cannot be removed.
-    await removeLabelled(api.docker, `berth.instance=${api.runId}`);
-    await removeBuildStages(api);
-    await closeBuildApi(api);
-    await git.close();
+  beforeAll(() => {
+    ({ api, git } = suite);
   });
 
   async function nixpacksBuild(name: string, files: Record<string, string>) {
@@ -83,15 +64,7 @@ describe('builds: Nixpacks detection of Staticfile, Procfile release, Python ven
     return { tag, ended, plan };
   }
 
-  /** Runs `image` through the containers API (removed when the API closes); answers its body. */
-  async function served(image: string, containerPort: number): Promise<string> {
-    const post = (path: string, body?: object) => request(api.url).post(path).set(api.auth()).send(body);
-    const hostPort = await freePort();
-    const created = await post('/api/v1/containers', { image, name: uniqueName(api, 'detection'), ports: { [String(hostPort)]: String(containerPort) } });
-    expect(created.status).toBe(201);
-    expect((await post(`/api/v1/containers/${created.body.id}/start`)).status).toBe(200);
-    return (await waitForHttp(`http://127.0.0.1:${hostPort}/`, 30_000)).body;
-  }
+  const served = async (image: string, port: number): Promise<string> => (await serveImage(api, image, { port })).body;
 
   it(
     "serves the Staticfile's root folder",

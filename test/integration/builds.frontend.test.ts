@@ -1,25 +1,21 @@
 import { join } from 'node:path';
-import request from 'supertest';
 import type { BuildWorker } from '../../workers/worker.composition';
-import { STAND_IN_IMAGES, startTestApi, type TestApi } from '../support/api';
+import { startTestApi, type TestApi } from '../support/api';
 import { startGitServer, type GitServer } from '../support/git-server';
 import { startTestWorker } from '../support/worker';
-import { buildLog, getBuild, removeBuildStages, submitBuild, waitForBuild } from './build-helpers';
-import { freePort, httpGet, uniqueName, waitForHttp } from './helpers';
+import { buildLog, getBuild, removeBuildStages, submitBuild, waitForBuild, serveImage } from './build-helpers';
+import { httpGet, waitForHttp } from './helpers';
 
 const FIXTURES = join(__dirname, '..', 'fixtures');
 /** npm installs from the registry on 2 shared cores; Podman is the slower engine. */
 const TEST_MS = 480_000;
 const BUILD_MS = 360_000;
-/**
- * Vite's bundler (rollup) and turbo load native binaries built for glibc: the Debian stand-in
- * builds them, as an official node image would.
- */
-const DEBIAN_NODE = 'berth-test/debian-node:20';
 
 /**
  * Front-end apps and monorepos built with the nixpacks buildpack through the API on the current
  * engine, from the npm registry, then run through the containers API and checked over HTTP.
+ * Vite's bundler (rollup) and turbo load native binaries built for glibc: the test config's
+ * Debian node stand-in (STAND_IN_IMAGES) loads them, as an official node image would.
  */
 describe('builds: front-end apps and monorepos (nixpacks)', () => {
   let api: TestApi;
@@ -27,13 +23,10 @@ describe('builds: front-end apps and monorepos (nixpacks)', () => {
   let worker: BuildWorker;
   const madeTags: string[] = [];
 
-  const post = (path: string, body?: object) => request(api.url).post(path).set(api.auth()).send(body);
-
   beforeAll(async () => {
     api = await startTestApi({
       git: { allowed_hosts: ['127.0.0.1'] },
       build: { timeout_seconds: 360 },
-      buildpacks: { ...STAND_IN_IMAGES, node_image: DEBIAN_NODE, static_builder_image: DEBIAN_NODE },
     });
     git = await startGitServer();
     worker = await startTestWorker(api.config);
@@ -68,13 +61,7 @@ describe('builds: front-end apps and monorepos (nixpacks)', () => {
   }
 
   /** Runs `image` with PORT=8081 published on a free host port; answers its base URL. */
-  async function serve(image: string): Promise<string> {
-    const hostPort = await freePort();
-    const created = await post('/api/v1/containers', { image, name: uniqueName(api, 'frontend'), ports: { [String(hostPort)]: '8081' }, environment: { PORT: '8081' } });
-    expect(created.status).toBe(201);
-    expect((await post(`/api/v1/containers/${created.body.id}/start`)).status).toBe(200);
-    return `http://127.0.0.1:${hostPort}`;
-  }
+  const serve = async (image: string): Promise<string> => (await serveImage(api, image, { port: 8081, environment: { PORT: '8081' } })).base;
 
   it(
     'builds a Vite app and serves the folder its build script names, index.html for client-side routes',

@@ -1,11 +1,9 @@
 import { join } from 'node:path';
-import request from 'supertest';
-import { removeLabelled, STAND_IN_IMAGES, startTestApi, type TestApi } from '../support/api';
-import { startGitServer, type GitServer } from '../support/git-server';
-import { startTestWorker } from '../support/worker';
-import type { BuildWorker } from '../../workers/worker.composition';
-import { freePort, uniqueName, waitForHttp } from './helpers';
-import { buildLog, closeBuildApi, closeWorkers, getBuild, imageExists, removeBuildStages, submitBuild, waitForBuild } from './build-helpers';
+import { STAND_IN_IMAGES, type TestApi } from '../support/api';
+import type { GitServer } from '../support/git-server';
+import { freePort } from './helpers';
+import { buildLog, getBuild, imageExists, submitBuild, waitForBuild, serveImage } from './build-helpers';
+import { useBuildSuite } from './build-suite';
 
 const FIXTURES = join(__dirname, '..', 'fixtures');
 /** A Go compile on 2 shared cores; Podman is the slower engine. */
@@ -18,22 +16,11 @@ const ENDED = ['succeeded', 'failed', 'cancelled'];
  * Build containers reach no Go module proxy here, so the app uses the standard library only.
  */
 describe('builds: a Go module from git push to a served container', () => {
+  const suite = useBuildSuite({ git: { allowed_hosts: ['127.0.0.1'] }, build: { timeout_seconds: 240 } });
   let api: TestApi;
   let git: GitServer;
-  const workers: BuildWorker[] = [];
-
-  beforeAll(async () => {
-    api = await startTestApi({ git: { allowed_hosts: ['127.0.0.1'] }, build: { timeout_seconds: 240 } });
-    git = await startGitServer();
-    workers.push(await startTestWorker(api.config));
-  });
-  afterAll(async () => {
-    await closeWorkers(workers);
-    // The served container first: an image a running container uses cannot be removed.
-    if (api) await removeLabelled(api.docker, `berth.instance=${api.runId}`);
-    if (api) await removeBuildStages(api);
-    await closeBuildApi(api);
-    await git?.close();
+  beforeAll(() => {
+    ({ api, git } = suite);
   });
 
   async function nixpacksBuild(name: string, files: Record<string, string>) {
@@ -62,17 +49,8 @@ describe('builds: a Go module from git push to a served container', () => {
       start: '/app/out',
     });
 
-    const post = (path: string, body?: object) => request(api.url).post(path).set(api.auth()).send(body);
-    const [hostPort, appPort] = [await freePort(), await freePort()];
-    const created = await post('/api/v1/containers', {
-      image: tag,
-      name: uniqueName(api, 'go'),
-      environment: { PORT: String(appPort) },
-      ports: { [String(hostPort)]: String(appPort) },
-    });
-    expect(created.status).toBe(201);
-    expect((await post(`/api/v1/containers/${created.body.id}/start`)).status).toBe(200);
-    const { body } = await waitForHttp(`http://127.0.0.1:${hostPort}/`, 30_000);
+    const appPort = await freePort();
+    const { body } = await serveImage(api, tag, { port: appPort, environment: { PORT: String(appPort) } });
     expect(body).toMatch(new RegExp(`^go fixture says hello\\nmode: integration-${api.runId}\\ngo: go1\\.\\d+`));
   }, 300_000);
 

@@ -1,10 +1,7 @@
-import request from 'supertest';
-import { removeLabelled, STAND_IN_IMAGES, startTestApi, type TestApi } from '../support/api';
-import { startGitServer, type GitServer } from '../support/git-server';
-import { startTestWorker } from '../support/worker';
-import type { BuildWorker } from '../../workers/worker.composition';
-import { freePort, uniqueName, waitForHttp } from './helpers';
-import { buildLog, closeBuildApi, closeWorkers, getBuild, imageExists, removeBuildStages, submitBuild, waitForBuild } from './build-helpers';
+import { STAND_IN_IMAGES, type TestApi } from '../support/api';
+import type { GitServer } from '../support/git-server';
+import { buildLog, getBuild, imageExists, submitBuild, waitForBuild, serveImage } from './build-helpers';
+import { useBuildSuite } from './build-suite';
 
 /** A Node app that asks for a version; the test config has one image, STAND_IN_IMAGES.node_image (Node 20). */
 const nodeApp = (files: Record<string, string>, engines?: string): Record<string, string> => ({
@@ -14,22 +11,11 @@ const nodeApp = (files: Record<string, string>, engines?: string): Record<string
 });
 
 describe('builds: the Node version a repository asks for picks the base image', () => {
+  const suite = useBuildSuite({ git: { allowed_hosts: ['127.0.0.1'] } });
   let api: TestApi;
   let git: GitServer;
-  const workers: BuildWorker[] = [];
-
-  beforeAll(async () => {
-    api = await startTestApi({ git: { allowed_hosts: ['127.0.0.1'] } });
-    git = await startGitServer();
-    workers.push(await startTestWorker(api.config));
-  });
-  afterAll(async () => {
-    await closeWorkers(workers);
-    // The served container first: an image a running container uses cannot be removed.
-    await removeLabelled(api.docker, `berth.instance=${api.runId}`);
-    await removeBuildStages(api);
-    await closeBuildApi(api);
-    await git.close();
+  beforeAll(() => {
+    ({ api, git } = suite);
   });
 
   async function nixpacksBuild(name: string, files: Record<string, string>) {
@@ -40,15 +26,7 @@ describe('builds: the Node version a repository asks for picks the base image', 
     return { id, tag, ended, lines: (await buildLog(api, id)).lines.map((l) => l.text) };
   }
 
-  /** Runs `image` through the containers API (removed when the API closes); answers its body. */
-  async function served(image: string): Promise<string> {
-    const post = (path: string, body?: object) => request(api.url).post(path).set(api.auth()).send(body);
-    const hostPort = await freePort();
-    const created = await post('/api/v1/containers', { image, name: uniqueName(api, 'node-version'), ports: { [String(hostPort)]: '3000' } });
-    expect(created.status).toBe(201);
-    expect((await post(`/api/v1/containers/${created.body.id}/start`)).status).toBe(200);
-    return (await waitForHttp(`http://127.0.0.1:${hostPort}/`, 30_000)).body;
-  }
+  const served = async (image: string): Promise<string> => (await serveImage(api, image, { port: 3000 })).body;
 
   it('builds a range the configured major satisfies, and states it in the plan and the log', async () => {
     const { id, tag, ended, lines } = await nixpacksBuild('range', nodeApp({}, '>=18 <21'));

@@ -2,13 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import request from 'supertest';
-import { removeLabelled, startTestApi, STAND_IN_IMAGES, type TestApi } from '../support/api';
-import { startGitServer, type GitServer } from '../support/git-server';
-import { startTestWorker } from '../support/worker';
-import type { BuildWorker } from '../../workers/worker.composition';
-import { freePort, uniqueName, waitForHttp } from './helpers';
-import { buildLog, closeBuildApi, closeWorkers, getBuild, imageExists, removeBuildStages, submitBuild, waitForBuild } from './build-helpers';
+import { STAND_IN_IMAGES, type TestApi } from '../support/api';
+import type { GitServer } from '../support/git-server';
+import { buildLog, getBuild, imageExists, submitBuild, waitForBuild, serveImage } from './build-helpers';
+import { useBuildSuite } from './build-suite';
 
 const FIXTURES = join(__dirname, '..', 'fixtures');
 /** A cold build downloads the package manager and the dependency from the npm registry; Podman is the slower engine. */
@@ -31,22 +28,11 @@ interface Built {
  * and which one started the app (npm_config_user_agent), if any.
  */
 describe('builds: Node package managers chosen as Nixpacks chooses them, installed from npm, run at start', () => {
+  const suite = useBuildSuite({ git: { allowed_hosts: ['127.0.0.1'] } });
   let api: TestApi;
   let git: GitServer;
-  const workers: BuildWorker[] = [];
-
-  beforeAll(async () => {
-    api = await startTestApi({ git: { allowed_hosts: ['127.0.0.1'] } });
-    git = await startGitServer();
-    workers.push(await startTestWorker(api.config));
-  });
-  afterAll(async () => {
-    await closeWorkers(workers);
-    // The served containers first: an image a running container uses cannot be removed.
-    await removeLabelled(api.docker, `berth.instance=${api.runId}`);
-    await removeBuildStages(api);
-    await closeBuildApi(api);
-    await git.close();
+  beforeAll(() => {
+    ({ api, git } = suite);
   });
 
   /** Pushes a fixture of test/fixtures (plus `files`) as repository `name`; `append` adds a commit to it. */
@@ -70,15 +56,7 @@ describe('builds: Node package managers chosen as Nixpacks chooses them, install
     if (built.ended.status !== 'succeeded') throw new Error(`build ${built.id}: ${JSON.stringify(built.ended.error)}\n${built.lines.slice(-40).join('\n')}`);
   }
 
-  /** Runs `image` through the containers API (removed when the API closes); answers its body. */
-  async function served(image: string, port = 3000): Promise<string> {
-    const post = (path: string, body?: object) => request(api.url).post(path).set(api.auth()).send(body);
-    const hostPort = await freePort();
-    const created = await post('/api/v1/containers', { image, name: uniqueName(api, 'pm'), ports: { [String(hostPort)]: String(port) } });
-    expect(created.status).toBe(201);
-    expect((await post(`/api/v1/containers/${created.body.id}/start`)).status).toBe(200);
-    return (await waitForHttp(`http://127.0.0.1:${hostPort}/`, 60_000)).body;
-  }
+  const served = async (image: string, port = 3000): Promise<string> => (await serveImage(api, image, { port })).body;
 
   it.each([
     ['pm-pnpm-v6', 'pnpm', '8', "pnpm-lock.yaml lockfileVersion '6.0'", 'pnpm@8', /^pnpm\/8\./],

@@ -1,9 +1,8 @@
 import request from 'supertest';
-import type { BuildWorker } from '../../workers/worker.composition';
-import { startTestApi, type TestApi } from '../support/api';
-import { startGitServer, type GitServer } from '../support/git-server';
-import { startTestWorker } from '../support/worker';
-import { buildLog, closeBuildApi, closeWorkers, removeBuildStages, submitBuild, waitForBuild } from './build-helpers';
+import { type TestApi } from '../support/api';
+import type { GitServer } from '../support/git-server';
+import { buildLog, submitBuild, waitForBuild } from './build-helpers';
+import { useBuildSuite } from './build-suite';
 
 const ENDED = ['succeeded', 'failed', 'cancelled'];
 
@@ -13,20 +12,11 @@ const ENDED = ['succeeded', 'failed', 'cancelled'];
  * stored plan and the log.
  */
 describe('builds: the nixpacks start check', () => {
+  const suite = useBuildSuite({ git: { allowed_hosts: ['127.0.0.1'] } });
   let api: TestApi;
   let git: GitServer;
-  const workers: BuildWorker[] = [];
-
-  beforeAll(async () => {
-    api = await startTestApi({ git: { allowed_hosts: ['127.0.0.1'] } });
-    git = await startGitServer();
-    workers.push(await startTestWorker(api.config));
-  });
-  afterAll(async () => {
-    await closeWorkers(workers);
-    if (api) await removeBuildStages(api);
-    await closeBuildApi(api);
-    await git?.close();
+  beforeAll(() => {
+    ({ api, git } = suite);
   });
 
   it('fails a build whose package.json main is not in the repository, naming the file and the fix', async () => {

@@ -30,7 +30,7 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-type Overrides = Record<string, Record<string, unknown>>;
+export type Overrides = Record<string, Record<string, unknown>>;
 
 /**
  * Base images made on this machine by scripts/base-images.sh, under names of their own: tests
