@@ -5,13 +5,31 @@ import type { ImageDetails } from './engine.port';
 import { isTagOf, normaliseImageName, splitTag } from './image-names';
 import { matchesLabelFilters } from './label-filter';
 
+const LIST_ATTEMPTS = 5;
+
+/**
+ * The engine's image list. Podman 4 inspects every image while listing and fails the whole list
+ * with "image not known" when one is removed meanwhile (another build's clean-up); the list is
+ * asked again a few times, as a later one is consistent.
+ */
+export async function listImagesConsistently(docker: Docker, options: Docker.ListImagesOptions = {}): Promise<Docker.ImageInfo[]> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await docker.listImages(options);
+    } catch (error) {
+      if (attempt >= LIST_ATTEMPTS || !/image not known/.test(String(error))) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+    }
+  }
+}
+
 /**
  * Lists top-level images. Only the first label filter goes to the engine: Podman 4 answers an
  * empty list to several `label` filters on images. All of them are then checked here.
  */
 export async function listImagesWithDockerode(docker: Docker, labels: string[]): Promise<ImageDetails[]> {
   const first = labels[0];
-  const list = await docker.listImages(first !== undefined ? { filters: JSON.stringify({ label: [first] }) } : {});
+  const list = await listImagesConsistently(docker, first !== undefined ? { filters: JSON.stringify({ label: [first] }) } : {});
   return list
     .filter((image) => matchesLabelFilters(image.Labels ?? {}, labels))
     .map((image) => ({

@@ -20,7 +20,7 @@ import type {
   VolumeRemoval,
 } from './engine.port';
 import { buildWithDockerode } from './dockerode-build';
-import { forceRemoveWithDockerode, listImagesWithDockerode, realTags } from './dockerode-images';
+import { forceRemoveWithDockerode, listImagesConsistently, listImagesWithDockerode, realTags } from './dockerode-images';
 import { engineImageRef, normaliseImageName, splitTag } from './image-names';
 import { LogFrameDecoder } from './log-frames';
 
@@ -65,7 +65,7 @@ export class DockerodeEngine implements ContainerEngine, ImageEngine, BuildEngin
     const subject = { kind: 'engine', ref: this.options.socketPath };
     const [containers, images] = await Promise.all([
       this.call(subject, () => this.docker.listContainers({ all: true })),
-      this.call(subject, () => this.docker.listImages()),
+      this.call(subject, () => listImagesConsistently(this.docker)),
     ]);
     const running = containers.filter((c) => c.State === 'running').length;
     const paused = containers.filter((c) => c.State === 'paused').length;

@@ -6,6 +6,7 @@ import request from 'supertest';
 import type { TestApi } from '../support/api';
 import { REDIS_URL } from '../support/engines';
 import type { BuildWorker } from '../../workers/worker.composition';
+import { listImagesConsistently } from '../../src/engine/dockerode-images';
 import { freePort, poll, uniqueName, waitForHttp } from './helpers';
 
 /** What GET /builds/{id} answers, as far as these tests read it. */
@@ -157,7 +158,7 @@ export async function imageExists(api: TestApi, tag: string): Promise<boolean> {
 
 /** Removes the images builds of this API made (the worker labels them with the API's instance). */
 export async function removeBuiltImages(api: TestApi): Promise<void> {
-  const images = await api.docker.listImages({ filters: JSON.stringify({ label: [`berth.instance=${api.runId}`] }) });
+  const images = await listImagesConsistently(api.docker, { filters: JSON.stringify({ label: [`berth.instance=${api.runId}`] }) });
   for (const image of images)
     await api.docker
       .getImage(image.Id)
@@ -279,7 +280,7 @@ export function followBuildLog(
  */
 export async function removeBuildStages(api: TestApi, markers: string[] = []): Promise<void> {
   const forms = [api.runId, ...markers].flatMap((m) => [m, JSON.stringify(m).slice(1, -1)]);
-  const dangling = await api.docker.listImages({ filters: JSON.stringify({ dangling: ['true'] }) });
+  const dangling = await listImagesConsistently(api.docker, { filters: JSON.stringify({ dangling: ['true'] }) });
   for (const { Id } of dangling) {
     const image = api.docker.getImage(Id);
     const text = JSON.stringify([await image.inspect().catch(() => undefined), await image.history().catch(() => undefined)]);

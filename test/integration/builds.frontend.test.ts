@@ -42,8 +42,7 @@ describe('builds: front-end apps and monorepos (nixpacks)', () => {
         .remove({ force: true })
         .catch(() => undefined);
     }
-    // Podman's image list fails when another suite removes an image meanwhile: once more then.
-    if (api) await removeBuildStages(api).catch(() => removeBuildStages(api));
+    if (api) await removeBuildStages(api);
     await git?.close();
   });
 
