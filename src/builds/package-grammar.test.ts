@@ -1,10 +1,19 @@
 import { debianPackageProblem, isDebianVersion, pipRequirementProblem } from './package-grammar';
 
 describe('Debian package names and versions', () => {
-  it.each(['jq', 'libc6', 'g++', 'python3.11', 'libstdc++6', 'jq=1.6-2.1+deb12u2', 'vim=2:9.0.1378-2', 'curl=7.88.1-10+deb12u5', 'tzdata=2024a-0+deb12u1', 'foo=1.0~rc1', 'jq=1:2'])(
-    'accepts %s',
-    (entry) => expect(debianPackageProblem(entry)).toBeUndefined(),
-  );
+  it.each([
+    'jq',
+    'libc6',
+    'g++',
+    'python3.11',
+    'libstdc++6',
+    'jq=1.6-2.1+deb12u2',
+    'vim=2:9.0.1378-2',
+    'curl=7.88.1-10+deb12u5',
+    'tzdata=2024a-0+deb12u1',
+    'foo=1.0~rc1',
+    'jq=1:2',
+  ])('accepts %s', (entry) => expect(debianPackageProblem(entry)).toBeUndefined());
 
   it.each([
     ['j', 'single character'],
@@ -31,10 +40,23 @@ describe('Debian package names and versions', () => {
 });
 
 describe('pip requirements', () => {
-  it.each(['six', 'Django', 'zope.interface', 'typing_extensions', 'a', 'requests[socks,security]', 'six==1.16.0', 'requests>=2,<3', 'numpy~=1.26', 'pkg!=1.*', 'pkg==2.0rc1', 'pkg==1.0.post1.dev2', 'pkg==1!2.0', 'pkg==1.0+local.7', 'pkg===1.0'])(
-    'accepts %s',
-    (entry) => expect(pipRequirementProblem(entry)).toBeUndefined(),
-  );
+  it.each([
+    'six',
+    'Django',
+    'zope.interface',
+    'typing_extensions',
+    'a',
+    'requests[socks,security]',
+    'six==1.16.0',
+    'requests>=2,<3',
+    'numpy~=1.26',
+    'pkg!=1.*',
+    'pkg==2.0rc1',
+    'pkg==1.0.post1.dev2',
+    'pkg==1!2.0',
+    'pkg==1.0+local.7',
+    'pkg===1.0',
+  ])('accepts %s', (entry) => expect(pipRequirementProblem(entry)).toBeUndefined());
 
   it.each([
     ['', 'empty'],

@@ -3,7 +3,7 @@ import type { RecipeRequest } from '../models/recipe.model';
 import { validateRecipeRequest } from './recipe-request';
 
 const base: RecipeRequest = { name: 'tools', base_image: 'debian:bookworm' };
-const validate = (overrides: Partial<RecipeRequest> | Record<string, unknown>) => validateRecipeRequest({ ...base, ...overrides } as RecipeRequest, () => 'generated-id');
+const validate = (overrides: Partial<RecipeRequest> | Record<string, unknown>) => validateRecipeRequest({ ...base, ...overrides }, () => 'generated-id');
 
 function refusedField(overrides: Partial<RecipeRequest> | Record<string, unknown>): string | undefined {
   try {
@@ -51,7 +51,13 @@ describe('validateRecipeRequest', () => {
       network: 'none',
     });
     expect(spec).toMatchObject({ id: 'r1', noCache: true, network: 'none', plan: { imageTag: 'registry.local:5000/team/tools:2' } });
-    expect(spec.plan.recipe).toEqual({ baseImage: `debian@sha256:${'a'.repeat(64)}`, update: true, aptInstall: ['jq=1.6-2.1+deb12u2'], pipInstall: ['six==1.16.0'], commands: ['jq --version'] });
+    expect(spec.plan.recipe).toEqual({
+      baseImage: `debian@sha256:${'a'.repeat(64)}`,
+      update: true,
+      aptInstall: ['jq=1.6-2.1+deb12u2'],
+      pipInstall: ['six==1.16.0'],
+      commands: ['jq --version'],
+    });
   });
 
   it.each([

@@ -53,7 +53,8 @@ describe('image recipes', () => {
       await container.wait();
       const output = await container.logs({ stdout: true, stderr: true, follow: false });
       const text: string[] = [];
-      for (let at = 0; at + 8 <= output.length; at += 8 + output.readUInt32BE(at + 4)) text.push(output.subarray(at + 8, at + 8 + output.readUInt32BE(at + 4)).toString('utf8'));
+      for (let at = 0; at + 8 <= output.length; at += 8 + output.readUInt32BE(at + 4))
+        text.push(output.subarray(at + 8, at + 8 + output.readUInt32BE(at + 4)).toString('utf8'));
       return text.join('');
     } finally {
       await container.remove({ force: true }).catch(() => undefined);
@@ -140,7 +141,7 @@ describe('image recipes', () => {
   });
 
   it(
-    'pip with no reachable index fails the build with pip\'s own message, after a single retry',
+    "pip with no reachable index fails the build with pip's own message, after a single retry",
     async () => {
       const view = await exited((await submit({ name: `${api.runId}-pip:1`, base_image: DEBIAN, pip_install: ['six==1.16.0'] })).id);
       expect({ status: view.status, exit_code: view.exit_code, code: view.error?.code }).toEqual({ status: 'failed', exit_code: 1, code: 'build_failed' });
@@ -198,10 +199,14 @@ describe('image recipes', () => {
     async () => {
       const word = nonce();
       const { id } = await submit({ name: `${api.runId}-cancel:1`, base_image: 'berth-test/busybox:latest', commands: [`echo ${word}; sleep 100000`], no_cache: true });
-      await poll('the step to print its word', async () => {
-        const view = await recipe(id);
-        return view.state === 'running' && texts(view).some((t) => t.trim() === word) ? view : undefined;
-      }, BUILD_MS);
+      await poll(
+        'the step to print its word',
+        async () => {
+          const view = await recipe(id);
+          return view.state === 'running' && texts(view).some((t) => t.trim() === word) ? view : undefined;
+        },
+        BUILD_MS,
+      );
       expect((await post(`/api/v1/builds/${id}/cancel`)).status).toBe(202);
       const view = await exited(id);
       expect({ status: view.status, exit_code: view.exit_code, code: view.error?.code }).toEqual({ status: 'cancelled', exit_code: 1, code: 'cancelled' });
