@@ -69,6 +69,7 @@ describe('validateRecipeRequest', () => {
     [{ network: 'host' }, 'network'],
     [{ apt_install: ['jq', 'curl', 'Bad'] }, 'apt_install[2]'],
     [{ apt_install: ['jq', 7] }, 'apt_install[1]'],
+    [{ pip_install: 'six' }, 'pip_install'],
     [{ apt_install: Array.from({ length: 201 }, () => 'jq') }, 'apt_install'],
     [{ pip_install: ['--index-url=http://127.0.0.1/'] }, 'pip_install[0]'],
     [{ commands: ['true', ' '] }, 'commands[1]'],

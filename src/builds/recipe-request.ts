@@ -50,6 +50,7 @@ export function validateRecipeRequest(req: RecipeRequest, newId: () => string): 
 
 function entries(values: string[] | undefined, field: string, max: number, problem: (value: string) => string | undefined): string[] {
   if (values === undefined) return [];
+  if (!Array.isArray(values)) throw new ValidationError(`${field} must be a list`, field);
   if (values.length > max) throw new ValidationError(`${field} takes at most ${max} entries`, field);
   values.forEach((value, i) => {
     const why = problem(value);

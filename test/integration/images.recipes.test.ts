@@ -131,6 +131,9 @@ describe('image recipes', () => {
       [{ commands: ['echo one\necho two'] }, 'commands[0]'],
       [{ base_image: 'Not An Image' }, 'base_image'],
       [{ name: 'UPPER:1' }, 'name'],
+      [{ apt_install: [{ name: 'jq' }] }, 'apt_install.$0'],
+      [{ update: 'yes' }, 'update'],
+      [{ pip_index_url: 'http://127.0.0.1:1/simple' }, 'pip_index_url'],
     ];
     for (const [fields, field] of cases) {
       const id = `${api.runId}-bad-${field.replace(/[^a-z0-9]/g, '')}`;
