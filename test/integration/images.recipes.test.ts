@@ -74,13 +74,14 @@ describe('image recipes', () => {
   });
 
   it(
-    'builds apt packages and commands into an image that runs jq; the Dockerfile is stored with the build',
+    'upgrades, installs apt packages and runs commands into an image that runs jq; the Dockerfile is stored with the build',
     async () => {
       const word = nonce();
       const tag = `${api.runId}-jq:1`;
       const queued = await submit({
         name: tag,
         base_image: DEBIAN,
+        update: true,
         apt_install: ['jq'],
         commands: [`echo '{"word":"${word}"}' > /word.json`, 'jq -r .word /word.json > /word.txt', 'cat /word.txt'],
       });
@@ -88,6 +89,7 @@ describe('image recipes', () => {
 
       const view = await exited(queued.id);
       expectSucceeded(view);
+      expect(texts(view).some((t) => /\d+ upgraded, \d+ newly installed/.test(t))).toBe(true);
       expect(texts(view).some((t) => t.includes('Setting up jq'))).toBe(true);
       expect(texts(view).some((t) => t.trim() === word)).toBe(true);
       expect(view.dockerfile).toContain(`FROM ${DEBIAN}\n`);
