@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import request from 'supertest';
 import { startTestApi, type TestApi } from '../support/api';
 import { startTestWorker } from '../support/worker';
@@ -83,7 +84,7 @@ describe('image recipes', () => {
         base_image: DEBIAN,
         update: true,
         apt_install: ['jq'],
-        commands: [`echo '{"word":"${word}"}' > /word.json`, 'jq -r .word /word.json > /word.txt', 'cat /word.txt'],
+        commands: [`echo '{"word":"${word}"}' > /word.json`, 'jq -r .word /word.json > /word.txt', 'cat /word.txt', `touch /tmp/${word}`],
       });
       expect(queued).toMatchObject({ status: 'queued', state: 'queued', lines: [], links: { build: `/api/v1/builds/${queued.id}` } });
 
@@ -97,6 +98,9 @@ describe('image recipes', () => {
 
       expect(await runIn(tag, ['jq', '-r', '.word', '/word.json'])).toBe(`${word}\n`);
       expect(await runIn(tag, ['cat', '/word.txt'])).toBe(`${word}\n`);
+      // The commands ran in the build container: the file is in the image, not on this host.
+      expect(await runIn(tag, ['ls', `/tmp/${word}`])).toBe(`/tmp/${word}\n`);
+      expect(existsSync(`/tmp/${word}`)).toBe(false);
 
       // The same log as a followed build's: SSE log events, then the end.
       const sse = await request(api.url).get(`${view.links.logs}?follow=true`).set(api.auth()).buffer(true).parse(readText);
