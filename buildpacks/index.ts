@@ -12,6 +12,7 @@
  * - static/: a site served by nginx, optionally built in a Node stage first.
  * - nixpacks/: language detection in the manner of Nixpacks.
  * - compose/: one image per compose service with a `build:` section, behind a host-access policy.
+ * - recipe/: no repository: a base image, apt and pip packages and commands (an empty context).
  *
  * How nixpacks differs from the Nixpacks binary: Nixpacks installs each language and the
  * `[phases.setup]` packages with Nix, then writes its own Dockerfile. There is no Nix here and
@@ -33,6 +34,7 @@ import { PlanError } from './plan';
 import { composeBuildpack } from './compose/compose.buildpack';
 import { dockerfileBuildpack } from './dockerfile/dockerfile.buildpack';
 import { nixpacksBuildpack } from './nixpacks/nixpacks.buildpack';
+import { recipeBuildpack } from './recipe/recipe.buildpack';
 import { staticBuildpack } from './static/static.buildpack';
 
 export * from './plan';
@@ -42,6 +44,7 @@ const BUILDPACKS: Record<BuildPlan['buildpack'], Buildpack> = {
   static: staticBuildpack,
   dockerfile: dockerfileBuildpack,
   'docker-compose': composeBuildpack,
+  recipe: recipeBuildpack,
 };
 
 /** Plans the build of a repository; throws `PlanError` when it cannot be built as asked. */

@@ -30,7 +30,7 @@ export interface ImageBuild {
 }
 
 export interface BuildPlan {
-  buildpack: 'nixpacks' | 'static' | 'dockerfile' | 'docker-compose';
+  buildpack: 'nixpacks' | 'static' | 'dockerfile' | 'docker-compose' | 'recipe';
   /** Human-readable lines shown at the top of the build log. */
   summary: string[];
   /** Structured description stored with the build (e.g. the nixpacks plan). */
@@ -85,6 +85,21 @@ export interface PlanRequest {
   static?: { buildCommand?: string; installCommand?: string; outputDir?: string; spa?: boolean };
   dockerfile?: { dockerfilePath?: string; buildArgs?: Record<string, string>; target?: string };
   compose?: { composeFile?: string; service?: string };
+  /** An image from a base image, packages and commands, with no repository (recipe/recipe.buildpack.ts). */
+  recipe?: RecipeOptions;
+}
+
+/** A recipe as validated by the API (src/builds/recipe-request.ts); field names in errors are the API's. */
+export interface RecipeOptions {
+  baseImage: string;
+  /** `apt-get update && apt-get -y upgrade` first. */
+  update: boolean;
+  /** Debian packages, `name` or `name=version`. */
+  aptInstall: string[];
+  /** pip requirements: `name`, `name[extra]`, with optional PEP 440 specifiers. */
+  pipInstall: string[];
+  /** Shell lines run in order in the build container, each its own step. */
+  commands: string[];
 }
 
 /** A buildpack: a pure function from the checked-out repository and the request to a plan. */

@@ -10,6 +10,8 @@ import { AppService } from './apps/app.service';
 import { RedisAppStore } from './apps/redis-app.store';
 import { AppController } from './controllers/app.controller';
 import { BuildController } from './controllers/build.controller';
+import { RecipeController } from './controllers/recipe.controller';
+import { RecipeService } from './services/recipe.service';
 import { ContainerController } from './controllers/container.controller';
 import { ImageController } from './controllers/image.controller';
 import { RedisBuildStore } from './builds/redis-build.store';
@@ -163,6 +165,7 @@ export function composeApi(config: BerthConfig, logger: Logger, parts: ApiParts 
     { type: ContainerController, make: () => new ContainerController(containers) },
     { type: ImageController, make: () => new ImageController(images) },
     { type: BuildController, make: () => new BuildController(builds) },
+    { type: RecipeController, make: () => new RecipeController(new RecipeService(builds)) },
     { type: DeploymentController, make: () => new DeploymentController(deployments) },
     { type: RuntimeController, make: () => new RuntimeController(runtime, health) },
     { type: AppController, make: () => new AppController(apps) },

@@ -114,7 +114,7 @@ export class BuildProcessor {
       }
       const { spec, git } = await this.openSecrets(stored, log);
       dir = await this.dirs.create(spec.id);
-      const commit = await this.clone(spec, attempt, dir, log, controller.signal, git);
+      const commit = spec.source === 'recipe' ? await this.emptyContext(spec, attempt, dir, log) : await this.clone(spec, attempt, dir, log, controller.signal, git);
       const root = await this.contextRoot(dir, spec.baseDirectory);
       const plan = this.plan(root, spec, log);
       await this.store.transition(spec.id, 'building', { buildingAt: now(), plan: { buildpack: plan.buildpack, ...plan.details } }, attempt);
@@ -175,6 +175,13 @@ export class BuildProcessor {
     return commit;
   }
 
+  /** A recipe has no repository: its context is an empty folder that gets only the generated Dockerfile. */
+  private async emptyContext(spec: BuildSpec, attempt: number, dir: string, log: RedactingLogWriter): Promise<string> {
+    await mkdir(join(dir, 'src'), { recursive: true });
+    log.line('[berth] recipe: no repository to clone, building from an empty context');
+    return '';
+  }
+
   /**
    * The spec with the values the API sealed put back, and the request's git credentials; every
    * value is hidden in the log from here on. The blob stays until the build ends: a retry opens it again.
@@ -213,7 +220,7 @@ export class BuildProcessor {
 
   /** A missing base image of a generated Dockerfile is told with the `[buildpacks]` key that chose it. */
   private namedBaseImage(err: unknown, plan: BuildPlan): unknown {
-    if (!(err instanceof BaseImageMissingError) || plan.buildpack === 'dockerfile' || plan.buildpack === 'docker-compose') return err;
+    if (!(err instanceof BaseImageMissingError) || plan.buildpack === 'dockerfile' || plan.buildpack === 'docker-compose' || plan.buildpack === 'recipe') return err;
     const key = baseImageKey(this.options.buildpacks, err.image);
     return key ? err.withKey(key) : err;
   }
@@ -245,8 +252,7 @@ export class BuildProcessor {
           buildArgs: image.buildArgs,
           labels: {
             [BUILD_ID_LABEL]: spec.id,
-            [REPO_LABEL]: spec.gitRepo,
-            [COMMIT_LABEL]: commit,
+            ...(spec.source === 'recipe' ? {} : { [REPO_LABEL]: spec.gitRepo, [COMMIT_LABEL]: commit }),
             [INSTANCE_LABEL]: this.options.instance,
             ...(image.service ? { 'berth.service': image.service } : {}),
           },

@@ -65,7 +65,8 @@ function validateGitSource(req: CreateAppRequest, buildEnv: Record<string, strin
   const stored: AppBuildSource = {
     ...fields,
     git_repo: spec.gitRepo,
-    buildpack_type: spec.plan.buildpackType,
+    // validateBuildRequest never makes a recipe (those come from POST /images/recipes).
+    buildpack_type: spec.plan.buildpackType as BuildRequest['buildpack_type'],
     ...(spec.baseDirectory !== '' ? { base_directory: spec.baseDirectory } : {}),
   };
   if (req.dockerfile_config) stored.dockerfile_config = withoutBuildArgs(req.dockerfile_config);

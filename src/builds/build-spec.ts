@@ -3,6 +3,8 @@ import type { PlanRequest } from '../../buildpacks/plan';
 /** A validated build request as stored with the build: everything but secrets. */
 export interface BuildSpec {
   id: string;
+  /** `recipe`: no repository (the git fields are empty, the context starts empty); absent: git. */
+  source?: 'recipe';
   gitRepo: string;
   gitHost: string;
   gitScheme: string;

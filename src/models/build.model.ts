@@ -63,7 +63,8 @@ export interface BuildView {
   id: string;
   status: BuildStatus;
   buildpack_type: string;
-  git_repo: string;
+  /** Absent for recipe builds (`buildpack_type` `recipe`), which have no repository. */
+  git_repo?: string;
   git_branch?: string;
   git_commit?: string;
   base_directory?: string;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'winston';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
-import { isValidBuildId, validateBuildRequest } from '../builds/build-request';
+import { isValidBuildId, validateBuildRequest, type ValidatedBuild } from '../builds/build-request';
 import { sealBuildSecrets } from '../builds/build-secrets';
 import { isTerminal } from '../builds/redis-build.store';
 import type { SecretBox } from '../builds/secret-box';
@@ -35,10 +35,14 @@ export class BuildService {
 
   /** Queues a build, or returns the existing one with the same id (`created` false). */
   async submit(req: BuildRequest): Promise<{ created: boolean; build: BuildView }> {
-    const { spec, secrets } = validateBuildRequest(req, { allowFileUrls: this.options.allowFileUrls, newId: randomUUID });
+    return this.submitValidated(validateBuildRequest(req, { allowFileUrls: this.options.allowFileUrls, newId: randomUUID }));
+  }
+
+  /** Queues a validated build (a git build, or a recipe: src/services/recipe.service.ts). */
+  async submitValidated({ spec, secrets }: ValidatedBuild): Promise<{ created: boolean; build: BuildView }> {
     const existing = await this.store.get(spec.id);
     if (existing) return { created: false, build: await this.requeueIfLost(existing) };
-    if (spec.gitScheme !== 'file') {
+    if (spec.source !== 'recipe' && spec.gitScheme !== 'file') {
       // The worker resolves and checks again before cloning, and pins git to what it checked.
       const refusal = await refuseInternalHost(spec.gitHost, this.options.allowedHosts);
       if (refusal) throw new ValidationError(refusal, 'git_repo');
@@ -70,6 +74,11 @@ export class BuildService {
     if (!Number.isInteger(offset) || offset < 0) throw new ValidationError('offset must be 0 or more', 'offset');
     const { records, total } = await this.store.list({ ...(status ? { status: status as BuildStatus } : {}), limit, offset });
     return { builds: records.map(toView), total, limit, offset };
+  }
+
+  /** The stored record (for views built on builds, such as recipes). */
+  async record(id: string): Promise<BuildRecord> {
+    return this.find(id);
   }
 
   async logs(id: string): Promise<BuildLogs> {
@@ -133,7 +142,7 @@ export function toView(r: BuildRecord): BuildView {
     id: s.id,
     status: r.status,
     buildpack_type: s.plan.buildpackType,
-    git_repo: s.gitRepo,
+    ...(s.source !== 'recipe' ? { git_repo: s.gitRepo } : {}),
     ...(s.gitBranch ? { git_branch: s.gitBranch } : {}),
     ...(s.gitCommit ? { git_commit: s.gitCommit } : {}),
     ...(s.baseDirectory ? { base_directory: s.baseDirectory } : {}),
