@@ -53,7 +53,7 @@ export async function commitWithDockerode(docker: Docker, containerId: string, s
         allowEmpty: true,
         statusCodes: { 200: true, 201: true, 404: 'no such container', 409: 'conflict', 500: 'server error' },
       },
-      (err, data) => (err ? reject(err) : resolve((data ?? {}) as { Id?: string })),
+      (err, data) => (err ? reject(err) : resolve(data ?? {})),
     );
   });
   if (!answer.Id) throw new EngineError('the engine answered a commit without an image id');

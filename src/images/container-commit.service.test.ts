@@ -35,10 +35,11 @@ describe('ContainerCommitService', () => {
     return { engine, service };
   };
   const ours = { 'berth.managed': 'true', 'berth.instance': 'berth' };
-  const codeOf = (p: Promise<unknown>) => p.then(
-    () => undefined,
-    (err: unknown) => (err instanceof AppError ? { code: err.code, field: err.field } : err),
-  );
+  const codeOf = (p: Promise<unknown>) =>
+    p.then(
+      () => undefined,
+      (err: unknown) => (err instanceof AppError ? { code: err.code, field: err.field } : err),
+    );
 
   it('commits a container of Berth with the changes, the message, and pause by default', async () => {
     const { engine, service } = await setup(ours, true);

@@ -4,9 +4,13 @@ import { checkChanges, parseCmd, parseEnvPairs } from './image-changes';
 
 describe('checkChanges', () => {
   it('answers the changes with ports normalised', () => {
-    expect(
-      checkChanges({ cmd: ['sh', '-c', 'echo "hi"'], env: { A: 'b $c' }, workdir: '/srv', expose: ['8080', '53/udp'], labels: { 'org.team': 'x' } }),
-    ).toEqual({ cmd: ['sh', '-c', 'echo "hi"'], env: { A: 'b $c' }, workdir: '/srv', expose: ['8080/tcp', '53/udp'], labels: { 'org.team': 'x' } });
+    expect(checkChanges({ cmd: ['sh', '-c', 'echo "hi"'], env: { A: 'b $c' }, workdir: '/srv', expose: ['8080', '53/udp'], labels: { 'org.team': 'x' } })).toEqual({
+      cmd: ['sh', '-c', 'echo "hi"'],
+      env: { A: 'b $c' },
+      workdir: '/srv',
+      expose: ['8080/tcp', '53/udp'],
+      labels: { 'org.team': 'x' },
+    });
   });
 
   it.each([

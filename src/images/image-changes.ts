@@ -8,6 +8,7 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const LABEL_KEY = /^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$/;
 const PORT = /^(\d{1,5})(?:\/(tcp|udp))?$/;
 // Control characters (newlines included) would let one change smuggle in another instruction.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f]/;
 const MAX_TEXT = 4096;
 const MAX_ITEMS = 100;

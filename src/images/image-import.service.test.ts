@@ -27,12 +27,13 @@ describe('ImageImportService', () => {
     const service = new ImageImportService(engine, { instance: 'berth', manageAll: false, maxImportBytes }, winston.createLogger({ silent: true }));
     return { engine, service };
   };
-  const failure = (p: Promise<unknown>) => p.then(
-    () => undefined,
-    (err: unknown) => (err instanceof AppError ? { code: err.code, field: err.field } : err),
-  );
+  const failure = (p: Promise<unknown>) =>
+    p.then(
+      () => undefined,
+      (err: unknown) => (err instanceof AppError ? { code: err.code, field: err.field } : err),
+    );
 
-  it('passes a tar through and labels the image as this Berth\'s', async () => {
+  it("passes a tar through and labels the image as this Berth's", async () => {
     const { engine, service } = setup();
     const body = tarOf(2000);
     const image = await service.import(upload(body), { tag: 'base:1', cmd: '["sh"]', env: ['A=b'], workdir: '/srv', expose: ['80'], message: 'm' });

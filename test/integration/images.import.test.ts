@@ -48,7 +48,7 @@ async function runToEnd(docker: Docker, image: string, label: string): Promise<s
   try {
     await c.start();
     await c.wait();
-    const logs = (await c.logs({ stdout: true, stderr: true, follow: false })) as Buffer;
+    const logs = await c.logs({ stdout: true, stderr: true, follow: false });
     // Multiplexed frames: an 8-byte header before each chunk.
     const out: string[] = [];
     for (let at = 0; at + 8 <= logs.length; at += 8 + logs.readUInt32BE(at + 4)) out.push(logs.subarray(at + 8, at + 8 + logs.readUInt32BE(at + 4)).toString());
@@ -73,10 +73,13 @@ describe('image import and container commit', () => {
     request(on.url).post('/api/v1/images/import').query(query).set(on.auth()).set('Content-Type', 'application/octet-stream').send(body);
   const imageOf = (tag: string) => api.docker.getImage(tag).inspect();
   const absent = async (tag: string) => {
-    const found = await api.docker.getImage(tag).inspect().then(
-      () => 200,
-      (err: { statusCode?: number }) => err.statusCode,
-    );
+    const found = await api.docker
+      .getImage(tag)
+      .inspect()
+      .then(
+        () => 200,
+        (err: { statusCode?: number }) => err.statusCode,
+      );
     expect(found).toBe(404);
   };
 
@@ -87,7 +90,11 @@ describe('image import and container commit', () => {
   });
 
   afterAll(async () => {
-    for (const tag of tags) await api.docker.getImage(tag).remove({ force: true }).catch(() => undefined);
+    for (const tag of tags)
+      await api.docker
+        .getImage(tag)
+        .remove({ force: true })
+        .catch(() => undefined);
     await small.close();
     await api.close();
   });
@@ -99,7 +106,14 @@ describe('image import and container commit', () => {
     const tag = tagFor(what.replace('.', '-'));
     const res = await upload(
       api,
-      { tag, cmd: JSON.stringify(['sh', '-c', 'echo "$GREETING" from $(pwd)']), env: ['GREETING=hi $HOME "x"', 'OTHER=1'], workdir: '/srv', expose: ['8080', '53/udp'], message: 'from a test' },
+      {
+        tag,
+        cmd: JSON.stringify(['sh', '-c', 'echo "$GREETING" from $(pwd)']),
+        env: ['GREETING=hi $HOME "x"', 'OTHER=1'],
+        workdir: '/srv',
+        expose: ['8080', '53/udp'],
+        message: 'from a test',
+      },
       body(),
     );
     expect(res.status).toBe(201);
@@ -113,7 +127,9 @@ describe('image import and container commit', () => {
     expect(image.Comment).toBe('from a test');
     expect(image.Config.Labels).toMatchObject({ 'berth.instance': api.runId, 'berth.origin': 'import' });
     // Berth's own: the image routes see it.
-    const seen = await request(api.url).get(`/api/v1/images/${encodeURIComponent(tag)}`).set(api.auth());
+    const seen = await request(api.url)
+      .get(`/api/v1/images/${encodeURIComponent(tag)}`)
+      .set(api.auth());
     expect(seen.status).toBe(200);
     expect(seen.body.managed).toBe(true);
     expect(await runToEnd(api.docker, tag, api.runId)).toBe('hi $HOME "x" from /srv\n');
@@ -169,14 +185,18 @@ describe('image import and container commit', () => {
     const id = created.body.id as string;
     await request(api.url).post(`/api/v1/containers/${id}/start`).set(api.auth()).expect(200);
     await poll('the marker written', async () => {
-      const logs = (await api.docker.getContainer(id).logs({ stdout: true, follow: false })) as Buffer;
+      const logs = await api.docker.getContainer(id).logs({ stdout: true, follow: false });
       return logs.toString().includes('ready') || undefined;
     });
     const tag = tagFor('committed');
     const res = await request(api.url)
       .post(`/api/v1/containers/${id}/commit`)
       .set(api.auth())
-      .send({ tag, message: 'first commit', changes: { cmd: ['sh', '-c', 'cat /marker; echo $MODE'], env: { MODE: 'committed-mode' }, workdir: '/data', expose: ['9000'], labels: { team: 'a b' } } });
+      .send({
+        tag,
+        message: 'first commit',
+        changes: { cmd: ['sh', '-c', 'cat /marker; echo $MODE'], env: { MODE: 'committed-mode' }, workdir: '/data', expose: ['9000'], labels: { team: 'a b' } },
+      });
     expect(res.status).toBe(201);
     expect(res.body.tags).toEqual([tag]);
     const image = await imageOf(tag);
@@ -190,14 +210,21 @@ describe('image import and container commit', () => {
   });
 
   it('commits without pausing when asked, and refuses bad changes with the field', async () => {
-    const created = await request(api.url).post('/api/v1/containers').set(api.auth()).send({ image: 'berth-test/busybox:latest', command: ['sleep', '600'] });
+    const created = await request(api.url)
+      .post('/api/v1/containers')
+      .set(api.auth())
+      .send({ image: 'berth-test/busybox:latest', command: ['sleep', '600'] });
     const id = created.body.id as string;
     await request(api.url).post(`/api/v1/containers/${id}/start`).set(api.auth()).expect(200);
     const tag = tagFor('unpaused');
     const res = await request(api.url).post(`/api/v1/containers/${id}/commit`).set(api.auth()).send({ tag, pause: false });
     expect(res.status).toBe(201);
     const bad = tagFor('bad-commit');
-    const post = (body: object) => request(api.url).post(`/api/v1/containers/${id}/commit`).set(api.auth()).send({ tag: bad, ...body });
+    const post = (body: object) =>
+      request(api.url)
+        .post(`/api/v1/containers/${id}/commit`)
+        .set(api.auth())
+        .send({ tag: bad, ...body });
     expectError(await post({ changes: { cmd: [] } }), 400, 'invalid_input', 'changes.cmd');
     expectError(await post({ changes: { cmd: ['sh', '-c', 'a\nb'] } }), 400, 'invalid_input', 'changes.cmd');
     expectError(await post({ changes: { env: { 'A B': 'x' } } }), 400, 'invalid_input', 'changes.env');
