@@ -82,6 +82,16 @@ describe('ImageImportService', () => {
     expect(engine.images.size).toBe(0);
   });
 
+  it('ends the import when the client goes away half-way, and makes no image', async () => {
+    const { engine, service } = setup();
+    const body = new Readable({ read: () => undefined });
+    body.push(tarOf(2000).subarray(0, 1000));
+    const importing = failure(service.import(body, { tag: 'gone:1' }));
+    setImmediate(() => body.destroy(new Error('aborted')));
+    expect(await importing).toEqual({ code: 'invalid_input', field: 'rootfs' });
+    expect(engine.images.size).toBe(0);
+  });
+
   it('checks every parameter before reading the body', async () => {
     const { engine, service } = setup();
     expect(await failure(service.import(upload(tarOf(10)), {}))).toEqual({ code: 'invalid_input', field: 'tag' });

@@ -77,7 +77,19 @@ export function isGzip(head: Buffer): boolean {
 export async function rootfsTar(upload: Readable, maxBytes: number): Promise<{ tar: Readable; done: Promise<void> }> {
   const first = new ByteCap(maxBytes, 'upload');
   upload.pipe(first);
-  const head = await readHead(first, 2);
+  // `pipe` passes on no error: a client that goes away half-way must still end the import.
+  const interrupted = (): void => {
+    if (!upload.readableEnded) first.destroy(new ValidationError('the upload was interrupted before its end', ROOTFS_FIELD));
+  };
+  upload.once('error', interrupted).once('close', interrupted);
+  let head: Buffer;
+  try {
+    head = await readHead(first, 2);
+  } catch (err) {
+    upload.unpipe(first);
+    upload.resume();
+    throw err;
+  }
   const tar = new PassThrough();
   const stages = isGzip(head) ? [createGunzip(), new ByteCap(maxBytes, 'unpacked archive')] : [];
   const done = pipeline([first, ...stages, new TarHeadCheck(), tar]).catch((err: unknown) => {
