@@ -46,6 +46,10 @@ import { StoreReleaseImages } from './deploys/release-images';
 import { EngineReplicaReader } from './apps/app-replica.reader';
 import { AppRuntimeService } from './apps/app-runtime.service';
 import { AppRuntimeController } from './controllers/app-runtime.controller';
+import { ContainerCommitController } from './controllers/container-commit.controller';
+import { ImageImportController } from './controllers/image-import.controller';
+import { ContainerCommitService } from './images/container-commit.service';
+import { ImageImportService } from './images/image-import.service';
 import type { DeploymentStore, ReleaseStore } from './deploys/deployment.record';
 import { probeHttp } from './deploys/http-probe';
 import type { AppRouting } from './proxy/app-routing.port';
@@ -170,6 +174,7 @@ export function composeApi(config: BerthConfig, logger: Logger, parts: ApiParts 
     { type: RuntimeController, make: () => new RuntimeController(runtime, health) },
     { type: AppController, make: () => new AppController(apps) },
     { type: AppRuntimeController, make: () => new AppRuntimeController(appRuntime) },
+    ...imageImportControllers(config, logger, engine, registry),
     ...webhookControllers(config, logger, { apps: appStore, deploys: parts.deploys ?? deployments }),
   ];
   const app = createApp({ controllers, tokens, logger, bodyLimitBytes: config.server.body_limit_bytes });
@@ -242,4 +247,15 @@ function readMountInfo(): string {
   } catch {
     return '';
   }
+}
+
+/** Root filesystem imports and container commits. */
+function imageImportControllers(config: BerthConfig, logger: Logger, engine: DockerodeEngine, registry: RedisContainerRegistry): ControllerFactory[] {
+  const owner = { instance: config.server.instance, manageAll: config.containers.manage_all };
+  const imports = new ImageImportService(engine, { ...owner, maxImportBytes: config.images.max_import_bytes }, logger.child({ component: 'image-import' }));
+  const commits = new ContainerCommitService(engine, registry, owner, logger.child({ component: 'container-commit' }));
+  return [
+    { type: ImageImportController, make: () => new ImageImportController(imports) },
+    { type: ContainerCommitController, make: () => new ContainerCommitController(commits) },
+  ];
 }

@@ -249,6 +249,20 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    images: z
+      .object({
+        /**
+         * Largest root filesystem `POST /api/v1/images/import` accepts, in bytes: the upload, and
+         * the tar it unpacks to when gzip-compressed. Default 2 GiB.
+         */
+        max_import_bytes: z
+          .number()
+          .int()
+          .positive()
+          .default(2 * 1024 * 1024 * 1024),
+      })
+      .strict()
+      .default({}),
     log: z
       .object({
         /** error, warn, info, debug. Default info. */

@@ -12,6 +12,9 @@ import type {
   ImageBuildSpec,
   ImageDetails,
   ImageEngine,
+  ImageCommitSpec,
+  ImageImportEngine,
+  ImageImportSpec,
   EngineVersion,
   LogOptions,
   LogStream,
@@ -20,6 +23,7 @@ import type {
   VolumeRemoval,
 } from './engine.port';
 import { buildWithDockerode } from './dockerode-build';
+import { commitWithDockerode, importWithDockerode } from './dockerode-import';
 import { forceRemoveWithDockerode, listImagesConsistently, listImagesWithDockerode, realTags } from './dockerode-images';
 import { engineImageRef, normaliseImageName, splitTag } from './image-names';
 import { LogFrameDecoder } from './log-frames';
@@ -36,7 +40,7 @@ export interface DockerodeEngineOptions {
 type RawPorts = Record<string, Array<{ HostIp?: string; HostPort?: string }> | null> | undefined;
 
 /** ContainerEngine over dockerode; works against Docker and Podman's compatible API. */
-export class DockerodeEngine implements ContainerEngine, ImageEngine, BuildEngine, VolumeEngine, VolumeRemoval {
+export class DockerodeEngine implements ContainerEngine, ImageEngine, BuildEngine, VolumeEngine, VolumeRemoval, ImageImportEngine {
   readonly docker: Docker;
 
   constructor(private readonly options: DockerodeEngineOptions) {
@@ -234,6 +238,23 @@ export class DockerodeEngine implements ContainerEngine, ImageEngine, BuildEngin
     }
     const podman = this.options.runtime === 'podman';
     await this.call({ kind: 'image', ref }, () => forceRemoveWithDockerode(this.docker, engineImageRef(ref), podman));
+  }
+
+  async importImage(tar: Readable, spec: ImageImportSpec, signal: AbortSignal): Promise<{ imageId: string }> {
+    try {
+      await importWithDockerode(this.docker, tar, spec, this.options.runtime, signal);
+    } catch (err) {
+      throw translateEngineError(err, { kind: 'image', ref: spec.tag });
+    }
+    return { imageId: (await this.inspectImage(spec.tag)).id };
+  }
+
+  async commitContainer(id: string, spec: ImageCommitSpec): Promise<{ imageId: string }> {
+    // Copying a large file system takes long: no deadline beyond the engine's own.
+    const imageId = await commitWithDockerode(this.docker, id, spec, this.options.runtime).catch((err: unknown) => {
+      throw translateEngineError(err, { kind: 'container', ref: id });
+    });
+    return { imageId };
   }
 
   /** Runs one engine call with a deadline, translating every failure into Berth's errors. */

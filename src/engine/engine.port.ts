@@ -1,3 +1,5 @@
+import type { Readable } from 'node:stream';
+
 /** A port publication: container port/protocol to a host address and port. */
 export interface PortBinding {
   containerPort: number;
@@ -185,4 +187,38 @@ export interface ImageEngine extends Pick<ContainerEngine, 'inspectImage' | 'rem
    * `key=value`), dangling ones included.
    */
   listImages(options: { labels: string[] }): Promise<ImageDetails[]>;
+}
+
+/** What an import or a commit sets in the image's config; already checked (see `src/images/image-changes.ts`). */
+export interface ImageConfigChanges {
+  cmd?: string[];
+  env?: Record<string, string>;
+  workdir?: string;
+  /** `port/tcp` or `port/udp`. */
+  expose?: string[];
+  labels?: Record<string, string>;
+}
+
+/** An image made from an uploaded root filesystem. */
+export interface ImageImportSpec {
+  tag: string;
+  changes: ImageConfigChanges;
+  message?: string;
+}
+
+/** An image made from a container's file system. */
+export interface ImageCommitSpec extends ImageImportSpec {
+  /** Pause the container while its file system is copied. */
+  pause: boolean;
+}
+
+/** Images from a root filesystem or a container: `POST /api/v1/images/import` and `/containers/{id}/commit`. */
+export interface ImageImportEngine extends Pick<ContainerEngine, 'inspectImage' | 'inspectContainer'> {
+  /**
+   * Imports the plain tar `tar` as `spec.tag`; resolves with the image id. Stops when `signal`
+   * aborts (an upload that failed half-way), leaving no tagged image.
+   */
+  importImage(tar: Readable, spec: ImageImportSpec, signal: AbortSignal): Promise<{ imageId: string }>;
+  /** Commits the container `id` as `spec.tag`; resolves with the image id. */
+  commitContainer(id: string, spec: ImageCommitSpec): Promise<{ imageId: string }>;
 }

@@ -7,6 +7,9 @@ import type { TokenService } from '../services/token.service';
 import { WEBHOOK_MAX_BODY_BYTES } from '../webhooks/webhook-event';
 import { errorHandler, unmatchedRoute } from './error.middleware';
 import { controllerRegistry, type ControllerFactory } from './ioc';
+
+/** The one route whose body is not JSON but a tar stream. */
+const IMAGE_IMPORT_PATH = '/api/v1/images/import';
 import { requestLogger, requireJson } from './request-context';
 
 export interface AppParts {
@@ -33,8 +36,11 @@ export function createApp(parts: AppParts): Express {
   // Webhook deliveries are verified over their exact bytes, whatever content type the sender
   // chose: they keep them as a Buffer, and the JSON rules below pass them by.
   app.use('/api/v1/webhooks', express.raw({ limit: WEBHOOK_MAX_BODY_BYTES, type: () => true }));
-  app.use((req, res, next) => (Buffer.isBuffer(req.body) ? next() : requireJson(req, res, next)));
-  app.use(express.json({ limit: parts.bodyLimitBytes, type: 'application/json' }));
+  // A root filesystem upload streams through to the engine: no parser may read it first.
+  const streamed = (req: express.Request) => req.method === 'POST' && req.path === IMAGE_IMPORT_PATH;
+  app.use((req, res, next) => (Buffer.isBuffer(req.body) || streamed(req) ? next() : requireJson(req, res, next)));
+  const json = express.json({ limit: parts.bodyLimitBytes, type: 'application/json' });
+  app.use((req, res, next) => (streamed(req) ? next() : json(req, res, next)));
   RegisterRoutes(app);
   app.use(unmatchedRoute(app));
   app.use(errorHandler(parts.logger));
