@@ -104,6 +104,40 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    /**
+     * Registry credentials by registry host (`[registries."registry.lan:5000"]`), used for image
+     * pulls, pushes and builds' FROM. Never shown nor logged. Default: none.
+     */
+    registries: z
+      .record(
+        z
+          .object({
+            /** User name, with `password` or `password_file`. */
+            username: z.string().min(1).optional(),
+            /** Password (or an access token the registry takes as a password). */
+            password: z.string().min(1).optional(),
+            /** File holding the password, read at start-up (trailing newline dropped). */
+            password_file: z.string().min(1).optional(),
+            /** An identity (OAuth refresh) token, instead of a user name and password. */
+            token: z.string().min(1).optional(),
+            /** Plain HTTP or an unverified certificate, for Podman (Docker: its `insecure-registries`). Default false. */
+            insecure: z.boolean().default(false),
+          })
+          .strict()
+          .refine((r) => !(r.password && r.password_file), 'give password or password_file, not both')
+          .refine((r) => !(r.username && r.token), 'give username + password or token, not both'),
+      )
+      .default({}),
+    /** Image pulls and pushes (src/images). */
+    images: z
+      .object({
+        /** Bytes of progress log kept per pull or push. Default 1048576. */
+        log_max_bytes: z.number().int().positive().default(1048576),
+        /** Hours a finished pull or push (record and log) is kept. Default 24. */
+        retention_hours: z.number().positive().default(24),
+      })
+      .strict()
+      .default({}),
     build: z
       .object({
         /** Builds one worker process runs at once. Default 1. */

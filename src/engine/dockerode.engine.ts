@@ -12,6 +12,10 @@ import type {
   ImageBuildSpec,
   ImageDetails,
   ImageEngine,
+  ImageComposition,
+  ImageTransferEngine,
+  TransferEvent,
+  TransferOptions,
   EngineVersion,
   LogOptions,
   LogStream,
@@ -20,6 +24,7 @@ import type {
   VolumeRemoval,
 } from './engine.port';
 import { buildWithDockerode } from './dockerode-build';
+import { composeWithDockerode, pullWithDockerode, pullWithLibpod, pushWithDockerode } from './dockerode-transfer';
 import { forceRemoveWithDockerode, listImagesWithDockerode, realTags } from './dockerode-images';
 import { engineImageRef, normaliseImageName, splitTag } from './image-names';
 import { LogFrameDecoder } from './log-frames';
@@ -36,7 +41,7 @@ export interface DockerodeEngineOptions {
 type RawPorts = Record<string, Array<{ HostIp?: string; HostPort?: string }> | null> | undefined;
 
 /** ContainerEngine over dockerode; works against Docker and Podman's compatible API. */
-export class DockerodeEngine implements ContainerEngine, ImageEngine, BuildEngine, VolumeEngine, VolumeRemoval {
+export class DockerodeEngine implements ContainerEngine, ImageEngine, ImageTransferEngine, BuildEngine, VolumeEngine, VolumeRemoval {
   readonly docker: Docker;
 
   constructor(private readonly options: DockerodeEngineOptions) {
@@ -221,6 +226,26 @@ export class DockerodeEngine implements ContainerEngine, ImageEngine, BuildEngin
   async tagImage(id: string, tag: string): Promise<void> {
     const { repo, tag: name } = splitTag(tag);
     await this.call({ kind: 'image', ref: id }, () => this.docker.getImage(engineImageRef(id)).tag({ repo, tag: name }));
+  }
+
+  async pullImage(ref: string, options: TransferOptions, onEvent: (e: TransferEvent) => void, signal: AbortSignal): Promise<{ imageId: string }> {
+    const pull = this.options.runtime === 'podman' ? pullWithLibpod : pullWithDockerode;
+    await pull(this.docker, ref, this.transfer(options), onEvent, signal);
+    return { imageId: (await this.inspectImage(ref)).id };
+  }
+
+  async pushImage(ref: string, options: TransferOptions, onEvent: (e: TransferEvent) => void, signal: AbortSignal): Promise<{ digest?: string }> {
+    const digest = await pushWithDockerode(this.docker, ref, this.transfer(options), onEvent, signal);
+    return digest ? { digest } : {};
+  }
+
+  async composeImage(ref: string): Promise<ImageComposition> {
+    return this.call({ kind: 'image', ref }, () => composeWithDockerode(this.docker, ref));
+  }
+
+  /** Docker decides TLS by its own `insecure-registries` (127.0.0.0/8 by default); only Podman takes `tlsVerify`. */
+  private transfer(options: TransferOptions): TransferOptions {
+    return this.options.runtime === 'podman' ? options : { ...options, insecure: false };
   }
 
   async listImages(options: { labels: string[] }): Promise<ImageDetails[]> {

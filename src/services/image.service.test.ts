@@ -1,6 +1,6 @@
 import winston from 'winston';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
-import type { ImageDetails, ImageEngine } from '../engine/engine.port';
+import type { ImageComposition, ImageDetails, ImageEngine } from '../engine/engine.port';
 import { matchesLabelFilters } from '../engine/label-filter';
 import type { AppRecord } from '../apps/app.record';
 import type { ReleaseRecord } from '../deploys/deployment.record';
@@ -25,6 +25,11 @@ class FakeImageEngine implements ImageEngine {
     const found = this.images.find((i) => i.tags.includes(ref) || i.id === ref || i.id.startsWith(`sha256:${ref}`));
     if (!found) throw new NotFoundError('image', ref, 'image');
     return found;
+  }
+
+  async composeImage(ref: string): Promise<ImageComposition> {
+    await this.inspectImage(ref);
+    return { layers: [{ digest: ID('9'), size: 10 }], history: [{ created_by: 'ADD rootfs', size: 10 }], config: { env: [], exposed_ports: [], labels: {} }, repoDigests: [] };
   }
 
   async removeImage(ref: string, options: { force: boolean }): Promise<void> {
