@@ -20,6 +20,7 @@ import type {
   LogOptions,
   LogStream,
   PortBinding,
+  RegistryAuth,
   VolumeEngine,
   VolumeRemoval,
 } from './engine.port';
@@ -36,6 +37,8 @@ export interface DockerodeEngineOptions {
   runtime: EngineVersion['engine'];
   /** Milliseconds a non-streaming call may take before it counts as unavailable. */
   timeoutMs: number;
+  /** Registry credentials builds send for their FROM images (`[registries]`), by registry address. */
+  registryConfig?: Record<string, RegistryAuth>;
 }
 
 type RawPorts = Record<string, Array<{ HostIp?: string; HostPort?: string }> | null> | undefined;
@@ -204,7 +207,7 @@ export class DockerodeEngine implements ContainerEngine, ImageEngine, ImageTrans
 
   async buildImage(spec: ImageBuildSpec, onLine: (line: string) => boolean | void, signal: AbortSignal): Promise<{ imageId: string }> {
     try {
-      await buildWithDockerode(this.docker, spec, onLine, signal, this.options.runtime);
+      await buildWithDockerode(this.docker, spec, onLine, signal, this.options.runtime, this.options.registryConfig);
     } catch (err) {
       throw signal.aborted ? err : translateEngineError(err, { kind: 'image', ref: spec.tag });
     }

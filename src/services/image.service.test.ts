@@ -125,6 +125,10 @@ describe('ImageService', () => {
         repo: 'https://git.lan/app.git',
         commit: 'abc123',
         managed: true,
+        repo_digests: [],
+        layers: [{ digest: ID('9'), size: 10 }],
+        history: [{ created_by: 'ADD rootfs', size: 10 }],
+        config: { env: [], exposed_ports: [], labels: {} },
       });
     });
 
