@@ -64,7 +64,7 @@ export function composeWorker(config: BerthConfig, logger: Logger, deploy?: Depl
     socketPath: config.docker.socket_path,
     runtime: config.docker.runtime,
     timeoutMs: config.docker.timeout_seconds * 1000,
-    registryConfig: new RegistryCredentials(config.registries).registryConfig(),
+    buildRegistries: new RegistryCredentials(config.registries).forBuilds(),
   });
   const dirs = new BuildDirs(config.docker.build_dir);
   const secretBox = SecretBox.fromDataDir(config.server.data_dir);

@@ -20,7 +20,7 @@ import type {
   LogOptions,
   LogStream,
   PortBinding,
-  RegistryAuth,
+  BuildRegistries,
   VolumeEngine,
   VolumeRemoval,
 } from './engine.port';
@@ -37,8 +37,8 @@ export interface DockerodeEngineOptions {
   runtime: EngineVersion['engine'];
   /** Milliseconds a non-streaming call may take before it counts as unavailable. */
   timeoutMs: number;
-  /** Registry credentials builds send for their FROM images (`[registries]`), by registry address. */
-  registryConfig?: Record<string, RegistryAuth>;
+  /** Registry credentials and plain-HTTP registries for builds' FROM images (`[registries]`). */
+  buildRegistries?: BuildRegistries;
 }
 
 type RawPorts = Record<string, Array<{ HostIp?: string; HostPort?: string }> | null> | undefined;
@@ -207,7 +207,7 @@ export class DockerodeEngine implements ContainerEngine, ImageEngine, ImageTrans
 
   async buildImage(spec: ImageBuildSpec, onLine: (line: string) => boolean | void, signal: AbortSignal): Promise<{ imageId: string }> {
     try {
-      await buildWithDockerode(this.docker, spec, onLine, signal, this.options.runtime, this.options.registryConfig);
+      await buildWithDockerode(this.docker, spec, onLine, signal, this.options.runtime, this.options.buildRegistries);
     } catch (err) {
       throw signal.aborted ? err : translateEngineError(err, { kind: 'image', ref: spec.tag });
     }

@@ -198,6 +198,12 @@ export interface RegistryAuth {
   identitytoken?: string;
 }
 
+/** What builds send for their FROM images: auth by registry address, and whether any registry is plain HTTP. */
+export interface BuildRegistries {
+  auth: Record<string, RegistryAuth>;
+  insecure: boolean;
+}
+
 export interface TransferOptions {
   auth?: RegistryAuth;
   /** Plain HTTP or an unverified certificate (Podman's `tlsVerify=false`; Docker decides by itself). */

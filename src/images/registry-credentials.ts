@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { BerthConfig } from '../config/config.schema';
-import type { RegistryAuth, TransferOptions } from '../engine/engine.port';
+import type { BuildRegistries, RegistryAuth, TransferOptions } from '../engine/engine.port';
 
 /** Docker Hub's names for itself: credentials under any of them are Hub's. */
 const HUB = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
@@ -38,6 +38,11 @@ export class RegistryCredentials {
     const config: Record<string, RegistryAuth> = {};
     for (const { auth } of this.byHost.values()) if (auth) config[auth.serveraddress] = auth;
     return config;
+  }
+
+  /** What builds send for their FROM images. */
+  forBuilds(): BuildRegistries {
+    return { auth: this.registryConfig(), insecure: [...this.byHost.values()].some((e) => e.insecure) };
   }
 
   /** `text` with every configured secret replaced by `***`: engine messages may echo what they were sent. */

@@ -7,6 +7,7 @@ import { DockerodeEngine } from '../../src/engine/dockerode.engine';
 import { TEST_LABEL, startTestApi, type TestApi } from '../support/api';
 import { REDIS_URL } from '../support/engines';
 import { startRegistry, type TestRegistry } from '../support/registry';
+import { RegistryCredentials } from '../../src/images/registry-credentials';
 import { expectError, parseEvents, poll, readText, suiteLabels } from './helpers';
 
 interface Operation {
@@ -136,6 +137,32 @@ describe('images and a real registry', () => {
       await removeLocal(pinned);
     });
   }
+
+  it("builds FROM an image of the htpasswd registry with the [registries] credentials, and not without them", async () => {
+    const image = await built(api, 'base');
+    const base = `${secured.host}/berth-it/${api.runId}-base:1`;
+    made.push(base);
+    expect(await ended(api, (await post(api, `${at(image.tag)}/push`, { target: base })).body as Operation)).toMatchObject({ status: 'succeeded' });
+    await removeLocal(base);
+    await removeLocal(image.tag);
+    const dir = mkdtempSync(join(tmpdir(), 'berth-from-'));
+    writeFileSync(join(dir, 'Dockerfile'), `FROM ${base}\nRUN cat /marker\n`);
+    const spec = { contextDir: dir, dockerfile: 'Dockerfile', buildArgs: {}, labels: { [TEST_LABEL]: api.runId }, noCache: true };
+    const credentials = new RegistryCredentials({ [secured.host]: { ...USER, insecure: true } });
+    const withAuth = new DockerodeEngine({ socketPath: api.socketPath, runtime: api.engine, timeoutMs: 60_000, buildRegistries: credentials.forBuilds() });
+    const lines: string[] = [];
+    try {
+      await expect(engine.buildImage({ ...spec, tag: `berth-it/${api.runId}-noauth:1` }, () => undefined, new AbortController().signal)).rejects.toThrow();
+      const tag = `berth-it/${api.runId}-from:1`;
+      made.push(tag);
+      await withAuth.buildImage({ ...spec, tag }, (l) => void lines.push(l), new AbortController().signal);
+      expect(lines.join('\n')).toContain(`${api.runId}-base`);
+      expect(lines.join('\n')).not.toContain(USER.password);
+    } finally {
+      await removeLocal(base);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it('follows a pull as SSE: log events, then end', async () => {
     const image = await built(api, 'sse');
