@@ -44,7 +44,12 @@ export class ImageTransferController extends Controller {
    */
   @Get('operations/{id}/logs')
   @Response<ErrorBody>(404, 'No such operation')
-  public async logs(@Path() id: string, @Request() req: ExpressRequest, @Query() follow?: boolean, @Header('Last-Event-ID') lastEventId?: string): Promise<ImageOperationLogs> {
+  public async logs(
+    @Path() id: string,
+    @Request() req: ExpressRequest,
+    @Query() follow?: boolean,
+    @Header('Last-Event-ID') lastEventId?: string,
+  ): Promise<ImageOperationLogs> {
     if (!follow) return this.transfers.logs(id);
     const res = req.res!;
     await sendEvents(res, await this.transfers.follow(id, resumeSeq(lastEventId), clientGone(res)));

@@ -26,13 +26,28 @@ const DIGEST_IN_STATUS = /digest: (sha256:[a-f0-9]{64})/;
  */
 export async function pullWithLibpod(docker: Docker, ref: string, options: TransferOptions, onEvent: (e: TransferEvent) => void, signal: AbortSignal): Promise<void> {
   const [os, arch, variant] = options.platform?.split('/') ?? [];
-  const query = { reference: ref, quiet: false, policy: 'always', ...(options.insecure ? { tlsVerify: false } : {}), ...(os ? { os } : {}), ...(arch ? { arch } : {}), ...(variant ? { variant } : {}) };
+  const query = {
+    reference: ref,
+    quiet: false,
+    policy: 'always',
+    ...(options.insecure ? { tlsVerify: false } : {}),
+    ...(os ? { os } : {}),
+    ...(arch ? { arch } : {}),
+    ...(variant ? { variant } : {}),
+  };
   const stream = await transferCall(
     ref,
     () =>
       new Promise<Readable>((resolve, reject) =>
         docker.modem.dial(
-          { path: '/v4.0.0/libpod/images/pull?', method: 'POST', options: query, authconfig: options.auth ?? {}, isStream: true, statusCodes: { 200: true, 400: 'bad parameter', 500: 'server error' } },
+          {
+            path: '/v4.0.0/libpod/images/pull?',
+            method: 'POST',
+            options: query,
+            authconfig: options.auth ?? {},
+            isStream: true,
+            statusCodes: { 200: true, 400: 'bad parameter', 500: 'server error' },
+          },
           (err, data) => (err ? reject(err) : resolve(data as Readable)),
         ),
       ),
@@ -55,7 +70,13 @@ export async function pullWithDockerode(docker: Docker, ref: string, options: Tr
 }
 
 /** Pushes the local tag `ref`; the manifest digest as the registry reported it. */
-export async function pushWithDockerode(docker: Docker, ref: string, options: TransferOptions, onEvent: (e: TransferEvent) => void, signal: AbortSignal): Promise<string | undefined> {
+export async function pushWithDockerode(
+  docker: Docker,
+  ref: string,
+  options: TransferOptions,
+  onEvent: (e: TransferEvent) => void,
+  signal: AbortSignal,
+): Promise<string | undefined> {
   const { repo, tag } = splitTag(ref);
   const query = { tag, authconfig: options.auth ?? {}, ...(options.insecure ? { tlsVerify: false } : {}) };
   const stream = await transferCall(ref, () => docker.getImage(repo).push(query as never) as unknown as Promise<Readable>);

@@ -12,7 +12,11 @@ export function registryHost(ref: string): string {
 }
 
 const RULES: Array<[RegExp, RegistryFailureCode, string]> = [
-  [/unauthorized|authentication required|\b401\b|denied|incorrect username or password|no basic auth credentials/i, 'registry_auth_failed', 'refused the credentials (401)'],
+  [
+    /unauthorized|authentication required|\b401\b|denied|incorrect username or password|no basic auth credentials/i,
+    'registry_auth_failed',
+    'refused the credentials (401)',
+  ],
   [/manifest unknown|not found|\b404\b|name unknown|does not exist|no such/i, 'registry_not_found', 'has no such image (404)'],
   [
     /connection refused|no such host|i\/o timeout|dial tcp|network is unreachable|server gave http response|\btls\b|x509|timeout|connection reset|\bEOF\b/i,

@@ -61,7 +61,11 @@ describe('ImageTransferService', () => {
     expect(engine.calls[0]?.options).toEqual({ auth: { serveraddress: 'registry.lan', username: 'ci', password: 'hunter22' }, insecure: true });
     expect(await store.has(ID)).toBe(true);
     const { lines } = await service.logs(op.id);
-    expect(lines.map((l) => l.text)).toEqual(['pull registry.lan/team/app:latest (registry registry.lan)', 'layer abc123: Downloading 5/10 bytes', `done: registry.lan/team/app:latest ${DIGEST} image ${ID}`]);
+    expect(lines.map((l) => l.text)).toEqual([
+      'pull registry.lan/team/app:latest (registry registry.lan)',
+      'layer abc123: Downloading 5/10 bytes',
+      `done: registry.lan/team/app:latest ${DIGEST} image ${ID}`,
+    ]);
   });
 
   it('keeps a digest-pinned reference as it is', async () => {
@@ -79,7 +83,10 @@ describe('ImageTransferService', () => {
     const op = await service.push('app:1', { target: 'registry.lan/team/app:2' });
     await service.close();
     const ended = await service.operation(op.id);
-    expect(ended).toMatchObject({ status: 'failed', error: { code: 'registry_auth_failed', message: 'registry registry.lan refused ***', details: { registry: 'registry.lan' } } });
+    expect(ended).toMatchObject({
+      status: 'failed',
+      error: { code: 'registry_auth_failed', message: 'registry registry.lan refused ***', details: { registry: 'registry.lan' } },
+    });
     expect(engine.calls.map((c) => c.what)).toEqual(['tag registry.lan/team/app:2', 'push']);
     expect(JSON.stringify(await service.logs(op.id))).not.toContain('hunter22');
   });

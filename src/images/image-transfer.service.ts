@@ -137,7 +137,9 @@ export class ImageTransferService {
       const error = this.failure(err, signal);
       line(`failed: ${error.message}`);
       await writer.flush();
-      await this.parts.store.finish(record.id, { status: 'failed', finishedAt: new Date().toISOString(), error }).catch((e: unknown) => log.warn('operation not ended', { error: String(e) }));
+      await this.parts.store
+        .finish(record.id, { status: 'failed', finishedAt: new Date().toISOString(), error })
+        .catch((e: unknown) => log.warn('operation not ended', { error: String(e) }));
       log.warn(`image ${record.kind} failed`, { image: record.image, code: error.code });
     }
   }

@@ -34,7 +34,12 @@ export class RedisImageOperationStore implements ImageOperationStore, PulledImag
     const record: ImageOperationRecord = { ...current, ...end };
     const seconds = this.options.retentionSeconds;
     await redisCall(() =>
-      this.redis.multi().hset(this.key(id), { record: JSON.stringify(record) }).expire(this.key(id), seconds).expire(this.logKey(id), seconds).exec(),
+      this.redis
+        .multi()
+        .hset(this.key(id), { record: JSON.stringify(record) })
+        .expire(this.key(id), seconds)
+        .expire(this.logKey(id), seconds)
+        .exec(),
     );
   }
 

@@ -29,7 +29,12 @@ class FakeImageEngine implements ImageEngine {
 
   async composeImage(ref: string): Promise<ImageComposition> {
     await this.inspectImage(ref);
-    return { layers: [{ digest: ID('9'), size: 10 }], history: [{ created_by: 'ADD rootfs', size: 10 }], config: { env: [], exposed_ports: [], labels: {} }, repoDigests: [] };
+    return {
+      layers: [{ digest: ID('9'), size: 10 }],
+      history: [{ created_by: 'ADD rootfs', size: 10 }],
+      config: { env: [], exposed_ports: [], labels: {} },
+      repoDigests: [],
+    };
   }
 
   async removeImage(ref: string, options: { force: boolean }): Promise<void> {

@@ -36,22 +36,34 @@ describe('images and a real registry', () => {
 
   /** Waits for the operation to end and answers its record. */
   const ended = (on: TestApi, op: Operation): Promise<Operation> =>
-    poll(`operation ${op.id}`, async () => {
-      const res = await request(on.url).get(`/api/v1/images/operations/${op.id}`).set(on.auth());
-      return res.body.status === 'running' ? undefined : (res.body as Operation);
-    }, 90_000);
+    poll(
+      `operation ${op.id}`,
+      async () => {
+        const res = await request(on.url).get(`/api/v1/images/operations/${op.id}`).set(on.auth());
+        return res.body.status === 'running' ? undefined : (res.body as Operation);
+      },
+      90_000,
+    );
 
   /** An image as a build worker of `on` leaves it, with a file of its own so its layers are new to the registry. */
   const built = async (on: TestApi, what: string): Promise<{ id: string; tag: string }> => {
     writeFileSync(join(contextDir, 'marker'), `${on.runId}-${what}\n`);
     const tag = `berth-it/${on.runId}-${what}:1`;
     const labels = { 'berth.build-id': `${on.runId}-${what}`, 'berth.instance': on.runId, [TEST_LABEL]: on.runId };
-    const { imageId } = await engine.buildImage({ contextDir, dockerfile: 'Dockerfile', tag, buildArgs: {}, labels, noCache: false }, () => undefined, new AbortController().signal);
+    const { imageId } = await engine.buildImage(
+      { contextDir, dockerfile: 'Dockerfile', tag, buildArgs: {}, labels, noCache: false },
+      () => undefined,
+      new AbortController().signal,
+    );
     made.push(tag);
     return { id: imageId, tag };
   };
 
-  const removeLocal = async (ref: string) => api.docker.getImage(ref).remove().catch(() => undefined);
+  const removeLocal = async (ref: string) =>
+    api.docker
+      .getImage(ref)
+      .remove()
+      .catch(() => undefined);
 
   /** Runs the image and answers what it printed. */
   const run = async (ref: string): Promise<string> => {
@@ -59,7 +71,7 @@ describe('images and a real registry', () => {
     try {
       await container.start();
       await container.wait();
-      const out = (await container.logs({ stdout: true, stderr: true })) as unknown as Buffer;
+      const out = await container.logs({ stdout: true, stderr: true });
       return out.toString('utf8');
     } finally {
       await container.remove({ force: true });
@@ -73,7 +85,10 @@ describe('images and a real registry', () => {
     api = await startTestApi({ registries: { [open.host]: { insecure: true }, [secured.host]: { ...USER, insecure: true } } });
     engine = new DockerodeEngine({ socketPath: api.socketPath, runtime: api.engine, timeoutMs: 60_000 });
     contextDir = mkdtempSync(join(tmpdir(), 'berth-registry-'));
-    writeFileSync(join(contextDir, 'Dockerfile'), 'FROM berth-test/busybox:latest\nCOPY marker /marker\nENV GREETING=hi\nWORKDIR /srv\nEXPOSE 8080\nCMD ["cat", "/marker"]\n');
+    writeFileSync(
+      join(contextDir, 'Dockerfile'),
+      'FROM berth-test/busybox:latest\nCOPY marker /marker\nENV GREETING=hi\nWORKDIR /srv\nEXPOSE 8080\nCMD ["cat", "/marker"]\n',
+    );
   });
 
   afterAll(async () => {
@@ -123,7 +138,12 @@ describe('images and a real registry', () => {
       expect(inspected.status).toBe(200);
       const repo = target.slice(0, target.lastIndexOf(':'));
       expect(inspected.body).toMatchObject({ pulled: true, managed: true, repo_digests: expect.arrayContaining([`${repo}@${push.digest}`]) });
-      expect(inspected.body.config).toMatchObject({ env: expect.arrayContaining(['GREETING=hi']), cmd: ['cat', '/marker'], workdir: '/srv', exposed_ports: ['8080/tcp'] });
+      expect(inspected.body.config).toMatchObject({
+        env: expect.arrayContaining(['GREETING=hi']),
+        cmd: ['cat', '/marker'],
+        workdir: '/srv',
+        exposed_ports: ['8080/tcp'],
+      });
       expect(inspected.body.layers.length).toBeGreaterThanOrEqual(2);
       expect(inspected.body.layers[0].digest).toMatch(/^sha256:/);
       expect(inspected.body.history.some((h: { created_by: string }) => h.created_by.includes('marker'))).toBe(true);
@@ -138,7 +158,7 @@ describe('images and a real registry', () => {
     });
   }
 
-  it("builds FROM an image of the htpasswd registry with the [registries] credentials, and not without them", async () => {
+  it('builds FROM an image of the htpasswd registry with the [registries] credentials, and not without them', async () => {
     const image = await built(api, 'base');
     const base = `${secured.host}/berth-it/${api.runId}-base:1`;
     made.push(base);

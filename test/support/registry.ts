@@ -23,13 +23,10 @@ export async function startRegistry(auth?: { username: string; password: string 
     lines.push('auth:', '  htpasswd:', '    realm: berth-test', `    path: ${join(dir, 'htpasswd')}`);
   }
   writeFileSync(join(dir, 'config.yml'), `${lines.join('\n')}\n`);
-  let child: ChildProcess;
-  try {
-    child = spawn('docker-registry', ['serve', join(dir, 'config.yml')], { stdio: ['ignore', 'ignore', 'pipe'] });
-  } catch (err) {
-    throw new Error(`docker-registry could not be started (apt-get install docker-registry apache2-utils; scripts/setup.sh does): ${String(err)}`);
-  }
+  const child = spawn('docker-registry', ['serve', join(dir, 'config.yml')], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
+  // A missing program is an `error` event, not a throw: say how to get it.
+  child.on('error', (err) => (stderr += `docker-registry could not be started (apt-get install docker-registry apache2-utils; scripts/setup.sh does): ${err.message}`));
   child.stderr?.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
   const host = `127.0.0.1:${port}`;
   await waitUp(host, child, () => stderr);
@@ -48,7 +45,7 @@ export async function startRegistry(auth?: { username: string; password: string 
 
 async function waitUp(host: string, child: ChildProcess, stderr: () => string): Promise<void> {
   for (let i = 0; i < 100; i += 1) {
-    if (child.exitCode !== null) throw new Error(`docker-registry exited (${child.exitCode}): ${stderr()}`);
+    if (child.exitCode !== null || child.pid === undefined) throw new Error(`docker-registry exited (${child.exitCode}): ${stderr()}`);
     const answered = await fetch(`http://${host}/v2/`).then(
       (r) => r.status === 200 || r.status === 401,
       () => false,
