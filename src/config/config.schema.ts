@@ -120,7 +120,10 @@ export const configSchema = z
             password_file: z.string().min(1).optional(),
             /** An identity (OAuth refresh) token, instead of a user name and password. */
             token: z.string().min(1).optional(),
-            /** Plain HTTP or an unverified certificate, for Podman (Docker: its `insecure-registries`). Default false. */
+            /**
+             * Plain HTTP or an unverified certificate, for Podman (Docker: its `insecure-registries`). On Podman
+             * it also turns TLS verification off for every FROM pull of builds. Default false.
+             */
             insecure: z.boolean().default(false),
           })
           .strict()
