@@ -25,7 +25,15 @@ export class RedisImageOperationStore implements ImageOperationStore, PulledImag
   ) {}
 
   async create(record: ImageOperationRecord): Promise<void> {
-    await redisCall(() => this.redis.hset(this.key(record.id), { record: JSON.stringify(record) }));
+    // Expires even if the API dies before ending it; `finish` sets the time again from the end.
+    const seconds = this.options.retentionSeconds;
+    await redisCall(() =>
+      this.redis
+        .multi()
+        .hset(this.key(record.id), { record: JSON.stringify(record) })
+        .expire(this.key(record.id), seconds)
+        .exec(),
+    );
   }
 
   async finish(id: string, end: ImageOperationEnd): Promise<void> {
