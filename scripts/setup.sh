@@ -33,6 +33,9 @@ install_packages() {
   wanted+=(openssl pebble)
   # debootstrap makes the Debian root of the berth-test/debian-* stand-in images (base-images.sh).
   wanted+=(debootstrap)
+  # docker-registry (the reference distribution registry) and htpasswd (bcrypt lines): the image
+  # tests start their own registries on 127.0.0.1, with and without auth (test/support/registry.ts).
+  wanted+=(docker-registry apache2-utils)
   if ! command -v apt-get >/dev/null 2>&1; then
     log "this system has no apt-get. Install these packages (or their equivalents) and run again:"
     log "  ${wanted[*]}"

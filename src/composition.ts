@@ -14,6 +14,7 @@ import { RecipeController } from './controllers/recipe.controller';
 import { RecipeService } from './services/recipe.service';
 import { ContainerController } from './controllers/container.controller';
 import { ImageController } from './controllers/image.controller';
+import { ImageTransferController } from './controllers/image-transfer.controller';
 import { RedisBuildStore } from './builds/redis-build.store';
 import { SecretBox } from './builds/secret-box';
 import { BullBuildQueue } from './queue/bullmq-build.queue';
@@ -28,6 +29,9 @@ import { RedisContainerRegistry } from './redis/redis-container.registry';
 import { ContainerService } from './services/container.service';
 import { HealthService } from './services/health.service';
 import { ImageService } from './services/image.service';
+import { ImageTransferService } from './images/image-transfer.service';
+import { RedisImageOperationStore } from './images/redis-image-operation.store';
+import { RegistryCredentials } from './images/registry-credentials';
 import { RuntimeService } from './services/runtime.service';
 import { TokenService } from './services/token.service';
 import { WebhookController } from './controllers/webhook.controller';
@@ -124,11 +128,21 @@ export function composeApi(config: BerthConfig, logger: Logger, parts: ApiParts 
       .catch((err: unknown) => logger.error('the proxy could not be started', { error: String(err) }));
   const releases = parts.releases ?? new RedisReleaseStore(redis, { prefix: config.redis.prefix });
   const routing = parts.routing ?? proxy.routing;
+  const imageOperations = new RedisImageOperationStore(redis, {
+    prefix: config.redis.prefix,
+    logMaxBytes: config.images.log_max_bytes,
+    retentionSeconds: Math.round(config.images.retention_hours * 3600),
+  });
   const images = new ImageService(
     engine,
     { instance: config.server.instance, manageAll: config.containers.manage_all },
     logger.child({ component: 'images' }),
     new StoreReleaseImages(appStore, releases),
+    imageOperations,
+  );
+  const transfers = new ImageTransferService(
+    { engine, store: imageOperations, pulled: imageOperations, credentials: new RegistryCredentials(config.registries), images, followPollMs: 250 },
+    logger.child({ component: 'image-transfers' }),
   );
   const deployQueue = new BullDeployQueue(redis, {
     prefix: config.redis.prefix,
@@ -168,6 +182,7 @@ export function composeApi(config: BerthConfig, logger: Logger, parts: ApiParts 
   const controllers: ControllerFactory[] = [
     { type: ContainerController, make: () => new ContainerController(containers) },
     { type: ImageController, make: () => new ImageController(images) },
+    { type: ImageTransferController, make: () => new ImageTransferController(transfers) },
     { type: BuildController, make: () => new BuildController(builds) },
     { type: RecipeController, make: () => new RecipeController(new RecipeService(builds)) },
     { type: DeploymentController, make: () => new DeploymentController(deployments) },
@@ -184,6 +199,7 @@ export function composeApi(config: BerthConfig, logger: Logger, parts: ApiParts 
     redisReady: (timeoutMs) => whenReady(redis, timeoutMs),
     close: async () => {
       await proxyStarted;
+      await transfers.close();
       tls?.certificates.stop();
       await proxy.supervisor?.stop();
       await queue.close().catch(() => undefined);

@@ -11,6 +11,7 @@ import { RedisDeploymentStore } from '../src/deploys/redis-deployment.store';
 import { RedisReleaseStore } from '../src/deploys/redis-release.store';
 import { composeAppRouting } from '../src/proxy/app-routing.composition';
 import { DockerodeEngine } from '../src/engine/dockerode.engine';
+import { RegistryCredentials } from '../src/images/registry-credentials';
 import { hostCredentials } from '../src/git/host-credentials';
 import { DnsHostResolver } from '../src/git/host-resolver';
 import { SimpleGitClient } from '../src/git/simple-git.client';
@@ -59,7 +60,12 @@ export function composeWorker(config: BerthConfig, logger: Logger, deploy?: Depl
   eventsConnection.on('error', () => undefined);
   const retentionSeconds = Math.round(config.build.retention_hours * 3600);
   const store = new RedisBuildStore(redis, { prefix: config.redis.prefix, logMaxBytes: config.build.log_max_bytes, retentionSeconds });
-  const engine = new DockerodeEngine({ socketPath: config.docker.socket_path, runtime: config.docker.runtime, timeoutMs: config.docker.timeout_seconds * 1000 });
+  const engine = new DockerodeEngine({
+    socketPath: config.docker.socket_path,
+    runtime: config.docker.runtime,
+    timeoutMs: config.docker.timeout_seconds * 1000,
+    buildRegistries: new RegistryCredentials(config.registries).forBuilds(),
+  });
   const dirs = new BuildDirs(config.docker.build_dir);
   const secretBox = SecretBox.fromDataDir(config.server.data_dir);
   const wiring = deploy ?? deployWiring(config, logger, secretBox);

@@ -90,18 +90,24 @@ function unknownVariable(name: string): string {
 function variableNames(): string[] {
   const names = Object.keys(ALIASES);
   for (const [section, schema] of Object.entries(configSchema.shape)) {
-    for (const key of Object.keys(unwrap(schema as z.ZodTypeAny).shape)) names.push(`BERTH_${section}_${key}`.toUpperCase());
+    for (const key of sectionKeys(schema as z.ZodTypeAny)) names.push(`BERTH_${section}_${key}`.toUpperCase());
   }
   return names;
 }
 
 function findKey(name: string): [string, string] | undefined {
   for (const [section, schema] of Object.entries(configSchema.shape)) {
-    for (const key of Object.keys(unwrap(schema as z.ZodTypeAny).shape)) {
+    for (const key of sectionKeys(schema as z.ZodTypeAny)) {
       if (`BERTH_${section}_${key}`.toUpperCase() === name) return [section, key];
     }
   }
   return undefined;
+}
+
+/** The keys of a section; a table of tables keyed by name (`[registries."host"]`) has none to override. */
+function sectionKeys(schema: z.ZodTypeAny): string[] {
+  const base = unwrap(schema);
+  return base instanceof z.ZodObject ? Object.keys(base.shape) : [];
 }
 
 function unwrap(schema: z.ZodTypeAny): z.ZodObject<z.ZodRawShape> {

@@ -104,6 +104,52 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    /**
+     * Registry credentials by registry host (`[registries."registry.lan:5000"]`), used for image
+     * pulls, pushes and builds' FROM. Never shown nor logged. Default: none.
+     */
+    registries: z
+      .record(
+        z
+          .object({
+            /** User name, with `password` or `password_file`. */
+            username: z.string().min(1).optional(),
+            /** Password (or an access token the registry takes as a password). */
+            password: z.string().min(1).optional(),
+            /** File holding the password, read at start-up (trailing newline dropped). */
+            password_file: z.string().min(1).optional(),
+            /** An identity (OAuth refresh) token, instead of a user name and password. */
+            token: z.string().min(1).optional(),
+            /**
+             * Plain HTTP or an unverified certificate, for Podman (Docker: its `insecure-registries`). On Podman
+             * it also turns TLS verification off for every FROM pull of builds. Default false.
+             */
+            insecure: z.boolean().default(false),
+          })
+          .strict()
+          .refine((r) => !(r.password && r.password_file), 'give password or password_file, not both')
+          .refine((r) => !(r.username && r.token), 'give username + password or token, not both'),
+      )
+      .default({}),
+    /** Image pulls, pushes and imports (src/images). */
+    images: z
+      .object({
+        /**
+         * Largest root filesystem `POST /api/v1/images/import` accepts, in bytes: the upload, and
+         * the tar it unpacks to when gzip-compressed. Default 2 GiB.
+         */
+        max_import_bytes: z
+          .number()
+          .int()
+          .positive()
+          .default(2 * 1024 * 1024 * 1024),
+        /** Bytes of progress log kept per pull or push. Default 1048576. */
+        log_max_bytes: z.number().int().positive().default(1048576),
+        /** Hours a finished pull or push (record and log) is kept. Default 24. */
+        retention_hours: z.number().positive().default(24),
+      })
+      .strict()
+      .default({}),
     build: z
       .object({
         /** Builds one worker process runs at once. Default 1. */
@@ -246,20 +292,6 @@ export const configSchema = z
         concurrency: z.number().int().positive().default(2),
         /** Hours a rotated-out webhook secret is still accepted. Default 24. */
         webhook_secret_grace_hours: z.number().min(0).default(24),
-      })
-      .strict()
-      .default({}),
-    images: z
-      .object({
-        /**
-         * Largest root filesystem `POST /api/v1/images/import` accepts, in bytes: the upload, and
-         * the tar it unpacks to when gzip-compressed. Default 2 GiB.
-         */
-        max_import_bytes: z
-          .number()
-          .int()
-          .positive()
-          .default(2 * 1024 * 1024 * 1024),
       })
       .strict()
       .default({}),

@@ -6,7 +6,7 @@ import { BaseImageMissingError } from '../errors/base-image-missing.error';
 import { createBuildCgroup, type BuildCgroup } from './build-cgroup';
 import { BuildStreamReader } from './build-output';
 import { BUILD_DOCKERFILE, packContext } from './context-archive';
-import type { ImageBuildSpec } from './engine.port';
+import type { BuildRegistries, ImageBuildSpec } from './engine.port';
 
 const CPU_PERIOD = 100_000;
 /** A stopped build's killed processes leave within moments; later tries run in the background. */
@@ -33,12 +33,13 @@ export async function buildWithDockerode(
   onLine: (line: string) => boolean | void,
   signal: AbortSignal,
   runtime: 'docker' | 'podman',
+  registries: BuildRegistries = { auth: {}, insecure: false },
 ): Promise<string | undefined> {
   if (signal.aborted) throw signal.reason;
   const cgroup = spec.pidsLimit ? await createBuildCgroup(spec.pidsLimit) : undefined;
   let ended = false;
   try {
-    const imageId = await runBuild(docker, spec, onLine, signal, runtime, cgroup);
+    const imageId = await runBuild(docker, spec, onLine, signal, runtime, cgroup, registries);
     ended = true;
     return imageId;
   } finally {
@@ -58,6 +59,7 @@ async function runBuild(
   signal: AbortSignal,
   runtime: 'docker' | 'podman',
   cgroup: BuildCgroup | undefined,
+  registries: BuildRegistries,
 ): Promise<string | undefined> {
   // A multi-stage target is not the last stage, where an appended LABEL would land.
   const inlineLabels = !spec.target && Object.keys(spec.labels).length > 0;
@@ -73,6 +75,11 @@ async function runBuild(
     ...(spec.target ? { target: spec.target } : {}),
     ...resourceOptions(spec, cgroup),
     ...networkOptions(spec, runtime),
+    // `[registries]` credentials for FROM images (X-Registry-Config); never in the build's log.
+    ...(Object.keys(registries.auth).length > 0 ? { registryconfig: registries.auth as never } : {}),
+    // Podman reads its registries.conf once per service start; Berth's `insecure` registries need this
+    // (it applies to every FROM of the build: Podman's build takes no per-registry choice).
+    ...(runtime === 'podman' && registries.insecure ? { tlsVerify: false } : {}),
   })) as Readable;
   const abort = () => {
     stream.destroy();

@@ -15,15 +15,21 @@ import type {
   ImageCommitSpec,
   ImageImportEngine,
   ImageImportSpec,
+  ImageComposition,
+  ImageTransferEngine,
+  TransferEvent,
+  TransferOptions,
   EngineVersion,
   LogOptions,
   LogStream,
   PortBinding,
+  BuildRegistries,
   VolumeEngine,
   VolumeRemoval,
 } from './engine.port';
 import { buildWithDockerode } from './dockerode-build';
 import { commitWithDockerode, importWithDockerode } from './dockerode-import';
+import { composeWithDockerode, pullWithDockerode, pullWithLibpod, pushWithDockerode } from './dockerode-transfer';
 import { forceRemoveWithDockerode, listImagesConsistently, listImagesWithDockerode, realTags } from './dockerode-images';
 import { engineImageRef, normaliseImageName, splitTag } from './image-names';
 import { LogFrameDecoder } from './log-frames';
@@ -35,12 +41,14 @@ export interface DockerodeEngineOptions {
   runtime: EngineVersion['engine'];
   /** Milliseconds a non-streaming call may take before it counts as unavailable. */
   timeoutMs: number;
+  /** Registry credentials and plain-HTTP registries for builds' FROM images (`[registries]`). */
+  buildRegistries?: BuildRegistries;
 }
 
 type RawPorts = Record<string, Array<{ HostIp?: string; HostPort?: string }> | null> | undefined;
 
 /** ContainerEngine over dockerode; works against Docker and Podman's compatible API. */
-export class DockerodeEngine implements ContainerEngine, ImageEngine, BuildEngine, VolumeEngine, VolumeRemoval, ImageImportEngine {
+export class DockerodeEngine implements ContainerEngine, ImageEngine, ImageTransferEngine, BuildEngine, VolumeEngine, VolumeRemoval, ImageImportEngine {
   readonly docker: Docker;
 
   constructor(private readonly options: DockerodeEngineOptions) {
@@ -203,7 +211,7 @@ export class DockerodeEngine implements ContainerEngine, ImageEngine, BuildEngin
 
   async buildImage(spec: ImageBuildSpec, onLine: (line: string) => boolean | void, signal: AbortSignal): Promise<{ imageId: string }> {
     try {
-      await buildWithDockerode(this.docker, spec, onLine, signal, this.options.runtime);
+      await buildWithDockerode(this.docker, spec, onLine, signal, this.options.runtime, this.options.buildRegistries);
     } catch (err) {
       throw signal.aborted ? err : translateEngineError(err, { kind: 'image', ref: spec.tag });
     }
@@ -225,6 +233,26 @@ export class DockerodeEngine implements ContainerEngine, ImageEngine, BuildEngin
   async tagImage(id: string, tag: string): Promise<void> {
     const { repo, tag: name } = splitTag(tag);
     await this.call({ kind: 'image', ref: id }, () => this.docker.getImage(engineImageRef(id)).tag({ repo, tag: name }));
+  }
+
+  async pullImage(ref: string, options: TransferOptions, onEvent: (e: TransferEvent) => void, signal: AbortSignal): Promise<{ imageId: string }> {
+    const pull = this.options.runtime === 'podman' ? pullWithLibpod : pullWithDockerode;
+    await pull(this.docker, ref, this.transfer(options), onEvent, signal);
+    return { imageId: (await this.inspectImage(ref)).id };
+  }
+
+  async pushImage(ref: string, options: TransferOptions, onEvent: (e: TransferEvent) => void, signal: AbortSignal): Promise<{ digest?: string }> {
+    const digest = await pushWithDockerode(this.docker, ref, this.transfer(options), onEvent, signal);
+    return digest ? { digest } : {};
+  }
+
+  async composeImage(ref: string): Promise<ImageComposition> {
+    return this.call({ kind: 'image', ref }, () => composeWithDockerode(this.docker, ref));
+  }
+
+  /** Docker decides TLS by its own `insecure-registries` (127.0.0.0/8 by default); only Podman takes `tlsVerify`. */
+  private transfer(options: TransferOptions): TransferOptions {
+    return this.options.runtime === 'podman' ? options : { ...options, insecure: false };
   }
 
   async listImages(options: { labels: string[] }): Promise<ImageDetails[]> {

@@ -182,6 +182,8 @@ export interface BuildEngine extends Pick<ContainerEngine, 'buildImage' | 'remov
 
 /** The engine's image store, all that the image routes need. */
 export interface ImageEngine extends Pick<ContainerEngine, 'inspectImage' | 'removeImage'> {
+  /** Layers, history, config and repo digests of the image `ref` names. */
+  composeImage(ref: string): Promise<ImageComposition>;
   /**
    * Top-level images (no build intermediates) carrying every label filter (`key` or
    * `key=value`), dangling ones included.
@@ -221,4 +223,62 @@ export interface ImageImportEngine extends Pick<ContainerEngine, 'inspectImage' 
   importImage(tar: Readable, spec: ImageImportSpec, signal: AbortSignal): Promise<{ imageId: string }>;
   /** Commits the container `id` as `spec.tag`; resolves with the image id. */
   commitContainer(id: string, spec: ImageCommitSpec): Promise<{ imageId: string }>;
+}
+
+/** Credentials for one registry, as the engine's `X-Registry-Auth` takes them. */
+export interface RegistryAuth {
+  serveraddress: string;
+  username?: string;
+  password?: string;
+  /** An identity token instead of a user name and password. */
+  identitytoken?: string;
+}
+
+/** What builds send for their FROM images: auth by registry address, and whether any registry is plain HTTP. */
+export interface BuildRegistries {
+  auth: Record<string, RegistryAuth>;
+  insecure: boolean;
+}
+
+export interface TransferOptions {
+  auth?: RegistryAuth;
+  /** Plain HTTP or an unverified certificate (Podman's `tlsVerify=false`; Docker decides by itself). */
+  insecure?: boolean;
+  /** `os/arch[/variant]` of a pull. */
+  platform?: string;
+}
+
+/** One progress message of a pull or push: a layer's status, with its bytes when moving. */
+export interface TransferEvent {
+  /** The layer (short id), absent for the image-wide messages. */
+  layer?: string;
+  status: string;
+  current?: number;
+  total?: number;
+}
+
+/** What an image is made of: inspect beyond the summary. */
+export interface ImageComposition {
+  /** Uncompressed layer digests (RootFS), oldest first, with the size of the history step that made each when known. */
+  layers: Array<{ digest: string; size?: number }>;
+  history: Array<{ created?: string; created_by: string; size: number; comment?: string }>;
+  config: {
+    env: string[];
+    cmd?: string[];
+    entrypoint?: string[];
+    workdir?: string;
+    exposed_ports: string[];
+    labels: Record<string, string>;
+  };
+  repoDigests: string[];
+}
+
+/** Moving images between the engine and registries. Registry failures reject with RegistryError. */
+export interface ImageTransferEngine extends Pick<ContainerEngine, 'inspectImage'> {
+  /** Pulls `ref` (a tag or a digest reference); resolves with the pulled image's id. */
+  pullImage(ref: string, options: TransferOptions, onEvent: (event: TransferEvent) => void, signal: AbortSignal): Promise<{ imageId: string }>;
+  /** Pushes the local tag `ref`; resolves with the manifest digest the registry reported. */
+  pushImage(ref: string, options: TransferOptions, onEvent: (event: TransferEvent) => void, signal: AbortSignal): Promise<{ digest?: string }>;
+  /** Points `tag` at the image `ref` names. */
+  tagImage(ref: string, tag: string): Promise<void>;
 }

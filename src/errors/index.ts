@@ -12,3 +12,4 @@ export { ProxyError } from './proxy.error';
 export { AppUnhealthyError } from './app-unhealthy.error';
 export { WebhookSignatureError, type WebhookSignatureCode } from './webhook-signature.error';
 export { CertificateError } from './certificate.error';
+export { RegistryError, type RegistryFailureCode } from './registry.error';

@@ -1,11 +1,12 @@
 import winston from 'winston';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
-import type { ImageDetails, ImageEngine } from '../engine/engine.port';
+import type { ImageComposition, ImageDetails, ImageEngine } from '../engine/engine.port';
 import { matchesLabelFilters } from '../engine/label-filter';
 import type { AppRecord } from '../apps/app.record';
 import type { ReleaseRecord } from '../deploys/deployment.record';
 import { StoreReleaseImages } from '../deploys/release-images';
 import { MemoryReleaseStore } from '../deploys/testing/memory-deployment.store';
+import { MemoryImageOperationStore } from '../images/testing/memory-image-operation.store';
 import { ImageService, type ImageServiceOptions } from './image.service';
 
 /** An in-memory image store: images by id and tag, and a record of every removal. */
@@ -25,6 +26,16 @@ class FakeImageEngine implements ImageEngine {
     const found = this.images.find((i) => i.tags.includes(ref) || i.id === ref || i.id.startsWith(`sha256:${ref}`));
     if (!found) throw new NotFoundError('image', ref, 'image');
     return found;
+  }
+
+  async composeImage(ref: string): Promise<ImageComposition> {
+    await this.inspectImage(ref);
+    return {
+      layers: [{ digest: ID('9'), size: 10 }],
+      history: [{ created_by: 'ADD rootfs', size: 10 }],
+      config: { env: [], exposed_ports: [], labels: {} },
+      repoDigests: [],
+    };
   }
 
   async removeImage(ref: string, options: { force: boolean }): Promise<void> {
@@ -120,6 +131,10 @@ describe('ImageService', () => {
         repo: 'https://git.lan/app.git',
         commit: 'abc123',
         managed: true,
+        repo_digests: [],
+        layers: [{ digest: ID('9'), size: 10 }],
+        history: [{ created_by: 'ADD rootfs', size: 10 }],
+        config: { env: [], exposed_ports: [], labels: {} },
       });
     });
 
@@ -137,6 +152,20 @@ describe('ImageService', () => {
       expect(view).not.toHaveProperty('build_id');
       expect(view).not.toHaveProperty('repo');
       expect(view).not.toHaveProperty('commit');
+    });
+  });
+
+  describe('images it pulled', () => {
+    it('lists, inspects and removes an image this Berth pulled as its own; others stay hidden', async () => {
+      const { engine } = setup();
+      const pulled = new MemoryImageOperationStore();
+      await pulled.add(ID('b'), 'busybox:latest');
+      const service = new ImageService(engine, { instance: 'default', manageAll: false }, winston.createLogger({ silent: true }), undefined, pulled);
+      expect((await service.list([])).images.map((i) => i.id)).toEqual([ID('a'), ID('b')]);
+      expect(await service.inspect('busybox:latest')).toMatchObject({ id: ID('b'), managed: true, pulled: true });
+      await service.remove('busybox:latest', false);
+      expect(engine.removed).toEqual(['busybox:latest force=false']);
+      await expect(service.inspect('derived:1')).rejects.toBeInstanceOf(NotFoundError);
     });
   });
 

@@ -2,6 +2,7 @@ import type { Logger } from 'winston';
 import { isValidImageReference } from '../builds/image-reference';
 import type { ImageDetails, ImageEngine } from '../engine/engine.port';
 import type { ReleaseImages } from '../deploys/release-images';
+import type { PulledImages } from '../images/image-operation.record';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
 import type { ImageList, ImageSummaryView, ImageView } from '../models/image.model';
 import { INSTANCE_LABEL } from './container-spec';
@@ -28,17 +29,21 @@ export class ImageService {
     private readonly options: ImageServiceOptions,
     private readonly logger: Logger,
     private readonly releases?: ReleaseImages,
+    private readonly pulled?: PulledImages,
   ) {}
 
   /** `labels`: Docker's filter syntax (`key` or `key=value`); every one must hold. */
   async list(labels: string[]): Promise<ImageList> {
     const filters = this.options.manageAll ? labels : [`${INSTANCE_LABEL}=${this.options.instance}`, BUILD_ID_LABEL, ...labels];
     const images = await this.engine.listImages({ labels: filters });
-    return { images: images.map((image) => this.summary(image)) };
+    const pulled = this.options.manageAll ? [] : await this.pulledImages(labels, images);
+    return { images: [...images, ...pulled].map((image) => this.summary(image)) };
   }
 
   async inspect(ref: string): Promise<ImageView> {
-    const image = await this.find(ref);
+    const image = await this.resolve(ref);
+    const { layers, history, config, repoDigests } = await this.engine.composeImage(image.id);
+    const pulled = await this.isPulled(image);
     const built = this.isBuilt(image);
     const repo = built ? image.labels[REPO_LABEL] : undefined;
     const commit = built ? image.labels[COMMIT_LABEL] : undefined;
@@ -46,7 +51,12 @@ export class ImageService {
       ...this.summary(image),
       ...(repo !== undefined ? { repo } : {}),
       ...(commit !== undefined ? { commit } : {}),
-      managed: built,
+      managed: built || pulled,
+      ...(pulled ? { pulled } : {}),
+      repo_digests: repoDigests,
+      layers,
+      history,
+      config,
     };
   }
 
@@ -55,7 +65,7 @@ export class ImageService {
    * image of a kept release is refused, even with `force`: a rollback needs it.
    */
   async remove(ref: string, force: boolean): Promise<void> {
-    const image = await this.find(ref);
+    const image = await this.resolve(ref);
     const holder = (await this.releases?.protectedImages())?.get(image.id);
     if (holder) {
       throw new ConflictError(
@@ -67,8 +77,8 @@ export class ImageService {
     this.logger.info('image removed', { imageId: image.id, ref, force });
   }
 
-  /** Resolves a tag, digest reference, id or id prefix to an image this Berth may act on. */
-  private async find(ref: string): Promise<ImageDetails> {
+  /** Resolves a tag, digest reference, id or id prefix to an image this Berth may act on (built or pulled). */
+  async resolve(ref: string): Promise<ImageDetails> {
     // Checked here so that no odd text (`../json`) ever reaches the engine's URL paths.
     if (!isValidImageReference(ref)) {
       throw new ValidationError(`${JSON.stringify(ref)} is not an image reference (name:tag, name@sha256:digest) nor an image id`, 'ref');
@@ -77,8 +87,20 @@ export class ImageService {
       // The engine's answer names the `image` field, which is a body field elsewhere; here it is the path.
       throw err instanceof NotFoundError ? new NotFoundError('image', ref) : err;
     });
-    if (!this.isBuilt(image) && !this.options.manageAll) throw new NotFoundError('image', ref);
+    if (!this.isBuilt(image) && !this.options.manageAll && !(await this.isPulled(image))) throw new NotFoundError('image', ref);
     return image;
+  }
+
+  /** Images this Berth pulled that carry the label filters, and are not in `listed` already. */
+  private async pulledImages(labels: string[], listed: ImageDetails[]): Promise<ImageDetails[]> {
+    const ids = new Set((await this.pulled?.ids()) ?? []);
+    if (ids.size === 0) return [];
+    const seen = new Set(listed.map((i) => i.id));
+    return (await this.engine.listImages({ labels })).filter((i) => ids.has(i.id) && !seen.has(i.id));
+  }
+
+  private async isPulled(image: ImageDetails): Promise<boolean> {
+    return (await this.pulled?.has(image.id)) ?? false;
   }
 
   private isBuilt(image: ImageDetails): boolean {

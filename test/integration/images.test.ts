@@ -111,6 +111,11 @@ describe('images API', () => {
         repo: 'https://git.lan/team/app.git',
         commit: 'c0ffee',
         managed: true,
+        // Podman lists a digest of the local manifest even for an image never pushed; Docker none.
+        repo_digests: expect.any(Array),
+        layers: expect.arrayContaining([{ digest: expect.stringMatching(/^sha256:[a-f0-9]{64}$/), size: expect.any(Number) }]),
+        history: expect.arrayContaining([expect.objectContaining({ created_by: expect.stringContaining('sleep') })]),
+        config: expect.objectContaining({ cmd: ['sleep', '300'], exposed_ports: [], labels: expect.objectContaining({ 'berth.build-id': image.buildId }) }),
       });
     }
   });

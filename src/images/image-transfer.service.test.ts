@@ -1,0 +1,124 @@
+import winston from 'winston';
+import type { ImageComposition, ImageDetails, ImageTransferEngine, TransferEvent, TransferOptions } from '../engine/engine.port';
+import { NotFoundError, RegistryError, ValidationError } from '../errors';
+import type { ImageView } from '../models/image.model';
+import { ImageTransferService } from './image-transfer.service';
+import { RegistryCredentials } from './registry-credentials';
+import { MemoryImageOperationStore } from './testing/memory-image-operation.store';
+
+const ID = `sha256:${'a'.repeat(64)}`;
+const DIGEST = `sha256:${'d'.repeat(64)}`;
+
+/** An engine whose pulls report one layer and whose pushes fail as `pushFails` says. */
+class FakeTransferEngine implements ImageTransferEngine {
+  readonly calls: Array<{ what: string; ref: string; options?: TransferOptions }> = [];
+  pushFails?: Error;
+
+  async inspectImage(ref: string): Promise<ImageDetails> {
+    return { id: ID, tags: [ref], labels: {}, created: '2024-01-01T00:00:00Z', size: 1 };
+  }
+  async pullImage(ref: string, options: TransferOptions, onEvent: (e: TransferEvent) => void): Promise<{ imageId: string }> {
+    this.calls.push({ what: 'pull', ref, options });
+    onEvent({ layer: 'abc123', status: 'Downloading', current: 5, total: 10 });
+    return { imageId: ID };
+  }
+  async pushImage(ref: string, options: TransferOptions, onEvent: (e: TransferEvent) => void): Promise<{ digest?: string }> {
+    this.calls.push({ what: 'push', ref, options });
+    onEvent({ status: 'The push refers to repository' });
+    if (this.pushFails) throw this.pushFails;
+    return { digest: DIGEST };
+  }
+  async tagImage(ref: string, tag: string): Promise<void> {
+    this.calls.push({ what: `tag ${tag}`, ref });
+  }
+  async composeImage(): Promise<ImageComposition> {
+    return { layers: [], history: [], config: { env: [], exposed_ports: [], labels: {} }, repoDigests: [] };
+  }
+}
+
+function setup() {
+  const engine = new FakeTransferEngine();
+  const store = new MemoryImageOperationStore();
+  const images = {
+    resolve: async (ref: string) => {
+      if (ref === 'missing:1') throw new NotFoundError('image', ref);
+      return { id: ID, tags: ['app:1'], labels: {}, created: '', size: 1 };
+    },
+    inspect: async (ref: string) => ({ id: ID, repo_digests: [`registry.lan/team/app@${DIGEST}`], ref }) as unknown as ImageView,
+  };
+  const credentials = new RegistryCredentials({ 'registry.lan': { username: 'ci', password: 'hunter22', insecure: true } });
+  const service = new ImageTransferService({ engine, store, pulled: store, credentials, images, followPollMs: 5 }, winston.createLogger({ silent: true }));
+  return { engine, store, service };
+}
+
+describe('ImageTransferService', () => {
+  it('pulls in the background with the registry credentials; the record ends with the image and its digest; the image counts as pulled', async () => {
+    const { engine, store, service } = setup();
+    const op = await service.pull({ image: 'registry.lan/team/app' });
+    expect(op).toMatchObject({ kind: 'pull', image: 'registry.lan/team/app:latest', registry: 'registry.lan', status: 'running' });
+    await service.close();
+    expect(await service.operation(op.id)).toMatchObject({ status: 'succeeded', image_id: ID, digest: DIGEST });
+    expect(engine.calls[0]?.options).toEqual({ auth: { serveraddress: 'registry.lan', username: 'ci', password: 'hunter22' }, insecure: true });
+    expect(await store.has(ID)).toBe(true);
+    const { lines } = await service.logs(op.id);
+    expect(lines.map((l) => l.text)).toEqual([
+      'pull registry.lan/team/app:latest (registry registry.lan)',
+      'layer abc123: Downloading 5/10 bytes',
+      `done: registry.lan/team/app:latest ${DIGEST} image ${ID}`,
+    ]);
+  });
+
+  it('keeps a digest-pinned reference as it is', async () => {
+    const { engine, service } = setup();
+    const pinned = `registry.lan/team/app@${DIGEST}`;
+    const op = await service.pull({ image: pinned });
+    await service.close();
+    expect(engine.calls[0]?.ref).toBe(pinned);
+    expect(await service.operation(op.id)).toMatchObject({ status: 'succeeded', digest: DIGEST });
+  });
+
+  it('ends a failed push with the registry error, its secrets redacted, and says so in the log', async () => {
+    const { engine, service } = setup();
+    engine.pushFails = new RegistryError('registry_auth_failed', 'registry.lan', 'registry registry.lan refused hunter22');
+    const op = await service.push('app:1', { target: 'registry.lan/team/app:2' });
+    await service.close();
+    const ended = await service.operation(op.id);
+    expect(ended).toMatchObject({
+      status: 'failed',
+      error: { code: 'registry_auth_failed', message: 'registry registry.lan refused ***', details: { registry: 'registry.lan' } },
+    });
+    expect(engine.calls.map((c) => c.what)).toEqual(['tag registry.lan/team/app:2', 'push']);
+    expect(JSON.stringify(await service.logs(op.id))).not.toContain('hunter22');
+  });
+
+  it.each([
+    [{ image: 'Not A Ref' }, 'image'],
+    [{ image: 'a'.repeat(64) }, 'image'],
+    [{ image: 'app:1', platform: 'linux' }, 'platform'],
+  ])('refuses %j naming %s', async (body, field) => {
+    const { service } = setup();
+    await expect(service.pull(body)).rejects.toMatchObject({ code: 'invalid_input', field });
+  });
+
+  it('asks for a target when the reference is not a tag of the image, and refuses a bad target', async () => {
+    const { service } = setup();
+    await expect(service.push(ID, {})).rejects.toMatchObject({ code: 'invalid_input', field: 'target' });
+    await expect(service.push('app:1', { target: 'Bad Target' })).rejects.toBeInstanceOf(ValidationError);
+    await expect(service.push('missing:1', {})).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('answers not_found for an unknown or malformed operation id', async () => {
+    const { service } = setup();
+    await expect(service.operation('nope')).rejects.toBeInstanceOf(NotFoundError);
+    await expect(service.operation('00000000-0000-4000-8000-000000000000')).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('follows a log to its end as SSE events', async () => {
+    const { service } = setup();
+    const op = await service.pull({ image: 'registry.lan/team/app:1' });
+    const events = [];
+    for await (const e of await service.follow(op.id, 0, new AbortController().signal)) events.push(e.event);
+    expect(events.at(-1)).toBe('end');
+    expect(events.filter((e) => e === 'log').length).toBe(3);
+  });
+});
