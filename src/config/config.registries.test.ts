@@ -2,10 +2,10 @@ import { parseConfig } from './config.loader';
 import { configError } from './testing/config-error';
 
 describe('[registries] and [images]', () => {
-  it('default to no registries, a 1 MiB progress log and 24 hours', () => {
+  it('default to no registries, a 1 MiB progress log, 24 hours and 2 GiB imports', () => {
     const config = parseConfig('', 'empty.toml');
     expect(config.registries).toEqual({});
-    expect(config.images).toEqual({ log_max_bytes: 1048576, retention_hours: 24 });
+    expect(config.images).toEqual({ log_max_bytes: 1048576, retention_hours: 24, max_import_bytes: 2 * 1024 * 1024 * 1024 });
   });
 
   it('reads credentials by registry host, insecure false by default', () => {
