@@ -25,11 +25,8 @@ export class RunController extends Controller {
   @Response<RunView>(200, 'Ended (wait=true)')
   @Response<ErrorBody>(400, 'Invalid input; `field` names it')
   @Response<ErrorBody>(404, 'The image is not on the engine')
-  public async submit(@Body() body: RunRequest, @Request() req: ExpressRequest, @Query() wait?: boolean): Promise<RunView> {
-    // tsoa coerces a string into a one-item array; the command as sent is checked instead, so
-    // "echo hi" is refused rather than run as a program named "echo hi".
-    const sent = (req.body as { command?: unknown }).command as string[];
-    const { ended, run } = await this.runs.submit({ ...body, command: sent }, wait === true);
+  public async submit(@Body() body: RunRequest, @Query() wait?: boolean): Promise<RunView> {
+    const { ended, run } = await this.runs.submit(body, wait === true);
     this.setStatus(ended ? 200 : 202);
     return run;
   }

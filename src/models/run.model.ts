@@ -4,8 +4,12 @@ export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'timeout
 export interface RunRequest {
   /** Image to run; it must be present on the engine (404 otherwise). */
   image: string;
-  /** Program and arguments, run as given: never through a shell (pass `["sh", "-c", "..."]` for one). */
-  command: string[];
+  /**
+   * Program and arguments, an array of strings run as given: never through a shell (pass
+   * `["sh", "-c", "..."]` for one). A single string is refused with 400, not split. (The string
+   * in the type only keeps the validator from wrapping a string into a one-item array.)
+   */
+  command: string | string[];
   /** Environment variables of the process. Kept with the run: not for secrets. */
   env?: { [name: string]: string };
   /** Seconds before the run is killed and ends as `timeout`. Default `[runs] default_timeout_seconds` (300), at most `[runs] max_timeout_seconds`. */

@@ -172,9 +172,9 @@ describe('one-shot runs', () => {
       [{ command: ['true'], cap_add: ['SYS_ADMIN'] }, 'cap_add'],
       [{ command: ['true'], stdin: 'x'.repeat(600 * 1024) }, 'stdin'],
     ];
-    for (const [body, field] of cases) expectError(await post('/api/v1/runs', { image: BUSYBOX, ...body }), 400, 'validation_error', field);
+    for (const [body, field] of cases) expectError(await post('/api/v1/runs', { image: BUSYBOX, ...body }), 400, 'invalid_input', field);
     expectError(await get('/api/v1/runs/not-a-run'), 404, 'not_found');
-    expectError(await get('/api/v1/runs?status=bogus'), 400, 'validation_error', 'status');
+    expectError(await get('/api/v1/runs?status=bogus'), 400, 'invalid_input', 'status');
   });
 
   it('lists runs newest first and gives the output as lines with their stream, or as SSE', async () => {
