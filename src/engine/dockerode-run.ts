@@ -16,6 +16,7 @@ export class DockerodeRunEngine implements RunEngine {
   constructor(
     private readonly docker: Docker,
     private readonly engine: Pick<ContainerEngine, 'removeContainer' | 'listContainers' | 'inspectImage'>,
+    private readonly runtime: 'docker' | 'podman',
   ) {}
 
   async createRunContainer(spec: RunContainerSpec): Promise<{ id: string }> {
@@ -54,7 +55,7 @@ export class DockerodeRunEngine implements RunEngine {
     const subject = { kind: 'container', ref: id };
     let stream: Duplex | Readable;
     try {
-      stream = (await container.attach({ stream: true, stdout: true, stderr: true, ...(stdin !== undefined ? { stdin: true, hijack: true } : {}) })) as Duplex;
+      stream = (await container.attach(attachOptions(stdin !== undefined, this.runtime))) as Duplex;
       await container.start();
     } catch (err) {
       throw translateEngineError(err, subject);
@@ -86,6 +87,19 @@ export class DockerodeRunEngine implements RunEngine {
   inspectImage(ref: string) {
     return this.engine.inspectImage(ref);
   }
+}
+
+/**
+ * Query of the attach call. With stdin the connection is hijacked; docker-modem would also send
+ * the options as a JSON body, which Podman hands to the process as the first bytes of its stdin:
+ * for Podman an empty `_body` sends none. Docker ignores that body, but waits for it before it
+ * upgrades the connection, so it keeps it.
+ */
+function attachOptions(withStdin: boolean, runtime: 'docker' | 'podman'): Docker.ContainerAttachOptions {
+  const query = { stream: true, stdout: true, stderr: true, ...(withStdin ? { stdin: true } : {}) };
+  if (!withStdin) return query;
+  const hijacked = { ...query, hijack: true };
+  return runtime === 'podman' ? ({ ...hijacked, _query: query, _body: {} } as Docker.ContainerAttachOptions) : hijacked;
 }
 
 /** Decodes the attach stream until it ends; past the byte cap it only drains. True when output was dropped. */
