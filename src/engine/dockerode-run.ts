@@ -50,7 +50,12 @@ export class DockerodeRunEngine implements RunEngine {
     }
   }
 
-  async runContainer(id: string, stdin: string | undefined, onLine: (line: LogLine) => void, options: { signal: AbortSignal; maxOutputBytes: number }): Promise<RunOutcome> {
+  async runContainer(
+    id: string,
+    stdin: string | undefined,
+    onLine: (line: LogLine) => void,
+    options: { signal: AbortSignal; maxOutputBytes: number },
+  ): Promise<RunOutcome> {
     const container = this.docker.getContainer(id);
     const subject = { kind: 'container', ref: id };
     let stream: Duplex | Readable;
@@ -66,7 +71,7 @@ export class DockerodeRunEngine implements RunEngine {
     try {
       if (stdin !== undefined) (stream as Duplex).end(stdin);
       const outputCut = await readOutput(stream, onLine, options);
-      const [waited, details] = await Promise.all([container.wait(), container.inspect()]).catch((err: unknown) => {
+      const [waited, details] = await Promise.all([container.wait() as Promise<{ StatusCode?: unknown }>, container.inspect()]).catch((err: unknown) => {
         throw translateEngineError(err, subject);
       });
       const exitCode = typeof waited.StatusCode === 'number' ? waited.StatusCode : details.State.ExitCode;

@@ -20,13 +20,7 @@ export class RedisRunStore implements RunStore {
   ) {}
 
   async create(record: RunRecord): Promise<void> {
-    await redisCall(() =>
-      this.redis
-        .multi()
-        .set(this.key(record.id), JSON.stringify(record))
-        .zadd(this.index(), Date.parse(record.createdAt), record.id)
-        .exec(),
-    );
+    await redisCall(() => this.redis.multi().set(this.key(record.id), JSON.stringify(record)).zadd(this.index(), Date.parse(record.createdAt), record.id).exec());
   }
 
   async get(id: string): Promise<RunRecord | undefined> {

@@ -1,7 +1,7 @@
 import { validateRunRequest } from './run-request';
 
 const LIMITS = { defaultTimeoutSeconds: 300, maxTimeoutSeconds: 3600, maxStdinBytes: 8 };
-const validate = (body: Record<string, unknown>) => validateRunRequest({ image: 'busybox:1', command: ['true'], ...body } as never, LIMITS, () => 'id');
+const validate = (body: Record<string, unknown>) => validateRunRequest({ image: 'busybox:1', command: ['true'], ...body }, LIMITS, () => 'id');
 
 describe('validateRunRequest', () => {
   it('fills the defaults: network none, no capabilities, the default timeout', () => {
@@ -9,7 +9,15 @@ describe('validateRunRequest', () => {
   });
 
   it('keeps limits, env, stdin and allowed capabilities', () => {
-    const { spec, stdin } = validate({ memory: '64m', cpus: 0.5, env: { A_B: 'x y' }, network: 'bridge', cap_add: ['cap_chown', 'SETUID'], stdin: 'héllo', timeout_seconds: 5 });
+    const { spec, stdin } = validate({
+      memory: '64m',
+      cpus: 0.5,
+      env: { A_B: 'x y' },
+      network: 'bridge',
+      cap_add: ['cap_chown', 'SETUID'],
+      stdin: 'héllo',
+      timeout_seconds: 5,
+    });
     expect(spec).toMatchObject({ memoryBytes: 64 * 1024 * 1024, nanoCpus: 5e8, env: { A_B: 'x y' }, network: 'bridge', capAdd: ['CHOWN', 'SETUID'], timeoutSeconds: 5 });
     expect(stdin).toBe('héllo');
   });

@@ -84,7 +84,11 @@ export class RunRunner {
     if (signal.aborted) {
       const status = reasonOf(signal);
       const message =
-        status === 'timeout' ? `killed after timeout_seconds (${record.spec.timeoutSeconds})` : status === 'cancelled' ? 'cancelled on request' : 'Berth stopped while it ran';
+        status === 'timeout'
+          ? `killed after timeout_seconds (${record.spec.timeoutSeconds})`
+          : status === 'cancelled'
+            ? 'cancelled on request'
+            : 'Berth stopped while it ran';
       return { ...record, status, endedAt, error: { code: status, message } };
     }
     const status: RunStatus = exitCode === 0 ? 'succeeded' : 'failed';

@@ -69,7 +69,13 @@ function setUp(options: Partial<RunServiceOptions> = {}) {
 describe('RunService', () => {
   it('runs to the end with wait: exit code, streams apart, limits and labels on the container, container removed', async () => {
     const { engine, service } = setUp();
-    engine.behaviour = { lines: [{ stream: 'stdout', text: 'out' }, { stream: 'stderr', text: 'err' }], exitCode: 2 };
+    engine.behaviour = {
+      lines: [
+        { stream: 'stdout', text: 'out' },
+        { stream: 'stderr', text: 'err' },
+      ],
+      exitCode: 2,
+    };
     const { ended, run } = await service.submit({ image: 'busybox:1', command: ['false'], stdin: 'x' }, true);
     expect(ended).toBe(true);
     expect(run).toMatchObject({ status: 'failed', exit_code: 2, stdout: 'out', stderr: 'err', memory_bytes: 64 * 1024 * 1024, network: 'none' });
@@ -79,7 +85,14 @@ describe('RunService', () => {
 
   it('cuts each stream at the cap and says so', async () => {
     const { engine, service } = setUp();
-    engine.behaviour = { lines: [{ stream: 'stdout', text: '12345' }, { stream: 'stdout', text: '67890abc' }, { stream: 'stderr', text: 'e' }], exitCode: 0 };
+    engine.behaviour = {
+      lines: [
+        { stream: 'stdout', text: '12345' },
+        { stream: 'stdout', text: '67890abc' },
+        { stream: 'stderr', text: 'e' },
+      ],
+      exitCode: 0,
+    };
     const { run } = await service.submit({ image: 'busybox:1', command: ['x'] }, true);
     expect(run).toMatchObject({ stdout: '12345\n678', stdout_truncated: true, stderr: 'e', stderr_truncated: false });
     expect(run.truncation_notice).toMatch(/^stdout cut at 10 bytes/);
@@ -132,7 +145,11 @@ describe('RunService', () => {
 
   it('refuses a missing image with 404 naming it, and stores nothing', async () => {
     const { store, service } = setUp();
-    await expect(service.submit({ image: 'nope:1', command: ['x'] }, false)).rejects.toMatchObject({ code: 'not_found', field: 'image', message: expect.stringContaining('nope:1') });
+    await expect(service.submit({ image: 'nope:1', command: ['x'] }, false)).rejects.toMatchObject({
+      code: 'not_found',
+      field: 'image',
+      message: expect.stringContaining('nope:1'),
+    });
     expect(store.records.size).toBe(0);
   });
 

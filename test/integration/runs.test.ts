@@ -35,8 +35,7 @@ describe('one-shot runs', () => {
     expect(res.status).toBe(200);
     return res.body as Record<string, unknown>;
   };
-  const runContainers = async (id: string) =>
-    api.docker.listContainers({ all: true, filters: JSON.stringify({ label: [`berth.run=${id}`] }) });
+  const runContainers = async (id: string) => api.docker.listContainers({ all: true, filters: JSON.stringify({ label: [`berth.run=${id}`] }) });
 
   beforeAll(async () => {
     api = await startTestApi({ runs: { max_output_bytes: 4096, max_wait_seconds: 60 } });
@@ -124,7 +123,15 @@ describe('one-shot runs', () => {
   });
 
   it('applies the memory limit, the pids limit, no new privileges and no capabilities', async () => {
-    const ended = await run({ memory: '64m', cpus: 0.5, command: ['sh', '-c', 'cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids.max /sys/fs/cgroup/pids/pids.max 2>/dev/null; grep -E "^(CapEff|NoNewPrivs)" /proc/self/status'] });
+    const ended = await run({
+      memory: '64m',
+      cpus: 0.5,
+      command: [
+        'sh',
+        '-c',
+        'cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids.max /sys/fs/cgroup/pids/pids.max 2>/dev/null; grep -E "^(CapEff|NoNewPrivs)" /proc/self/status',
+      ],
+    });
     expect(ended).toMatchObject({ status: 'succeeded', memory_bytes: 64 * 1024 * 1024, cpus: 0.5 });
     expect((ended.stdout as string).split('\n')).toEqual([String(64 * 1024 * 1024), '256', 'CapEff:\t0000000000000000', 'NoNewPrivs:\t1']);
     const chown = await run({ command: ['chown', '1:1', '/tmp'] });
@@ -190,7 +197,14 @@ describe('one-shot runs', () => {
     expect(events.at(-1)).toEqual({ event: 'end', data: { status: 'succeeded' } });
 
     const logs = await get(`/api/v1/runs/${id}/logs`);
-    expect(logs.body).toMatchObject({ run_id: id, status: 'succeeded', lines: [{ stream: 'stdout', text: 'one' }, { stream: 'stderr', text: 'two' }] });
+    expect(logs.body).toMatchObject({
+      run_id: id,
+      status: 'succeeded',
+      lines: [
+        { stream: 'stdout', text: 'one' },
+        { stream: 'stderr', text: 'two' },
+      ],
+    });
     const list = await get('/api/v1/runs?limit=1');
     expect(list.body).toMatchObject({ limit: 1, offset: 0, runs: [{ id, status: 'succeeded' }] });
     expect(list.body.total).toBeGreaterThan(1);
