@@ -203,7 +203,7 @@ function composeRuns(config: BerthConfig, redis: Redis, engine: DockerodeEngine,
   const r = config.runs;
   return new RunService(
     new RedisRunStore(redis, { prefix: config.redis.prefix, retentionSeconds: Math.round(r.retention_hours * 3600) }),
-    new DockerodeRunEngine(engine.docker, engine, config.docker.runtime),
+    new DockerodeRunEngine(engine.docker, engine, config.docker.socket_path),
     {
       instance: config.server.instance,
       defaultTimeoutSeconds: r.default_timeout_seconds,

@@ -1,4 +1,5 @@
 import type Docker from 'dockerode';
+import http from 'node:http';
 import type { Duplex, Readable } from 'node:stream';
 import { translateEngineError } from './engine-errors';
 import type { ContainerEngine, LogLine, RunContainerSpec, RunEngine, RunOutcome } from './engine.port';
@@ -6,6 +7,8 @@ import { LogFrameDecoder } from './log-frames';
 
 /** Seconds a killed run's output stream may stay open before Berth stops reading it. */
 const DRAIN_AFTER_KILL_MS = 10_000;
+/** Milliseconds the engine may take to answer an attach. */
+const ATTACH_TIMEOUT_MS = 30_000;
 
 /**
  * One-shot runs over dockerode, on Docker and Podman alike: the container is attached before it
@@ -16,7 +19,8 @@ export class DockerodeRunEngine implements RunEngine {
   constructor(
     private readonly docker: Docker,
     private readonly engine: Pick<ContainerEngine, 'removeContainer' | 'listContainers' | 'inspectImage'>,
-    private readonly runtime: 'docker' | 'podman',
+    /** The engine's unix socket: stdin needs a hijacked connection made here, not by docker-modem. */
+    private readonly socketPath: string,
   ) {}
 
   async createRunContainer(spec: RunContainerSpec): Promise<{ id: string }> {
@@ -58,9 +62,10 @@ export class DockerodeRunEngine implements RunEngine {
   ): Promise<RunOutcome> {
     const container = this.docker.getContainer(id);
     const subject = { kind: 'container', ref: id };
-    let stream: Duplex | Readable;
+    let stream: Readable;
     try {
-      stream = (await container.attach(attachOptions(stdin !== undefined, this.runtime))) as Duplex;
+      stream =
+        stdin !== undefined ? await hijackAttach(this.socketPath, id) : ((await container.attach({ stream: true, stdout: true, stderr: true })) as unknown as Readable);
       await container.start();
     } catch (err) {
       throw translateEngineError(err, subject);
@@ -95,16 +100,33 @@ export class DockerodeRunEngine implements RunEngine {
 }
 
 /**
- * Query of the attach call. With stdin the connection is hijacked; docker-modem would also send
- * the options as a JSON body, which Podman hands to the process as the first bytes of its stdin:
- * for Podman an empty `_body` sends none. Docker ignores that body, but waits for it before it
- * upgrades the connection, so it keeps it.
+ * Attaches with stdin over a connection upgraded to a raw stream. docker-modem's hijack sends its
+ * options as a JSON body, which Podman hands to the process as the first bytes of its stdin, and
+ * without that body Podman never upgrades; an empty body with Content-Length 0 suits both engines.
  */
-function attachOptions(withStdin: boolean, runtime: 'docker' | 'podman'): Docker.ContainerAttachOptions {
-  const query = { stream: true, stdout: true, stderr: true, ...(withStdin ? { stdin: true } : {}) };
-  if (!withStdin) return query;
-  const hijacked = { ...query, hijack: true };
-  return runtime === 'podman' ? ({ ...hijacked, _query: query, _body: {} } as Docker.ContainerAttachOptions) : hijacked;
+function hijackAttach(socketPath: string, id: string): Promise<Duplex> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({
+      socketPath,
+      method: 'POST',
+      path: `/containers/${encodeURIComponent(id)}/attach?stream=1&stdin=1&stdout=1&stderr=1`,
+      headers: { Connection: 'Upgrade', Upgrade: 'tcp', 'Content-Length': 0 },
+      timeout: ATTACH_TIMEOUT_MS,
+    });
+    req.on('upgrade', (_res, socket: Duplex, head: Buffer) => {
+      // The deadline was for the answer; a run may then be quiet for as long as it likes.
+      (socket as Duplex & { setTimeout(ms: number): void }).setTimeout(0);
+      if (head.length > 0) socket.unshift(head);
+      resolve(socket);
+    });
+    req.on('response', (res: http.IncomingMessage) => {
+      res.resume();
+      reject(Object.assign(new Error(`attach answered ${res.statusCode ?? 0}`), { statusCode: res.statusCode }));
+    });
+    req.on('timeout', () => req.destroy(Object.assign(new Error('attach did not answer'), { code: 'ETIMEDOUT' })));
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 /** Decodes the attach stream until it ends; past the byte cap it only drains. True when output was dropped. */
