@@ -2,7 +2,7 @@
  * One-shot run latency: `POST /api/v1/runs?wait=true` running `echo hi` in busybox, against
  * `docker run --rm` (or `podman --url ... run --rm`) by hand on the same engine.
  *
- *   npm run build && node dist/bench/runs.bench.js --engine docker [--runs 20]
+ *   npm run build && npm run bench:runs -- --engine docker [--runs 20]
  *
  * Starts the real API in-process (real Redis at BERTH_BENCH_REDIS_URL, default
  * redis://127.0.0.1:6379), times sequential runs of each after 2 warm-up runs, prints medians and
