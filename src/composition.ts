@@ -57,6 +57,11 @@ import { ImageImportService } from './images/image-import.service';
 import type { DeploymentStore, ReleaseStore } from './deploys/deployment.record';
 import { probeHttp } from './deploys/http-probe';
 import type { AppRouting } from './proxy/app-routing.port';
+import { RunController } from './controllers/run.controller';
+import { DockerodeRunEngine } from './engine/dockerode-run';
+import { RedisRunStore } from './runs/redis-run.store';
+import { RunService } from './runs/run.service';
+import { parseMemory } from './services/container-spec';
 
 export interface Api {
   app: Express;
@@ -177,6 +182,11 @@ export function composeApi(config: BerthConfig, logger: Logger, parts: ApiParts 
           .catch((err: unknown) => logger.warn('certificates not ensured', { app: app.name, error: String(err) })),
     },
   );
+  const runs = composeRuns(config, redis, engine, logger);
+  // Runs a previous API process left behind are marked lost and their containers removed.
+  const runsRecovered = whenReady(redis, 5000)
+    .then(() => runs.recover())
+    .catch((err: unknown) => logger.error('runs of a previous start not recovered', { error: String(err) }));
   const runtime = new RuntimeService(engine, config);
   const health = new HealthService(engine, new RedisHealth(redis));
   const controllers: ControllerFactory[] = [
@@ -190,6 +200,7 @@ export function composeApi(config: BerthConfig, logger: Logger, parts: ApiParts 
     { type: AppController, make: () => new AppController(apps) },
     { type: AppRuntimeController, make: () => new AppRuntimeController(appRuntime) },
     ...imageImportControllers(config, logger, engine, registry),
+    { type: RunController, make: () => new RunController(runs) },
     ...webhookControllers(config, logger, { apps: appStore, deploys: parts.deploys ?? deployments }),
   ];
   const app = createApp({ controllers, tokens, logger, bodyLimitBytes: config.server.body_limit_bytes });
@@ -200,6 +211,8 @@ export function composeApi(config: BerthConfig, logger: Logger, parts: ApiParts 
     close: async () => {
       await proxyStarted;
       await transfers.close();
+      await runsRecovered;
+      await runs.close();
       tls?.certificates.stop();
       await proxy.supervisor?.stop();
       await queue.close().catch(() => undefined);
@@ -207,6 +220,30 @@ export function composeApi(config: BerthConfig, logger: Logger, parts: ApiParts 
       redis.disconnect();
     },
   };
+}
+
+/** One-shot runs, executed by this process with the `[runs]` limits. */
+function composeRuns(config: BerthConfig, redis: Redis, engine: DockerodeEngine, logger: Logger): RunService {
+  const r = config.runs;
+  return new RunService(
+    new RedisRunStore(redis, { prefix: config.redis.prefix, retentionSeconds: Math.round(r.retention_hours * 3600) }),
+    new DockerodeRunEngine(engine.docker, engine, config.docker.socket_path),
+    {
+      instance: config.server.instance,
+      defaultTimeoutSeconds: r.default_timeout_seconds,
+      maxTimeoutSeconds: r.max_timeout_seconds,
+      maxStdinBytes: r.max_stdin_bytes,
+      maxWaitSeconds: r.max_wait_seconds,
+      maxOutputBytes: r.max_output_bytes,
+      maxConcurrent: r.max_concurrent,
+      pidsLimit: r.pids_limit,
+      ...(r.memory !== '' ? { defaultMemoryBytes: parseMemory(r.memory) } : {}),
+      ...(r.cpus > 0 ? { defaultNanoCpus: Math.round(r.cpus * 1e9) } : {}),
+      flushMs: 100,
+      followPollMs: 250,
+    },
+    logger.child({ component: 'runs' }),
+  );
 }
 
 /** Push webhooks need the apps and their deployments. */

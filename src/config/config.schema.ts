@@ -295,6 +295,42 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    runs: z
+      .object({
+        /** Seconds a run may take when it sets no `timeout_seconds`. Default 300. */
+        default_timeout_seconds: z.number().int().min(1).default(300),
+        /** Largest `timeout_seconds` a run may ask for. Default 3600. */
+        max_timeout_seconds: z.number().int().min(1).default(3600),
+        /** Longest a `wait=true` request is held before it answers 202 with the run still going. Default 60. */
+        max_wait_seconds: z.number().int().min(0).max(600).default(60),
+        /** Memory limit of runs that set none ("512m"; "" for none). Default "512m". */
+        memory: z
+          .string()
+          .regex(/^(\d+(\.\d+)?\s*[bkmg]?b?)?$/i, 'must be like "512m" or "1g"')
+          .default('512m'),
+        /** CPU limit of runs that set none, in cores (0 for none). Default 1. */
+        cpus: z.number().min(0).default(1),
+        /** Most processes (threads included) a run may have at once. Default 256. */
+        pids_limit: z.number().int().min(1).default(256),
+        /** Bytes of `stdin` a run may send. Default 512 KiB (the request body must fit `[server] body_limit_bytes` too). */
+        max_stdin_bytes: z
+          .number()
+          .int()
+          .min(0)
+          .default(512 * 1024),
+        /** Bytes of stdout, and apart of stderr, kept per run; past it the run says so and goes on. Default 1 MiB. */
+        max_output_bytes: z
+          .number()
+          .int()
+          .positive()
+          .default(1024 * 1024),
+        /** Runs the API process executes at once; later ones wait as `queued`. Default 4. */
+        max_concurrent: z.number().int().positive().default(4),
+        /** Hours an ended run (record and output) is kept. Default 24. */
+        retention_hours: z.number().positive().default(24),
+      })
+      .strict()
+      .default({}),
     log: z
       .object({
         /** error, warn, info, debug. Default info. */

@@ -282,3 +282,42 @@ export interface ImageTransferEngine extends Pick<ContainerEngine, 'inspectImage
   /** Points `tag` at the image `ref` names. */
   tagImage(ref: string, tag: string): Promise<void>;
 }
+
+/** A one-shot run's container, already validated: always removed by Berth once it ends. */
+export interface RunContainerSpec {
+  image: string;
+  command: string[];
+  env: Record<string, string>;
+  labels: Record<string, string>;
+  memoryBytes?: number;
+  nanoCpus?: number;
+  pidsLimit: number;
+  network: 'none' | 'bridge';
+  /** Linux capabilities kept (all others dropped); none by default. */
+  capAdd: string[];
+  /** Written to the process's stdin, which is then closed; absent: stdin is empty. */
+  stdin?: string;
+}
+
+/** How a run's container ended. */
+export interface RunOutcome {
+  exitCode: number;
+  oomKilled: boolean;
+  /** True when output past `maxOutputBytes` was read but not decoded into lines. */
+  outputCut: boolean;
+}
+
+/** What one-shot runs need of the engine. */
+export interface RunEngine {
+  /** Creates the container (no auto-removal: Berth reads the exit code, then removes it). */
+  createRunContainer(spec: RunContainerSpec): Promise<{ id: string }>;
+  /**
+   * Attaches, writes stdin, starts, and hands every output line to `onLine` until the container
+   * ends; resolves with its exit code. `signal` kills the container. At most `maxOutputBytes`
+   * of output are decoded; the rest is read and dropped, so a noisy command cannot bloat Berth.
+   */
+  runContainer(id: string, stdin: string | undefined, onLine: (line: LogLine) => void, options: { signal: AbortSignal; maxOutputBytes: number }): Promise<RunOutcome>;
+  removeContainer(id: string, options: { force: boolean }): Promise<void>;
+  listContainers(options: { all: boolean; labels: string[] }): Promise<Array<Pick<ContainerSummary, 'id' | 'labels'>>>;
+  inspectImage(ref: string): Promise<ImageDetails>;
+}

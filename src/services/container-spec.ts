@@ -16,11 +16,11 @@ const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
 export function isContainerRef(ref: string): boolean {
   return NAME.test(ref);
 }
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 const LABEL_KEY = /^[A-Za-z0-9][A-Za-z0-9._\-/]{0,254}$/;
 /** Control characters (tab allowed): a value holding them can split or garble what reads it. */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
-const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/;
+export const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/;
 const MEMORY = /^(\d+(?:\.\d+)?)\s*([bkmg]?)b?$/i;
 const UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
 const MIN_MEMORY = 6 * 1024 * 1024;
@@ -96,7 +96,7 @@ export function parseMemory(value: string | number): number {
   return bytes;
 }
 
-function parseCpus(value: number): number {
+export function parseCpus(value: number): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > 1024) {
     throw new ValidationError('cpus must be a positive number of cores, e.g. 0.5', 'cpus');
   }
