@@ -1,9 +1,8 @@
 import { join } from 'node:path';
-import { startTestApi, type TestApi } from '../support/api';
-import { startGitServer, type GitServer } from '../support/git-server';
-import { startTestWorker } from '../support/worker';
-import type { BuildWorker } from '../../workers/worker.composition';
-import { buildLog, removeBuildStages, submitBuild, waitForBuild } from './build-helpers';
+import type { TestApi } from '../support/api';
+import type { GitServer } from '../support/git-server';
+import { buildLog, submitBuild, waitForBuild } from './build-helpers';
+import { useBuildSuite } from './build-suite';
 
 const FIXTURES = join(__dirname, '..', 'fixtures');
 /** Two builds on 2 shared cores; Podman is the slower engine. */
@@ -26,34 +25,16 @@ function installStepLines(lines: string[]): string[] {
  * install step comes from the layer cache; and the image holds neither `.git` nor Berth's files.
  */
 describe('builds: an unchanged commit rebuilds from the layer cache', () => {
+  const suite = useBuildSuite({ git: { allowed_hosts: ['127.0.0.1'] }, build: { timeout_seconds: 240 } });
   let api: TestApi;
   let git: GitServer;
-  let worker: BuildWorker;
-  const madeTags: string[] = [];
-
-  beforeAll(async () => {
-    api = await startTestApi({ git: { allowed_hosts: ['127.0.0.1'] }, build: { timeout_seconds: 240 } });
-    git = await startGitServer();
-    worker = await startTestWorker(api.config);
-  });
-
-  afterAll(async () => {
-    await worker?.close(true);
-    await api?.close();
-    for (const tag of madeTags) {
-      await api?.docker
-        .getImage(tag)
-        .remove({ force: true })
-        .catch(() => undefined);
-    }
-    if (api) await removeBuildStages(api);
-    await git?.close();
+  beforeAll(() => {
+    ({ api, git } = suite);
   });
 
   /** Builds the repository with the nixpacks buildpack; answers the log's lines. */
   async function build(url: string, what: string): Promise<{ tag: string; lines: string[] }> {
     const tag = `berth-it-${api.runId}-cache-${what}:1`;
-    madeTags.push(tag);
     const id = `${api.runId}-cache-${what}`;
     // The run id in a variable marks the build stage for removeBuildStages; it is the same in both builds.
     const body = {

@@ -1,9 +1,8 @@
 import { join } from 'node:path';
-import type { BuildWorker } from '../../workers/worker.composition';
-import { startTestApi, type TestApi } from '../support/api';
-import { startGitServer, type GitServer } from '../support/git-server';
-import { startTestWorker } from '../support/worker';
-import { buildLog, getBuild, removeBuildStages, submitBuild, waitForBuild, serveImage } from './build-helpers';
+import type { TestApi } from '../support/api';
+import type { GitServer } from '../support/git-server';
+import { buildLog, getBuild, submitBuild, waitForBuild, serveImage } from './build-helpers';
+import { useBuildSuite } from './build-suite';
 import { httpGet, waitForHttp } from './helpers';
 
 const FIXTURES = join(__dirname, '..', 'fixtures');
@@ -18,39 +17,17 @@ const BUILD_MS = 360_000;
  * Debian node stand-in (STAND_IN_IMAGES) loads them, as an official node image would.
  */
 describe('builds: front-end apps and monorepos (nixpacks)', () => {
+  const suite = useBuildSuite({ git: { allowed_hosts: ['127.0.0.1'] }, build: { timeout_seconds: 360 } });
   let api: TestApi;
   let git: GitServer;
-  let worker: BuildWorker;
-  const madeTags: string[] = [];
-
-  beforeAll(async () => {
-    api = await startTestApi({
-      git: { allowed_hosts: ['127.0.0.1'] },
-      build: { timeout_seconds: 360 },
-    });
-    git = await startGitServer();
-    worker = await startTestWorker(api.config);
-  });
-
-  afterAll(async () => {
-    await worker?.close(true);
-    // Containers first (the API removes them): an image a container uses cannot be removed.
-    await api?.close();
-    for (const tag of madeTags) {
-      await api?.docker
-        .getImage(tag)
-        .remove({ force: true })
-        .catch(() => undefined);
-    }
-    if (api) await removeBuildStages(api);
-    await git?.close();
+  beforeAll(() => {
+    ({ api, git } = suite);
   });
 
   /** Builds a fixture with nixpacks; the run id in a variable marks the build stage for removal. */
   async function build(fixture: string, what: string, variables: Record<string, string> = {}) {
     const { url } = git.push(`${api.runId}-${fixture}`, {}, { fromDir: join(FIXTURES, fixture) });
     const tag = `berth-it-${api.runId}-${what}:1`;
-    madeTags.push(tag);
     const id = `${api.runId}-${what}`;
     const nixpacks_config = { variables: { FRONTEND_RUN: api.runId, ...variables } };
     await submitBuild(api, { id, git_repo: url, git_branch: 'main', buildpack_type: 'nixpacks', image_tag: tag, nixpacks_config });

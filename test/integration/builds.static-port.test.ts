@@ -1,10 +1,9 @@
 import { join } from 'node:path';
 import request from 'supertest';
-import type { BuildWorker } from '../../workers/worker.composition';
-import { startTestApi, type TestApi } from '../support/api';
-import { startGitServer, type GitServer } from '../support/git-server';
-import { startTestWorker } from '../support/worker';
+import type { TestApi } from '../support/api';
+import type { GitServer } from '../support/git-server';
 import { waitForBuild } from './build-helpers';
+import { useBuildSuite } from './build-suite';
 import { freePort, httpGet, uniqueName, waitForHttp } from './helpers';
 
 const FIXTURES = join(__dirname, '..', 'fixtures');
@@ -17,17 +16,18 @@ const BUILD_MS = 240_000;
  * and run through the containers API.
  */
 describe('builds: static images listen on $PORT', () => {
+  const suite = useBuildSuite({ git: { allowed_hosts: ['127.0.0.1'] }, build: { timeout_seconds: 240 } });
   let api: TestApi;
   let git: GitServer;
-  let worker: BuildWorker;
-  const madeTags: string[] = [];
+  beforeAll(() => {
+    ({ api, git } = suite);
+  });
 
   const post = (path: string, body?: object) => request(api.url).post(path).set(api.auth()).send(body);
 
   async function buildSite(what: string, body: Record<string, unknown>): Promise<string> {
     const { url } = git.push(`${api.runId}-${what}`, {}, { fromDir: join(FIXTURES, 'static-plain') });
     const tag = `berth-it-${api.runId}-${what}:1`;
-    madeTags.push(tag);
     const id = `${api.runId}-${what}`;
     const submitted = await post('/api/v1/images/build', { id, git_repo: url, git_branch: 'main', image_tag: tag, ...body });
     expect(submitted.status).toBe(202);
@@ -58,27 +58,6 @@ describe('builds: static images listen on $PORT', () => {
     const [byDefault] = await run(tag, {}, [80]);
     expect((await waitForHttp(`${byDefault}/`, 30_000)).body).toBe(home.body);
   }
-
-  beforeAll(async () => {
-    api = await startTestApi({ git: { allowed_hosts: ['127.0.0.1'] }, build: { timeout_seconds: 240 } });
-    git = await startGitServer();
-    worker = await startTestWorker(api.config);
-  });
-
-  afterAll(async () => {
-    await worker?.close(true);
-    await api?.close();
-    await Promise.all(
-      madeTags.map((tag) =>
-        api?.docker
-          .getImage(tag)
-          .remove({ force: true })
-          .catch(() => undefined),
-      ),
-    );
-    // Both images are one stage on the server image: no untagged build stage is left behind.
-    await git?.close();
-  });
 
   it(
     'static buildpack: serves the repository on $PORT with the SPA fallback, on 80 without it',
