@@ -36,6 +36,10 @@ install_packages() {
   # docker-registry (the reference distribution registry) and htpasswd (bcrypt lines): the image
   # tests start their own registries on 127.0.0.1, with and without auth (test/support/registry.ts).
   wanted+=(docker-registry apache2-utils)
+  # chromium drives the dashboard's browser tests (headless, through playwright-core: no browser
+  # download); openssh-server is the sshd the multi-node tests start on 127.0.0.1 in front of an
+  # engine socket (its own config and port; the package's service is not used).
+  wanted+=(chromium openssh-server)
   if ! command -v apt-get >/dev/null 2>&1; then
     log "this system has no apt-get. Install these packages (or their equivalents) and run again:"
     log "  ${wanted[*]}"
