@@ -62,6 +62,9 @@ import { DockerodeRunEngine } from './engine/dockerode-run';
 import { RedisRunStore } from './runs/redis-run.store';
 import { RunService } from './runs/run.service';
 import { parseMemory } from './services/container-spec';
+import { composeMetrics } from './metrics/metrics.composition';
+import { BUILD_QUEUE } from './builds/build.job';
+import { DEPLOY_QUEUE } from './deploys/bullmq-deploy.queue';
 
 export interface Api {
   app: Express;
@@ -203,7 +206,19 @@ export function composeApi(config: BerthConfig, logger: Logger, parts: ApiParts 
     { type: RunController, make: () => new RunController(runs) },
     ...webhookControllers(config, logger, { apps: appStore, deploys: parts.deploys ?? deployments }),
   ];
-  const app = createApp({ controllers, tokens, logger, bodyLimitBytes: config.server.body_limit_bytes });
+  // Node reachability is the local engine's for now; every queue the workers take jobs from.
+  const metrics = composeMetrics(
+    config,
+    {
+      redis,
+      apiTokens: tokens,
+      queues: [BUILD_QUEUE, DEPLOY_QUEUE],
+      nodes: async () => [{ node: 'local', reachable: await engine.ping().then(() => true, () => false) }],
+      ...(proxy.live ? { proxyState: proxy.live } : {}),
+    },
+    logger,
+  );
+  const app = createApp({ controllers, tokens, logger, bodyLimitBytes: config.server.body_limit_bytes, mount: metrics.mount });
   return {
     app,
     engine,
@@ -217,6 +232,7 @@ export function composeApi(config: BerthConfig, logger: Logger, parts: ApiParts 
       await proxy.supervisor?.stop();
       await queue.close().catch(() => undefined);
       await deployQueue.close().catch(() => undefined);
+      await metrics.close();
       redis.disconnect();
     },
   };

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { UnavailableError } from '../errors';
 import { APPEND_CAPPED, FENCE, fenceArg } from '../redis/fenced-log.scripts';
 import { redisCall } from '../redis/redis-call';
+import { RECORD_OUTCOME, outcomeKey } from '../metrics/outcome.scripts';
 import type { BuildSpec } from './build-request';
 import { TERMINAL, type BuildRecord, type BuildStatus, type BuildStore, type BuildUpdate, type LogEntry } from './build.record';
 
@@ -15,15 +16,20 @@ export interface RedisBuildStoreOptions {
 }
 
 // Sets status and fields unless the build has ended or the attempt is stale.
-// KEYS: record, sealed values. ARGV: attempt, status, field, value...
-const TRANSITION = `${FENCE}
+// KEYS: record, sealed values, outcome metrics. ARGV: attempt, status, field, value...
+const TRANSITION = `${FENCE}${RECORD_OUTCOME}
 local current = redis.call('HGET', KEYS[1], 'status')
 if not current then return -1 end
 if current == 'succeeded' or current == 'failed' or current == 'cancelled' then return 0 end
 if stale(ARGV[1]) then return -2 end
 redis.call('HSET', KEYS[1], 'status', unpack(ARGV, 2))
 -- An ended build's sealed values go in the same step: nothing reads them any more.
-if ARGV[2] == 'succeeded' or ARGV[2] == 'failed' or ARGV[2] == 'cancelled' then redis.call('DEL', KEYS[2]) end
+if ARGV[2] == 'succeeded' or ARGV[2] == 'failed' or ARGV[2] == 'cancelled' then
+  redis.call('DEL', KEYS[2])
+  -- Counted once, here: its duration runs from the first step of work (none when cancelled while queued).
+  local t = redis.call('HMGET', KEYS[1], 'cloning_at', 'building_at', 'finished_at')
+  record_outcome(KEYS[3], ARGV[2], t[1] or t[2], t[3])
+end
 return 1`;
 
 // Sets fields of an existing build unless the attempt is stale. KEYS: record. ARGV: attempt, field, value...
@@ -116,7 +122,7 @@ export class RedisBuildStore implements BuildStore {
 
   async transition(id: string, status: BuildStatus, update: BuildUpdate = {}, attempt?: number): Promise<boolean> {
     const args = [fenceArg(attempt), status, ...fieldArgs(update)];
-    const result = await redisCall(() => this.redis.eval(TRANSITION, 2, this.key(id), this.secretKey(id), ...args));
+    const result = await redisCall(() => this.redis.eval(TRANSITION, 3, this.key(id), this.secretKey(id), outcomeKey(this.options.prefix, 'builds'), ...args));
     return result === 1;
   }
 

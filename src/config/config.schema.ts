@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /** Paths written into HAProxy's configuration and commands: no spaces, quotes or "..". */
@@ -75,6 +76,24 @@ export const configSchema = z
       .object({
         /** Accepted bearer tokens. Empty: use BERTH_API_TOKEN, or a token generated at first start. */
         tokens: z.array(z.string().min(16, 'tokens must be at least 16 characters')).default([]),
+      })
+      .strict()
+      .default({}),
+    metrics: z
+      .object({
+        /**
+         * Bearer token a scraper sends to `GET /metrics` (its own: the API tokens are not accepted there).
+         * Default "" (none). `/metrics` exists only once a token, a `token_file` or `allow` is set.
+         */
+        token: z.string().refine((t) => t === '' || t.length >= 16, 'the token must be at least 16 characters').default(''),
+        /** File holding that token (read at start), instead of or besides `token`. Default "" (none). */
+        token_file: z.string().default(''),
+        /**
+         * Client addresses or CIDR ranges (IPv4 or IPv6) that may scrape, matched against the
+         * connection's address (no forwarding header is trusted). Default [] (any address, when a token is set).
+         * With a token too, both must hold.
+         */
+        allow: z.array(z.string().refine(isAddressOrRange, 'must be an IP address or a CIDR range such as "10.0.0.0/8"')).default([]),
       })
       .strict()
       .default({}),
@@ -344,3 +363,11 @@ export const configSchema = z
   .strict();
 
 export type BerthConfig = z.infer<typeof configSchema>;
+
+/** `10.0.0.1`, `10.0.0.0/8`, `::1`, `fd00::/8`. */
+function isAddressOrRange(entry: string): boolean {
+  const [address = '', prefix, extra] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+}

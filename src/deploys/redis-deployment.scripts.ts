@@ -1,3 +1,4 @@
+import { RECORD_OUTCOME } from '../metrics/outcome.scripts';
 import { APPEND_CAPPED, FENCE } from '../redis/fenced-log.scripts';
 
 /**
@@ -21,14 +22,20 @@ local function finish(id, status, retention)
   if status ~= 'succeeded' then redis.call('EXPIRE', KEYS[1], retention) end
 end`;
 
-// KEYS: record, log, active, claim. ARGV: attempt, status, now, id, retention, field, value...
-export const TRANSITION = `${ENDED}${FENCE}${FINISH}
+// An ended deployment is counted in the outcome metrics (KEYS[5]) in the same step; its duration
+// runs from its first phase of work (none when it ended while queued).
+// KEYS: record, log, active, claim, outcome metrics. ARGV: attempt, status, now, id, retention, field, value...
+export const TRANSITION = `${ENDED}${FENCE}${FINISH}${RECORD_OUTCOME}
 local current = redis.call('HGET', KEYS[1], 'status')
 if not current then return -1 end
 if ended(current) then return 0 end
 if stale(ARGV[1]) then return -2 end
 redis.call('HSET', KEYS[1], 'status', ARGV[2], 't:' .. ARGV[2], ARGV[3], unpack(ARGV, 6))
-if ENDS[ARGV[2]] then finish(ARGV[4], ARGV[2], tonumber(ARGV[5])) end
+if ENDS[ARGV[2]] then
+  finish(ARGV[4], ARGV[2], tonumber(ARGV[5]))
+  local t = redis.call('HMGET', KEYS[1], 't:building', 't:starting')
+  record_outcome(KEYS[5], ARGV[2], t[1] or t[2], ARGV[3])
+end
 return 1`;
 
 // KEYS: record. ARGV: attempt, field, value...
@@ -43,8 +50,8 @@ return redis.call('HINCRBY', KEYS[1], 'attempts', 1)`;
 
 // Creates a queued deployment and supersedes the app's other queued ones no worker has claimed,
 // in one step: two creates at once leave exactly one of them queued (latest wins).
-// KEYS: record, index, active, claim. ARGV: id, score, now, prefix, retention, field, value...
-export const CREATE = `${ENDED}
+// KEYS: record, index, active, claim, outcome metrics. ARGV: id, score, now, prefix, retention, field, value...
+export const CREATE = `${ENDED}${RECORD_OUTCOME}
 if redis.call('EXISTS', KEYS[1]) == 1 then return false end
 local holder = redis.call('GET', KEYS[4])
 local superseded = {}
@@ -59,6 +66,7 @@ for _, other in ipairs(redis.call('SMEMBERS', KEYS[3])) do
     redis.call('EXPIRE', key, ARGV[5])
     redis.call('EXPIRE', key .. ':log', ARGV[5])
     superseded[#superseded + 1] = other
+    record_outcome(KEYS[5], 'superseded', false, false)
   end
 end
 redis.call('HSET', KEYS[1], 'status', 'queued', 't:queued', ARGV[3], 'attempts', '0', unpack(ARGV, 6))

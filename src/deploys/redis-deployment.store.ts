@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { ConflictError } from '../errors';
 import { fenceArg } from '../redis/fenced-log.scripts';
+import { outcomeKey } from '../metrics/outcome.scripts';
 import { redisCall } from '../redis/redis-call';
 import { DEPLOYMENT_ENDS, type DeploymentLogLine, type DeploymentRecord, type DeploymentStatus, type DeploymentStore, type DeploymentUpdate } from './deployment.record';
 import { APPEND_LOG, CLAIM, COUNT_ATTEMPT, CREATE, TRANSITION, UPDATE } from './redis-deployment.scripts';
@@ -51,11 +52,12 @@ export class RedisDeploymentStore implements DeploymentStore {
     const result = await redisCall(() =>
       this.redis.eval(
         CREATE,
-        4,
+        5,
         this.key(id),
         this.indexKey(app),
         this.activeKey(app),
         this.claimKey(app),
+        outcomeKey(this.options.prefix, 'deployments'),
         id,
         Date.parse(now),
         now,
@@ -102,8 +104,8 @@ export class RedisDeploymentStore implements DeploymentStore {
     const app = await this.appOf(id);
     if (app === undefined) return false;
     const args = [fenceArg(attempt), status, new Date().toISOString(), id, this.options.retentionSeconds, ...fieldArgs(update)];
-    const keys = [this.key(id), this.logKey(id), this.activeKey(app), this.claimKey(app)];
-    return (await redisCall(() => this.redis.eval(TRANSITION, 4, ...keys, ...args))) === 1;
+    const keys = [this.key(id), this.logKey(id), this.activeKey(app), this.claimKey(app), outcomeKey(this.options.prefix, 'deployments')];
+    return (await redisCall(() => this.redis.eval(TRANSITION, keys.length, ...keys, ...args))) === 1;
   }
 
   async update(id: string, update: DeploymentUpdate, attempt?: number): Promise<boolean> {

@@ -18,6 +18,8 @@ export interface AppParts {
   tokens: TokenService;
   logger: Logger;
   bodyLimitBytes: number;
+  /** Routes mounted before any body parser, right after the request log (`/metrics`, `/admin/queues`). */
+  mount?: (app: Express) => void;
 }
 
 /** The Express application: middleware, generated tsoa routes, docs and the error handler. */
@@ -29,6 +31,7 @@ export function createApp(parts: AppParts): Express {
   app.locals.tokens = parts.tokens;
 
   app.use(requestLogger(parts.logger));
+  parts.mount?.(app);
   app.get('/openapi.json', (_req, res) => {
     res.json(openapi);
   });

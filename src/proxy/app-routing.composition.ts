@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'winston';
 import type { BerthConfig } from '../config/config.schema';
 import type { AppRouting, AppRoutingReader } from './app-routing.port';
+import type { ProxyLiveState } from './proxy.port';
 import { HaproxyAppRouting } from './haproxy-app.routing';
 import { HaproxyProxy, haproxyOptionsFrom } from './haproxy.proxy';
 import { ProxySupervisor } from './proxy-supervisor';
@@ -13,6 +14,8 @@ export interface AppRoutingParts {
   routing: AppRouting & AppRoutingReader;
   /** HAProxy's lifecycle: only the API process starts it. Undefined when `[proxy] enabled = false`. */
   supervisor?: ProxySupervisor;
+  /** What the running HAProxy holds (for the metrics). Undefined when `[proxy] enabled = false`. */
+  live?: () => Promise<ProxyLiveState>;
 }
 
 /**
@@ -27,5 +30,5 @@ export function composeAppRouting(config: BerthConfig, redis: Redis, logger: Log
   // Every process writes HAProxy's files: all of them generate the HTTPS frontend too.
   const proxy = new HaproxyProxy(withTls(haproxyOptionsFrom(config.proxy), config.proxy), store, log);
   const supervisor = new ProxySupervisor(proxy, { configDir: config.proxy.config_dir, socketPath: config.proxy.admin_socket }, log);
-  return { routing: new HaproxyAppRouting(proxy, log), supervisor };
+  return { routing: new HaproxyAppRouting(proxy, log), supervisor, live: () => proxy.state() };
 }
