@@ -21,7 +21,9 @@ export function httpMetrics(observe: RequestObserver): RequestHandler {
 
 export function routeLabel(req: Request): string {
   const route = (req as { route?: { path?: unknown } }).route;
-  if (route && typeof route.path === 'string') return `${req.baseUrl}${route.path}`;
-  if (req.baseUrl) return `${req.baseUrl}/*`;
+  // Express' final handler leaves `baseUrl` unset.
+  const base = typeof req.baseUrl === 'string' ? req.baseUrl : '';
+  if (route && typeof route.path === 'string') return `${base}${route.path}`;
+  if (base) return `${base}/*`;
   return 'unmatched';
 }
