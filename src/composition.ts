@@ -62,7 +62,7 @@ import { DockerodeRunEngine } from './engine/dockerode-run';
 import { RedisRunStore } from './runs/redis-run.store';
 import { RunService } from './runs/run.service';
 import { parseMemory } from './services/container-spec';
-import { composeMetrics } from './metrics/metrics.composition';
+import { composeMetrics, localNode } from './metrics/metrics.composition';
 import { BUILD_QUEUE } from './builds/build.job';
 import { DEPLOY_QUEUE } from './deploys/bullmq-deploy.queue';
 
@@ -213,7 +213,7 @@ export function composeApi(config: BerthConfig, logger: Logger, parts: ApiParts 
       redis,
       apiTokens: tokens,
       queues: [BUILD_QUEUE, DEPLOY_QUEUE],
-      nodes: async () => [{ node: 'local', reachable: await engine.ping().then(() => true, () => false) }],
+      nodes: localNode(() => engine.ping()),
       ...(proxy.live ? { proxyState: proxy.live } : {}),
     },
     logger,

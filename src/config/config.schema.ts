@@ -85,7 +85,10 @@ export const configSchema = z
          * Bearer token a scraper sends to `GET /metrics` (its own: the API tokens are not accepted there).
          * Default "" (none). `/metrics` exists only once a token, a `token_file` or `allow` is set.
          */
-        token: z.string().refine((t) => t === '' || t.length >= 16, 'the token must be at least 16 characters').default(''),
+        token: z
+          .string()
+          .refine((t) => t === '' || t.length >= 16, 'the token must be at least 16 characters')
+          .default(''),
         /** File holding that token (read at start), instead of or besides `token`. Default "" (none). */
         token_file: z.string().default(''),
         /**

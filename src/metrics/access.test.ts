@@ -10,7 +10,10 @@ const API_TOKEN = 'api-token-0123456789abcdef';
 function run(handler: (req: Request, res: Response, next: NextFunction) => void, address: string, authorization?: string) {
   const headers: Record<string, string> = {};
   let passed: unknown = 'not called';
-  const req = { socket: { remoteAddress: address }, header: (name: string) => (name.toLowerCase() === 'authorization' ? authorization : undefined) } as unknown as Request;
+  const req = {
+    socket: { remoteAddress: address },
+    header: (name: string) => (name.toLowerCase() === 'authorization' ? authorization : undefined),
+  } as unknown as Request;
   const res = { setHeader: (k: string, v: string) => (headers[k.toLowerCase()] = v) } as unknown as Response;
   handler(req, res, (err?: unknown) => (passed = err));
   return { passed: passed as { code?: string } | undefined, headers };

@@ -12,10 +12,25 @@ function outcome(ended: Record<string, number>, durations: Record<string, { buck
 /** Fakes of the ports, whose answers a test changes between scrapes. */
 function fakeSources() {
   const state = {
-    builds: outcome({ succeeded: 3, failed: 1 }, { succeeded: { buckets: [[1, 0], [60, 2]], count: 3, sum: 95.5 } }),
+    builds: outcome(
+      { succeeded: 3, failed: 1 },
+      {
+        succeeded: {
+          buckets: [
+            [1, 0],
+            [60, 2],
+          ],
+          count: 3,
+          sum: 95.5,
+        },
+      },
+    ),
     deployments: outcome({ succeeded: 1 }),
     queues: [{ queue: 'builds', jobs: { waiting: 2, active: 1 }, oldestWaitingSeconds: 12.5, workers: 2 }] as QueueSnapshot[] | Error,
-    nodes: [{ node: 'local', reachable: true }, { node: 'edge-1', reachable: false }],
+    nodes: [
+      { node: 'local', reachable: true },
+      { node: 'edge-1', reachable: false },
+    ],
     reads: 0,
   };
   const sources: MetricsSources = {

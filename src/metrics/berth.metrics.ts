@@ -42,7 +42,12 @@ export class BerthMetrics {
     private readonly sources: MetricsSources,
     private readonly logger: Logger,
   ) {
-    this.requests = new Counter({ name: 'berth_http_requests_total', help: 'API requests answered, by method, route template and status.', labelNames: ['method', 'route', 'status'], registers: [this.registry] });
+    this.requests = new Counter({
+      name: 'berth_http_requests_total',
+      help: 'API requests answered, by method, route template and status.',
+      labelNames: ['method', 'route', 'status'],
+      registers: [this.registry],
+    });
     this.latency = new Histogram({
       name: 'berth_http_request_duration_seconds',
       help: 'Time until the API response ended, by method, route template and status.',

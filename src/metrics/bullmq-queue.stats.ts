@@ -14,10 +14,7 @@ export const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed', 'prioriti
 export class BullQueueStats implements QueueStatsReader {
   readonly queues: Queue[];
 
-  constructor(
-    connection: Redis,
-    options: { prefix: string; names: readonly string[]; now?: () => number; onError?: (err: Error) => void },
-  ) {
+  constructor(connection: Redis, options: { prefix: string; names: readonly string[]; now?: () => number; onError?: (err: Error) => void }) {
     this.now = options.now ?? Date.now;
     this.queues = options.names.map((name) => {
       const queue = new Queue(name, { connection, prefix: options.prefix });

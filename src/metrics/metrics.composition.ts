@@ -28,8 +28,8 @@ export interface MetricsParts {
 
 export interface MetricsRoutes {
   /** Puts the request timing first and mounts `/metrics` (when enabled) and the queue dashboard. */
-  mount(app: Express): void;
-  close(): Promise<void>;
+  mount: (app: Express) => void;
+  close: () => Promise<void>;
 }
 
 /** `/metrics` and `/admin/queues` of the API process. */
@@ -69,6 +69,19 @@ export function composeMetrics(config: BerthConfig, parts: MetricsParts, logger:
   };
 }
 
+/** Reachability of the one engine the API talks to, as node `local`. */
+export function localNode(ping: () => Promise<void>): NodeReachability {
+  return async () => [
+    {
+      node: 'local',
+      reachable: await ping().then(
+        () => true,
+        () => false,
+      ),
+    },
+  ];
+}
+
 /** `[metrics] token` and the token in `token_file` (read once at start; a file that cannot be read stops the start). */
 function metricsTokens(settings: BerthConfig['metrics']): string[] {
   const tokens = settings.token !== '' ? [settings.token] : [];
@@ -77,11 +90,10 @@ function metricsTokens(settings: BerthConfig['metrics']): string[] {
     try {
       text = readFileSync(settings.token_file, 'utf8').trim();
     } catch (err) {
-      throw new Error(`[metrics] token_file ${settings.token_file} cannot be read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+      throw new Error(`[metrics] token_file ${settings.token_file} cannot be read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
     }
     if (text.length < 16) throw new Error(`[metrics] token_file ${settings.token_file} must hold a token of at least 16 characters`);
     tokens.push(text);
   }
   return tokens;
 }
-

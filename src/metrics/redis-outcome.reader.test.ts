@@ -92,10 +92,12 @@ describe('builds and deployments counted when their record ends', () => {
     await deployments.create(deployment('d2'));
     await deployments.create(deployment('d3'));
     const { deployments: d } = await reader.read();
-    expect(d.ended).toEqual(new Map([
-      ['succeeded', 1],
-      ['superseded', 1],
-    ]));
+    expect(d.ended).toEqual(
+      new Map([
+        ['succeeded', 1],
+        ['superseded', 1],
+      ]),
+    );
     expect(d.durations.get('succeeded')).toMatchObject({ count: 1 });
     expect(d.durations.get('succeeded')?.buckets.get(5)).toBe(1);
     expect(d.durations.has('superseded')).toBe(false);

@@ -73,7 +73,12 @@ describe('metrics and the queue dashboard', () => {
     expect(after.some((s) => s.labels.route?.includes(build.id) || s.labels.route?.includes(app))).toBe(false);
 
     for (const queue of ['builds', 'deploys']) {
-      expect(after.filter((s) => s.name === 'berth_queue_jobs' && s.labels.queue === queue).map((s) => s.labels.state).sort()).toEqual(['active', 'delayed', 'failed', 'prioritized', 'waiting']);
+      expect(
+        after
+          .filter((s) => s.name === 'berth_queue_jobs' && s.labels.queue === queue)
+          .map((s) => s.labels.state)
+          .sort(),
+      ).toEqual(['active', 'delayed', 'failed', 'prioritized', 'waiting']);
       expect(sampleValue(after, 'berth_queue_workers', { queue })).toBeGreaterThanOrEqual(1);
       expect(sampleValue(after, 'berth_queue_oldest_waiting_seconds', { queue })).toBe(0);
     }
