@@ -8,7 +8,7 @@ export const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed', 'prioriti
 /**
  * Depth, oldest waiting job and workers of BullMQ queues, read from Redis at scrape time, so the
  * figures are the same whichever API process is scraped and however many workers run. The queues
- * are opened read-only in spirit: nothing here adds, moves or removes a job. The same `Queue`
+ * are only read: nothing here adds, moves or removes a job, nor writes their meta. The same `Queue`
  * objects feed the queue dashboard.
  */
 export class BullQueueStats implements QueueStatsReader {
@@ -17,7 +17,7 @@ export class BullQueueStats implements QueueStatsReader {
   constructor(connection: Redis, options: { prefix: string; names: readonly string[]; now?: () => number; onError?: (err: Error) => void }) {
     this.now = options.now ?? Date.now;
     this.queues = options.names.map((name) => {
-      const queue = new Queue(name, { connection, prefix: options.prefix });
+      const queue = new Queue(name, { connection, prefix: options.prefix, skipMetasUpdate: true });
       queue.on('error', options.onError ?? (() => undefined));
       return queue;
     });

@@ -93,6 +93,20 @@ describe('metrics and the queue dashboard', () => {
     ]);
   });
 
+  it('reports the same build and deployment counts from another API process on the same Redis, as after a restart', async () => {
+    const mine = await scrape(env);
+    const other = await startTestApi({ redis: { prefix: env.api.config.redis.prefix }, metrics: { token: METRICS_TOKEN } });
+    try {
+      const res = await request(other.url).get('/metrics').set('Authorization', `Bearer ${METRICS_TOKEN}`);
+      expect(res.status).toBe(200);
+      const theirs = parseSamples(res.text).filter((s) => /^berth_(builds|deployments)_total$|^berth_(build|deployment)_duration_seconds_count$/.test(s.name));
+      expect(theirs.length).toBeGreaterThanOrEqual(4);
+      for (const s of theirs) expect({ ...s, value: sampleValue(mine, s.name, s.labels) }).toEqual(s);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('answers a scrape without the metrics token 401, and does not take the API token', async () => {
     const none = await request(env.api.url).get('/metrics');
     expect(none.status).toBe(401);
