@@ -27,8 +27,8 @@ redis.call('HSET', KEYS[1], 'status', unpack(ARGV, 2))
 if ARGV[2] == 'succeeded' or ARGV[2] == 'failed' or ARGV[2] == 'cancelled' then
   redis.call('DEL', KEYS[2])
   -- Counted once, here: its duration runs from the first step of work (none when cancelled while queued).
-  local t = redis.call('HMGET', KEYS[1], 'cloning_at', 'building_at', 'finished_at')
-  record_outcome(KEYS[3], ARGV[2], t[1] or t[2], t[3])
+  local t = redis.call('HMGET', KEYS[1], 'queued_at', 'cloning_at', 'building_at', 'finished_at')
+  record_outcome(KEYS[3], ARGV[2], t[1], t[2] or t[3], t[4])
 end
 return 1`;
 

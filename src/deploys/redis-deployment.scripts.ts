@@ -33,8 +33,8 @@ if stale(ARGV[1]) then return -2 end
 redis.call('HSET', KEYS[1], 'status', ARGV[2], 't:' .. ARGV[2], ARGV[3], unpack(ARGV, 6))
 if ENDS[ARGV[2]] then
   finish(ARGV[4], ARGV[2], tonumber(ARGV[5]))
-  local t = redis.call('HMGET', KEYS[1], 't:building', 't:starting')
-  record_outcome(KEYS[5], ARGV[2], t[1] or t[2], ARGV[3])
+  local t = redis.call('HMGET', KEYS[1], 't:queued', 't:building', 't:starting')
+  record_outcome(KEYS[5], ARGV[2], t[1], t[2] or t[3], ARGV[3])
 end
 return 1`;
 
@@ -66,7 +66,7 @@ for _, other in ipairs(redis.call('SMEMBERS', KEYS[3])) do
     redis.call('EXPIRE', key, ARGV[5])
     redis.call('EXPIRE', key .. ':log', ARGV[5])
     superseded[#superseded + 1] = other
-    record_outcome(KEYS[5], 'superseded', false, false)
+    record_outcome(KEYS[5], 'superseded', false, false, false)
   end
 end
 redis.call('HSET', KEYS[1], 'status', 'queued', 't:queued', ARGV[3], 'attempts', '0', unpack(ARGV, 6))

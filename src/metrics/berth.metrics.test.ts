@@ -2,11 +2,11 @@ import winston from 'winston';
 import { BerthMetrics, type MetricsSources } from './berth.metrics';
 import type { OutcomeSnapshot, QueueSnapshot } from './metrics.port';
 
-function outcome(ended: Record<string, number>, durations: Record<string, { buckets: Array<[number, number]>; count: number; sum: number }> = {}): OutcomeSnapshot {
-  return {
-    ended: new Map(Object.entries(ended)),
-    durations: new Map(Object.entries(durations).map(([r, d]) => [r, { ...d, buckets: new Map(d.buckets) }])),
-  };
+type Counts = { buckets: Array<[number, number]>; count: number; sum: number };
+
+function outcome(ended: Record<string, number>, durations: Record<string, Counts> = {}, waits: Record<string, Counts> = {}): OutcomeSnapshot {
+  const histograms = (h: Record<string, Counts>) => new Map(Object.entries(h).map(([r, d]) => [r, { ...d, buckets: new Map(d.buckets) }]));
+  return { ended: new Map(Object.entries(ended)), durations: histograms(durations), waits: histograms(waits) };
 }
 
 /** Fakes of the ports, whose answers a test changes between scrapes. */
@@ -22,6 +22,16 @@ function fakeSources() {
           ],
           count: 3,
           sum: 95.5,
+        },
+      },
+      {
+        succeeded: {
+          buckets: [
+            [1, 3],
+            [60, 3],
+          ],
+          count: 3,
+          sum: 0.75,
         },
       },
     ),
@@ -67,6 +77,8 @@ describe('BerthMetrics', () => {
       'berth_build_duration_seconds_bucket{result="succeeded",le="+Inf"} 3',
       'berth_build_duration_seconds_sum{result="succeeded"} 95.5',
       'berth_build_duration_seconds_count{result="succeeded"} 3',
+      'berth_build_wait_seconds_bucket{result="succeeded",le="1"} 3',
+      'berth_build_wait_seconds_sum{result="succeeded"} 0.75',
       'berth_deployments_total{result="succeeded"} 1',
       'berth_queue_jobs{queue="builds",state="waiting"} 2',
       'berth_queue_oldest_waiting_seconds{queue="builds"} 12.5',

@@ -27,8 +27,14 @@ export class BerthMetrics {
   private readonly snapshot = {
     builds: this.metric('berth_builds_total', 'Builds ended, by result.', 'counter'),
     buildDuration: this.metric('berth_build_duration_seconds', 'Build time from the first step of work (clone or build) to the end, by result.', 'histogram'),
+    buildWait: this.metric('berth_build_wait_seconds', 'Time a build waited from queued to its first step of work, by result (observed when it ends).', 'histogram'),
     deployments: this.metric('berth_deployments_total', 'Deployments ended, by result.', 'counter'),
     deploymentDuration: this.metric('berth_deployment_duration_seconds', 'Deployment time from its first phase of work to the end, by result.', 'histogram'),
+    deploymentWait: this.metric(
+      'berth_deployment_wait_seconds',
+      'Time a deployment waited from queued to its first phase of work, by result (observed when it ends).',
+      'histogram',
+    ),
     queueJobs: this.metric('berth_queue_jobs', 'Jobs in each queue, by state.', 'gauge'),
     queueOldest: this.metric('berth_queue_oldest_waiting_seconds', 'Age of the oldest job waiting in each queue (0 when none waits).', 'gauge'),
     queueWorkers: this.metric('berth_queue_workers', 'Worker connections listening on each queue.', 'gauge'),
@@ -81,7 +87,14 @@ export class BerthMetrics {
   private async refresh(): Promise<void> {
     const s = this.snapshot;
     const results = await Promise.all([
-      this.read('outcomes', async () => this.setOutcomes(await this.sources.outcomes.read()), [s.builds, s.buildDuration, s.deployments, s.deploymentDuration]),
+      this.read('outcomes', async () => this.setOutcomes(await this.sources.outcomes.read()), [
+        s.builds,
+        s.buildDuration,
+        s.buildWait,
+        s.deployments,
+        s.deploymentDuration,
+        s.deploymentWait,
+      ]),
       this.read('queues', async () => this.setQueues(await this.sources.queues.read()), [s.queueJobs, s.queueOldest, s.queueWorkers]),
       this.read('nodes', async () => s.nodeUp.set((await this.sources.nodes()).map((n) => ({ labels: { node: n.node }, value: n.reachable ? 1 : 0 }))), [s.nodeUp]),
       ...(this.sources.proxy ? [this.read('proxy', async () => this.setProxy(await this.sources.proxy!()), [s.proxyServers])] : []),
@@ -104,11 +117,13 @@ export class BerthMetrics {
   private setOutcomes({ builds, deployments }: { builds: OutcomeSnapshot; deployments: OutcomeSnapshot }): void {
     const s = this.snapshot;
     const ended = (o: OutcomeSnapshot) => [...o.ended].map(([result, value]) => ({ labels: { result }, value }));
-    const durations = (o: OutcomeSnapshot) => [...o.durations].map(([result, d]) => ({ labels: { result }, ...d }));
+    const byResult = (m: OutcomeSnapshot['durations']) => [...m].map(([result, d]) => ({ labels: { result }, ...d }));
     s.builds.set(ended(builds));
-    s.buildDuration.setHistograms(durations(builds));
+    s.buildDuration.setHistograms(byResult(builds.durations));
+    s.buildWait.setHistograms(byResult(builds.waits));
     s.deployments.set(ended(deployments));
-    s.deploymentDuration.setHistograms(durations(deployments));
+    s.deploymentDuration.setHistograms(byResult(deployments.durations));
+    s.deploymentWait.setHistograms(byResult(deployments.waits));
   }
 
   private setQueues(queues: Awaited<ReturnType<QueueStatsReader['read']>>): void {

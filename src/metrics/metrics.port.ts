@@ -8,7 +8,15 @@ export interface OutcomeSnapshot {
   /** Records ended, by result (`succeeded`, `failed`, ...). */
   ended: Map<string, number>;
   /** Duration histograms by result: cumulative counts per bucket bound, observed count and sum (seconds). */
-  durations: Map<string, { buckets: Map<number, number>; count: number; sum: number }>;
+  durations: Map<string, HistogramCounts>;
+  /** Wait from queued to the first step of work, by result, as `durations`. */
+  waits: Map<string, HistogramCounts>;
+}
+
+export interface HistogramCounts {
+  buckets: Map<number, number>;
+  count: number;
+  sum: number;
 }
 
 export interface OutcomeReader {

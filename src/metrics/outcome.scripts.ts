@@ -10,15 +10,20 @@ export const OUTCOME_BUCKETS: readonly number[] = [1, 5, 10, 30, 60, 120, 300, 6
 
 export type OutcomeKind = 'builds' | 'deployments';
 
-/** The hash of one kind's outcomes: `n:<result>` ended, `c:`/`s:` observed count and seconds, `b:<result>:<le>` cumulative buckets. */
+/**
+ * The hash of one kind's outcomes: `n:<result>` ended; the duration's observed count, seconds and
+ * cumulative buckets `c:<result>`, `s:<result>`, `b:<result>:<le>`; the wait from queued to the
+ * first step of work likewise under `wc:`, `ws:`, `wb:`.
+ */
 export function outcomeKey(prefix: string, kind: OutcomeKind): string {
   return `${prefix}:metrics:${kind}`;
 }
 
 /**
- * Lua: `record_outcome(key, result, started, ended)` counts an ended record and, when it started
- * (`started` an ISO time, else false), observes `ended - started` (`ended` an ISO time, else
- * Redis' clock). Times are the stores' `toISOString()` ones, UTC.
+ * Lua: `record_outcome(key, result, queued, started, ended)` counts an ended record and, when it
+ * started (`started` an ISO time, else false), observes its duration `ended - started` (`ended` an
+ * ISO time, else Redis' clock) and its wait `started - queued`. Times are the stores'
+ * `toISOString()` ones, UTC.
  */
 export const RECORD_OUTCOME = `
 local OUTCOME_BUCKETS = { ${OUTCOME_BUCKETS.join(', ')} }
@@ -35,7 +40,16 @@ local function iso_seconds(s)
   -- Days since 1970-01-01 (days_from_civil), so that Redis' TIME compares with it.
   return days * 86400 + tonumber(h) * 3600 + tonumber(mi) * 60 + tonumber(sec)
 end
-local function record_outcome(key, result, started, ended)
+-- Adds one observation of \`d\` seconds to the histogram under field names \`<c>:\`, \`<s>:\`, \`<b>:\`.
+local function observe(key, c, s, b, result, d)
+  if d < 0 then d = 0 end
+  redis.call('HINCRBY', key, c .. ':' .. result, 1)
+  redis.call('HINCRBYFLOAT', key, s .. ':' .. result, string.format('%.6f', d))
+  for _, le in ipairs(OUTCOME_BUCKETS) do
+    if d <= le then redis.call('HINCRBY', key, b .. ':' .. result .. ':' .. le, 1) end
+  end
+end
+local function record_outcome(key, result, queued, started, ended)
   redis.call('HINCRBY', key, 'n:' .. result, 1)
   local s = iso_seconds(started)
   if not s then return end
@@ -44,11 +58,7 @@ local function record_outcome(key, result, started, ended)
     local t = redis.call('TIME')
     e = tonumber(t[1]) + tonumber(t[2]) / 1e6
   end
-  local d = e - s
-  if d < 0 then d = 0 end
-  redis.call('HINCRBY', key, 'c:' .. result, 1)
-  redis.call('HINCRBYFLOAT', key, 's:' .. result, string.format('%.6f', d))
-  for _, le in ipairs(OUTCOME_BUCKETS) do
-    if d <= le then redis.call('HINCRBY', key, 'b:' .. result .. ':' .. le, 1) end
-  end
+  observe(key, 'c', 's', 'b', result, e - s)
+  local q = iso_seconds(queued)
+  if q then observe(key, 'wc', 'ws', 'wb', result, s - q) end
 end`;

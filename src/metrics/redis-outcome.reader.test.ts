@@ -43,15 +43,15 @@ afterAll(() => {
   redis.disconnect();
 });
 
-async function endBuild(id: string, started: string, finished: string, status: 'succeeded' | 'failed' = 'succeeded') {
-  await builds.create(spec(id), started);
+async function endBuild(id: string, started: string, finished: string, status: 'succeeded' | 'failed' = 'succeeded', queued = started) {
+  await builds.create(spec(id), queued);
   await builds.transition(id, 'cloning', { cloningAt: started });
   await builds.transition(id, status, { finishedAt: finished });
 }
 
 describe('builds and deployments counted when their record ends', () => {
-  it('counts an ended build once and observes the time from its first step of work', async () => {
-    await endBuild('b1', '2026-03-01T10:00:00.000Z', '2026-03-01T10:00:42.500Z');
+  it('counts an ended build once and observes the time from its first step of work, and its wait before it', async () => {
+    await endBuild('b1', '2026-03-01T10:00:00.000Z', '2026-03-01T10:00:42.500Z', 'succeeded', '2026-03-01T09:59:53.000Z');
     // Ending it again is refused by the record, and so not counted again.
     expect(await builds.transition('b1', 'failed', { finishedAt: '2026-03-01T10:05:00.000Z' })).toBe(false);
     const { builds: b } = await reader.read();
@@ -62,6 +62,9 @@ describe('builds and deployments counted when their record ends', () => {
     expect(d?.buckets.get(30)).toBe(0);
     expect(d?.buckets.get(60)).toBe(1);
     expect(d?.buckets.get(3600)).toBe(1);
+    const w = b.waits.get('succeeded');
+    expect(w).toMatchObject({ count: 1, sum: 7 });
+    expect([w?.buckets.get(5), w?.buckets.get(10)]).toEqual([0, 1]);
   });
 
   it('reads times across a year end and a leap day', async () => {
@@ -83,6 +86,7 @@ describe('builds and deployments counted when their record ends', () => {
     expect(b.ended.get('cancelled')).toBe(2);
     expect(b.durations.get('cancelled')?.count).toBe(1);
     expect(b.durations.get('cancelled')?.buckets.get(5)).toBe(1);
+    expect(b.waits.get('cancelled')?.count).toBe(1);
   });
 
   it('counts ended deployments by result, superseded ones included', async () => {
@@ -101,15 +105,32 @@ describe('builds and deployments counted when their record ends', () => {
     expect(d.durations.get('succeeded')).toMatchObject({ count: 1 });
     expect(d.durations.get('succeeded')?.buckets.get(5)).toBe(1);
     expect(d.durations.has('superseded')).toBe(false);
+    expect(d.waits.get('succeeded')).toMatchObject({ count: 1 });
+    expect(d.waits.has('superseded')).toBe(false);
   });
 });
 
 describe('parseOutcomes', () => {
   it('ignores fields of unknown results and bounds', () => {
-    const s = parseOutcomes({ 'n:succeeded': '3', 'n:weird': '1', 'b:succeeded:7': '1', 'b:succeeded:60': '2', 'c:succeeded': '2', 's:succeeded': '12.5', junk: 'x' });
+    const s = parseOutcomes({
+      'n:succeeded': '3',
+      'n:weird': '1',
+      'b:succeeded:7': '1',
+      'b:succeeded:60': '2',
+      'c:succeeded': '2',
+      's:succeeded': '12.5',
+      'wc:failed': '1',
+      'ws:failed': '4',
+      'wb:failed:5': '1',
+      'x:failed': '9',
+      junk: 'x',
+    });
     expect([...s.ended.keys()]).toEqual(['succeeded']);
     expect(s.durations.get('succeeded')).toMatchObject({ count: 2, sum: 12.5 });
     expect(s.durations.get('succeeded')?.buckets.has(7)).toBe(false);
     expect(s.durations.get('succeeded')?.buckets.get(60)).toBe(2);
+    expect(s.waits.get('failed')).toMatchObject({ count: 1, sum: 4 });
+    expect(s.waits.get('failed')?.buckets.get(5)).toBe(1);
+    expect([...s.durations.keys()]).toEqual(['succeeded']);
   });
 });

@@ -64,6 +64,8 @@ describe('metrics and the queue dashboard', () => {
     expect(moved('berth_build_duration_seconds_sum', { result: 'succeeded' })).toBeGreaterThan(0);
     expect(moved('berth_deployments_total', { result: 'succeeded' })).toBe(1);
     expect(moved('berth_deployment_duration_seconds_count', { result: 'succeeded' })).toBe(1);
+    expect(moved('berth_build_wait_seconds_count', { result: 'succeeded' })).toBe(2);
+    expect(moved('berth_deployment_wait_seconds_count', { result: 'succeeded' })).toBe(1);
     expect(moved('berth_deployments_total', { result: 'failed' })).toBe(0);
 
     // Requests under their route template, never the raw path with the id in it.
