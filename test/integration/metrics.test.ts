@@ -128,6 +128,11 @@ describe('metrics and the queue dashboard', () => {
     const page = await request(env.api.url).get('/admin/queues').auth('admin', env.api.token);
     expect(page.status).toBe(200);
     expect(page.header['content-type']).toMatch(/^text\/html/);
+    // The page's scripts load relative to its <base href="/admin/queues/">, with the same credentials.
+    expect(page.text).toContain('<base href="/admin/queues/"');
+    const script = `/admin/queues/${/src="(static\/js\/main\.[^"]+\.js)"/.exec(page.text)?.[1] ?? 'missing'}`;
+    expect((await request(env.api.url).get(script).auth('admin', env.api.token)).status).toBe(200);
+    expect((await request(env.api.url).get(script)).status).toBe(401);
     const queues = await request(env.api.url).get('/admin/queues/api/queues').set(env.api.auth());
     expect(queues.status).toBe(200);
     const listed = (queues.body as { queues: Array<{ name: string; readOnlyMode: boolean }> }).queues;
