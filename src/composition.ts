@@ -124,6 +124,19 @@ export function composeApi(config: BerthConfig, logger: Logger, parts: ApiParts 
   );
   // The API owns HAProxy's lifecycle; the deploy workers drive it through the same Redis state.
   const proxy = composeAppRouting(config, redis, logger);
+  // Before anything starts: an unreadable [metrics] token_file stops the start. Node reachability
+  // is the local engine's for now; the queues are every queue the workers take jobs from.
+  const metrics = composeMetrics(
+    config,
+    {
+      redis,
+      apiTokens: tokens,
+      queues: [BUILD_QUEUE, DEPLOY_QUEUE],
+      nodes: localNode(() => engine.ping()),
+      ...(proxy.live ? { proxyState: proxy.live } : {}),
+    },
+    logger,
+  );
   const appStore = parts.apps ?? new RedisAppStore(redis, { prefix: config.redis.prefix, secretBox });
   const tls = proxy.supervisor ? composeTls(config, logger, async () => (await appStore.list()).flatMap((a) => a.domains)) : undefined;
   // The default certificate and the lists must exist before HAProxy reads its configuration.
@@ -206,18 +219,6 @@ export function composeApi(config: BerthConfig, logger: Logger, parts: ApiParts 
     { type: RunController, make: () => new RunController(runs) },
     ...webhookControllers(config, logger, { apps: appStore, deploys: parts.deploys ?? deployments }),
   ];
-  // Node reachability is the local engine's for now; every queue the workers take jobs from.
-  const metrics = composeMetrics(
-    config,
-    {
-      redis,
-      apiTokens: tokens,
-      queues: [BUILD_QUEUE, DEPLOY_QUEUE],
-      nodes: localNode(() => engine.ping()),
-      ...(proxy.live ? { proxyState: proxy.live } : {}),
-    },
-    logger,
-  );
   const app = createApp({ controllers, tokens, logger, bodyLimitBytes: config.server.body_limit_bytes, mount: metrics.mount });
   return {
     app,

@@ -34,6 +34,7 @@ export interface MetricsRoutes {
 
 /** `/metrics` and `/admin/queues` of the API process. */
 export function composeMetrics(config: BerthConfig, parts: MetricsParts, logger: Logger): MetricsRoutes {
+  const tokens = metricsTokens(config.metrics);
   const log = logger.child({ component: 'metrics' });
   const stats = new BullQueueStats(parts.redis, {
     prefix: config.redis.prefix,
@@ -49,7 +50,6 @@ export function composeMetrics(config: BerthConfig, parts: MetricsParts, logger:
     },
     log,
   );
-  const tokens = metricsTokens(config.metrics);
   const enabled = tokens.length > 0 || config.metrics.allow.length > 0;
   return {
     mount: (app) => {
@@ -83,7 +83,7 @@ export function localNode(ping: () => Promise<void>): NodeReachability {
 }
 
 /** `[metrics] token` and the token in `token_file` (read once at start; a file that cannot be read stops the start). */
-function metricsTokens(settings: BerthConfig['metrics']): string[] {
+export function metricsTokens(settings: BerthConfig['metrics']): string[] {
   const tokens = settings.token !== '' ? [settings.token] : [];
   if (settings.token_file !== '') {
     let text: string;
