@@ -1,5 +1,4 @@
 import { createBullBoard } from '@bull-board/api';
-import type { IServerAdapter } from '@bull-board/api/typings/app';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import type { Queue } from 'bullmq';
@@ -18,9 +17,7 @@ export function queueDashboard(queues: readonly Queue[]): Router {
   server.setBasePath(QUEUE_DASHBOARD_PATH);
   createBullBoard({
     queues: queues.map((q) => new BullMQAdapter(q, { readOnlyMode: true })),
-    // @bull-board/express carries its own copy of @bull-board/api's types (one patch version
-    // apart): the same shape, but TypeScript tells two declarations of a private field apart.
-    serverAdapter: server as unknown as IServerAdapter,
+    serverAdapter: server,
     options: { uiConfig: { boardTitle: 'Berth queues' } },
   });
   return server.getRouter() as Router;
