@@ -62,6 +62,10 @@ import { DockerodeRunEngine } from './engine/dockerode-run';
 import { RedisRunStore } from './runs/redis-run.store';
 import { RunService } from './runs/run.service';
 import { parseMemory } from './services/container-spec';
+import { composeNodes } from './nodes/node.composition';
+import { NodeController } from './controllers/node.controller';
+import { NodeContainerController } from './controllers/node-container.controller';
+import { NodeImageController } from './controllers/node-image.controller';
 
 export interface Api {
   app: Express;
@@ -188,7 +192,9 @@ export function composeApi(config: BerthConfig, logger: Logger, parts: ApiParts 
     .then(() => runs.recover())
     .catch((err: unknown) => logger.error('runs of a previous start not recovered', { error: String(err) }));
   const runtime = new RuntimeService(engine, config);
-  const health = new HealthService(engine, new RedisHealth(redis));
+  // `local` is the [docker] engine with the services above; [[nodes]] get their own.
+  const nodes = composeNodes(config, redis, { engine, services: { containers, images } }, logger, new StoreReleaseImages(appStore, releases));
+  const health = new HealthService(engine, new RedisHealth(redis), () => nodes.nodes.reachability());
   const controllers: ControllerFactory[] = [
     { type: ContainerController, make: () => new ContainerController(containers) },
     { type: ImageController, make: () => new ImageController(images) },
@@ -201,6 +207,9 @@ export function composeApi(config: BerthConfig, logger: Logger, parts: ApiParts 
     { type: AppRuntimeController, make: () => new AppRuntimeController(appRuntime) },
     ...imageImportControllers(config, logger, engine, registry),
     { type: RunController, make: () => new RunController(runs) },
+    { type: NodeController, make: () => new NodeController(nodes.nodes) },
+    { type: NodeContainerController, make: () => new NodeContainerController(nodes.nodes) },
+    { type: NodeImageController, make: () => new NodeImageController(nodes.nodes) },
     ...webhookControllers(config, logger, { apps: appStore, deploys: parts.deploys ?? deployments }),
   ];
   const app = createApp({ controllers, tokens, logger, bodyLimitBytes: config.server.body_limit_bytes });
@@ -214,6 +223,7 @@ export function composeApi(config: BerthConfig, logger: Logger, parts: ApiParts 
       await runsRecovered;
       await runs.close();
       tls?.certificates.stop();
+      nodes.stop();
       await proxy.supervisor?.stop();
       await queue.close().catch(() => undefined);
       await deployQueue.close().catch(() => undefined);

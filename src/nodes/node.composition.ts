@@ -1,0 +1,77 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from 'winston';
+import type { BerthConfig, NodeConfig } from '../config/config.schema';
+import { DockerodeEngine } from '../engine/dockerode.engine';
+import type { ReleaseImages } from '../deploys/release-images';
+import { RedisContainerRegistry } from '../redis/redis-container.registry';
+import { ContainerService } from '../services/container.service';
+import { ImageService } from '../services/image.service';
+import { dockerodeProbe } from './dockerode-node.probe';
+import { nodeConnection } from './node-connection';
+import { NodeRegistry, type NodeEntry } from './node.registry';
+import { NodeService, type NodeServices } from './node.service';
+
+/** Probe periods: a node that answers is read every 10 s; one that is down is tried every 2 s. */
+const UP_INTERVAL_MS = 10_000;
+const DOWN_INTERVAL_MS = 2_000;
+
+export interface LocalNode {
+  engine: DockerodeEngine;
+  services: NodeServices;
+}
+
+export interface ComposedNodes {
+  nodes: NodeService;
+  stop(): void;
+}
+
+/**
+ * The node registry: `local` is the `[docker]` engine with the API's own services; every
+ * `[[nodes]]` entry gets its engine and services of its own, its container records kept apart
+ * (`<prefix>:containers:<instance>:node:<name>`). Throws, naming every unreadable file, at start-up.
+ */
+export function composeNodes(config: BerthConfig, redis: Redis, local: LocalNode, logger: Logger, releases?: ReleaseImages): ComposedNodes {
+  const log = logger.child({ component: 'nodes' });
+  const localEntry: NodeEntry<NodeServices> = {
+    name: 'local',
+    runtime: config.docker.runtime,
+    address: `unix://${config.docker.socket_path}`,
+    probe: dockerodeProbe(local.engine.docker),
+    probeTimeoutMs: config.docker.timeout_seconds * 1000,
+    services: local.services,
+  };
+  const problems: string[] = [];
+  const remote = config.nodes.flatMap((node) => {
+    try {
+      return [remoteEntry(config, redis, node, log, releases)];
+    } catch (err) {
+      problems.push((err as Error).message.replace(/^cannot use the configured nodes:\n\s*/, ''));
+      return [];
+    }
+  });
+  if (problems.length > 0) throw new Error(`cannot use the configured nodes:\n  ${problems.join('\n  ')}`);
+  const registry = new NodeRegistry([localEntry, ...remote], { upIntervalMs: UP_INTERVAL_MS, downIntervalMs: DOWN_INTERVAL_MS }, log);
+  registry.start();
+  return { nodes: new NodeService(registry), stop: () => registry.stop() };
+}
+
+function remoteEntry(config: BerthConfig, redis: Redis, node: NodeConfig, logger: Logger, releases?: ReleaseImages): NodeEntry<NodeServices> {
+  const connection = nodeConnection(node);
+  const timeoutMs = node.timeout_seconds * 1000;
+  const engine = new DockerodeEngine({ socketPath: connection.address, connection: connection.docker, runtime: node.runtime, timeoutMs });
+  const owner = { instance: config.server.instance, manageAll: config.containers.manage_all };
+  const records = new RedisContainerRegistry(redis, { prefix: config.redis.prefix, instance: `${config.server.instance}:node:${node.name}` });
+  const child = logger.child({ node: node.name });
+  return {
+    name: node.name,
+    runtime: node.runtime,
+    address: connection.address,
+    probe: dockerodeProbe(engine.docker),
+    probeTimeoutMs: timeoutMs,
+    services: {
+      containers: new ContainerService(engine, records, { ...owner, stopTimeoutSeconds: config.containers.stop_timeout_seconds }, child),
+      images: new ImageService(engine, owner, child, releases),
+    },
+    close: connection.close,
+  };
+}
