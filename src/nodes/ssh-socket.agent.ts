@@ -32,7 +32,10 @@ export class SshSocketAgent extends Agent {
     this.connected()
       .then((client) =>
         client.openssh_forwardOutStreamLocal(this.ssh.socketPath, (err, stream) => {
-          if (err) return callback?.(new Error(`ssh: the engine socket ${this.ssh.socketPath} cannot be opened: ${err.message}`), undefined as never);
+          if (err) {
+            const failure = Object.assign(new Error(`ssh: the engine socket ${this.ssh.socketPath} cannot be opened: ${err.message}`), { code: 'ECONNREFUSED' });
+            return callback?.(failure, undefined as never);
+          }
           callback?.(null, stream);
         }),
       )
@@ -63,7 +66,9 @@ export class SshSocketAgent extends Agent {
       client.once('ready', () => resolve(client));
       client.on('error', (err) => {
         forget();
-        reject(new Error(`ssh ${user}@${name}: ${err.message}`));
+        // A code the engine adapter counts as "not reachable": the node then answers 503.
+        const code = (err as NodeJS.ErrnoException).code ?? 'ECONNREFUSED';
+        reject(Object.assign(new Error(`ssh ${user}@${name}: ${err.message}`), { code }));
       });
       client.once('close', forget);
       client.connect({
