@@ -12,7 +12,10 @@ const NODE_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const nodeSchema = z
   .object({
     /** The node's name in `/api/v1/nodes/{node}`: a DNS label (a-z, 0-9, "-"); `local` is `[docker]`'s. Required. */
-    name: z.string().regex(NODE_NAME, 'must be a DNS label: a-z, 0-9 and "-", at most 63').refine((n) => n !== 'local', 'the name "local" is the [docker] engine'),
+    name: z
+      .string()
+      .regex(NODE_NAME, 'must be a DNS label: a-z, 0-9 and "-", at most 63')
+      .refine((n) => n !== 'local', 'the name "local" is the [docker] engine'),
     /** The engine behind `host`: "docker" or "podman". Default docker. */
     runtime: z.enum(['docker', 'podman']).default('docker'),
     /**

@@ -1,8 +1,5 @@
 /** Where a node's engine answers, parsed from its `host` (`[[nodes]]`). */
-export type NodeAddress =
-  | { kind: 'unix'; socketPath: string }
-  | { kind: 'tcp'; host: string; port: number }
-  | { kind: 'ssh'; user: string; host: string; port: number };
+export type NodeAddress = { kind: 'unix'; socketPath: string } | { kind: 'tcp'; host: string; port: number } | { kind: 'ssh'; user: string; host: string; port: number };
 
 /** Parses `unix:///path`, `tcp://host:port` or `ssh://user@host[:port]`; throws a message naming what is wrong. */
 export function parseNodeAddress(value: string): NodeAddress {

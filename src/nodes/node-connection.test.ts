@@ -9,13 +9,13 @@ const missing = (path: string): Buffer => {
 
 describe('nodeConnection', () => {
   it('reaches a unix socket directly', () => {
-    const c = nodeConnection({ ...base, name: 'n', host: 'unix:///run/d2.sock' } as NodeConfig, missing);
+    const c = nodeConnection({ ...base, name: 'n', host: 'unix:///run/d2.sock' }, missing);
     expect(c.docker).toEqual({ socketPath: '/run/d2.sock' });
     expect(c.address).toBe('unix:///run/d2.sock');
   });
 
   it('reads the TLS files of a tcp node', () => {
-    const c = nodeConnection({ ...base, name: 'n', host: 'tcp://127.0.0.1:2376', ca: '/c/ca', cert: '/c/cert', key: '/c/key' } as NodeConfig, (p) => Buffer.from(`pem ${p}`));
+    const c = nodeConnection({ ...base, name: 'n', host: 'tcp://127.0.0.1:2376', ca: '/c/ca', cert: '/c/cert', key: '/c/key' }, (p) => Buffer.from(`pem ${p}`));
     expect(c.docker).toMatchObject({ protocol: 'https', host: '127.0.0.1', port: 2376, ca: Buffer.from('pem /c/ca'), key: Buffer.from('pem /c/key') });
   });
 

@@ -72,6 +72,6 @@ function remoteEntry(config: BerthConfig, redis: Redis, node: NodeConfig, logger
       containers: new ContainerService(engine, records, { ...owner, stopTimeoutSeconds: config.containers.stop_timeout_seconds }, child),
       images: new ImageService(engine, owner, child, releases),
     },
-    close: connection.close,
+    close: () => connection.close(),
   };
 }

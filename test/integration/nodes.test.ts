@@ -39,7 +39,14 @@ describe('nodes', () => {
     const nodes = [
       { name: 'second', host: `unix://${second.socketPath}`, timeout_seconds: 5 },
       { name: 'tls', host: tlsd.tcp, ca: files.ca, cert: files.clientCert, key: files.clientKey, timeout_seconds: 5 },
-      { name: 'ssh', runtime: 'podman', host: `ssh://${sshd.user}@127.0.0.1:${sshd.port}`, ssh_key: sshd.keyFile, known_hosts: sshd.knownHostsFile, socket: SOCKETS.podman },
+      {
+        name: 'ssh',
+        runtime: 'podman',
+        host: `ssh://${sshd.user}@127.0.0.1:${sshd.port}`,
+        ssh_key: sshd.keyFile,
+        known_hosts: sshd.knownHostsFile,
+        socket: SOCKETS.podman,
+      },
     ];
     api = await startTestApi({ containers: { manage_all: true }, nodes } as never);
   });
