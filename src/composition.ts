@@ -120,6 +120,7 @@ export function composeApi(config: BerthConfig, logger: Logger, parts: ApiParts 
       allowedHosts: config.git.allowed_hosts,
       followPollMs: 250,
       secretBox,
+      nodes: config.nodes.map((n) => n.name),
     },
     logger.child({ component: 'builds' }),
   );

@@ -7,8 +7,12 @@ import request from 'supertest';
 import { startTestApi, removeLabelled, type TestApi } from '../support/api';
 import { copyImage, startDockerd, type TestDockerd } from '../support/dockerd-node';
 import { REDIS_URL, SOCKETS } from '../support/engines';
+import { startGitServer, type GitServer } from '../support/git-server';
 import { startSshd, type TestSshd } from '../support/sshd';
+import { startTestWorker } from '../support/worker';
+import type { BuildWorker } from '../../workers/worker.composition';
 import { makeTlsFiles } from '../support/tls-certs';
+import { submitBuild, waitForBuild } from './build-helpers';
 import { freePort, uniqueName } from './helpers';
 
 const IMAGE = 'berth-test/busybox:latest';
@@ -23,6 +27,8 @@ describe('nodes', () => {
   let second: TestDockerd;
   let tlsd: TestDockerd;
   let sshd: TestSshd;
+  let git: GitServer;
+  let worker: BuildWorker | undefined;
   const certDir = mkdtempSync(join(tmpdir(), 'berth-node-tls-'));
   const podman = new Docker({ socketPath: SOCKETS.podman });
   const get = (path: string) => request(api.url).get(path).set(api.auth());
@@ -48,10 +54,13 @@ describe('nodes', () => {
         socket: SOCKETS.podman,
       },
     ];
-    api = await startTestApi({ containers: { manage_all: true }, nodes } as never);
+    api = await startTestApi({ containers: { manage_all: true }, git: { allowed_hosts: ['127.0.0.1'] }, nodes } as never);
+    git = await startGitServer();
   });
 
   afterAll(async () => {
+    await worker?.close();
+    await git?.close();
     await api?.close();
     await removeLabelled(podman, `berth.instance=${api?.runId}`);
     await forgetNodeRecords(api?.config.redis.prefix);
@@ -125,6 +134,27 @@ describe('nodes', () => {
     const inspected = await get(`/api/v1/nodes/tls/images/${encodeURIComponent(IMAGE)}`);
     expect(inspected.status).toBe(200);
     expect(inspected.body.tags).toEqual([IMAGE]);
+  });
+
+  it("builds an image on the node a build names, with that node's engine", async () => {
+    worker = await startTestWorker(api.config);
+    const { url } = git.push(`${api.runId}-node-build`, { Dockerfile: `FROM ${IMAGE}\nRUN echo built-on-tls > /marker\n` });
+    const tag = `${api.runId}-node-build:1`;
+    const submitted = await submitBuild(api, { git_repo: url, buildpack_type: 'dockerfile', image_tag: tag, node: 'tls' });
+    expect((submitted as unknown as { node: string }).node).toBe('tls');
+    const done = await waitForBuild(api, submitted.id, ['succeeded', 'failed']);
+    expect({ status: done.status, error: done.error }).toEqual({ status: 'succeeded', error: undefined });
+    expect((await tlsd.docker.getImage(tag).inspect()).Id).toBe(done.image_id);
+    await expect(api.docker.getImage(tag).inspect()).rejects.toMatchObject({ statusCode: 404 });
+    const listed = await get('/api/v1/nodes/tls/images');
+    expect(listed.body.images).toContainEqual(expect.objectContaining({ id: done.image_id, tags: [tag] }));
+
+    const refused = await request(api.url)
+      .post('/api/v1/images/build')
+      .set(api.auth())
+      .send({ git_repo: url, buildpack_type: 'dockerfile', image_tag: tag, node: 'nowhere' });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toMatchObject({ code: 'invalid_input', field: 'node' });
   });
 
   it('answers 503 naming a node whose daemon stopped, while the other nodes answer; it comes back when the daemon does', async () => {
