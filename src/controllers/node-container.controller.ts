@@ -1,6 +1,7 @@
 import type { Request as ExpressRequest } from 'express';
 import { Body, Controller, Delete, Get, Path, Post, Query, Request, Response, Route, Security, SuccessResponse, Tags } from 'tsoa';
 import type { ErrorBody } from '../models/error.model';
+import type { CommitContainerRequest, CreatedImage } from '../models/image-import.model';
 import type { ContainerActionResult, ContainerList, ContainerLogs, ContainerView, CreateContainerRequest, CreatedContainer } from '../models/container.model';
 import type { NodeService } from '../nodes/node.service';
 import { clientGone, sendEvents } from '../http/sse';
@@ -65,6 +66,17 @@ export class NodeContainerController extends Controller {
   public async remove(@Path() node: string, @Path() id: string, @Query() force?: boolean): Promise<void> {
     await this.nodes.use(node, (s) => s.containers.remove(id, force ?? true));
     this.setStatus(204);
+  }
+
+  /** As `POST /api/v1/containers/{id}/commit`: the image is made on the node. */
+  @Post('{id}/commit')
+  @SuccessResponse(201, 'The image')
+  @Response<ErrorBody>(400, 'A bad field: `field` names it (`tag`, `changes.cmd`, ...)')
+  @Response<ErrorBody>(409, 'The tag names an image Berth did not make')
+  public async commit(@Path() node: string, @Path() id: string, @Body() body: CommitContainerRequest): Promise<CreatedImage> {
+    const image = await this.nodes.use(node, (s) => s.commits.commit(id, body));
+    this.setStatus(201);
+    return image;
   }
 
   /** As `GET /api/v1/containers/{id}/logs`, `follow=true` included. */

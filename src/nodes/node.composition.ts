@@ -4,6 +4,9 @@ import type { BerthConfig, NodeConfig } from '../config/config.schema';
 import { DockerodeEngine } from '../engine/dockerode.engine';
 import type { ReleaseImages } from '../deploys/release-images';
 import { RedisContainerRegistry } from '../redis/redis-container.registry';
+import { ContainerCommitService } from '../images/container-commit.service';
+import { ImageImportService } from '../images/image-import.service';
+import type { ContainerRegistry } from '../services/container-registry.port';
 import { ContainerService } from '../services/container.service';
 import { ImageService } from '../services/image.service';
 import { dockerodeProbe } from './dockerode-node.probe';
@@ -17,7 +20,10 @@ const DOWN_INTERVAL_MS = 2_000;
 
 export interface LocalNode {
   engine: DockerodeEngine;
-  services: NodeServices;
+  /** The services of the unscoped routes: `/nodes/local/...` is the same as `/...`. */
+  services: Pick<NodeServices, 'containers' | 'images'>;
+  /** Berth's record of the containers it created on `local`. */
+  records: ContainerRegistry;
 }
 
 export interface ComposedNodes {
@@ -38,7 +44,7 @@ export function composeNodes(config: BerthConfig, redis: Redis, local: LocalNode
     address: `unix://${config.docker.socket_path}`,
     probe: dockerodeProbe(local.engine.docker),
     probeTimeoutMs: config.docker.timeout_seconds * 1000,
-    services: local.services,
+    services: { ...local.services, ...imageMaking(config, local.engine, local.records, log) },
   };
   const problems: string[] = [];
   const remote = config.nodes.flatMap((node) => {
@@ -71,7 +77,17 @@ function remoteEntry(config: BerthConfig, redis: Redis, node: NodeConfig, logger
     services: {
       containers: new ContainerService(engine, records, { ...owner, stopTimeoutSeconds: config.containers.stop_timeout_seconds }, child),
       images: new ImageService(engine, owner, child, releases),
+      ...imageMaking(config, engine, records, child),
     },
     close: () => connection.close(),
+  };
+}
+
+/** Imports and commits on one node's engine, with the same limits and ownership rules as `local`'s. */
+function imageMaking(config: BerthConfig, engine: DockerodeEngine, records: ContainerRegistry, logger: Logger): Pick<NodeServices, 'commits' | 'imports'> {
+  const owner = { instance: config.server.instance, manageAll: config.containers.manage_all };
+  return {
+    imports: new ImageImportService(engine, { ...owner, maxImportBytes: config.images.max_import_bytes }, logger.child({ component: 'image-import' })),
+    commits: new ContainerCommitService(engine, records, owner, logger.child({ component: 'container-commit' })),
   };
 }

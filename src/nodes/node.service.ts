@@ -1,4 +1,6 @@
 import type { NodeList, NodeView } from '../models/node.model';
+import type { ContainerCommitService } from '../images/container-commit.service';
+import type { ImageImportService } from '../images/image-import.service';
 import type { ContainerService } from '../services/container.service';
 import type { ImageService } from '../services/image.service';
 import type { NodeRegistry } from './node.registry';
@@ -8,6 +10,8 @@ import { nodeView } from './node-view';
 export interface NodeServices {
   containers: ContainerService;
   images: ImageService;
+  commits: ContainerCommitService;
+  imports: ImageImportService;
 }
 
 /** The nodes as the API shows them, and the services of one node. */

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Docker from 'dockerode';
 import { Redis } from 'ioredis';
 import request from 'supertest';
+import { pack } from 'tar-stream';
 import { startTestApi, removeLabelled, type TestApi } from '../support/api';
 import { copyImage, startDockerd, type TestDockerd } from '../support/dockerd-node';
 import { REDIS_URL, SOCKETS } from '../support/engines';
@@ -136,6 +137,38 @@ describe('nodes', () => {
     expect(inspected.body.tags).toEqual([IMAGE]);
   });
 
+  it('commits a container and imports a root filesystem on a node', async () => {
+    const base = '/api/v1/nodes/second/containers';
+    const created = await post(base, { image: IMAGE, name: uniqueName(api, 'commit'), command: ['sh', '-c', 'echo kept > /kept'] });
+    expect(created.status).toBe(201);
+    const id = created.body.id as string;
+    expect((await post(`${base}/${id}/start`)).status).toBe(200);
+    await second.docker.getContainer(id).wait();
+    const tag = `${api.runId}-committed:1`;
+    const committed = await post(`${base}/${id}/commit`, { tag, changes: { cmd: ['cat', '/kept'] } });
+    expect(committed.status).toBe(201);
+    expect(committed.body.tags).toEqual([tag]);
+    expect((await second.docker.getImage(tag).inspect()).Config.Cmd).toEqual(['cat', '/kept']);
+    await expect(api.docker.getImage(tag).inspect()).rejects.toMatchObject({ statusCode: 404 });
+    expect((await del(`${base}/${id}`)).status).toBe(204);
+
+    const tar = pack();
+    tar.entry({ name: 'hello.txt' }, 'hello from a rootfs\n');
+    tar.finalize();
+    const chunks: Buffer[] = [];
+    for await (const chunk of tar as AsyncIterable<Buffer>) chunks.push(chunk);
+    const importTag = `${api.runId}-imported:1`;
+    const imported = await request(api.url)
+      .post(`/api/v1/nodes/tls/images/import?tag=${encodeURIComponent(importTag)}`)
+      .set(api.auth())
+      .set('Content-Type', 'application/octet-stream')
+      .send(Buffer.concat(chunks));
+    expect({ status: imported.status, error: imported.body.error }).toEqual({ status: 201, error: undefined });
+    expect((await tlsd.docker.getImage(importTag).inspect()).Id).toBe(imported.body.id);
+    const listed = await get('/api/v1/nodes/tls/images');
+    expect(listed.body.images).toContainEqual(expect.objectContaining({ tags: [importTag] }));
+  });
+
   it("builds an image on the node a build names, with that node's engine", async () => {
     worker = await startTestWorker(api.config);
     const { url } = git.push(`${api.runId}-node-build`, { Dockerfile: `FROM ${IMAGE}\nRUN echo built-on-tls > /marker\n` });
@@ -166,6 +199,13 @@ describe('nodes', () => {
     const again = await get('/api/v1/nodes/second/images');
     expect(again.status).toBe(503);
     expect(again.body.error.code).toBe('node_unavailable');
+    const upload = await request(api.url)
+      .post('/api/v1/nodes/second/images/import?tag=x:1')
+      .set(api.auth())
+      .set('Content-Type', 'application/octet-stream')
+      .send(Buffer.alloc(64 * 1024));
+    expect(upload.status).toBe(503);
+    expect(upload.body.error.code).toBe('node_unavailable');
 
     const others = await Promise.all(['local', 'tls', 'ssh'].map((node) => get(`/api/v1/nodes/${node}/containers`)));
     expect(others.map((r) => r.status)).toEqual([200, 200, 200]);
