@@ -17,6 +17,8 @@ import { NodeService, type NodeServices } from './node.service';
 /** Probe periods: a node that answers is read every 10 s; one that is down is tried every 2 s. */
 const UP_INTERVAL_MS = 10_000;
 const DOWN_INTERVAL_MS = 2_000;
+/** Just after start, a listing waits this long at most for the first probes (a dead node's take its whole deadline). */
+const FIRST_ROUND_WAIT_MS = 2_000;
 
 export interface LocalNode {
   engine: DockerodeEngine;
@@ -56,7 +58,7 @@ export function composeNodes(config: BerthConfig, redis: Redis, local: LocalNode
     }
   });
   if (problems.length > 0) throw new Error(`cannot use the configured nodes:\n  ${problems.join('\n  ')}`);
-  const registry = new NodeRegistry([localEntry, ...remote], { upIntervalMs: UP_INTERVAL_MS, downIntervalMs: DOWN_INTERVAL_MS }, log);
+  const registry = new NodeRegistry([localEntry, ...remote], { upIntervalMs: UP_INTERVAL_MS, downIntervalMs: DOWN_INTERVAL_MS, firstRoundWaitMs: FIRST_ROUND_WAIT_MS }, log);
   registry.start();
   return { nodes: new NodeService(registry), stop: () => registry.stop() };
 }

@@ -50,7 +50,7 @@ describe('NodeRegistry', () => {
     const a = fakeNode('a');
     const b = fakeNode('b');
     b.control.up = false;
-    registry = new NodeRegistry([a.entry, b.entry], { upIntervalMs: 60_000, downIntervalMs: 60_000, now }, silent);
+    registry = new NodeRegistry([a.entry, b.entry], { upIntervalMs: 60_000, downIntervalMs: 60_000, firstRoundWaitMs: 1000, now }, silent);
     registry.start();
     const [stateA, stateB] = await registry.list();
     expect(stateA).toMatchObject({ name: 'a', reachable: true, facts: FACTS, lastSeenAt: now() });
@@ -60,7 +60,7 @@ describe('NodeRegistry', () => {
   it('answers a down node with node_unavailable naming it, without calling it', async () => {
     const a = fakeNode('a');
     a.control.up = false;
-    registry = new NodeRegistry([a.entry], { upIntervalMs: 60_000, downIntervalMs: 60_000 }, silent);
+    registry = new NodeRegistry([a.entry], { upIntervalMs: 60_000, downIntervalMs: 60_000, firstRoundWaitMs: 1000 }, silent);
     registry.start();
     await registry.list();
     await expect(registry.use('a', (s) => s.work())).rejects.toMatchObject({ code: 'node_unavailable', details: { node: 'a' } });
@@ -70,7 +70,7 @@ describe('NodeRegistry', () => {
 
   it('marks a node down when its engine stops answering a call, and re-probes it in the background', async () => {
     const a = fakeNode('a');
-    registry = new NodeRegistry([a.entry], { upIntervalMs: 60_000, downIntervalMs: 10 }, silent);
+    registry = new NodeRegistry([a.entry], { upIntervalMs: 60_000, downIntervalMs: 10, firstRoundWaitMs: 1000 }, silent);
     registry.start();
     await registry.list();
     a.control.up = false;
@@ -85,21 +85,31 @@ describe('NodeRegistry', () => {
   it('counts a probe that does not answer within its deadline as down', async () => {
     const a = fakeNode('a');
     a.entry.probe = () => new Promise(() => undefined);
-    registry = new NodeRegistry([a.entry], { upIntervalMs: 60_000, downIntervalMs: 60_000 }, silent);
+    registry = new NodeRegistry([a.entry], { upIntervalMs: 60_000, downIntervalMs: 60_000, firstRoundWaitMs: 1000 }, silent);
     registry.start();
     expect((await registry.get('a')).error?.message).toBe('no answer within 50 ms');
   });
 
   it('passes other errors through and keeps the node up', async () => {
     const a = fakeNode('a');
-    registry = new NodeRegistry([a.entry], { upIntervalMs: 60_000, downIntervalMs: 60_000 }, silent);
+    registry = new NodeRegistry([a.entry], { upIntervalMs: 60_000, downIntervalMs: 60_000, firstRoundWaitMs: 1000 }, silent);
     registry.start();
     await expect(registry.use('a', () => Promise.reject(new AppError('not_found', 'no such container')))).rejects.toMatchObject({ code: 'not_found' });
     expect((await registry.get('a')).reachable).toBe(true);
   });
 
+  it('does not hold a listing for a probe that takes long after start: the node shows unprobed', async () => {
+    const a = fakeNode('a');
+    a.entry.probe = () => new Promise(() => undefined);
+    a.entry.probeTimeoutMs = 60_000;
+    registry = new NodeRegistry([a.entry], { upIntervalMs: 60_000, downIntervalMs: 60_000, firstRoundWaitMs: 20 }, silent);
+    registry.start();
+    expect(await registry.list()).toEqual([{ name: 'a', runtime: 'docker', address: 'unix:///run/a.sock', reachable: undefined }]);
+    await expect(registry.use('a', (s) => s.work())).resolves.toBe('done on a');
+  });
+
   it('answers an unknown node 404', async () => {
-    registry = new NodeRegistry([fakeNode('a').entry], { upIntervalMs: 60_000, downIntervalMs: 60_000 }, silent);
+    registry = new NodeRegistry([fakeNode('a').entry], { upIntervalMs: 60_000, downIntervalMs: 60_000, firstRoundWaitMs: 1000 }, silent);
     await expect(registry.get('zz')).rejects.toMatchObject({ code: 'not_found', message: 'node "zz" not found' });
     await expect(registry.use('zz', async () => 1)).rejects.toMatchObject({ code: 'not_found' });
   });

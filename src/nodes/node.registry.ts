@@ -19,6 +19,8 @@ export interface NodeRegistryOptions {
   upIntervalMs: number;
   /** Milliseconds between probes of a node that is down (how soon it comes back). */
   downIntervalMs: number;
+  /** Longest a listing waits for the first probes after start; a node still unprobed then shows as such. */
+  firstRoundWaitMs: number;
   now?: () => Date;
 }
 
@@ -62,16 +64,25 @@ export class NodeRegistry<S> {
     }
   }
 
-  /** Every node's state; waits for the first round of probes (bounded by their deadlines) after start. */
+  /** Every node's state; just after start, waits a little (`firstRoundWaitMs`) for the first probes. */
   async list(): Promise<NodeState[]> {
-    await this.firstRound;
+    await this.firstProbes();
     return [...this.slots.values()].map((slot) => slot.state);
   }
 
   async get(name: string): Promise<NodeState> {
     const slot = this.slot(name);
-    await this.firstRound;
+    await this.firstProbes();
     return slot.state;
+  }
+
+  private async firstProbes(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.options.firstRoundWaitMs);
+    });
+    await Promise.race([this.firstRound, bound]);
+    clearTimeout(timer);
   }
 
   /** Runs `fn` with the node's services; a node known to be down, or whose engine stops answering, is a 503 naming it. */
@@ -114,6 +125,7 @@ export class NodeRegistry<S> {
     try {
       const deadline = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error(`no answer within ${entry.probeTimeoutMs} ms`)), entry.probeTimeoutMs);
+        timer.unref();
       });
       const facts = await Promise.race([entry.probe(), deadline]);
       if (slot.state.reachable === false) this.logger.info('node reachable again', { node: entry.name });

@@ -57,6 +57,9 @@ describe('nodes', () => {
     ];
     api = await startTestApi({ containers: { manage_all: true }, git: { allowed_hosts: ['127.0.0.1'] }, nodes } as never);
     git = await startGitServer();
+    // A listing waits for the first probes only briefly: wait here until each node has answered one.
+    const reachable = async () => ((await get('/api/v1/nodes')).body.nodes as Array<{ reachable: boolean }>).every((n) => n.reachable);
+    await until(reachable, 'every node reachable after start');
   });
 
   afterAll(async () => {
