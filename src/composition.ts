@@ -62,9 +62,13 @@ import { DockerodeRunEngine } from './engine/dockerode-run';
 import { RedisRunStore } from './runs/redis-run.store';
 import { RunService } from './runs/run.service';
 import { parseMemory } from './services/container-spec';
-import { composeMetrics, localNode } from './metrics/metrics.composition';
+import { composeMetrics } from './metrics/metrics.composition';
 import { BUILD_QUEUE } from './builds/build.job';
 import { DEPLOY_QUEUE } from './deploys/bullmq-deploy.queue';
+import { composeNodes } from './nodes/node.composition';
+import { NodeController } from './controllers/node.controller';
+import { NodeContainerController } from './controllers/node-container.controller';
+import { NodeImageController } from './controllers/node-image.controller';
 
 export interface Api {
   app: Express;
@@ -119,20 +123,22 @@ export function composeApi(config: BerthConfig, logger: Logger, parts: ApiParts 
       allowedHosts: config.git.allowed_hosts,
       followPollMs: 250,
       secretBox,
+      nodes: config.nodes.map((n) => n.name),
     },
     logger.child({ component: 'builds' }),
   );
   // The API owns HAProxy's lifecycle; the deploy workers drive it through the same Redis state.
   const proxy = composeAppRouting(config, redis, logger);
   // Before anything starts: an unreadable [metrics] token_file stops the start. Node reachability
-  // is the local engine's for now; the queues are every queue the workers take jobs from.
+  // is the nodes' registry's (composed below, read only at scrape time); the queues are every
+  // queue the workers take jobs from.
   const metrics = composeMetrics(
     config,
     {
       redis,
       apiTokens: tokens,
       queues: [BUILD_QUEUE, DEPLOY_QUEUE],
-      nodes: localNode(() => engine.ping()),
+      nodes: () => nodes.nodes.reachability(),
       ...(proxy.live ? { proxyState: proxy.live } : {}),
     },
     logger,
@@ -204,7 +210,9 @@ export function composeApi(config: BerthConfig, logger: Logger, parts: ApiParts 
     .then(() => runs.recover())
     .catch((err: unknown) => logger.error('runs of a previous start not recovered', { error: String(err) }));
   const runtime = new RuntimeService(engine, config);
-  const health = new HealthService(engine, new RedisHealth(redis));
+  // `local` is the [docker] engine with the services above; [[nodes]] get their own.
+  const nodes = composeNodes(config, redis, { engine, services: { containers, images }, records: registry }, logger, new StoreReleaseImages(appStore, releases));
+  const health = new HealthService(engine, new RedisHealth(redis), () => nodes.nodes.reachability());
   const controllers: ControllerFactory[] = [
     { type: ContainerController, make: () => new ContainerController(containers) },
     { type: ImageController, make: () => new ImageController(images) },
@@ -217,6 +225,9 @@ export function composeApi(config: BerthConfig, logger: Logger, parts: ApiParts 
     { type: AppRuntimeController, make: () => new AppRuntimeController(appRuntime) },
     ...imageImportControllers(config, logger, engine, registry),
     { type: RunController, make: () => new RunController(runs) },
+    { type: NodeController, make: () => new NodeController(nodes.nodes) },
+    { type: NodeContainerController, make: () => new NodeContainerController(nodes.nodes) },
+    { type: NodeImageController, make: () => new NodeImageController(nodes.nodes) },
     ...webhookControllers(config, logger, { apps: appStore, deploys: parts.deploys ?? deployments }),
   ];
   const app = createApp({ controllers, tokens, logger, bodyLimitBytes: config.server.body_limit_bytes, mount: metrics.mount });
@@ -230,6 +241,7 @@ export function composeApi(config: BerthConfig, logger: Logger, parts: ApiParts 
       await runsRecovered;
       await runs.close();
       tls?.certificates.stop();
+      nodes.stop();
       await proxy.supervisor?.stop();
       await queue.close().catch(() => undefined);
       await deployQueue.close().catch(() => undefined);

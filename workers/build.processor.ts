@@ -50,6 +50,8 @@ export interface BuildProcessorOptions {
   buildpacks: BuildpackSettings;
   /** Milliseconds between looks at the build's cancel flag. */
   cancelPollMs: number;
+  /** The engine of a `[[nodes]]` entry a build names (`spec.node`); the constructor's engine is `local`'s. */
+  nodeEngines?: (node: string) => BuildEngine | undefined;
 }
 
 /** Takes one build job from clone to image, keeping the build record and log up to date. */
@@ -110,7 +112,7 @@ export class BuildProcessor {
       if (record.cancelRequested) stop('cancelled');
       if (record.publishing) {
         log.line('[berth] an earlier attempt built the images: tagging them');
-        return await this.publish(stored.id, attempt, record.publishing, log);
+        return await this.publish(stored, attempt, record.publishing, log);
       }
       const { spec, git } = await this.openSecrets(stored, log);
       dir = await this.dirs.create(spec.id);
@@ -124,12 +126,12 @@ export class BuildProcessor {
       if (controller.signal.aborted) throw controller.signal.reason;
       // Claimed, the images are the build's (a later attempt finishes their tagging); refused, gone.
       started.length = 0;
-      if (!(await this.publisher.claim(spec.id, attempt, images))) throw new StoppedError('superseded');
-      await this.publish(spec.id, attempt, images, log);
+      if (!(await this.publisherFor(spec).claim(spec.id, attempt, images))) throw new StoppedError('superseded');
+      await this.publish(spec, attempt, images, log);
     } catch (err) {
       if (err instanceof StoppedError) throw err;
       // An aborted engine build may still have made its image: it is found by its temporary tag.
-      await this.publisher.discard(started);
+      if (started.length > 0) await this.publisherFor(stored).discard(started);
       throw controller.signal.aborted ? new StoppedError(controller.signal.reason as StopReason) : err;
     } finally {
       dispose();
@@ -138,8 +140,9 @@ export class BuildProcessor {
   }
 
   /** Tags the images the build was claimed for (by this attempt or one that stopped after its claim). */
-  private async publish(buildId: string, attempt: number, images: PublishedImage[], log: RedactingLogWriter): Promise<void> {
-    if (await this.publisher.publish(buildId, attempt, images, log)) {
+  private async publish(spec: BuildSpec, attempt: number, images: PublishedImage[], log: RedactingLogWriter): Promise<void> {
+    const buildId = spec.id;
+    if (await this.publisherFor(spec).publish(buildId, attempt, images, log)) {
       this.logger.info('build succeeded', { buildId, images: images.map((i) => i.tag) });
     } else {
       this.logger.warn('build taken over by another attempt while tagging', { buildId, attempt });
@@ -243,7 +246,7 @@ export class BuildProcessor {
       const temporaryTag = this.publisher.temporaryTag(spec.id, attempt, built.length);
       started.push(temporaryTag);
       log.line(`[berth] building ${image.tag}${image.service ? ` (service ${image.service})` : ''}`);
-      const { imageId } = await this.engine.buildImage(
+      const { imageId } = await this.engineFor(spec).buildImage(
         {
           contextDir: context,
           dockerfile: image.dockerfile,
@@ -260,7 +263,8 @@ export class BuildProcessor {
           ...(image.target ? { target: image.target } : {}),
           ...(this.options.memoryBytes ? { memoryBytes: this.options.memoryBytes } : {}),
           ...(this.options.nanoCpus ? { nanoCpus: this.options.nanoCpus } : {}),
-          ...(this.options.pidsLimit ? { pidsLimit: this.options.pidsLimit } : {}),
+          // The PID limit is a cgroup on this host: it cannot bound a build on another node's engine.
+          ...(this.options.pidsLimit && !spec.node ? { pidsLimit: this.options.pidsLimit } : {}),
           network: spec.network ?? 'default',
         },
         (line) => log.line(line),
@@ -269,6 +273,18 @@ export class BuildProcessor {
       built.push({ tag: image.tag, id: imageId, temporaryTag, ...(image.service ? { service: image.service } : {}) });
     }
     return built;
+  }
+
+  /** The engine that builds `spec`: its node's, or `local`'s. A node this worker does not know fails the build. */
+  private engineFor(spec: BuildSpec): BuildEngine {
+    if (!spec.node) return this.engine;
+    const engine = this.options.nodeEngines?.(spec.node);
+    if (!engine) throw new UnrecoverableError(`node "${spec.node}" is not configured on this build worker`);
+    return engine;
+  }
+
+  private publisherFor(spec: BuildSpec): ImagePublisher {
+    return spec.node ? new ImagePublisher(this.store, this.engineFor(spec), this.logger) : this.publisher;
   }
 
   /** Records the end of a failed attempt, or leaves it to BullMQ's retry when worth one. */

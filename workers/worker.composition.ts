@@ -11,6 +11,7 @@ import { RedisDeploymentStore } from '../src/deploys/redis-deployment.store';
 import { RedisReleaseStore } from '../src/deploys/redis-release.store';
 import { composeAppRouting } from '../src/proxy/app-routing.composition';
 import { DockerodeEngine } from '../src/engine/dockerode.engine';
+import { nodeConnection } from '../src/nodes/node-connection';
 import { RegistryCredentials } from '../src/images/registry-credentials';
 import { hostCredentials } from '../src/git/host-credentials';
 import { DnsHostResolver } from '../src/git/host-resolver';
@@ -66,6 +67,7 @@ export function composeWorker(config: BerthConfig, logger: Logger, deploy?: Depl
     timeoutMs: config.docker.timeout_seconds * 1000,
     buildRegistries: new RegistryCredentials(config.registries).forBuilds(),
   });
+  const nodes = nodeBuildEngines(config);
   const dirs = new BuildDirs(config.docker.build_dir);
   const secretBox = SecretBox.fromDataDir(config.server.data_dir);
   const wiring = deploy ?? deployWiring(config, logger, secretBox);
@@ -103,6 +105,7 @@ export function composeWorker(config: BerthConfig, logger: Logger, deploy?: Depl
         allowComposeHostAccess: config.build.allow_compose_host_access,
       },
       cancelPollMs: 500,
+      nodeEngines: (node) => nodes.engines.get(node),
     },
     logger.child({ component: 'processor' }),
   );
@@ -159,8 +162,30 @@ export function composeWorker(config: BerthConfig, logger: Logger, deploy?: Depl
       shutdown.abort(SHUTDOWN);
       await Promise.all([worker.close(force), deployer.close(force)]);
       await events.close();
+      nodes.close();
       redis.disconnect();
       eventsConnection.disconnect();
     },
   };
+}
+
+/** The engines of the `[[nodes]]` builds may name (`node`), with the same registry settings as `local`'s. */
+function nodeBuildEngines(config: BerthConfig): { engines: Map<string, DockerodeEngine>; close(): void } {
+  const engines = new Map<string, DockerodeEngine>();
+  const closers: Array<() => void> = [];
+  for (const node of config.nodes) {
+    const connection = nodeConnection(node);
+    closers.push(() => connection.close());
+    engines.set(
+      node.name,
+      new DockerodeEngine({
+        socketPath: connection.address,
+        connection: connection.docker,
+        runtime: node.runtime,
+        timeoutMs: node.timeout_seconds * 1000,
+        buildRegistries: new RegistryCredentials(config.registries).forBuilds(),
+      }),
+    );
+  }
+  return { engines, close: () => closers.forEach((close) => close()) };
 }

@@ -28,7 +28,7 @@ export function isValidBuildId(id: string): boolean {
 }
 
 /** Checks a build request field by field; throws ValidationError naming the first bad field. */
-export function validateBuildRequest(req: BuildRequest, options: { allowFileUrls: boolean; newId: () => string }): ValidatedBuild {
+export function validateBuildRequest(req: BuildRequest, options: { allowFileUrls: boolean; newId: () => string; nodes?: readonly string[] }): ValidatedBuild {
   const id = req.id ?? options.newId();
   if (!BUILD_ID.test(id)) throw new ValidationError('id may hold letters, digits, ".", "_" and "-" (at most 128), starting with a letter or digit', 'id');
   const url = parseGitUrl(req.git_repo, options.allowFileUrls);
@@ -58,11 +58,21 @@ export function validateBuildRequest(req: BuildRequest, options: { allowFileUrls
     baseDirectory: relativePath(req.base_directory ?? '', 'base_directory'),
     noCache: req.no_cache ?? false,
     network: buildNetwork(req.network),
+    ...buildNode(req.node, options.nodes ?? []),
     plan: planRequest(req, buildpackType),
   };
   const git = credentials(req, url.username, url.password);
   const { spec, values } = splitSecretValues(full);
   return git || values ? { spec, secrets: { ...(git ? { git } : {}), ...values } } : { spec };
+}
+
+/** `local` is left out of the spec: a spec without `node` is what every build before nodes was. */
+function buildNode(value: unknown, nodes: readonly string[]): { node?: string } {
+  if (value === undefined || value === 'local') return {};
+  if (typeof value !== 'string' || !nodes.includes(value)) {
+    throw new ValidationError(`node must be "local" or a configured node (${['local', ...nodes].join(', ')})`, 'node');
+  }
+  return { node: value };
 }
 
 function buildNetwork(value: unknown): BuildNetwork {

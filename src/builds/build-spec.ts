@@ -18,6 +18,8 @@ export interface BuildSpec {
   sealedValues?: true;
   /** Network of RUN steps; absent in builds stored before the choice existed (= `default`). */
   network?: BuildNetwork;
+  /** The `[[nodes]]` entry whose engine builds it; absent: `local` (the `[docker]` engine). */
+  node?: string;
   plan: PlanRequest;
 }
 

@@ -1,9 +1,64 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { parseNodeAddress } from '../nodes/node-address';
 
 /** Paths written into HAProxy's configuration and commands: no spaces, quotes or "..". */
 const SAFE_PATH = /^\/(?!.*\.\.)[A-Za-z0-9_./-]{1,200}$/;
 const SAFE_PATH_MESSAGE = 'must be an absolute path of letters, digits, "_", ".", "-" and "/"';
+
+/** Node names: a DNS label, lower case; used in URLs, Redis keys and logs. */
+const NODE_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/** One `[[nodes]]` entry: an engine besides the `[docker]` one. */
+const nodeSchema = z
+  .object({
+    /** The node's name in `/api/v1/nodes/{node}`: a DNS label (a-z, 0-9, "-"); `local` is `[docker]`'s. Required. */
+    name: z
+      .string()
+      .regex(NODE_NAME, 'must be a DNS label: a-z, 0-9 and "-", at most 63')
+      .refine((n) => n !== 'local', 'the name "local" is the [docker] engine'),
+    /** The engine behind `host`: "docker" or "podman". Default docker. */
+    runtime: z.enum(['docker', 'podman']).default('docker'),
+    /**
+     * Where the engine's API is: `unix:///path.sock`, `tcp://host:port` (always TLS: `ca`, `cert`
+     * and `key` required) or `ssh://user@host[:port]` (`ssh_key` and `known_hosts` required). Required.
+     */
+    host: z.string().min(1),
+    /** tcp: the CA file (PEM) the engine's certificate must chain to. */
+    ca: z.string().min(1).optional(),
+    /** tcp: the client certificate file (PEM) Berth presents. */
+    cert: z.string().min(1).optional(),
+    /** tcp: the client key file (PEM). */
+    key: z.string().min(1).optional(),
+    /** ssh: the private key file (unencrypted OpenSSH or PEM) Berth logs in with. */
+    ssh_key: z.string().min(1).optional(),
+    /** ssh: OpenSSH known_hosts file holding the host's key; any other key is refused. */
+    known_hosts: z.string().min(1).optional(),
+    /** ssh: the engine's socket on the remote host. Default /var/run/docker.sock. */
+    socket: z.string().regex(/^\//, 'must be an absolute path').default('/var/run/docker.sock'),
+    /** Seconds an engine call or a probe of this node may take before it counts as unavailable. Default 10. */
+    timeout_seconds: z.number().positive().default(10),
+  })
+  .strict()
+  .superRefine((node, ctx) => {
+    try {
+      parseNodeAddress(node.host);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', path: ['host'], message: (err as Error).message });
+      return;
+    }
+    const scheme = node.host.split(':')[0];
+    const need = scheme === 'tcp' ? (['ca', 'cert', 'key'] as const) : scheme === 'ssh' ? (['ssh_key', 'known_hosts'] as const) : [];
+    for (const key of need) if (node[key] === undefined) ctx.addIssue({ code: 'custom', path: [key], message: `required for a ${scheme}:// host` });
+  });
+
+function uniqueNodeNames(nodes: Array<{ name: string }>, ctx: z.RefinementCtx): void {
+  const seen = new Set<string>();
+  nodes.forEach((node, i) => {
+    if (seen.has(node.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `the node name "${node.name}" is used twice` });
+    seen.add(node.name);
+  });
+}
 
 /**
  * The whole of Berth's configuration. Every key is documented with its default in
@@ -51,6 +106,11 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    /**
+     * Other engines this Berth manages, besides `[docker]` (the node named `local`). Default none.
+     * Each is reached over a unix socket, TCP with TLS, or SSH to the remote engine's socket.
+     */
+    nodes: z.array(nodeSchema).default([]).superRefine(uniqueNodeNames),
     containers: z
       .object({
         /** When false (default) the API sees and acts on containers Berth created and images it built only. */
@@ -374,3 +434,4 @@ function isAddressOrRange(entry: string): boolean {
   if (family === 0 || extra !== undefined) return false;
   return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
 }
+export type NodeConfig = BerthConfig['nodes'][number];

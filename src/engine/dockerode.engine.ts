@@ -35,8 +35,10 @@ import { engineImageRef, normaliseImageName, splitTag } from './image-names';
 import { LogFrameDecoder } from './log-frames';
 
 export interface DockerodeEngineOptions {
-  /** Unix socket of the engine's Docker-compatible API. */
+  /** Unix socket of the engine's Docker-compatible API (with `connection`: the address shown in errors). */
   socketPath: string;
+  /** How to reach an engine that is not a local socket (a node's TCP+TLS or SSH connection). */
+  connection?: Docker.DockerOptions;
   /** The engine behind the socket (`[docker] runtime`, checked at start-up): some calls differ. */
   runtime: EngineVersion['engine'];
   /** Milliseconds a non-streaming call may take before it counts as unavailable. */
@@ -52,7 +54,7 @@ export class DockerodeEngine implements ContainerEngine, ImageEngine, ImageTrans
   readonly docker: Docker;
 
   constructor(private readonly options: DockerodeEngineOptions) {
-    this.docker = new Docker({ socketPath: options.socketPath });
+    this.docker = new Docker(options.connection ?? { socketPath: options.socketPath });
   }
 
   async ping(): Promise<void> {

@@ -13,3 +13,4 @@ export { AppUnhealthyError } from './app-unhealthy.error';
 export { WebhookSignatureError, type WebhookSignatureCode } from './webhook-signature.error';
 export { CertificateError } from './certificate.error';
 export { RegistryError, type RegistryFailureCode } from './registry.error';
+export { NodeUnavailableError } from './node-unavailable.error';

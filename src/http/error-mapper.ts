@@ -24,6 +24,7 @@ const STATUS: Record<string, number> = {
   engine_unavailable: 503,
   redis_unavailable: 503,
   proxy_unavailable: 503,
+  node_unavailable: 503,
   proxy_timeout: 504,
   unhealthy: 503,
 };

@@ -69,19 +69,6 @@ export function composeMetrics(config: BerthConfig, parts: MetricsParts, logger:
   };
 }
 
-/** Reachability of the one engine the API talks to, as node `local`. */
-export function localNode(ping: () => Promise<void>): NodeReachability {
-  return async () => [
-    {
-      node: 'local',
-      reachable: await ping().then(
-        () => true,
-        () => false,
-      ),
-    },
-  ];
-}
-
 /** `[metrics] token` and the token in `token_file` (read once at start; a file that cannot be read stops the start). */
 export function metricsTokens(settings: BerthConfig['metrics']): string[] {
   const tokens = settings.token !== '' ? [settings.token] : [];

@@ -26,6 +26,12 @@ export interface BuildRequest {
   no_cache?: boolean;
   /** Network of `RUN` steps: `default` (the engine's usual network) or `none` (loopback only). Default `default`. */
   network?: string;
+  /**
+   * The node whose engine builds the image (`GET /api/v1/nodes`): the image is made there, and
+   * listed by `/api/v1/nodes/{node}/images`. Default `local`. The PID limit of `[build]` applies to
+   * `local` only (it is a cgroup on Berth's host); memory and CPU limits apply on every node.
+   */
+  node?: string;
   /** Secret build-time values, passed as build arguments; never kept in a generated image, shown as `***` in logs, stored only sealed (the build record keeps the names). */
   env?: { [name: string]: string };
   nixpacks_config?: {
@@ -71,6 +77,8 @@ export interface BuildView {
   image_tag: string;
   /** Network of `RUN` steps: `default` or `none`. */
   network: string;
+  /** The node that builds it. */
+  node: string;
   /** Commit SHA that was built. */
   commit?: string;
   /** Id of the built image (the one tagged `image_tag`). */

@@ -21,4 +21,13 @@ export interface HealthReport {
   status: 'ok';
   engine: 'up';
   redis: 'up';
+  /** Every node (`local` and `[[nodes]]`) as its last background probe found it. */
+  nodes?: NodeHealth[];
+}
+
+export interface NodeHealth {
+  name: string;
+  state: 'up' | 'down';
+  /** Why the node is down. */
+  error?: string;
 }

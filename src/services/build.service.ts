@@ -20,6 +20,8 @@ export interface BuildServiceOptions {
   followPollMs: number;
   /** Seals credentials and secret values before they reach Redis (its append-only file keeps them after deletion). */
   secretBox: SecretBox;
+  /** Names of the `[[nodes]]` a build may name besides `local`. */
+  nodes?: readonly string[];
 }
 
 const STATUSES: readonly BuildStatus[] = ['queued', 'cloning', 'building', 'succeeded', 'failed', 'cancelled'];
@@ -35,7 +37,7 @@ export class BuildService {
 
   /** Queues a build, or returns the existing one with the same id (`created` false). */
   async submit(req: BuildRequest): Promise<{ created: boolean; build: BuildView }> {
-    return this.submitValidated(validateBuildRequest(req, { allowFileUrls: this.options.allowFileUrls, newId: randomUUID }));
+    return this.submitValidated(validateBuildRequest(req, { allowFileUrls: this.options.allowFileUrls, newId: randomUUID, nodes: this.options.nodes ?? [] }));
   }
 
   /** Queues a validated build (a git build, or a recipe: src/services/recipe.service.ts). */
@@ -148,6 +150,7 @@ export function toView(r: BuildRecord): BuildView {
     ...(s.baseDirectory ? { base_directory: s.baseDirectory } : {}),
     image_tag: s.plan.imageTag,
     network: s.network ?? 'default',
+    node: s.node ?? 'local',
     ...(r.commit ? { commit: r.commit } : {}),
     ...(main ? { image_id: main.id } : {}),
     ...(r.images ? { images: r.images } : {}),

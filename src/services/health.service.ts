@@ -1,6 +1,6 @@
 import { AppError } from '../errors';
 import type { ContainerEngine } from '../engine/engine.port';
-import type { HealthReport } from '../models/runtime.model';
+import type { HealthReport, NodeHealth } from '../models/runtime.model';
 import type { RedisPing } from '../redis/redis.port';
 
 /** How long a dependency may take to answer a health probe. */
@@ -10,17 +10,28 @@ export class HealthService {
   constructor(
     private readonly engine: ContainerEngine,
     private readonly redis: RedisPing,
+    /** Each node's state from its last background probe (not probed here: a down node must not slow this). */
+    private readonly nodeStates?: () => Promise<Array<{ node: string; reachable: boolean; error?: string }>>,
   ) {}
 
-  /** Resolves when the engine and Redis both answer; otherwise names what is down. */
+  /**
+   * Resolves when the engine and Redis both answer; otherwise names what is down. `nodes` shows
+   * every node's state; another node being down does not make Berth itself unhealthy.
+   */
   async check(): Promise<HealthReport> {
-    const [engine, redis] = await Promise.all([probe(() => this.engine.ping()), probe(() => this.redis.ping())]);
-    if (engine === undefined && redis === undefined) return { status: 'ok', engine: 'up', redis: 'up' };
+    const [engine, redis, nodes] = await Promise.all([probe(() => this.engine.ping()), probe(() => this.redis.ping()), this.nodes()]);
+    if (engine === undefined && redis === undefined) return { status: 'ok', engine: 'up', redis: 'up', ...(nodes ? { nodes } : {}) };
     const down = [engine !== undefined ? `engine (${engine})` : '', redis !== undefined ? `redis (${redis})` : ''].filter(Boolean);
     throw new AppError('unhealthy', `down: ${down.join(', ')}`, undefined, {
       engine: engine === undefined ? 'up' : 'down',
       redis: redis === undefined ? 'up' : 'down',
+      ...(nodes ? { nodes } : {}),
     });
+  }
+
+  private async nodes(): Promise<NodeHealth[] | undefined> {
+    if (!this.nodeStates) return undefined;
+    return (await this.nodeStates()).map((n) => ({ name: n.node, state: n.reachable ? 'up' : 'down', ...(n.error ? { error: n.error } : {}) }));
   }
 }
 

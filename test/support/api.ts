@@ -65,7 +65,8 @@ export async function startTestApi(overrides: Overrides = {}, parts: ApiParts = 
     // No HAProxy of the machine's (port 80): a test that wants one passes its own [proxy] ports and directories.
     proxy: { enabled: false },
   };
-  for (const [section, values] of Object.entries(overrides)) raw[section] = { ...raw[section], ...values };
+  // An array of tables (`[[nodes]]`) is taken whole.
+  for (const [section, values] of Object.entries(overrides)) raw[section] = Array.isArray(values) ? values : { ...raw[section], ...values };
   const config = parseConfig(TOML.stringify(raw as TOML.JsonMap), 'test.toml');
   const api = composeApi(config, createLogger(config.log, 'test-api'), parts);
   await api.redisReady(5000); // as src/main.ts does before listening

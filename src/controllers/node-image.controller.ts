@@ -1,0 +1,75 @@
+import type { Request as ExpressRequest } from 'express';
+import { Controller, Delete, Get, Path, Post, Query, Request, Response, Route, Security, SuccessResponse, Tags } from 'tsoa';
+import type { ErrorBody } from '../models/error.model';
+import type { ImageList, ImageView } from '../models/image.model';
+import type { CreatedImage } from '../models/image-import.model';
+import type { NodeService } from '../nodes/node.service';
+
+/** `/api/v1/images` (list, inspect, remove, import) on a named node. */
+@Route('api/v1/nodes/{node}/images')
+@Tags('Nodes')
+@Security('bearer')
+@Response<ErrorBody>(401, 'Missing or wrong token')
+@Response<ErrorBody>(404, 'No such node, or no such image')
+@Response<ErrorBody>(503, 'The node is unavailable (`node_unavailable`, `details.node` names it)')
+export class NodeImageController extends Controller {
+  constructor(private readonly nodes: NodeService) {
+    super();
+  }
+
+  /** As `GET /api/v1/images`, on the node. */
+  @Get()
+  public async list(@Path() node: string, @Query() label?: string[]): Promise<ImageList> {
+    return this.nodes.use(node, (s) => s.images.list(label ?? []));
+  }
+
+  /**
+   * As `POST /api/v1/images/import`: the body (a tar or tar.gz root filesystem) is streamed to the
+   * node's engine. Same parameters and limits.
+   */
+  @Post('import')
+  @SuccessResponse(201, 'The image')
+  @Response<ErrorBody>(400, 'A bad parameter (`field` names it), or a body that is not a tar or tar.gz (`field`: `rootfs`)')
+  @Response<ErrorBody>(409, 'The tag names an image Berth did not make')
+  @Response<ErrorBody>(413, 'The body, or what it unpacks to, is larger than `[images] max_import_bytes`: no image is made')
+  public async importRootfs(
+    @Path() node: string,
+    @Request() req: ExpressRequest,
+    @Query() tag?: string,
+    @Query() cmd?: string,
+    @Query() env?: string[],
+    @Query() workdir?: string,
+    @Query() expose?: string[],
+    @Query() message?: string,
+  ): Promise<CreatedImage> {
+    const length = req.header('content-length');
+    const type = req.header('content-type');
+    const upload = { ...(length !== undefined ? { bytes: Number(length) } : {}), ...(type !== undefined ? { type } : {}) };
+    const image = await this.nodes
+      .use(node, (s) => s.imports.import(req, { tag, cmd, env, workdir, expose, message }, upload))
+      .catch((err: unknown) => {
+        // Refused before the service read it (unknown or down node): drain the upload, so the answer reaches the client.
+        if (!req.readableEnded) req.resume();
+        throw err;
+      });
+    this.setStatus(201);
+    return image;
+  }
+
+  /** As `GET /api/v1/images/{ref}`; a `/` inside `ref` is sent as `%2F`. */
+  @Get('{ref}')
+  @Response<ErrorBody>(400, 'Not an image reference')
+  public async inspect(@Path() node: string, @Path() ref: string): Promise<ImageView> {
+    return this.nodes.use(node, (s) => s.images.inspect(ref));
+  }
+
+  /** As `DELETE /api/v1/images/{ref}`. */
+  @Delete('{ref}')
+  @SuccessResponse(204, 'Removed')
+  @Response<ErrorBody>(400, 'Not an image reference')
+  @Response<ErrorBody>(409, 'Used by a container, or an id with several tags, and force=false')
+  public async remove(@Path() node: string, @Path() ref: string, @Query() force?: boolean): Promise<void> {
+    await this.nodes.use(node, (s) => s.images.remove(ref, force ?? false));
+    this.setStatus(204);
+  }
+}

@@ -1,0 +1,37 @@
+import type { NodeList, NodeView } from '../models/node.model';
+import type { ContainerCommitService } from '../images/container-commit.service';
+import type { ImageImportService } from '../images/image-import.service';
+import type { ContainerService } from '../services/container.service';
+import type { ImageService } from '../services/image.service';
+import type { NodeRegistry } from './node.registry';
+import { nodeView } from './node-view';
+
+/** What the node-scoped routes run against: the same services as the unscoped routes, per node. */
+export interface NodeServices {
+  containers: ContainerService;
+  images: ImageService;
+  commits: ContainerCommitService;
+  imports: ImageImportService;
+}
+
+/** The nodes as the API shows them, and the services of one node. */
+export class NodeService {
+  constructor(private readonly registry: NodeRegistry<NodeServices>) {}
+
+  async list(): Promise<NodeList> {
+    return { nodes: (await this.registry.list()).map(nodeView) };
+  }
+
+  async get(name: string): Promise<NodeView> {
+    return nodeView(await this.registry.get(name));
+  }
+
+  /** Each node and whether it answered its last probe (health, metrics). */
+  async reachability(): Promise<Array<{ node: string; reachable: boolean; error?: string }>> {
+    return (await this.registry.list()).map((s) => ({ node: s.name, reachable: s.reachable === true, ...(s.error ? { error: s.error.message } : {}) }));
+  }
+
+  use<T>(node: string, fn: (services: NodeServices) => Promise<T>): Promise<T> {
+    return this.registry.use(node, fn);
+  }
+}
