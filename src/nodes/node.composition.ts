@@ -58,7 +58,11 @@ export function composeNodes(config: BerthConfig, redis: Redis, local: LocalNode
     }
   });
   if (problems.length > 0) throw new Error(`cannot use the configured nodes:\n  ${problems.join('\n  ')}`);
-  const registry = new NodeRegistry([localEntry, ...remote], { upIntervalMs: UP_INTERVAL_MS, downIntervalMs: DOWN_INTERVAL_MS, firstRoundWaitMs: FIRST_ROUND_WAIT_MS }, log);
+  const registry = new NodeRegistry(
+    [localEntry, ...remote],
+    { upIntervalMs: UP_INTERVAL_MS, downIntervalMs: DOWN_INTERVAL_MS, firstRoundWaitMs: FIRST_ROUND_WAIT_MS },
+    log,
+  );
   registry.start();
   return { nodes: new NodeService(registry), stop: () => registry.stop() };
 }
