@@ -187,6 +187,10 @@ export function composeApi(config: BerthConfig, logger: Logger, parts: ApiParts 
   const runsRecovered = whenReady(redis, 5000)
     .then(() => runs.recover())
     .catch((err: unknown) => logger.error('runs of a previous start not recovered', { error: String(err) }));
+  // So are the pulls and pushes it left running.
+  const transfersRecovered = whenReady(redis, 5000)
+    .then(() => transfers.recover())
+    .catch((err: unknown) => logger.error('image operations of a previous start not recovered', { error: String(err) }));
   const runtime = new RuntimeService(engine, config);
   const health = new HealthService(engine, new RedisHealth(redis));
   const controllers: ControllerFactory[] = [
@@ -210,6 +214,7 @@ export function composeApi(config: BerthConfig, logger: Logger, parts: ApiParts 
     redisReady: (timeoutMs) => whenReady(redis, timeoutMs),
     close: async () => {
       await proxyStarted;
+      await transfersRecovered;
       await transfers.close();
       await runsRecovered;
       await runs.close();

@@ -156,6 +156,8 @@ function readProgress(stream: Readable, ref: string, onEvent: (e: TransferEvent)
     let failure: Error | undefined;
     const abort = () => stream.destroy(new Error('aborted'));
     signal.addEventListener('abort', abort, { once: true });
+    // Aborted while the engine was answering: the listener came too late to hear it.
+    if (signal.aborted) abort();
     const take = (line: string) => {
       if (line.trim() === '' || failure) return;
       let message: ProgressMessage;
