@@ -128,7 +128,7 @@ export function buildOptions(
     ...resourceOptions(spec, cgroup),
     ...networkOptions(spec, runtime),
     // `[registries]` credentials for FROM images (X-Registry-Config); never in the build's log.
-    ...(Object.keys(registries.auth).length > 0 ? { registryconfig: registries.auth as never } : {}),
+    ...(Object.keys(registries.auth).length > 0 ? { registryconfig: registries.auth } : {}),
     // No `tlsVerify` (it would apply to every FROM): an `insecure` registry's FROM images are pulled apart first.
   };
 }

@@ -54,7 +54,11 @@ describe('image operations: cancel, and lost on an API restart', () => {
   });
 
   afterAll(async () => {
-    for (const ref of made) await api?.docker.getImage(ref).remove().catch(() => undefined);
+    for (const ref of made)
+      await api?.docker
+        .getImage(ref)
+        .remove()
+        .catch(() => undefined);
     await api?.close();
     const redis = new Redis(REDIS_URL);
     const keys = await redis.keys(`${api.config.redis.prefix}:image*`);
@@ -95,7 +99,11 @@ describe('image operations: cancel, and lost on an API restart', () => {
     made.push(source);
     expect(await ended(api, (await post(api, `/api/v1/images/${encodeURIComponent(local)}/push`, { target: source })).body.id)).toMatchObject({ status: 'succeeded' });
     // Gone from the engine, so that the pull has to fetch its layer.
-    for (const ref of made) await api.docker.getImage(ref).remove().catch(() => undefined);
+    for (const ref of made)
+      await api.docker
+        .getImage(ref)
+        .remove()
+        .catch(() => undefined);
     const image = `${proxy.host}/berth-it/${api.runId}-ops:1`;
     const before = proxy.holds();
     const op = (await post(api, '/api/v1/images/pull', { image })).body as Operation;
