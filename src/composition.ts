@@ -209,6 +209,10 @@ export function composeApi(config: BerthConfig, logger: Logger, parts: ApiParts 
   const runsRecovered = whenReady(redis, 5000)
     .then(() => runs.recover())
     .catch((err: unknown) => logger.error('runs of a previous start not recovered', { error: String(err) }));
+  // So are the pulls and pushes it left running.
+  const transfersRecovered = whenReady(redis, 5000)
+    .then(() => transfers.recover())
+    .catch((err: unknown) => logger.error('image operations of a previous start not recovered', { error: String(err) }));
   const runtime = new RuntimeService(engine, config);
   // `local` is the [docker] engine with the services above; [[nodes]] get their own.
   const nodes = composeNodes(config, redis, { engine, services: { containers, images }, records: registry }, logger, new StoreReleaseImages(appStore, releases));
@@ -237,6 +241,7 @@ export function composeApi(config: BerthConfig, logger: Logger, parts: ApiParts 
     redisReady: (timeoutMs) => whenReady(redis, timeoutMs),
     close: async () => {
       await proxyStarted;
+      await transfersRecovered;
       await transfers.close();
       await runsRecovered;
       await runs.close();

@@ -203,8 +203,8 @@ export const configSchema = z
             /** An identity (OAuth refresh) token, instead of a user name and password. */
             token: z.string().min(1).optional(),
             /**
-             * Plain HTTP or an unverified certificate, for Podman (Docker: its `insecure-registries`). On Podman
-             * it also turns TLS verification off for every FROM pull of builds. Default false.
+             * Plain HTTP or an unverified certificate, for Podman (Docker: its `insecure-registries`), for
+             * this registry only: pulls, pushes, and builds' FROM images of it (pulled before the build). Default false.
              */
             insecure: z.boolean().default(false),
           })

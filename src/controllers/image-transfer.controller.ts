@@ -39,6 +39,17 @@ export class ImageTransferController extends Controller {
   }
 
   /**
+   * Cancels a running pull or push: the engine's transfer is stopped and the operation ends
+   * `cancelled` (its log says so). Answers the ended operation.
+   */
+  @Post('operations/{id}/cancel')
+  @Response<ErrorBody>(404, 'No such operation')
+  @Response<ErrorBody>(409, 'The operation already ended (`state_conflict`)')
+  public async cancel(@Path() id: string): Promise<ImageOperationView> {
+    return this.transfers.cancel(id);
+  }
+
+  /**
    * The progress of a pull or push: per layer its status changes, then its bytes, then the
    * outcome. With `follow=true`, Server-Sent Events as for a build's log: `log` events, then `end`.
    */

@@ -131,6 +131,11 @@ function readIgnoreRules(root: string, limit: number): IgnoreMatcher {
 }
 
 /** A file of the context through the safe reader; an unsafe one fails the build, naming why. */
+/** The Dockerfile a build names, read as `packContext` reads it; undefined when there is none. */
+export async function readBuildDockerfile(contextDir: string, dockerfile: string): Promise<string | undefined> {
+  return readRepositoryFile(await realpath(contextDir), dockerfile, 'Dockerfile');
+}
+
 function readRepositoryFile(root: string, path: string, what: string): string | undefined {
   const read = readCheckoutFile(root, path);
   if (read.kind === 'unsafe') throw new BuildFailedError(`${what} "${path}" is ${read.reason}: refusing to read it`, 'unsafe_file');

@@ -7,6 +7,7 @@ import { createBuildCgroup, type BuildCgroup } from './build-cgroup';
 import { BuildStreamReader } from './build-output';
 import { BUILD_DOCKERFILE, packContext } from './context-archive';
 import type { BuildRegistries, ImageBuildSpec } from './engine.port';
+import { pullInsecureBases } from './insecure-base-pull';
 
 const CPU_PERIOD = 100_000;
 /** A stopped build's killed processes leave within moments; later tries run in the background. */
@@ -33,7 +34,7 @@ export async function buildWithDockerode(
   onLine: (line: string) => boolean | void,
   signal: AbortSignal,
   runtime: 'docker' | 'podman',
-  registries: BuildRegistries = { auth: {}, insecure: false },
+  registries: BuildRegistries = { auth: {}, insecure: {} },
 ): Promise<string | undefined> {
   if (signal.aborted) throw signal.reason;
   const cgroup = spec.pidsLimit ? await createBuildCgroup(spec.pidsLimit) : undefined;
@@ -63,24 +64,11 @@ async function runBuild(
 ): Promise<string | undefined> {
   // A multi-stage target is not the last stage, where an appended LABEL would land.
   const inlineLabels = !spec.target && Object.keys(spec.labels).length > 0;
+  // Podman reads its registries.conf once per service start; Berth's `insecure` registries are
+  // reached by pulling their FROM images first (Docker decides by its own `insecure-registries`).
+  if (runtime === 'podman') await pullInsecureBases(docker, spec, registries, onLine, signal);
   const context = await packContext(spec.contextDir, spec.dockerfile, { ...(inlineLabels ? { labels: spec.labels } : {}), alwaysSend: spec.alwaysSend ?? [], signal });
-  const stream = (await docker.buildImage(context, {
-    t: spec.tag,
-    dockerfile: BUILD_DOCKERFILE,
-    buildargs: spec.buildArgs,
-    ...(inlineLabels ? {} : { labels: spec.labels }),
-    nocache: spec.noCache,
-    rm: true,
-    forcerm: true,
-    ...(spec.target ? { target: spec.target } : {}),
-    ...resourceOptions(spec, cgroup),
-    ...networkOptions(spec, runtime),
-    // `[registries]` credentials for FROM images (X-Registry-Config); never in the build's log.
-    ...(Object.keys(registries.auth).length > 0 ? { registryconfig: registries.auth as never } : {}),
-    // Podman reads its registries.conf once per service start; Berth's `insecure` registries need this
-    // (it applies to every FROM of the build: Podman's build takes no per-registry choice).
-    ...(runtime === 'podman' && registries.insecure ? { tlsVerify: false } : {}),
-  })) as Readable;
+  const stream = (await docker.buildImage(context, buildOptions(spec, runtime, cgroup, registries, inlineLabels) as Docker.ImageBuildOptions)) as Readable;
   const abort = () => {
     stream.destroy();
     context.destroy();
@@ -118,6 +106,31 @@ async function runBuild(
   if (missing) throw new BaseImageMissingError(missing.image, missing.instruction, reader.parser.error ?? 'pull failed');
   if (reader.parser.error !== undefined) throw new BuildFailedError(reader.parser.error);
   return reader.parser.imageId;
+}
+
+/** The engine's build query. */
+export function buildOptions(
+  spec: ImageBuildSpec,
+  runtime: 'docker' | 'podman',
+  cgroup: BuildCgroup | undefined,
+  registries: BuildRegistries,
+  inlineLabels: boolean,
+): Record<string, unknown> {
+  return {
+    t: spec.tag,
+    dockerfile: BUILD_DOCKERFILE,
+    buildargs: spec.buildArgs,
+    ...(inlineLabels ? {} : { labels: spec.labels }),
+    nocache: spec.noCache,
+    rm: true,
+    forcerm: true,
+    ...(spec.target ? { target: spec.target } : {}),
+    ...resourceOptions(spec, cgroup),
+    ...networkOptions(spec, runtime),
+    // `[registries]` credentials for FROM images (X-Registry-Config); never in the build's log.
+    ...(Object.keys(registries.auth).length > 0 ? { registryconfig: registries.auth } : {}),
+    // No `tlsVerify` (it would apply to every FROM): an `insecure` registry's FROM images are pulled apart first.
+  };
 }
 
 function resourceOptions(spec: ImageBuildSpec, cgroup: BuildCgroup | undefined): Record<string, unknown> {

@@ -22,14 +22,22 @@ const DIGEST_IN_STATUS = /digest: (sha256:[a-f0-9]{64})/;
 
 /**
  * Pulls `ref` through Podman's own API: its compatible pull ignores `tlsVerify`, so a plain-HTTP
- * registry could only be reached by editing registries.conf and restarting the service.
+ * registry could only be reached by editing registries.conf and restarting the service. `missing`
+ * keeps an image already there, as a build's FROM does.
  */
-export async function pullWithLibpod(docker: Docker, ref: string, options: TransferOptions, onEvent: (e: TransferEvent) => void, signal: AbortSignal): Promise<void> {
+export async function pullWithLibpod(
+  docker: Docker,
+  ref: string,
+  options: TransferOptions,
+  onEvent: (e: TransferEvent) => void,
+  signal: AbortSignal,
+  policy: 'always' | 'missing' = 'always',
+): Promise<void> {
   const [os, arch, variant] = options.platform?.split('/') ?? [];
   const query = {
     reference: ref,
     quiet: false,
-    policy: 'always',
+    policy,
     ...(options.insecure ? { tlsVerify: false } : {}),
     ...(os ? { os } : {}),
     ...(arch ? { arch } : {}),
@@ -156,6 +164,8 @@ function readProgress(stream: Readable, ref: string, onEvent: (e: TransferEvent)
     let failure: Error | undefined;
     const abort = () => stream.destroy(new Error('aborted'));
     signal.addEventListener('abort', abort, { once: true });
+    // Aborted while the engine was answering: the listener came too late to hear it.
+    if (signal.aborted) abort();
     const take = (line: string) => {
       if (line.trim() === '' || failure) return;
       let message: ProgressMessage;

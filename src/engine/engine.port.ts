@@ -234,10 +234,11 @@ export interface RegistryAuth {
   identitytoken?: string;
 }
 
-/** What builds send for their FROM images: auth by registry address, and whether any registry is plain HTTP. */
+/** What builds send for their FROM images: auth by registry address, and the registries marked `insecure`. */
 export interface BuildRegistries {
   auth: Record<string, RegistryAuth>;
-  insecure: boolean;
+  /** By lower-case host: how to pull a FROM image of that plain-HTTP registry before the build (Podman). */
+  insecure: Record<string, TransferOptions>;
 }
 
 export interface TransferOptions {

@@ -1,7 +1,11 @@
 import type { LoggedRecordStore } from '../services/log-follow';
 
 export type ImageOperationKind = 'pull' | 'push';
-export type ImageOperationStatus = 'running' | 'succeeded' | 'failed';
+/**
+ * `cancelled`: stopped by `POST .../cancel`. `lost`: the API process that ran it stopped (or was
+ * restarted) before it ended; nothing resumes it, it can be submitted again.
+ */
+export type ImageOperationStatus = 'running' | 'succeeded' | 'failed' | 'cancelled' | 'lost';
 
 /** A pull or push: what it moves, how it ended. Its progress is its log. */
 export interface ImageOperationRecord {
@@ -24,7 +28,7 @@ export interface ImageOperationRecord {
 }
 
 export interface ImageOperationEnd {
-  status: 'succeeded' | 'failed';
+  status: Exclude<ImageOperationStatus, 'running'>;
   finishedAt: string;
   imageId?: string;
   digest?: string;
@@ -34,8 +38,10 @@ export interface ImageOperationEnd {
 /** Where operations and their progress logs live. Every method may throw UnavailableError('redis'). */
 export interface ImageOperationStore extends LoggedRecordStore<ImageOperationRecord> {
   create(record: ImageOperationRecord): Promise<void>;
-  /** Ends a running operation; its record and log then expire after the retention time. */
+  /** Ends a running operation (an ended one stays as it ended); its record and log then expire after the retention time. */
   finish(id: string, end: ImageOperationEnd): Promise<void>;
+  /** The ids of the operations created and not yet ended (by any process of this instance). */
+  unfinished(): Promise<string[]>;
   /** Appends lines up to the byte cap; true once nothing more is taken (same contract as a build log). */
   appendLog(id: string, lines: Array<{ time: string; text: string }>): Promise<boolean>;
 }

@@ -13,13 +13,16 @@ const DIGEST = `sha256:${'d'.repeat(64)}`;
 class FakeTransferEngine implements ImageTransferEngine {
   readonly calls: Array<{ what: string; ref: string; options?: TransferOptions }> = [];
   pushFails?: Error;
+  /** Pulls then wait for their signal, as a transfer stalled on the registry. */
+  stall = false;
 
   async inspectImage(ref: string): Promise<ImageDetails> {
     return { id: ID, tags: [ref], labels: {}, created: '2024-01-01T00:00:00Z', size: 1 };
   }
-  async pullImage(ref: string, options: TransferOptions, onEvent: (e: TransferEvent) => void): Promise<{ imageId: string }> {
+  async pullImage(ref: string, options: TransferOptions, onEvent: (e: TransferEvent) => void, signal: AbortSignal): Promise<{ imageId: string }> {
     this.calls.push({ what: 'pull', ref, options });
     onEvent({ layer: 'abc123', status: 'Downloading', current: 5, total: 10 });
+    if (this.stall) await new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('aborted'))));
     return { imageId: ID };
   }
   async pushImage(ref: string, options: TransferOptions, onEvent: (e: TransferEvent) => void): Promise<{ digest?: string }> {
@@ -36,9 +39,8 @@ class FakeTransferEngine implements ImageTransferEngine {
   }
 }
 
-function setup() {
+function setup(store = new MemoryImageOperationStore()) {
   const engine = new FakeTransferEngine();
-  const store = new MemoryImageOperationStore();
   const images = {
     resolve: async (ref: string) => {
       if (ref === 'missing:1') throw new NotFoundError('image', ref);
@@ -120,5 +122,43 @@ describe('ImageTransferService', () => {
     for await (const e of await service.follow(op.id, 0, new AbortController().signal)) events.push(e.event);
     expect(events.at(-1)).toBe('end');
     expect(events.filter((e) => e === 'log').length).toBe(3);
+  });
+
+  it('cancels a running pull: the transfer is aborted, the operation ends cancelled and its log says so', async () => {
+    const { engine, service } = setup();
+    engine.stall = true;
+    const op = await service.pull({ image: 'registry.lan/team/app:1' });
+    const cancelled = await service.cancel(op.id);
+    expect(cancelled).toMatchObject({ id: op.id, status: 'cancelled', error: { code: 'cancelled' }, finished_at: expect.any(String) });
+    expect((await service.logs(op.id)).lines.at(-1)?.text).toMatch(/^cancelled: /);
+    await expect(service.cancel(op.id)).rejects.toMatchObject({ code: 'state_conflict' });
+    await expect(service.cancel('00000000-0000-4000-8000-000000000000')).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('ends its running operations lost when it stops', async () => {
+    const { engine, service } = setup();
+    engine.stall = true;
+    const op = await service.pull({ image: 'registry.lan/team/app:1' });
+    await service.close();
+    expect(await service.operation(op.id)).toMatchObject({ status: 'lost', error: { code: 'lost' } });
+  });
+
+  it('at start, ends lost what a previous process left running, and nothing of its own', async () => {
+    const store = new MemoryImageOperationStore();
+    const left = { kind: 'push' as const, image: 'registry.lan/a:1', registry: 'registry.lan', status: 'running' as const, logTruncated: false };
+    await store.create({ ...left, id: '11111111-1111-4111-8111-111111111111', createdAt: '2020-01-01T00:00:00.000Z' });
+    await store.create({ ...left, id: '22222222-2222-4222-8222-222222222222', createdAt: '2020-01-01T00:00:00.000Z', status: 'succeeded' });
+    const { engine, service } = setup(store);
+    engine.stall = true;
+    const mine = await service.pull({ image: 'registry.lan/team/app:1' });
+    await service.recover();
+    const lost = await service.operation('11111111-1111-4111-8111-111111111111');
+    expect(lost).toMatchObject({ status: 'lost', error: { code: 'lost', message: expect.stringMatching(/API restarted.*submitted again/) } });
+    expect((await service.logs(lost.id)).lines.at(-1)?.text).toMatch(/^lost: /);
+    expect(await service.operation('22222222-2222-4222-8222-222222222222')).toMatchObject({ status: 'succeeded' });
+    expect(await service.operation(mine.id)).toMatchObject({ status: 'running' });
+    expect(await store.unfinished()).toEqual([mine.id]);
+    await expect(service.cancel(lost.id)).rejects.toMatchObject({ code: 'state_conflict' });
+    await service.close();
   });
 });

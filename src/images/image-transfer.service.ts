@@ -4,7 +4,7 @@ import { isValidImageTag, withDefaultTag } from '../builds/image-reference';
 import { BuildLogWriter } from '../builds/build-log.writer';
 import type { ImageTransferEngine, TransferEvent } from '../engine/engine.port';
 import { registryHost } from '../engine/registry-errors';
-import { AppError, NotFoundError, ValidationError } from '../errors';
+import { AppError, ConflictError, NotFoundError, ValidationError } from '../errors';
 import type { ServerSentEvent } from '../http/sse';
 import type { ImageView } from '../models/image.model';
 import type { ImageOperationLogs, ImageOperationView, ImagePullRequest, ImagePushRequest, ImageTagRequest } from '../models/image-transfer.model';
@@ -29,14 +29,26 @@ export interface ImageTransferParts {
   followPollMs: number;
 }
 
+/** Why a running operation was stopped: a cancel, or this process stopping. */
+type StopReason = 'cancelled' | 'lost';
+
+const STOPPED: Record<StopReason, string> = {
+  cancelled: 'cancelled by request; the engine transfer was stopped',
+  lost: 'the API process stopped while it ran; submit it again',
+};
+
 type Work = (onEvent: (e: TransferEvent) => void, signal: AbortSignal) => Promise<{ imageId?: string; digest?: string }>;
 
 /**
  * Pulls and pushes run in the API process as operations: a record and a progress log stored like a
  * build's (same writer, same follow), answered at once with the operation's id. Tags too.
+ * As for runs, one API process serves an instance: what an API restart interrupted is not resumed,
+ * `recover` at start ends it `lost`.
  */
 export class ImageTransferService {
   private readonly running = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  /** Operations created before this are a previous process's. */
+  private readonly startedAt = new Date().toISOString();
 
   constructor(
     private readonly parts: ImageTransferParts,
@@ -99,10 +111,48 @@ export class ImageTransferService {
     return followLog(this.parts.store, id, (r) => r.status !== 'running', { fromSeq, signal, pollMs: this.parts.followPollMs });
   }
 
-  /** Stops the running operations (they end failed) and waits for their records. */
+  /**
+   * Stops a running pull or push: the engine request is aborted (the engine then drops its
+   * registry transfer) and the operation ends `cancelled`. An ended one is a conflict.
+   */
+  async cancel(id: string): Promise<ImageOperationView> {
+    const record = await this.find(id);
+    if (record.status !== 'running') throw new ConflictError('state_conflict', `image operation ${id} already ended (${record.status})`);
+    const active = this.running.get(id);
+    // Not this process's: the process that ran it is gone (one API per instance).
+    if (!active) return view(await this.markLost(record));
+    active.controller.abort('cancelled' satisfies StopReason);
+    await active.done;
+    return view(await this.find(id));
+  }
+
+  /**
+   * At start: operations a previous API process left running can no longer end by themselves;
+   * they end `lost`, saying they can be submitted again.
+   */
+  async recover(): Promise<void> {
+    for (const id of await this.parts.store.unfinished()) {
+      const record = await this.parts.store.get(id);
+      if (record && (this.running.has(id) || record.createdAt >= this.startedAt)) continue;
+      if (record?.status === 'running') await this.markLost(record);
+      // An expired record only leaves the set (`finish` changes no ended one).
+      else await this.parts.store.finish(id, { status: 'lost', finishedAt: new Date().toISOString() });
+    }
+  }
+
+  /** Stops the running operations (they end `lost`) and waits for their records. */
   async close(): Promise<void> {
-    for (const { controller } of this.running.values()) controller.abort();
+    for (const { controller } of this.running.values()) controller.abort('lost' satisfies StopReason);
     await Promise.all([...this.running.values()].map((r) => r.done));
+  }
+
+  private async markLost(record: ImageOperationRecord): Promise<ImageOperationRecord> {
+    const error = { code: 'lost', message: `the API restarted while the ${record.kind} ran; it can be submitted again` };
+    const end = { status: 'lost' as const, finishedAt: new Date().toISOString(), error };
+    await this.parts.store.appendLog(record.id, [{ time: end.finishedAt, text: `lost: ${error.message}` }]);
+    await this.parts.store.finish(record.id, end);
+    this.logger.warn(`image ${record.kind} lost`, { operationId: record.id, image: record.image });
+    return { ...record, ...end };
   }
 
   private async find(id: string): Promise<ImageOperationRecord> {
@@ -134,19 +184,20 @@ export class ImageTransferService {
       await this.parts.store.finish(record.id, { status: 'succeeded', finishedAt: new Date().toISOString(), ...result });
       log.info(`image ${record.kind} succeeded`, { image: record.image });
     } catch (err) {
-      const error = this.failure(err, signal);
-      line(`failed: ${error.message}`);
+      const stopped = signal.aborted ? (signal.reason as StopReason) : undefined;
+      const error = stopped ? { code: stopped, message: STOPPED[stopped] } : this.failure(err);
+      const status = stopped ?? 'failed';
+      line(`${status}: ${error.message}`);
       await writer.flush();
       await this.parts.store
-        .finish(record.id, { status: 'failed', finishedAt: new Date().toISOString(), error })
+        .finish(record.id, { status, finishedAt: new Date().toISOString(), error })
         .catch((e: unknown) => log.warn('operation not ended', { error: String(e) }));
-      log.warn(`image ${record.kind} failed`, { image: record.image, code: error.code });
+      log.warn(`image ${record.kind} ${status}`, { image: record.image, code: error.code });
     }
   }
 
-  private failure(err: unknown, signal: AbortSignal): NonNullable<ImageOperationRecord['error']> {
+  private failure(err: unknown): NonNullable<ImageOperationRecord['error']> {
     const redact = (text: string) => this.parts.credentials.redact(text);
-    if (signal.aborted) return { code: 'cancelled', message: 'Berth stopped while the operation ran' };
     if (err instanceof AppError) return { code: err.code, message: redact(err.message), ...(err.details ? { details: err.details } : {}) };
     return { code: 'engine_error', message: redact(err instanceof Error ? err.message : String(err)) };
   }

@@ -17,7 +17,7 @@ const APPEND_LOG = `${APPEND_CAPPED}
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 return append_capped()`;
 
-/** Operations on Redis: a hash each, a list for its log (as builds); pulled image ids in one hash. */
+/** Operations on Redis: a hash each, a list for its log (as builds), a set of the unfinished; pulled image ids in one hash. */
 export class RedisImageOperationStore implements ImageOperationStore, PulledImages {
   constructor(
     private readonly redis: Redis,
@@ -32,13 +32,18 @@ export class RedisImageOperationStore implements ImageOperationStore, PulledImag
         .multi()
         .hset(this.key(record.id), { record: JSON.stringify(record) })
         .expire(this.key(record.id), seconds)
+        .sadd(this.unfinishedKey(), record.id)
         .exec(),
     );
   }
 
   async finish(id: string, end: ImageOperationEnd): Promise<void> {
     const current = await this.get(id);
-    if (!current) return;
+    // Gone, or ended already (a cancel and the end racing): only leaves the unfinished set.
+    if (current?.status !== 'running') {
+      await redisCall(() => this.redis.srem(this.unfinishedKey(), id));
+      return;
+    }
     const record: ImageOperationRecord = { ...current, ...end };
     const seconds = this.options.retentionSeconds;
     await redisCall(() =>
@@ -47,8 +52,13 @@ export class RedisImageOperationStore implements ImageOperationStore, PulledImag
         .hset(this.key(id), { record: JSON.stringify(record) })
         .expire(this.key(id), seconds)
         .expire(this.logKey(id), seconds)
+        .srem(this.unfinishedKey(), id)
         .exec(),
     );
+  }
+
+  async unfinished(): Promise<string[]> {
+    return redisCall(() => this.redis.smembers(this.unfinishedKey()));
   }
 
   async get(id: string): Promise<ImageOperationRecord | undefined> {
@@ -90,6 +100,11 @@ export class RedisImageOperationStore implements ImageOperationStore, PulledImag
 
   private logKey(id: string): string {
     return `${this.key(id)}:log`;
+  }
+
+  /** The operations created and not yet ended: what `recover` looks at after a restart. */
+  private unfinishedKey(): string {
+    return `${this.options.prefix}:image-ops:unfinished`;
   }
 
   private pulledKey(): string {

@@ -40,9 +40,11 @@ export class RegistryCredentials {
     return config;
   }
 
-  /** What builds send for their FROM images. */
+  /** What builds send for their FROM images; an insecure registry's own are pulled apart, with its auth. */
   forBuilds(): BuildRegistries {
-    return { auth: this.registryConfig(), insecure: [...this.byHost.values()].some((e) => e.insecure) };
+    const insecure: BuildRegistries['insecure'] = {};
+    for (const [host, entry] of this.byHost) if (entry.insecure) insecure[host] = this.forHost(host);
+    return { auth: this.registryConfig(), insecure };
   }
 
   /** `text` with every configured secret replaced by `***`: engine messages may echo what they were sent. */

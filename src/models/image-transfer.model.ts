@@ -16,7 +16,7 @@ export interface ImageTagRequest {
 }
 
 export interface ImageOperationErrorView {
-  /** `registry_auth_failed`, `registry_not_found`, `registry_unreachable`, `registry_error`, `engine_error`... */
+  /** `registry_auth_failed`, `registry_not_found`, `registry_unreachable`, `registry_error`, `engine_error`, `cancelled`, `lost`... */
   code: string;
   message: string;
   /** `registry`: the registry host the failure came from. */
@@ -32,7 +32,11 @@ export interface ImageOperationView {
   /** The registry host it talks to (`docker.io` for Docker Hub). */
   registry: string;
   platform?: string;
-  status: 'running' | 'succeeded' | 'failed';
+  /**
+   * `cancelled`: stopped by a cancel. `lost`: the API process stopped or restarted while it ran;
+   * nothing resumes it, submit it again.
+   */
+  status: 'running' | 'succeeded' | 'failed' | 'cancelled' | 'lost';
   created_at: string;
   finished_at?: string;
   /** The local image pulled or pushed (`sha256:...`). */

@@ -184,6 +184,42 @@ describe('images and a real registry', () => {
     }
   });
 
+  it('builds FROM a registry marked insecure (its image pulled apart on Podman); TLS stays verified for a registry not marked so', async () => {
+    const image = await built(api, 'plain');
+    const base = `${open.host}/berth-it/${api.runId}-plain:1`;
+    made.push(base);
+    expect(await ended(api, (await post(api, `${at(image.tag)}/push`, { target: base })).body as Operation)).toMatchObject({ status: 'succeeded' });
+    const dir = mkdtempSync(join(tmpdir(), 'berth-from-'));
+    writeFileSync(join(dir, 'Dockerfile'), `FROM berth-test/busybox:latest AS tools\nFROM ${base}\nRUN cat /marker\n`);
+    const spec = { contextDir: dir, dockerfile: 'Dockerfile', buildArgs: {}, labels: { [TEST_LABEL]: api.runId }, noCache: true };
+    const engineWith = (registries: ConstructorParameters<typeof RegistryCredentials>[0]) =>
+      new DockerodeEngine({ socketPath: api.socketPath, runtime: api.engine, timeoutMs: 60_000, buildRegistries: new RegistryCredentials(registries).forBuilds() });
+    try {
+      // Only the other registry is insecure: before, Podman turned TLS off for the whole build.
+      await removeLocal(base);
+      await removeLocal(image.tag);
+      const otherOnly = engineWith({ [secured.host]: { ...USER, insecure: true } });
+      const notMarked = otherOnly.buildImage({ ...spec, tag: `berth-it/${api.runId}-tls:1` }, () => undefined, new AbortController().signal);
+      made.push(`berth-it/${api.runId}-tls:1`);
+      if (api.engine === 'podman') await expect(notMarked).rejects.toThrow(/HTTPS client|https:\/\//);
+      // Docker decides by its own insecure-registries, which hold 127.0.0.0/8.
+      else await notMarked;
+      await removeLocal(base);
+
+      const lines: string[] = [];
+      const tag = `berth-it/${api.runId}-plain-from:1`;
+      made.push(tag);
+      const marked = engineWith({ [open.host]: { insecure: true }, [secured.host]: { ...USER, insecure: true } });
+      await marked.buildImage({ ...spec, tag }, (l) => void lines.push(l), new AbortController().signal);
+      expect(lines.join('\n')).toContain(`${api.runId}-plain`);
+      const pulledApart = lines.filter((l) => l.startsWith('[berth] pulling'));
+      expect(pulledApart).toEqual(api.engine === 'podman' ? [`[berth] pulling ${base} without TLS verification: [registries."${open.host}"] insecure = true`] : []);
+    } finally {
+      await removeLocal(base);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('follows a pull as SSE: log events, then end', async () => {
     const image = await built(api, 'sse');
     const target = `${open.host}/berth-it/${api.runId}-sse:1`;

@@ -12,7 +12,11 @@ export class MemoryImageOperationStore implements ImageOperationStore, PulledIma
 
   async finish(id: string, end: ImageOperationEnd): Promise<void> {
     const current = this.records.get(id);
-    if (current) this.records.set(id, { ...current, ...end });
+    if (current?.status === 'running') this.records.set(id, { ...current, ...end });
+  }
+
+  async unfinished(): Promise<string[]> {
+    return [...this.records.values()].filter((r) => r.status === 'running').map((r) => r.id);
   }
 
   async get(id: string): Promise<ImageOperationRecord | undefined> {
