@@ -55,7 +55,9 @@ describe('dashboard', () => {
   });
 
   it('says how to build the dashboard when its folder is missing', async () => {
-    const res = await request(app(join(dir, 'absent'))).get('/').set('Accept', 'text/html');
+    const res = await request(app(join(dir, 'absent')))
+      .get('/')
+      .set('Accept', 'text/html');
     expect(res.status).toBe(404);
     expect(res.text).toContain('npm run build');
   });
