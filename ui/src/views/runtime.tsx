@@ -37,7 +37,7 @@ export function RuntimeView() {
       <Section title="Health">
         <ErrorLine text={health.error} />
         {h && (
-          <p className="facts" aria-label="Health">
+          <p className="facts" aria-label="Health status">
             Overall <Badge value={health.data?.error ? 'down' : h.status} /> Engine <Badge value={h.engine} /> Redis <Badge value={h.redis} />
           </p>
         )}

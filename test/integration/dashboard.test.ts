@@ -1,0 +1,217 @@
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import request from 'supertest';
+import { requireBuiltDashboard, startBrowser, type TestBrowser } from '../support/browser';
+import { startDeployEnv, type DeployEnv } from '../support/deploy-env';
+import { nodeAppFiles } from '../support/node-app';
+import { poll, suiteLabels } from './helpers';
+
+/** Prints a line at start and per request, so that the app's log has something to follow. */
+const LOGGING_SERVER = `
+const http = require('http');
+const version = require('fs').readFileSync('/app/version.txt', 'utf8').trim();
+console.log('listening ' + version);
+const server = http.createServer((req, res) => { console.log('request ' + req.url); res.end(version); });
+server.listen(Number(process.env.PORT || 3000));
+process.on('SIGTERM', () => server.close(() => process.exit(0)));
+`;
+
+/** Where the screenshots go: `DASHBOARD_SCREENSHOTS=docs/screenshots` refreshes the committed ones. */
+const SHOTS = process.env.DASHBOARD_SCREENSHOTS ?? mkdtempSync(join(tmpdir(), 'berth-shots-'));
+
+/**
+ * The dashboard in a real browser (Debian's Chromium) against the real API, a deploy worker and
+ * the API's HAProxy: sign in, deploy and roll back an app, drive a container tile, read a failed
+ * build's error; the token never leaves the Authorization header.
+ */
+describe('dashboard in a browser', () => {
+  let env: DeployEnv;
+  let b: TestBrowser;
+  let page: Page;
+  const name = (what: string) => `${env.api.runId}-${what}`;
+  const api = () => request(env.api.url);
+  const shot = (file: string) => page.screenshot({ path: join(SHOTS, file), fullPage: true });
+  const view = async (title: string) => {
+    await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: title }).click();
+    await page.getByRole('heading', { level: 1, name: title }).waitFor();
+  };
+
+  beforeAll(async () => {
+    requireBuiltDashboard();
+    mkdirSync(SHOTS, { recursive: true });
+    env = await startDeployEnv();
+    b = await startBrowser();
+    page = b.page;
+    page.setDefaultTimeout(30_000);
+  });
+
+  afterAll(async () => {
+    await b?.close();
+    await env?.close();
+  });
+
+  afterEach(() => {
+    if (b?.pageErrors.length) process.stderr.write(`page errors:\n${b.pageErrors.join('\n')}\n`);
+    b.pageErrors.length = 0;
+  });
+
+  it('refuses a wrong token in the API words, then signs in with the right one', async () => {
+    await page.goto(`${env.api.url}/`);
+    await page.getByLabel('API token').fill('not-the-token');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const refused = await api().get('/api/v1/runtime/info').set('Authorization', 'Bearer not-the-token');
+    expect(refused.status).toBe(401);
+    await page
+      .getByRole('alert')
+      .filter({ hasText: (refused.body as { error: { message: string } }).error.message })
+      .waitFor();
+    await shot('login.png');
+
+    await page.getByLabel('API token').fill(env.api.token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Apps' }).waitFor();
+    expect(await page.evaluate("[sessionStorage.getItem('berth.token'), localStorage.length, document.cookie]")).toEqual([env.api.token, 0, '']);
+  });
+
+  it('creates a git app, deploys it, sees it running, follows its logs and rolls back', async () => {
+    page.setDefaultTimeout(180_000);
+    const app = name('web');
+    const host = `${app}.test`;
+    const { url } = env.git.push(app, nodeAppFiles(LOGGING_SERVER, 'v1'));
+    const form = page.getByRole('form', { name: 'New app' });
+    await form.getByLabel('Name').fill(app);
+    await form.getByLabel('Git repository').check();
+    await form.getByRole('textbox', { name: 'Git repository' }).fill(url);
+    await form.getByLabel('Buildpack').selectOption('dockerfile');
+    await form.getByLabel('Domains').fill(host);
+    await form.getByRole('button', { name: 'Create app' }).click();
+    const detail = page.getByRole('region', { name: `App ${app}` });
+    await detail.waitFor();
+
+    await detail.getByRole('button', { name: 'Deploy', exact: true }).click();
+    // The deployment's log streams in while it runs: the build's output, then the health gate.
+    await detail.locator('pre[aria-label^="Log of deployment"]').filter({ hasText: '[build]' }).waitFor();
+    await page.locator(`article[aria-label="App ${app}"][data-status="running"]`).waitFor();
+    expect(await env.get(host)).toEqual({ status: 200, body: 'v1' });
+
+    await detail.getByRole('button', { name: 'Follow app logs' }).click();
+    await detail.locator(`pre[aria-label="Logs of app ${app}"]`).filter({ hasText: 'listening v1' }).waitFor();
+    await env.get(host, '/seen-live');
+    await detail.locator(`pre[aria-label="Logs of app ${app}"]`).filter({ hasText: 'request /seen-live' }).waitFor();
+    await shot('apps.png');
+
+    env.git.push(app, nodeAppFiles(LOGGING_SERVER, 'v2'), { append: true });
+    await detail.getByRole('button', { name: 'Deploy', exact: true }).click();
+    await detail.getByText('live release 2').waitFor();
+    await poll('v2 served', async () => ((await env.get(host)).body === 'v2' ? true : undefined), 60_000);
+
+    await detail.getByRole('button', { name: 'Roll back' }).click();
+    await detail.getByRole('button', { name: /^Deployment rollback succeeded release 3$/ }).waitFor();
+    await detail.getByText('live release 3').waitFor();
+    expect(await env.get(host)).toEqual({ status: 200, body: 'v1' });
+
+    // Env names only: a value set here is never shown back.
+    await detail.getByRole('textbox', { name: 'Variable name' }).fill('GREETING');
+    await detail.getByLabel('Value (write-only)').fill('very-secret-value');
+    await detail.getByRole('button', { name: 'Set variable' }).click();
+    await detail.getByRole('list', { name: 'Environment variable names' }).getByText('GREETING').waitFor();
+    expect(await page.content()).not.toContain('very-secret-value');
+  });
+
+  it('starts, stops, follows and deletes a container tile', async () => {
+    page.setDefaultTimeout(60_000);
+    const container = name('tile');
+    const created = await api()
+      .post('/api/v1/containers')
+      .set(env.api.auth())
+      .send({ image: 'berth-test/busybox:latest', name: container, command: ['sh', '-c', 'echo hello-from-tile; sleep 600'], init: true, labels: suiteLabels(env.api) });
+    expect(created.status).toBe(201);
+    await view('Containers');
+    const tile = page.getByRole('article', { name: `Container ${container}` });
+    await tile.getByRole('button', { name: `Start ${container}`, exact: true }).click();
+    await page.locator(`article[aria-label="Container ${container}"][data-state="running"]`).waitFor();
+    await tile.getByRole('button', { name: `Logs of ${container}`, exact: true }).click();
+    await page.locator(`pre[aria-label="Logs of ${container}"]`).filter({ hasText: 'hello-from-tile' }).waitFor();
+    await shot('containers.png');
+
+    await tile.getByRole('button', { name: `Stop ${container}`, exact: true }).click();
+    await page.locator(`article[aria-label="Container ${container}"][data-state="exited"]`).waitFor();
+    const inspected = await api().get(`/api/v1/containers/${container}`).set(env.api.auth());
+    expect(inspected.body.state.status).toBe('exited');
+
+    await tile.getByRole('button', { name: `Delete ${container}`, exact: true }).click();
+    await tile.getByRole('button', { name: 'Yes, delete' }).click();
+    await tile.waitFor({ state: 'detached' });
+    expect((await api().get(`/api/v1/containers/${container}`).set(env.api.auth())).status).toBe(404);
+  });
+
+  it("shows a failed build's error as the API words it, and its log", async () => {
+    page.setDefaultTimeout(120_000);
+    const repo = name('broken');
+    const { url } = env.git.push(repo, { Dockerfile: 'FROM berth-test/busybox:latest\nRUN echo about-to-fail && exit 3\n' });
+    const submitted = await api()
+      .post('/api/v1/images/build')
+      .set(env.api.auth())
+      .send({ git_repo: url, buildpack_type: 'dockerfile', image_tag: `${repo}:latest` });
+    expect(submitted.status).toBe(202);
+    const id = (submitted.body as { id: string }).id;
+    const failed = await poll(
+      'the build to fail',
+      async () => {
+        const res = await api().get(`/api/v1/builds/${id}`).set(env.api.auth());
+        return ['failed', 'succeeded', 'cancelled'].includes(res.body.status) ? res.body : undefined;
+      },
+      120_000,
+      500,
+    );
+    expect(failed.status).toBe('failed');
+
+    await view('Builds');
+    await page.getByLabel('Filter by status').selectOption('failed');
+    await page.getByRole('button', { name: `Build ${id} failed` }).click();
+    await page.getByRole('alert', { name: 'Build error' }).filter({ hasText: failed.error.message }).waitFor();
+    await page.locator(`pre[aria-label="Log of build ${id}"]`).filter({ hasText: 'about-to-fail' }).waitFor();
+    await page.getByText('Ended: failed').waitFor();
+    await shot('builds.png');
+  });
+
+  it('shows images, nodes (only local on an API without nodes routes) and runtime health', async () => {
+    await view('Images');
+    await page.getByRole('table', { name: 'Images' }).waitFor();
+    await shot('images.png');
+    await view('Nodes');
+    await page.getByRole('article', { name: 'Node local' }).waitFor();
+    expect(await page.getByLabel('Node', { exact: true }).locator('option').allTextContents()).toEqual(['local']);
+    await shot('nodes.png');
+    await view('Runtime');
+    await page.getByLabel('Health status').filter({ hasText: 'Engine up' }).waitFor();
+    await page.getByRole('definition').filter({ hasText: env.api.engine }).first().waitFor();
+    await shot('runtime.png');
+  });
+
+  it('fits a phone-width screen without sideways scrolling', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    for (const title of ['Apps', 'Containers', 'Builds', 'Images', 'Nodes', 'Runtime']) {
+      await view(title);
+      const overflow = await page.evaluate('document.documentElement.scrollWidth - window.innerWidth');
+      expect({ title, overflow }).toEqual({ title, overflow: 0 });
+    }
+    await view('Apps');
+    await shot('apps-phone.png');
+    await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  it('never puts the token in a URL, and sends it on every API call and stream', async () => {
+    expect(b.requests.length).toBeGreaterThan(20);
+    expect(b.requests.filter((r) => r.url.includes(env.api.token)).map((r) => r.url)).toEqual([]);
+    const apiCalls = b.requests.filter((r) => new URL(r.url).pathname.startsWith('/api/v1/') && r.url !== `${env.api.url}/api/v1/healthy`);
+    const streams = apiCalls.filter((r) => r.url.includes('follow=true'));
+    expect(streams.length).toBeGreaterThanOrEqual(4);
+    const withoutToken = apiCalls.filter((r) => r.headers.authorization !== `Bearer ${env.api.token}` && r.headers.authorization !== 'Bearer not-the-token');
+    expect(withoutToken.map((r) => r.url)).toEqual([]);
+    // Only the page's own origin: no CDN, no external font.
+    expect(b.requests.filter((r) => !r.url.startsWith(env.api.url)).map((r) => r.url)).toEqual([]);
+  });
+});
