@@ -90,6 +90,7 @@ describe('dashboard in a browser', () => {
     const detail = page.getByRole('region', { name: `App ${app}` });
     await detail.waitFor();
 
+    await page.getByRole('button', { name: 'Hide secret' }).click();
     await detail.getByRole('button', { name: 'Deploy', exact: true }).click();
     // The deployment's log streams in while it runs: the build's output, then the health gate.
     await detail.locator('pre[aria-label^="Log of deployment"]').filter({ hasText: '[build]' }).waitFor();
@@ -199,6 +200,7 @@ describe('dashboard in a browser', () => {
       expect({ title, overflow }).toEqual({ title, overflow: 0 });
     }
     await view('Apps');
+    await page.getByRole('article', { name: /^App .*-web$/ }).waitFor();
     await shot('apps-phone.png');
     await page.setViewportSize({ width: 1280, height: 900 });
   });

@@ -56,11 +56,13 @@ function list(text: string): string[] {
     .filter(Boolean);
 }
 
+const EMPTY = { name: '', image: '', git_repo: '', git_branch: 'main', buildpack_type: 'nixpacks', port: '', domains: '' };
+
 /** The common fields of `POST /apps`; everything else stays at the API's defaults (PATCH later). */
 function CreateApp({ onCreated }: { onCreated: (name: string) => void }) {
   const { api } = useSession();
   const [kind, setKind] = useState<'image' | 'git'>('image');
-  const [form, setForm] = useState({ name: '', image: '', git_repo: '', git_branch: 'main', buildpack_type: 'nixpacks', port: '', domains: '' });
+  const [form, setForm] = useState(EMPTY);
   const [secret, setSecret] = useState('');
   const action = useAction();
   const set = (key: keyof typeof form) => (e: { target: { value: string } }) => setForm({ ...form, [key]: e.target.value });
@@ -77,6 +79,7 @@ function CreateApp({ onCreated }: { onCreated: (name: string) => void }) {
     });
     if (!ok) return;
     setSecret(kind === 'git' ? (created.webhook_secret ?? '') : '');
+    setForm(EMPTY);
     onCreated(String(body.name));
   };
 
@@ -135,7 +138,10 @@ function CreateApp({ onCreated }: { onCreated: (name: string) => void }) {
         <ErrorLine text={action.error} />
         {secret && (
           <p className="notice" role="status">
-            Webhook secret (shown once): <code>{secret}</code>
+            Webhook secret (shown once): <code>{secret}</code>{' '}
+            <button type="button" onClick={() => setSecret('')}>
+              Hide secret
+            </button>
           </p>
         )}
       </form>
