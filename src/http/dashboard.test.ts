@@ -49,6 +49,9 @@ describe('dashboard', () => {
       const res = await request(app(dir)).get(path).set('Accept', 'text/html');
       expect({ path, status: res.status, code: res.body?.error?.code }).toEqual({ path, status: 404, code: 'route_not_found' });
     }
+    const script = await request(app(dir)).get('/apps/web').set('Accept', 'application/json');
+    expect(script.status).toBe(404);
+    expect((await request(app(dir)).get('/')).status).toBe(200);
     const post = await request(app(dir)).post('/apps/web').set('Accept', 'text/html');
     expect(post.status).toBe(404);
     expect(post.body.error.code).toBe('route_not_found');
