@@ -36,7 +36,7 @@ export function dashboard(dir: string): RequestHandler {
   const index = join(dir, 'index.html');
   const sendIndex: RequestHandler = (req, res, next) => {
     // Only a browser's navigation (it asks for text/html): a script's wrong path keeps its JSON 404.
-    const navigation = req.path === '/' || (req.get('accept') ?? '').includes('text/html');
+    const navigation = req.path === '/' || req.path === '/index.html' || (req.get('accept') ?? '').includes('text/html');
     if (req.path.startsWith('/assets/') || !navigation) return next();
     if (!existsSync(index)) {
       res.status(404).type('text/plain').send(NOT_BUILT);
