@@ -21,17 +21,16 @@ export interface Api {
 
 /**
  * The one way the dashboard calls Berth: every request carries the token in the Authorization
- * header (never in the URL); a 401 signs the user out.
+ * header (never in the URL); a 401 signs the user out. `origin` is empty in the page (same origin).
  */
-export function createApi(token: string, onUnauthorized: () => void): Api {
+export function createApi(token: string, onUnauthorized: () => void, origin = ''): Api {
   const headers = (extra: Record<string, string> = {}) => ({ Authorization: `Bearer ${token}`, ...extra });
   const call = async (method: string, path: string, body?: unknown, accept = 'application/json', signal?: AbortSignal) => {
-    const res = await fetch(path, {
+    const res = await fetch(origin + path, {
       method,
       headers: headers(body !== undefined ? { 'Content-Type': 'application/json', Accept: accept } : { Accept: accept }),
       body: body !== undefined ? JSON.stringify(body) : undefined,
       signal,
-      cache: 'no-store',
     });
     if (!res.ok) throw await apiError(res, onUnauthorized);
     return res;
