@@ -5,7 +5,9 @@ import type { Page } from 'playwright-core';
 import request from 'supertest';
 import { requireBuiltDashboard, startBrowser, type TestBrowser } from '../support/browser';
 import { startDeployEnv, type DeployEnv } from '../support/deploy-env';
+import { startRegistry, type TestRegistry } from '../support/registry';
 import { nodeAppFiles } from '../support/node-app';
+import { removeBuildStages, removeBuiltImages } from './build-helpers';
 import { poll, suiteLabels } from './helpers';
 
 /** Prints a line at start and per request, so that the app's log has something to follow. */
@@ -28,6 +30,7 @@ const SHOTS = process.env.DASHBOARD_SCREENSHOTS ?? mkdtempSync(join(tmpdir(), 'b
  */
 describe('dashboard in a browser', () => {
   let env: DeployEnv;
+  let registry: TestRegistry;
   let b: TestBrowser;
   let page: Page;
   const name = (what: string) => `${env.api.runId}-${what}`;
@@ -41,7 +44,9 @@ describe('dashboard in a browser', () => {
   beforeAll(async () => {
     requireBuiltDashboard();
     mkdirSync(SHOTS, { recursive: true });
-    env = await startDeployEnv();
+    registry = await startRegistry();
+    // Podman must be told the test registry speaks plain HTTP (Docker trusts 127.0.0.0/8 by itself).
+    env = await startDeployEnv({ registries: { [registry.host]: { insecure: true } } });
     b = await startBrowser();
     page = b.page;
     page.setDefaultTimeout(30_000);
@@ -50,6 +55,10 @@ describe('dashboard in a browser', () => {
   afterAll(async () => {
     await b?.close();
     await env?.close();
+    // Then the images its builds and deployments made (none is used by a container any more).
+    if (env) await removeBuiltImages(env.api);
+    if (env) await removeBuildStages(env.api);
+    await registry?.stop();
   });
 
   afterEach(() => {
@@ -178,10 +187,68 @@ describe('dashboard in a browser', () => {
     await shot('builds.png');
   });
 
+  it('pulls an image with its progress, inspects it and deletes it', async () => {
+    page.setDefaultTimeout(120_000);
+    // An image no container uses, built for this test.
+    const source = `${name('pushme')}:1`;
+    const { url } = env.git.push(name('pushme'), { Dockerfile: 'FROM berth-test/busybox:latest\nRUN echo pushed > /marker\n' });
+    const build = await api().post('/api/v1/images/build').set(env.api.auth()).send({ git_repo: url, buildpack_type: 'dockerfile', image_tag: source });
+    expect(build.status).toBe(202);
+    await poll(
+      'the build',
+      async () => {
+        const res = await api().get(`/api/v1/builds/${build.body.id}`).set(env.api.auth());
+        return ['queued', 'cloning', 'building'].includes(res.body.status) ? undefined : res.body.status;
+      },
+      120_000,
+      500,
+    ).then((status) => expect(status).toBe('succeeded'));
+    // An image in the registry of the test, and not on the engine: the pull has something to do.
+    const target = `${registry.host}/berth-ui/${name('pulled')}:1`;
+    const pushed = await api()
+      .post(`/api/v1/images/${encodeURIComponent(source)}/push`)
+      .set(env.api.auth())
+      .send({ target });
+    expect(pushed.status).toBe(202);
+    await poll('the push', async () => {
+      const op = await api().get(`/api/v1/images/operations/${pushed.body.id}`).set(env.api.auth());
+      return op.body.status === 'running' ? undefined : op.body.status;
+    }).then((status) => expect(status).toBe('succeeded'));
+    expect(
+      (
+        await api()
+          .delete(`/api/v1/images/${encodeURIComponent(target)}`)
+          .set(env.api.auth())
+      ).status,
+    ).toBe(204);
+
+    await view('Images');
+    await page.getByLabel('Image to pull').fill(target);
+    await page.getByRole('button', { name: 'Pull', exact: true }).click();
+    const progress = page.locator(`pre[aria-label="Progress of pulling ${target}"]`);
+    await progress.filter({ hasText: 'done: ' }).waitFor();
+    await page.getByText('Ended: succeeded').waitFor();
+    await page.getByRole('button', { name: `Inspect ${target}` }).click();
+    await page
+      .getByLabel('Image details')
+      .filter({ hasText: `${registry.host}/berth-ui/${name('pulled')}@sha256:` })
+      .waitFor();
+    await shot('images.png');
+    await page.getByRole('button', { name: `Delete ${target}`, exact: true }).click();
+    await page.getByRole('button', { name: 'Yes, delete' }).click();
+    await page.getByRole('button', { name: `Inspect ${target}` }).waitFor({ state: 'detached' });
+    expect(
+      (
+        await api()
+          .get(`/api/v1/images/${encodeURIComponent(target)}`)
+          .set(env.api.auth())
+      ).status,
+    ).toBe(404);
+  });
+
   it('shows images, nodes (only local on an API without nodes routes) and runtime health', async () => {
     await view('Images');
     await page.getByRole('table', { name: 'Images' }).waitFor();
-    await shot('images.png');
     await view('Nodes');
     await page.getByRole('article', { name: 'Node local' }).waitFor();
     expect(await page.getByLabel('Node', { exact: true }).locator('option').allTextContents()).toEqual(['local']);
