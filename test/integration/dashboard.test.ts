@@ -106,6 +106,7 @@ describe('dashboard in a browser', () => {
     await page.locator(`article[aria-label="App ${app}"][data-status="running"]`).waitFor();
     expect(await env.get(host)).toEqual({ status: 200, body: 'v1' });
 
+    await detail.getByRole('button', { name: 'Deployment deploy succeeded release 1' }).waitFor();
     await detail.getByRole('button', { name: 'Follow app logs' }).click();
     await detail.locator(`pre[aria-label="Logs of app ${app}"]`).filter({ hasText: 'listening v1' }).waitFor();
     await env.get(host, '/seen-live');

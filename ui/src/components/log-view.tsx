@@ -24,13 +24,16 @@ function endText(data: { status?: string; state?: string; exit_code?: number; er
 }
 
 /** Follows a log route over Server-Sent Events (fetch + stream reader: the token goes in a header). */
-export function LogView({ path, label }: { path: string; label: string }) {
+export function LogView({ path, label, onEnd }: { path: string; label: string; onEnd?: () => void }) {
   const { api } = useSession();
   const [lines, setLines] = useState<Line[]>([]);
   const [end, setEnd] = useState('');
   const [error, setError] = useState('');
   const [following, setFollowing] = useState(true);
   const box = useRef<HTMLPreElement>(null);
+  // The latest callback, without restarting the stream when the parent renders a new one.
+  const ended = useRef(onEnd);
+  ended.current = onEnd;
 
   useEffect(() => {
     const abort = new AbortController();
@@ -45,8 +48,10 @@ export function LogView({ path, label }: { path: string; label: string }) {
         (event) => {
           const data = JSON.parse(event.data) as Record<string, unknown>;
           if (event.event === 'log') setLines((old) => [...old, { key: n++, text: lineText(data), stream: data.stream as string | undefined }].slice(-MAX_LINES));
-          else if (event.event === 'end') setEnd(endText(data));
-          else if (event.event === 'error') setError(typeof data.message === 'string' ? data.message : 'the stream failed');
+          else if (event.event === 'end') {
+            setEnd(endText(data));
+            ended.current?.();
+          } else if (event.event === 'error') setError(typeof data.message === 'string' ? data.message : 'the stream failed');
         },
         abort.signal,
       )

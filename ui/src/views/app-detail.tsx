@@ -143,7 +143,12 @@ export function AppDetail({ app, onChanged, onDeleted }: { app: AppView; onChang
               Cancel deployment
             </button>
           )}
-          <LogView key={deploymentShown.id} path={`/api/v1/deployments/${seg(deploymentShown.id)}/logs?follow=true`} label={`Log of deployment ${deploymentShown.id}`} />
+          <LogView
+            key={deploymentShown.id}
+            path={`/api/v1/deployments/${seg(deploymentShown.id)}/logs?follow=true`}
+            label={`Log of deployment ${deploymentShown.id}`}
+            onEnd={refresh}
+          />
         </>
       )}
       <AppSettings app={app} onChanged={onChanged} />

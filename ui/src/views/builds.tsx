@@ -92,7 +92,7 @@ export function BuildsView() {
             </p>
           )}
           <ErrorLine text={action.error} />
-          <LogView key={build.id} path={`/api/v1/builds/${seg(build.id)}/logs?follow=true`} label={`Log of build ${build.id}`} />
+          <LogView key={build.id} path={`/api/v1/builds/${seg(build.id)}/logs?follow=true`} label={`Log of build ${build.id}`} onEnd={list.reload} />
         </Section>
       )}
     </>

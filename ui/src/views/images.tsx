@@ -59,6 +59,7 @@ export function ImagesView() {
               key={operation.id}
               path={nodePath(node, `/images/operations/${seg(operation.id)}/logs?follow=true`)}
               label={`Progress of pulling ${operation.image}`}
+              onEnd={list.reload}
             />
           </>
         )}
