@@ -188,6 +188,27 @@ describe('dashboard in a browser', () => {
     await shot('builds.png');
   });
 
+  it('follows a running build live and cancels it', async () => {
+    page.setDefaultTimeout(120_000);
+    const repo = name('slow');
+    const { url } = env.git.push(repo, { Dockerfile: 'FROM berth-test/busybox:latest\nRUN echo slow-build-started && sleep 300\n' });
+    const submitted = await api()
+      .post('/api/v1/images/build')
+      .set(env.api.auth())
+      .send({ git_repo: url, buildpack_type: 'dockerfile', image_tag: `${repo}:latest` });
+    expect(submitted.status).toBe(202);
+    const id = (submitted.body as { id: string }).id;
+    await view('Builds');
+    await page.getByLabel('Filter by status').selectOption('');
+    await page.getByLabel('Filter by id, tag or repository').fill(repo);
+    await page.getByRole('button', { name: new RegExp(`^Build ${id} `) }).click();
+    await page.locator(`pre[aria-label="Log of build ${id}"]`).filter({ hasText: 'slow-build-started' }).waitFor();
+    await page.getByRole('button', { name: 'Cancel build' }).click();
+    await page.getByText('Ended: cancelled').waitFor();
+    await page.getByRole('button', { name: 'Cancel build' }).waitFor({ state: 'detached' });
+    expect((await api().get(`/api/v1/builds/${id}`).set(env.api.auth())).body.status).toBe('cancelled');
+  });
+
   it('pulls an image with its progress, inspects it and deletes it', async () => {
     page.setDefaultTimeout(120_000);
     // An image no container uses, built for this test.
