@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { nodePath, seg } from '../api';
 import { Badge, ConfirmButton, ErrorLine, Section } from '../components/common';
 import { LogView } from '../components/log-view';
@@ -34,6 +34,8 @@ export function ContainersView() {
   const [logs, setLogs] = useState<ContainerSummary>();
   const list = usePoll(() => api.get<{ containers: ContainerSummary[] }>(nodePath(node, `/containers?all=${all}`)), `${node}:${all}`, 3000);
   const action = useAction();
+  // Another node: the followed container was the other node's.
+  useEffect(() => setLogs(undefined), [node]);
   const act = (c: ContainerSummary, what: 'start' | 'stop' | 'restart' | 'delete') =>
     void action
       .run(() =>

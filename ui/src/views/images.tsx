@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { nodePath, seg } from '../api';
 import { ConfirmButton, ErrorLine, formatBytes, formatTime, Section } from '../components/common';
 import { LogView } from '../components/log-view';
@@ -32,6 +32,11 @@ export function ImagesView() {
   const [pull, setPull] = useState('');
   const [operation, setOperation] = useState<{ id: string; image: string }>();
   const action = useAction();
+  // Another node: what was inspected or pulled was the other node's.
+  useEffect(() => {
+    setInspected(undefined);
+    setOperation(undefined);
+  }, [node]);
   const ref = (i: ImageSummary) => i.tags[0] ?? i.id;
 
   const startPull = async (e: FormEvent) => {
