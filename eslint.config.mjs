@@ -38,6 +38,11 @@ export default tseslint.config(
     },
   },
   {
+    // The dashboard runs in the browser (ui/tsconfig.json types it with the DOM's library).
+    files: ['ui/**/*.ts', 'ui/**/*.tsx'],
+    languageOptions: { globals: globals.browser },
+  },
+  {
     // Plain JavaScript configuration files, outside the TypeScript project.
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     extends: [tseslint.configs.disableTypeChecked],

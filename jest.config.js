@@ -13,5 +13,5 @@ const integration = (engine) => ({
 });
 module.exports = {
   testTimeout: 120000,
-  projects: [{ ...base, displayName: 'unit', testMatch: ['<rootDir>/{src,workers,buildpacks}/**/*.test.ts'] }, integration('docker'), integration('podman')],
+  projects: [{ ...base, displayName: 'unit', testMatch: ['<rootDir>/{src,workers,buildpacks,ui/src}/**/*.test.ts'] }, integration('docker'), integration('podman')],
 };

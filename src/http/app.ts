@@ -5,6 +5,7 @@ import openapi from '../../docs/openapi.json';
 import { RegisterRoutes } from '../generated/routes';
 import type { TokenService } from '../services/token.service';
 import { WEBHOOK_MAX_BODY_BYTES } from '../webhooks/webhook-event';
+import { dashboard, dashboardDir } from './dashboard';
 import { errorHandler, unmatchedRoute } from './error.middleware';
 import { controllerRegistry, type ControllerFactory } from './ioc';
 
@@ -22,6 +23,8 @@ export interface AppParts {
   bodyLimitBytes: number;
   /** Routes mounted before any body parser, right after the request log (`/metrics`, `/admin/queues`). */
   mount?: (app: Express) => void;
+  /** The built dashboard (default: dist/ui of the package); tests point it elsewhere. */
+  dashboardDir?: string;
 }
 
 /** The Express application: middleware, generated tsoa routes, docs and the error handler. */
@@ -47,6 +50,7 @@ export function createApp(parts: AppParts): Express {
   const json = express.json({ limit: parts.bodyLimitBytes, type: 'application/json' });
   app.use((req, res, next) => (streamed(req) ? next() : json(req, res, next)));
   RegisterRoutes(app);
+  app.use(dashboard(parts.dashboardDir ?? dashboardDir()));
   app.use(unmatchedRoute(app));
   app.use(errorHandler(parts.logger));
   return app;
