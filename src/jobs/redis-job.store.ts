@@ -14,7 +14,8 @@ export interface RedisJobStoreOptions {
 const ENDED = `local function ended(s) return s == 'succeeded' or s == 'failed' or s == 'timeout' or s == 'cancelled' end`;
 
 // KEYS: record. ARGV: attempt, status, field, value...
-const TRANSITION = `${FENCE}${ENDED}
+const TRANSITION = `${FENCE}
+${ENDED}
 local current = redis.call('HGET', KEYS[1], 'status')
 if not current then return -1 end
 if ended(current) then return 0 end
