@@ -9,8 +9,9 @@ import { ArchiveTooLargeError, BadArchiveError, packDir, unpackTar } from './job
 async function rawTar(entries: Array<{ name: string; type?: 'file' | 'symlink' | 'directory' | 'link'; body?: string; linkname?: string }>): Promise<Buffer> {
   const tar = pack();
   const chunks: Buffer[] = [];
-  tar.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise((resolve) => tar.on('end', resolve));
+  const done = (async () => {
+    for await (const c of tar) chunks.push(c as Buffer);
+  })();
   for (const e of entries) tar.entry({ name: e.name, type: e.type ?? 'file', ...(e.linkname ? { linkname: e.linkname } : {}) }, e.body ?? '');
   tar.finalize();
   await done;
