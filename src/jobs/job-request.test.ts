@@ -8,7 +8,7 @@ const base: JobRequest = { image: 'berth-test/busybox:latest', main: 'run.sh', s
 
 function fieldOf(req: Partial<JobRequest> & Record<string, unknown>): string | undefined {
   try {
-    validateJobRequest({ ...base, ...req } as JobRequest, limits, 'id');
+    validateJobRequest({ ...base, ...req }, limits, 'id');
     return undefined;
   } catch (err) {
     if (!(err instanceof ValidationError)) throw err;
