@@ -23,11 +23,19 @@ export function composeJobWorker(parts: { config: BerthConfig; logger: Logger; r
   const logger = parts.logger.child({ component: 'jobs' });
   const j = config.jobs;
   const store = new RedisJobStore(redis, { prefix: config.redis.prefix, logMaxBytes: j.log_max_bytes, retentionSeconds: Math.round(j.retention_hours * 3600) });
+  const files = new JobFiles(join(config.server.data_dir, 'jobs'));
+  // Folders of jobs whose record expired go at start and then hourly.
+  const sweep = () =>
+    files
+      .sweep(async (id) => (await store.get(id)) !== undefined, 3600_000)
+      .then((count) => (count > 0 ? logger.info('removed files of forgotten jobs', { count }) : undefined))
+      .catch((err: unknown) => logger.warn('job files not swept', { error: String(err) }));
+  let sweeper: NodeJS.Timeout | undefined;
   const processor = new JobProcessor(
     store,
     new DockerodeRunEngine(parts.engine.docker, parts.engine, config.docker.socket_path),
     new SimpleGitClient(),
-    new JobFiles(join(config.server.data_dir, 'jobs')),
+    files,
     {
       instance: config.server.instance,
       pidsLimit: j.pids_limit,
@@ -70,12 +78,15 @@ export function composeJobWorker(parts: { config: BerthConfig; logger: Logger; r
   });
   return {
     start: async () => {
+      await sweep();
+      sweeper = setInterval(() => void sweep(), 3600_000).unref();
       await events.waitUntilReady();
       void worker.run();
       await worker.waitUntilReady();
       logger.info('jobs worker ready', { concurrency: j.concurrency });
     },
     close: async (force = false) => {
+      clearInterval(sweeper);
       await worker.close(force);
       await events.close();
       parts.events.disconnect();

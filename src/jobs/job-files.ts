@@ -91,10 +91,26 @@ export class JobFiles {
     return work;
   }
 
-  /** Drops the work folders once the job ended; the output tar stays for the download. */
+  /** Drops the work folders and uploads once the job ended; the output tar stays for the download. */
   async dropWork(jobId: string): Promise<void> {
     const work = this.work(jobId);
-    for (const dir of [work.app, work.data, work.out]) await rm(dir, { recursive: true, force: true, maxRetries: 3 });
+    for (const path of [work.app, work.data, work.out, this.sourceTar(jobId), this.inputTar(jobId)]) await rm(path, { recursive: true, force: true, maxRetries: 3 });
+  }
+
+  /**
+   * Removes the folders of jobs whose record is gone (expired after `[jobs] retention_hours`, or
+   * never stored), once older than `minAgeMs` (a job being accepted has its folder before its record).
+   */
+  async sweep(isKnown: (jobId: string) => Promise<boolean>, minAgeMs: number): Promise<number> {
+    let removed = 0;
+    for (const name of await readdir(this.root).catch(() => [])) {
+      if (name === 'uploads') continue;
+      const info = await stat(this.dir(name)).catch(() => undefined);
+      if (!info || Date.now() - info.mtimeMs < minAgeMs || (await isKnown(name))) continue;
+      await this.remove(name);
+      removed++;
+    }
+    return removed;
   }
 
   async remove(jobId: string): Promise<void> {
