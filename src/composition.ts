@@ -189,7 +189,7 @@ export function composeApi(config: BerthConfig, logger: Logger, parts: ApiParts 
     },
   );
   const runs = composeRuns(config, redis, engine, logger);
-  const jobs = composeJobs(config, redis, engine, logger);
+  const jobs = composeJobs(config, redis, engine, secretBox, logger);
   // Runs a previous API process left behind are marked lost and their containers removed.
   const runsRecovered = whenReady(redis, 5000)
     .then(() => runs.recover())
@@ -256,7 +256,7 @@ function composeRuns(config: BerthConfig, redis: Redis, engine: DockerodeEngine,
 }
 
 /** Jobs: accepted here, run by the build workers through the `jobs` queue. */
-function composeJobs(config: BerthConfig, redis: Redis, engine: DockerodeEngine, logger: Logger) {
+function composeJobs(config: BerthConfig, redis: Redis, engine: DockerodeEngine, secretBox: SecretBox, logger: Logger) {
   const j = config.jobs;
   const retentionSeconds = Math.round(j.retention_hours * 3600);
   const queue = new BullJobsQueue(redis, {
@@ -270,6 +270,7 @@ function composeJobs(config: BerthConfig, redis: Redis, engine: DockerodeEngine,
     queue,
     new JobFiles(join(config.server.data_dir, 'jobs')),
     engine,
+    secretBox,
     {
       defaultTimeoutSeconds: j.default_timeout_seconds,
       maxTimeoutSeconds: j.max_timeout_seconds,

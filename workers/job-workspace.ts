@@ -36,6 +36,7 @@ export async function prepareJob(
   limits: { maxSourceBytes: number },
   signal: AbortSignal,
   say: (line: string) => void,
+  credentials?: GitCredentials,
 ): Promise<PreparedJob> {
   const work = await files.resetWork(spec.id);
   let commit: string | undefined;
@@ -43,7 +44,7 @@ export async function prepareJob(
   if (source.kind === 'git') {
     say(`[berth] cloning ${source.repo} (${source.commit ? `commit ${source.commit}` : source.branch ? `branch ${source.branch}` : 'the default branch'})`);
     await rm(work.app, { recursive: true, force: true });
-    commit = await clone(spec, work.app, git, signal);
+    commit = await clone(spec, work.app, git, signal, credentials);
     say(`[berth] checked out ${commit}`);
   } else if (source.kind === 'path') {
     const copy = join(files.dir(spec.id), 'source-copy.tar');
@@ -67,11 +68,11 @@ export async function prepareJob(
   return { binds: [`${work.app}:/app`, `${data}:/app/data:ro`, `${work.out}:/app/output`], ...(commit ? { commit } : {}) };
 }
 
-async function clone(spec: JobSpec, dir: string, git: { client: GitClient; options: JobGitOptions }, signal: AbortSignal): Promise<string> {
+async function clone(spec: JobSpec, dir: string, git: { client: GitClient; options: JobGitOptions }, signal: AbortSignal, given?: GitCredentials): Promise<string> {
   if (spec.source.kind !== 'git') throw new Error('not a git source');
   const { hostResolver, allowFileUrls, allowedHosts, hostCredentials, maxCheckoutBytes, cloneTimeoutMs } = git.options;
   const remote = await new RemoteGuard(hostResolver, { allowFileUrls, allowedHosts }, 'repository').check(spec.source.repo);
-  const credentials = hostCredentials[spec.source.host.toLowerCase()];
+  const credentials = given ?? hostCredentials[spec.source.host.toLowerCase()];
   const request: CloneRequest = {
     url: spec.source.repo,
     remote,

@@ -8,6 +8,7 @@ import type { DockerodeEngine } from '../src/engine/dockerode.engine';
 import { hostCredentials } from '../src/git/host-credentials';
 import { DnsHostResolver } from '../src/git/host-resolver';
 import { SimpleGitClient } from '../src/git/simple-git.client';
+import { SecretBox } from '../src/builds/secret-box';
 import { JobFiles } from '../src/jobs/job-files';
 import { JOB_QUEUE } from '../src/jobs/job.job';
 import { RedisJobStore } from '../src/jobs/redis-job.store';
@@ -50,6 +51,7 @@ export function composeJobWorker(parts: { config: BerthConfig; logger: Logger; r
         cloneTimeoutMs: config.git.clone_timeout_seconds * 1000,
         hostCredentials: hostCredentials(config.git.credentials),
       },
+      secretBox: SecretBox.fromDataDir(config.server.data_dir),
       cancelPollMs: 500,
     },
     logger,

@@ -1,7 +1,11 @@
 import { rm } from 'node:fs/promises';
 import { UnrecoverableError, WaitingError, type Job } from 'bullmq';
 import type { Logger } from 'winston';
-import { BuildLogWriter } from '../src/builds/build-log.writer';
+import type { BuildLogWriter } from '../src/builds/build-log.writer';
+import { LogRedactor, credentialSecrets } from '../src/builds/log-redactor';
+import { RedactingLogWriter } from '../src/builds/redacting-log.writer';
+import type { SecretBox } from '../src/builds/secret-box';
+import type { GitCredentials } from '../src/git/git.port';
 import { AppError, UnavailableError } from '../src/errors';
 import type { RunEngine } from '../src/engine/engine.port';
 import type { GitClient } from '../src/git/git.port';
@@ -25,6 +29,8 @@ export interface JobProcessorOptions {
   /** Bytes of program output decoded into log lines; the store's log cap applies after. */
   maxLogReadBytes: number;
   git: JobGitOptions;
+  /** Opens the git credentials the API sealed (same `[server] data_dir`). */
+  secretBox: SecretBox;
   cancelPollMs: number;
 }
 
@@ -48,14 +54,24 @@ export class JobProcessor {
     if (!record || isJobEnded(record.status)) return;
     const attempt = await this.store.countAttempt(jobId);
     if (attempt === 0) return;
-    const log = new BuildLogWriter({ appendLog: (id, lines) => this.store.appendLog(id, lines, attempt) }, jobId, (err) =>
+    let credentials: GitCredentials | undefined;
+    try {
+      credentials = record.sealedCredentials ? (JSON.parse(this.options.secretBox.open(jobId, record.sealedCredentials)) as GitCredentials) : undefined;
+    } catch (err) {
+      const error = { code: err instanceof AppError ? err.code : 'secrets_unreadable', message: (err as Error).message };
+      await this.store.transition(jobId, 'failed', { endedAt: new Date().toISOString(), error }, attempt);
+      await this.store.expire(jobId);
+      throw new UnrecoverableError(error.message);
+    }
+    const redactor = new LogRedactor(credentialSecrets(credentials));
+    const log = new RedactingLogWriter(redactor, { appendLog: (id, lines) => this.store.appendLog(id, lines, attempt) }, jobId, (err) =>
       this.logger.warn('log write failed', { jobId, error: String(err) }),
     );
     const lastTry = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     try {
-      await this.attempt(record, attempt, log, signal);
+      await this.attempt(record, attempt, log, signal, credentials);
     } catch (err) {
-      await this.fail({ jobId, attempt, log, lastTry, timeoutSeconds: record.spec.timeoutSeconds }, err, async () => {
+      await this.fail({ jobId, attempt, log, lastTry, timeoutSeconds: record.spec.timeoutSeconds, redact: (t) => redactor.redact(t) }, err, async () => {
         if (token) await job.moveToWait(token);
       });
     } finally {
@@ -68,7 +84,7 @@ export class JobProcessor {
     }
   }
 
-  private async attempt(record: JobRecord, attempt: number, log: BuildLogWriter, outer?: AbortSignal): Promise<void> {
+  private async attempt(record: JobRecord, attempt: number, log: BuildLogWriter, outer?: AbortSignal, credentials?: GitCredentials): Promise<void> {
     const { spec } = record;
     const timeoutMs = spec.timeoutSeconds * 1000;
     const { controller, stop, dispose } = watchAttempt(this.store, { buildId: spec.id, attempt, timeoutMs, pollMs: this.options.cancelPollMs }, outer);
@@ -78,7 +94,7 @@ export class JobProcessor {
       if (attempt > 1) log.line(`[berth] attempt ${attempt}: taking the job up again`);
       await this.removeStale(spec.id);
       await this.store.transition(spec.id, 'running', { startedAt: new Date().toISOString() }, attempt);
-      const prepared = await prepareJob(spec, this.files, { client: this.git, options: this.options.git }, { maxSourceBytes: this.options.maxSourceBytes }, controller.signal, (l) => log.line(l));
+      const prepared = await prepareJob(spec, this.files, { client: this.git, options: this.options.git }, { maxSourceBytes: this.options.maxSourceBytes }, controller.signal, (l) => log.line(l), credentials);
       if (prepared.commit) await this.store.transition(spec.id, 'running', { commit: prepared.commit }, attempt);
       stopped(controller.signal);
       log.line(`[berth] running ${JSON.stringify(spec.run)} in ${spec.image}`);
@@ -135,7 +151,11 @@ export class JobProcessor {
     await this.store.transition(jobId, status, { ...update, endedAt: new Date().toISOString() }, attempt);
   }
 
-  private async fail(run: { jobId: string; attempt: number; log: BuildLogWriter; lastTry: boolean; timeoutSeconds: number }, err: unknown, handBack: () => Promise<void>): Promise<void> {
+  private async fail(
+    run: { jobId: string; attempt: number; log: BuildLogWriter; lastTry: boolean; timeoutSeconds: number; redact: (text: string) => string },
+    err: unknown,
+    handBack: () => Promise<void>,
+  ): Promise<void> {
     const { jobId, attempt, log } = run;
     const end = async (status: JobStatus, error: { code: string; message: string }) => {
       log.line(`[berth] job ${status}: ${error.message}`);
@@ -155,7 +175,8 @@ export class JobProcessor {
       if (err.reason === 'cancelled') return end('cancelled', { code: 'cancelled', message: 'cancelled on request' });
       return end('timeout', { code: 'timeout', message: `killed after timeout_seconds (${run.timeoutSeconds})` });
     }
-    const message = err instanceof Error ? err.message : String(err);
+    // The record's error is shown like the log: a git message may quote a credential.
+    const message = run.redact(err instanceof Error ? err.message : String(err));
     const retryable = err instanceof UnavailableError || !(err instanceof AppError);
     if (retryable && !run.lastTry) {
       log.line(`[berth] attempt failed (${message}); it will be retried`);

@@ -1,6 +1,6 @@
 import { ValidationError } from '../errors';
 import type { JobRequest } from '../models/job.model';
-import { defaultRun, validateJobRequest } from './job-request';
+import { defaultRun, jobGitCredentials, validateJobRequest } from './job-request';
 
 const limits = { defaultTimeoutSeconds: 60, maxTimeoutSeconds: 600, allowFileUrls: false };
 const UPLOAD = '0f0e0d0c-0b0a-4900-8800-000000000001';
@@ -42,7 +42,15 @@ describe('validateJobRequest', () => {
   it('takes a git source as builds do, without credentials in the URL', () => {
     const spec = validateJobRequest({ ...base, source: { git_repo: 'https://git.example.com/a/b.git', git_branch: 'main' } }, limits, 'id');
     expect(spec.source).toEqual({ kind: 'git', repo: 'https://git.example.com/a/b.git', host: 'git.example.com', branch: 'main' });
-    expect(fieldOf({ source: { git_repo: 'https://user:pw@git.example.com/a/b.git' } })).toBe('source.git_repo');
+    const withUser = { ...base, source: { git_repo: 'https://user:pw@git.example.com/a/b.git' } };
+    expect(validateJobRequest(withUser, limits, 'id').source).toMatchObject({ repo: 'https://git.example.com/a/b.git' });
+    expect(jobGitCredentials(withUser)).toEqual({ username: 'user', token: 'pw' });
+    expect(jobGitCredentials({ ...base, source: { git_repo: 'https://git.example.com/a/b.git', git_credentials: { token: 't' } } })).toEqual({ token: 't' });
+    expect(jobGitCredentials(base)).toBeUndefined();
+    expect(() => jobGitCredentials({ ...base, source: { git_repo: 'git@git.example.com:a/b.git', git_credentials: { ssh_key: 'nope' } } })).toThrow(
+      expect.objectContaining({ field: 'source.git_credentials.ssh_key' }),
+    );
+    expect(() => jobGitCredentials({ ...base, source: { upload_id: UPLOAD, git_credentials: { token: 't' } } })).toThrow(expect.objectContaining({ field: 'source.git_credentials' }));
     expect(fieldOf({ source: { git_repo: 'file:///srv/repo' } })).toBe('source.git_repo');
     expect(fieldOf({ source: { git_repo: 'https://git.example.com/a/b.git', git_commit: 'xyz' } })).toBe('source.git_commit');
     expect(fieldOf({ source: { upload_id: UPLOAD, git_branch: 'main' } })).toBe('source.git_repo');

@@ -1,6 +1,8 @@
 import { posix } from 'node:path';
 import { ValidationError } from '../errors';
+import { credentials } from '../builds/build-request';
 import { isValidImageReference } from '../builds/image-reference';
+import type { GitCredentials } from '../git/git.port';
 import { isCommitSha, isValidRefName, parseGitUrl } from '../git/git-url';
 import type { JobRequest, JobSourceRequest } from '../models/job.model';
 import { parseEnv, parseNetwork, parseTimeout } from '../runs/run-request';
@@ -30,6 +32,22 @@ const RUN_BY_EXTENSION: Record<string, (main: string) => string[]> = {
 };
 const UPLOAD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const MAX_ARGS = 4096;
+
+/** The git credentials of the request (body or URL), kept apart from the spec: they are only stored sealed. */
+export function jobGitCredentials(req: JobRequest): GitCredentials | undefined {
+  const given = req.source?.git_repo !== undefined ? req.source : undefined;
+  if (!given) {
+    if (req.source?.git_credentials !== undefined) throw new ValidationError('git_credentials go with git_repo', 'source.git_credentials');
+    return undefined;
+  }
+  const url = parseGitUrl(given.git_repo ?? '', true);
+  try {
+    return credentials({ git_credentials: given.git_credentials } as never, typeof url === 'string' ? undefined : url.username, typeof url === 'string' ? undefined : url.password);
+  } catch (err) {
+    if (err instanceof ValidationError) throw new ValidationError(err.message, `source.${err.field ?? 'git_credentials'}`);
+    throw err;
+  }
+}
 
 /** The request as a job spec, or ValidationError naming the API field. Host paths are checked apart (they need the file system). */
 export function validateJobRequest(req: JobRequest, limits: JobLimits, id: string): JobSpec {
@@ -90,7 +108,6 @@ function sourceOf(value: unknown, allowFileUrls: boolean): JobSource {
     if (typeof url === 'string') throw new ValidationError(`git_repo ${url}`, 'source.git_repo');
     if (given.git_branch !== undefined && !isValidRefName(given.git_branch)) throw new ValidationError('git_branch is not a valid branch or tag name', 'source.git_branch');
     if (given.git_commit !== undefined && !isCommitSha(given.git_commit)) throw new ValidationError('git_commit must be a commit SHA (7 to 64 hex digits)', 'source.git_commit');
-    if (url.username || url.password) throw new ValidationError('git_repo must not carry credentials: set them in [git] credentials', 'source.git_repo');
     return {
       kind: 'git',
       repo: url.url,

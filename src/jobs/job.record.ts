@@ -46,6 +46,8 @@ export interface JobRecord {
   outputBytes?: number;
   attempts: number;
   cancelRequested: boolean;
+  /** Git credentials of the request, sealed with the job id (SecretBox); dropped when the job ends. */
+  sealedCredentials?: string;
   logTruncated: boolean;
 }
 
@@ -59,7 +61,7 @@ export interface JobLogLine {
 
 /** Where jobs and their logs are kept; writes with an `attempt` are refused once another attempt counted. */
 export interface JobStore {
-  create(spec: JobSpec, createdAt: string): Promise<void>;
+  create(spec: JobSpec, createdAt: string, sealedCredentials?: string): Promise<void>;
   get(id: string): Promise<JobRecord | undefined>;
   list(filter: { status?: JobStatus; limit: number; offset: number }): Promise<{ records: JobRecord[]; total: number }>;
   /** Sets the status and fields unless the job has ended or the attempt is stale; true when set. */

@@ -8,7 +8,8 @@ import type { JobList, JobLogs, JobRequest, JobUpload, JobView } from '../models
 import { followLog } from '../services/log-follow';
 import type { JobFiles } from './job-files';
 import type { JobQueue } from './job-queue.port';
-import { validateJobRequest, type JobLimits } from './job-request';
+import type { SecretBox } from '../builds/secret-box';
+import { jobGitCredentials, validateJobRequest, type JobLimits } from './job-request';
 import { isValidJobId } from './job.job';
 import { JOB_STATUSES, isJobEnded, type JobRecord, type JobSpec, type JobStatus, type JobStore } from './job.record';
 import { toJobView } from './job.view';
@@ -32,6 +33,7 @@ export class JobService {
     private readonly queue: JobQueue,
     private readonly files: JobFiles,
     private readonly engine: { inspectImage(ref: string): Promise<unknown> },
+    private readonly secretBox: SecretBox,
     private readonly options: JobServiceOptions,
     private readonly logger: Logger,
   ) {}
@@ -48,6 +50,7 @@ export class JobService {
   /** Validates, checks the uploads, paths and image, moves the uploads into the job's folder and queues it. */
   async create(req: JobRequest): Promise<JobView> {
     const spec = validateJobRequest(req, this.options, (this.options.newId ?? randomUUID)());
+    const git = jobGitCredentials(req);
     if (spec.memoryBytes === undefined && this.options.defaultMemoryBytes) spec.memoryBytes = this.options.defaultMemoryBytes;
     if (spec.nanoCpus === undefined && this.options.defaultNanoCpus) spec.nanoCpus = this.options.defaultNanoCpus;
     if (spec.source.kind === 'path') spec.source.path = await allowedHostPath(spec.source.path, this.options.allowedRoots, 'source.path');
@@ -63,7 +66,7 @@ export class JobService {
     });
     await this.takeUploads(spec, sourceUpload, inputUpload);
     const createdAt = new Date().toISOString();
-    await this.store.create(spec, createdAt);
+    await this.store.create(spec, createdAt, git ? this.secretBox.seal(spec.id, JSON.stringify(git)) : undefined);
     await this.queue.enqueue(spec.id);
     this.logger.info('job accepted', { jobId: spec.id, image: spec.image, source: spec.source.kind });
     return this.get(spec.id);

@@ -21,6 +21,8 @@ if not current then return -1 end
 if ended(current) then return 0 end
 if stale(ARGV[1]) then return -2 end
 redis.call('HSET', KEYS[1], 'status', unpack(ARGV, 2))
+-- An ended job's sealed credentials go in the same step: nothing reads them any more.
+if ended(ARGV[2]) then redis.call('HDEL', KEYS[1], 'secrets') end
 return 1`;
 
 const COUNT_ATTEMPT = `
@@ -49,8 +51,8 @@ export class RedisJobStore implements JobStore {
     private readonly options: RedisJobStoreOptions,
   ) {}
 
-  async create(spec: JobSpec, createdAt: string): Promise<void> {
-    const fields = ['spec', JSON.stringify(spec), 'status', 'queued', 'created_at', createdAt, 'attempts', '0'];
+  async create(spec: JobSpec, createdAt: string, sealedCredentials?: string): Promise<void> {
+    const fields = ['spec', JSON.stringify(spec), 'status', 'queued', 'created_at', createdAt, 'attempts', '0', ...(sealedCredentials ? ['secrets', sealedCredentials] : [])];
     await redisCall(() => this.redis.multi().hset(this.key(spec.id), ...fields).zadd(this.index(), Date.parse(createdAt), spec.id).exec());
   }
 
@@ -147,6 +149,7 @@ function toRecord(h: Record<string, string>): JobRecord {
     ...(h.output_bytes !== undefined ? { outputBytes: Number(h.output_bytes) } : {}),
     attempts: Number(h.attempts ?? 0),
     cancelRequested: h.cancel_requested === '1',
+    ...(h.secrets ? { sealedCredentials: h.secrets } : {}),
     logTruncated: h.log_truncated === '1',
   };
 }

@@ -10,6 +10,8 @@ export interface JobSourceRequest {
   git_branch?: string;
   /** Commit SHA to check out. */
   git_commit?: string;
+  /** Credentials for a private repository, as for builds (a token for https, a deploy key for ssh). Kept sealed until the job ends; never shown. */
+  git_credentials?: { username?: string; token?: string; ssh_key?: string };
   /** A folder on the Berth host, under one of `[jobs] allowed_roots`. */
   path?: string;
 }

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import request from 'supertest';
 import type { BuildWorker } from '../../workers/worker.composition';
 import { startTestApi, type TestApi } from '../support/api';
@@ -87,6 +88,10 @@ describe('jobs', () => {
     const events = parseEvents((await get(`/api/v1/jobs/${id}/logs?follow=true`).buffer(true).parse(readText)).body as string);
     expect(events.at(-1)).toEqual({ event: 'end', data: { status: 'succeeded' } });
     expect(await containersOf(id)).toEqual([]);
+    // Once ended, only the output tar is kept of its files.
+    await poll('the uploads of the ended job to go', async () => (existsSync(join(api.config.server.data_dir, 'jobs', id, 'source.tar')) ? undefined : true));
+    expect(existsSync(join(api.config.server.data_dir, 'jobs', id, 'input.tar'))).toBe(false);
+    expect(existsSync(join(api.config.server.data_dir, 'jobs', id, 'output.tar'))).toBe(true);
     // An upload serves one job only.
     expectError(await post('/api/v1/jobs', { image: PYTHON, main: 'main.py', source: { upload_id: source } }), 400, 'invalid_input', 'source.upload_id');
 
@@ -97,9 +102,21 @@ describe('jobs', () => {
 
   it('picks the command by the entry file extension and runs a git source', async () => {
     const { url, commit } = git.push(`${api.runId}-job`, { 'tools/go.sh': 'echo "from git" > /app/output/git.txt; echo shell ran\n' });
-    const id = await submit({ image: BUSYBOX, main: 'tools/go.sh', source: { git_repo: url } });
+    const token = `job-token-${api.runId}`;
+    const id = await submit({ image: BUSYBOX, main: 'tools/go.sh', source: { git_repo: url, git_credentials: { token } } });
     const done = await ended(id);
     expect(done).toMatchObject({ status: 'succeeded', run: ['sh', 'tools/go.sh'], source: 'git', git_repo: url, commit });
+    // The credentials were kept sealed while it ran and are gone with its end; never shown.
+    expect(JSON.stringify(done)).not.toContain(token);
+    expect(JSON.stringify((await get(`/api/v1/jobs/${id}/logs`)).body)).not.toContain(token);
+    const redis = new Redis(api.config.redis.url, { maxRetriesPerRequest: 1 });
+    try {
+      const hash = await redis.hgetall(`${api.config.redis.prefix}:job:${id}`);
+      expect(JSON.stringify(hash)).not.toContain(token);
+      expect(hash.secrets).toBeUndefined();
+    } finally {
+      redis.disconnect();
+    }
     const out = await outputOf(id);
     expect(readFileSync(join(out, 'git.txt'), 'utf8')).toBe('from git\n');
     rmSync(out, { recursive: true, force: true });
