@@ -64,6 +64,20 @@ describe('jobs when their worker stops or dies', () => {
     rmSync(roots, { recursive: true, force: true });
   });
 
+  it('cancels a job no worker has taken yet at once, and it is never run', async () => {
+    writeFileSync(join(roots, 'in', 'sleep.txt'), '1');
+    const id = await submit();
+    expect(await job(id)).toMatchObject({ status: 'queued' });
+    const res = await request(api.url).post(`/api/v1/jobs/${id}/cancel`).set(api.auth());
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ status: 'cancelled', attempts: 0, error: { code: 'cancelled' } });
+    const worker = spawn(api.config);
+    await poll('the worker to be ready', async () => (worker.output().includes('jobs worker ready') ? true : undefined), 30_000);
+    expect(await job(id)).toMatchObject({ status: 'cancelled', attempts: 0 });
+    expect(await logText(id)).toEqual([]);
+    expect((await request(api.url).delete(`/api/v1/jobs/${id}`).set(api.auth())).status).toBe(204);
+  }, 120_000);
+
   it('runs a job again on another worker when its worker is killed, removing the dead attempt container', async () => {
     writeFileSync(join(roots, 'in', 'sleep.txt'), '6');
     const first = spawn(api.config);
