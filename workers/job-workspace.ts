@@ -49,7 +49,9 @@ export async function prepareJob(
   } else if (source.kind === 'path') {
     const copy = join(files.dir(spec.id), 'source-copy.tar');
     await packDir(source.path, copy, limits.maxSourceBytes, 'source folder').catch((err: unknown) => {
-      throw err instanceof AppError && err.code === 'output_too_large' ? new AppError('source_too_large', `the source folder is larger than ${limits.maxSourceBytes} bytes`) : err;
+      throw err instanceof AppError && err.code === 'output_too_large'
+        ? new AppError('source_too_large', `the source folder is larger than ${limits.maxSourceBytes} bytes`)
+        : err;
     });
     await unpackTar(copy, work.app, 'source');
     await rm(copy, { force: true });

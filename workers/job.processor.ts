@@ -94,7 +94,15 @@ export class JobProcessor {
       if (attempt > 1) log.line(`[berth] attempt ${attempt}: taking the job up again`);
       await this.removeStale(spec.id);
       await this.store.transition(spec.id, 'running', { startedAt: new Date().toISOString() }, attempt);
-      const prepared = await prepareJob(spec, this.files, { client: this.git, options: this.options.git }, { maxSourceBytes: this.options.maxSourceBytes }, controller.signal, (l) => log.line(l), credentials);
+      const prepared = await prepareJob(
+        spec,
+        this.files,
+        { client: this.git, options: this.options.git },
+        { maxSourceBytes: this.options.maxSourceBytes },
+        controller.signal,
+        (l) => log.line(l),
+        credentials,
+      );
       if (prepared.commit) await this.store.transition(spec.id, 'running', { commit: prepared.commit }, attempt);
       stopped(controller.signal);
       log.line(`[berth] running ${JSON.stringify(spec.run)} in ${spec.image}`);

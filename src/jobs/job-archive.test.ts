@@ -49,7 +49,12 @@ describe('job archives', () => {
   it('refuses a path that leaves the folder, and leaves out hard links', async () => {
     await expect(unpack(await rawTar([{ name: '../evil', body: 'x' }]))).rejects.toBeInstanceOf(BadArchiveError);
     rmSync(join(dir, 'out'), { recursive: true });
-    const out = await unpack(await rawTar([{ name: 'h', type: 'link', linkname: '/etc/passwd' }, { name: 'l', type: 'symlink', linkname: '/etc/passwd' }]));
+    const out = await unpack(
+      await rawTar([
+        { name: 'h', type: 'link', linkname: '/etc/passwd' },
+        { name: 'l', type: 'symlink', linkname: '/etc/passwd' },
+      ]),
+    );
     expect(existsSync(join(out, 'h'))).toBe(false);
     expect(readlinkSync(join(out, 'l'))).toBe('/etc/passwd');
   });

@@ -60,7 +60,10 @@ export async function unpackTar(file: string, dir: string, what: string): Promis
 }
 
 function safeEntryPath(name: string, what: string): string {
-  const normal = posix.normalize(name).replace(/^(\.\/)+/, '').replace(/\/+$/, '');
+  const normal = posix
+    .normalize(name)
+    .replace(/^(\.\/)+/, '')
+    .replace(/\/+$/, '');
   if (name.startsWith('/') || normal === '..' || normal.startsWith('../') || name.includes('\0')) {
     throw new BadArchiveError(what, `has a path leaving its folder: ${JSON.stringify(name.slice(0, 200))}`);
   }

@@ -50,7 +50,9 @@ describe('validateJobRequest', () => {
     expect(() => jobGitCredentials({ ...base, source: { git_repo: 'git@git.example.com:a/b.git', git_credentials: { ssh_key: 'nope' } } })).toThrow(
       expect.objectContaining({ field: 'source.git_credentials.ssh_key' }),
     );
-    expect(() => jobGitCredentials({ ...base, source: { upload_id: UPLOAD, git_credentials: { token: 't' } } })).toThrow(expect.objectContaining({ field: 'source.git_credentials' }));
+    expect(() => jobGitCredentials({ ...base, source: { upload_id: UPLOAD, git_credentials: { token: 't' } } })).toThrow(
+      expect.objectContaining({ field: 'source.git_credentials' }),
+    );
     expect(fieldOf({ source: { git_repo: 'file:///srv/repo' } })).toBe('source.git_repo');
     expect(fieldOf({ source: { git_repo: 'https://git.example.com/a/b.git', git_commit: 'xyz' } })).toBe('source.git_commit');
     expect(fieldOf({ source: { upload_id: UPLOAD, git_branch: 'main' } })).toBe('source.git_repo');

@@ -42,7 +42,11 @@ export function jobGitCredentials(req: JobRequest): GitCredentials | undefined {
   }
   const url = parseGitUrl(given.git_repo ?? '', true);
   try {
-    return credentials({ git_credentials: given.git_credentials } as never, typeof url === 'string' ? undefined : url.username, typeof url === 'string' ? undefined : url.password);
+    return credentials(
+      { git_credentials: given.git_credentials } as never,
+      typeof url === 'string' ? undefined : url.username,
+      typeof url === 'string' ? undefined : url.password,
+    );
   } catch (err) {
     if (err instanceof ValidationError) throw new ValidationError(err.message, `source.${err.field ?? 'git_credentials'}`);
     throw err;
@@ -80,13 +84,17 @@ export function defaultRun(main: string): string[] {
   const ext = posix.extname(main).toLowerCase();
   const make = RUN_BY_EXTENSION[ext];
   if (!make) {
-    throw new ValidationError(`run is required: there is no default command for "${ext || main}" files (defaults exist for ${Object.keys(RUN_BY_EXTENSION).join(' ')})`, 'run');
+    throw new ValidationError(
+      `run is required: there is no default command for "${ext || main}" files (defaults exist for ${Object.keys(RUN_BY_EXTENSION).join(' ')})`,
+      'run',
+    );
   }
   return make(main);
 }
 
 function entryPath(value: unknown): string {
-  if (typeof value !== 'string' || value === '' || value.length > 1024 || /[\0\\]/.test(value)) throw new ValidationError('main must be a relative file path such as "main.py"', 'main');
+  if (typeof value !== 'string' || value === '' || value.length > 1024 || /[\0\\]/.test(value))
+    throw new ValidationError('main must be a relative file path such as "main.py"', 'main');
   if (value.startsWith('/')) throw new ValidationError('main must be relative to the source root, not absolute', 'main');
   const normal = posix.normalize(value);
   if (normal === '.' || normal === '..' || normal.startsWith('../') || normal.endsWith('/')) throw new ValidationError('main must name a file inside the source', 'main');
@@ -106,8 +114,10 @@ function sourceOf(value: unknown, allowFileUrls: boolean): JobSource {
   if (given.git_repo !== undefined) {
     const url = parseGitUrl(given.git_repo, allowFileUrls);
     if (typeof url === 'string') throw new ValidationError(`git_repo ${url}`, 'source.git_repo');
-    if (given.git_branch !== undefined && !isValidRefName(given.git_branch)) throw new ValidationError('git_branch is not a valid branch or tag name', 'source.git_branch');
-    if (given.git_commit !== undefined && !isCommitSha(given.git_commit)) throw new ValidationError('git_commit must be a commit SHA (7 to 64 hex digits)', 'source.git_commit');
+    if (given.git_branch !== undefined && !isValidRefName(given.git_branch))
+      throw new ValidationError('git_branch is not a valid branch or tag name', 'source.git_branch');
+    if (given.git_commit !== undefined && !isCommitSha(given.git_commit))
+      throw new ValidationError('git_commit must be a commit SHA (7 to 64 hex digits)', 'source.git_commit');
     return {
       kind: 'git',
       repo: url.url,
@@ -130,7 +140,8 @@ function inputOf(value: unknown): JobInput {
 
 /** Exactly one of upload_id, git_repo (source only) and path. */
 function kindOf(value: unknown, field: string): JobSourceRequest {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ValidationError(`${field} must be an object with upload_id, git_repo or path`, field);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new ValidationError(`${field} must be an object with upload_id, git_repo or path`, field);
   const given = value as JobSourceRequest;
   const kinds = (['upload_id', 'git_repo', 'path'] as const).filter((k) => given[k] !== undefined);
   if (kinds.length !== 1) throw new ValidationError(`${field} needs exactly one of upload_id, git_repo or path`, field);

@@ -8,10 +8,7 @@ export function isJobEnded(status: JobStatus): boolean {
 }
 
 /** Where a job's source or input comes from: a tar uploaded beforehand, a git repository, or a folder under `[jobs] allowed_roots`. */
-export type JobSource =
-  | { kind: 'upload' }
-  | { kind: 'git'; repo: string; host: string; branch?: string; commit?: string }
-  | { kind: 'path'; path: string };
+export type JobSource = { kind: 'upload' } | { kind: 'git'; repo: string; host: string; branch?: string; commit?: string } | { kind: 'path'; path: string };
 
 export type JobInput = { kind: 'upload' } | { kind: 'path'; path: string };
 

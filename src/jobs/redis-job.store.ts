@@ -52,8 +52,24 @@ export class RedisJobStore implements JobStore {
   ) {}
 
   async create(spec: JobSpec, createdAt: string, sealedCredentials?: string): Promise<void> {
-    const fields = ['spec', JSON.stringify(spec), 'status', 'queued', 'created_at', createdAt, 'attempts', '0', ...(sealedCredentials ? ['secrets', sealedCredentials] : [])];
-    await redisCall(() => this.redis.multi().hset(this.key(spec.id), ...fields).zadd(this.index(), Date.parse(createdAt), spec.id).exec());
+    const fields = [
+      'spec',
+      JSON.stringify(spec),
+      'status',
+      'queued',
+      'created_at',
+      createdAt,
+      'attempts',
+      '0',
+      ...(sealedCredentials ? ['secrets', sealedCredentials] : []),
+    ];
+    await redisCall(() =>
+      this.redis
+        .multi()
+        .hset(this.key(spec.id), ...fields)
+        .zadd(this.index(), Date.parse(createdAt), spec.id)
+        .exec(),
+    );
   }
 
   async get(id: string): Promise<JobRecord | undefined> {
@@ -101,7 +117,9 @@ export class RedisJobStore implements JobStore {
     if (lines.length === 0) return false;
     const notice = JSON.stringify({ t: new Date().toISOString(), x: `[berth] log truncated: it exceeded ${this.options.logMaxBytes} bytes; the job goes on` });
     const encoded = lines.map((l) => JSON.stringify({ t: l.time, x: l.text }));
-    const appended = await redisCall(() => this.redis.eval(APPEND_LOG, 2, this.key(id), this.logKey(id), this.options.logMaxBytes, notice, fenceArg(attempt), ...encoded));
+    const appended = await redisCall(() =>
+      this.redis.eval(APPEND_LOG, 2, this.key(id), this.logKey(id), this.options.logMaxBytes, notice, fenceArg(attempt), ...encoded),
+    );
     return appended === 0;
   }
 

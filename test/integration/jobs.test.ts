@@ -61,7 +61,10 @@ describe('jobs', () => {
   beforeAll(async () => {
     git = await startGitServer();
     roots = mkdtempSync(join(tmpdir(), 'berth-job-roots-'));
-    api = await startTestApi({ git: { allowed_hosts: ['127.0.0.1'] }, jobs: { max_upload_bytes: 256 * 1024, max_output_bytes: 64 * 1024, allowed_roots: [join(roots, 'allowed')] } });
+    api = await startTestApi({
+      git: { allowed_hosts: ['127.0.0.1'] },
+      jobs: { max_upload_bytes: 256 * 1024, max_output_bytes: 64 * 1024, allowed_roots: [join(roots, 'allowed')] },
+    });
     worker = await startTestWorker(api.config);
   });
   afterAll(async () => {
@@ -136,7 +139,11 @@ describe('jobs', () => {
 
   it('cancels a running job; DELETE is refused while it runs and allowed once it ended', async () => {
     const id = await busyboxJob('echo started; sleep 120\n');
-    await poll('job running', async () => ((await get(`/api/v1/jobs/${id}/logs`)).body.lines?.some((l: { text: string }) => l.text === 'started') ? true : undefined), 60_000);
+    await poll(
+      'job running',
+      async () => ((await get(`/api/v1/jobs/${id}/logs`)).body.lines?.some((l: { text: string }) => l.text === 'started') ? true : undefined),
+      60_000,
+    );
     expectError(await request(api.url).delete(`/api/v1/jobs/${id}`).set(api.auth()), 409, 'state_conflict');
     expectError(await get(`/api/v1/jobs/${id}/output`), 409, 'state_conflict');
     const cancelled = await post(`/api/v1/jobs/${id}/cancel`);
@@ -178,7 +185,12 @@ describe('jobs', () => {
     for (const path of [join(roots, 'outside'), join(allowed, 'escape'), `${allowed}/../outside`, '/etc', 'relative/path']) {
       expectError(await post('/api/v1/jobs', { image: BUSYBOX, main: 'run.sh', source: { path } }), 400, 'invalid_input', 'source.path');
     }
-    expectError(await post('/api/v1/jobs', { image: BUSYBOX, main: 'run.sh', source: { path: join(allowed, 'src') }, input: { path: '/etc' } }), 400, 'invalid_input', 'input.path');
+    expectError(
+      await post('/api/v1/jobs', { image: BUSYBOX, main: 'run.sh', source: { path: join(allowed, 'src') }, input: { path: '/etc' } }),
+      400,
+      'invalid_input',
+      'input.path',
+    );
     expect((await get('/api/v1/jobs')).body.total).toBe(before);
   });
 
@@ -217,7 +229,11 @@ describe('jobs', () => {
 
     expectError(await get('/api/v1/jobs/00000000-0000-4000-8000-000000000000'), 404, 'not_found');
     expectError(await get('/api/v1/jobs/not-an-id/output'), 404, 'not_found');
-    const tooBig = await request(api.url).post('/api/v1/jobs/uploads').set(api.auth()).set('Content-Type', 'application/x-tar').send(Buffer.alloc(300 * 1024));
+    const tooBig = await request(api.url)
+      .post('/api/v1/jobs/uploads')
+      .set(api.auth())
+      .set('Content-Type', 'application/x-tar')
+      .send(Buffer.alloc(300 * 1024));
     expectError(tooBig, 413, 'payload_too_large', 'body');
     const notTar = await request(api.url).post('/api/v1/jobs/uploads').set(api.auth()).set('Content-Type', 'application/x-tar').send(Buffer.from('hello'));
     expectError(notTar, 400, 'invalid_input', 'body');

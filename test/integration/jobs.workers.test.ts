@@ -46,7 +46,9 @@ describe('jobs when their worker stops or dies', () => {
   };
   const started = (id: string) => poll('the job to start', async () => ((await logText(id)).includes('started') ? true : undefined), 60_000);
   const exited = (child: ChildProcess) =>
-    new Promise<number | null>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))));
+    new Promise<number | null>((resolve) =>
+      child.exitCode !== null || child.signalCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code)),
+    );
 
   beforeEach(async () => {
     roots = mkdtempSync(join(tmpdir(), 'berth-job-workers-'));
