@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Express } from 'express';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'winston';
@@ -58,6 +59,12 @@ import type { DeploymentStore, ReleaseStore } from './deploys/deployment.record'
 import { probeHttp } from './deploys/http-probe';
 import type { AppRouting } from './proxy/app-routing.port';
 import { RunController } from './controllers/run.controller';
+import { JobController } from './controllers/job.controller';
+import { JobFiles } from './jobs/job-files';
+import { JobService } from './jobs/job.service';
+import { RedisJobStore } from './jobs/redis-job.store';
+import { JOB_QUEUE } from './jobs/job.job';
+import { BullJobsQueue } from './queue/bullmq-jobs.queue';
 import { DockerodeRunEngine } from './engine/dockerode-run';
 import { RedisRunStore } from './runs/redis-run.store';
 import { RunService } from './runs/run.service';
@@ -137,7 +144,7 @@ export function composeApi(config: BerthConfig, logger: Logger, parts: ApiParts 
     {
       redis,
       apiTokens: tokens,
-      queues: [BUILD_QUEUE, DEPLOY_QUEUE],
+      queues: [BUILD_QUEUE, DEPLOY_QUEUE, JOB_QUEUE],
       nodes: () => nodes.nodes.reachability(),
       ...(proxy.live ? { proxyState: proxy.live } : {}),
     },
@@ -205,6 +212,7 @@ export function composeApi(config: BerthConfig, logger: Logger, parts: ApiParts 
     },
   );
   const runs = composeRuns(config, redis, engine, logger);
+  const jobs = composeJobs(config, redis, engine, secretBox, logger);
   // Runs a previous API process left behind are marked lost and their containers removed.
   const runsRecovered = whenReady(redis, 5000)
     .then(() => runs.recover())
@@ -232,6 +240,7 @@ export function composeApi(config: BerthConfig, logger: Logger, parts: ApiParts 
     { type: NodeController, make: () => new NodeController(nodes.nodes) },
     { type: NodeContainerController, make: () => new NodeContainerController(nodes.nodes) },
     { type: NodeImageController, make: () => new NodeImageController(nodes.nodes) },
+    { type: JobController, make: () => new JobController(jobs.service) },
     ...webhookControllers(config, logger, { apps: appStore, deploys: parts.deploys ?? deployments }),
   ];
   const app = createApp({ controllers, tokens, logger, bodyLimitBytes: config.server.body_limit_bytes, mount: metrics.mount });
@@ -245,6 +254,7 @@ export function composeApi(config: BerthConfig, logger: Logger, parts: ApiParts 
       await transfers.close();
       await runsRecovered;
       await runs.close();
+      await jobs.queue.close().catch(() => undefined);
       tls?.certificates.stop();
       nodes.stop();
       await proxy.supervisor?.stop();
@@ -278,6 +288,38 @@ function composeRuns(config: BerthConfig, redis: Redis, engine: DockerodeEngine,
     },
     logger.child({ component: 'runs' }),
   );
+}
+
+/** Jobs: accepted here, run by the build workers through the `jobs` queue. */
+function composeJobs(config: BerthConfig, redis: Redis, engine: DockerodeEngine, secretBox: SecretBox, logger: Logger) {
+  const j = config.jobs;
+  const retentionSeconds = Math.round(j.retention_hours * 3600);
+  const queue = new BullJobsQueue(redis, {
+    prefix: config.redis.prefix,
+    attempts: config.build.attempts,
+    retentionSeconds,
+    onError: (err) => logger.debug('jobs queue connection error', { error: err.message }),
+  });
+  const service = new JobService(
+    new RedisJobStore(redis, { prefix: config.redis.prefix, logMaxBytes: j.log_max_bytes, retentionSeconds }),
+    queue,
+    new JobFiles(join(config.server.data_dir, 'jobs')),
+    engine,
+    secretBox,
+    {
+      defaultTimeoutSeconds: j.default_timeout_seconds,
+      maxTimeoutSeconds: j.max_timeout_seconds,
+      allowFileUrls: config.git.allow_file_urls,
+      maxUploadBytes: j.max_upload_bytes,
+      allowedRoots: j.allowed_roots,
+      ...(j.memory !== '' ? { defaultMemoryBytes: parseMemory(j.memory) } : {}),
+      ...(j.cpus > 0 ? { defaultNanoCpus: Math.round(j.cpus * 1e9) } : {}),
+      followPollMs: 250,
+      cancelWaitMs: 15_000,
+    },
+    logger.child({ component: 'jobs' }),
+  );
+  return { service, queue };
 }
 
 /** Push webhooks need the apps and their deployments. */

@@ -29,7 +29,11 @@ export interface AttemptWatch {
  * another attempt taking over (`outer` aborted otherwise: BullMQ lost the lock; or the record's
  * attempt count moved on, seen by the same poll as the cancel flag).
  */
-export function watchAttempt(store: BuildStore, options: { buildId: string; attempt: number; timeoutMs: number; pollMs: number }, outer?: AbortSignal): AttemptWatch {
+export function watchAttempt(
+  store: { get(id: string): Promise<{ attempts: number; cancelRequested: boolean } | undefined> },
+  options: { buildId: string; attempt: number; timeoutMs: number; pollMs: number },
+  outer?: AbortSignal,
+): AttemptWatch {
   const controller = new AbortController();
   // Each git process simple-git starts listens on the signal; a clone by commit starts several.
   setMaxListeners(50, controller.signal);

@@ -20,6 +20,7 @@ import { parseMemory } from '../src/services/container-spec';
 import { SHUTDOWN } from './build-attempt';
 import { BuildProcessor } from './build.processor';
 import { composeDeployWorker, type DeployWorker } from './deploy.composition';
+import { composeJobWorker } from './job.composition';
 import type { DeployPorts } from './deploy.processor';
 
 export interface BuildWorker {
@@ -111,6 +112,7 @@ export function composeWorker(config: BerthConfig, logger: Logger, deploy?: Depl
   );
   // Aborts every running build when the worker stops, including one taken while it was stopping.
   const shutdown = new AbortController();
+  const jobs = composeJobWorker({ config, logger, redis, events: eventsConnection.duplicate(), engine, shutdown: shutdown.signal });
   const run = (job: Job, token?: string, signal?: AbortSignal) => processor.process(job, token, signal ? AbortSignal.any([shutdown.signal, signal]) : shutdown.signal);
   const worker = new Worker(BUILD_QUEUE, run, {
     connection: redis,
@@ -157,10 +159,11 @@ export function composeWorker(config: BerthConfig, logger: Logger, deploy?: Depl
       await worker.waitUntilReady();
       logger.info('build worker ready', { concurrency: config.build.concurrency, runtime: config.docker.runtime, socket: config.docker.socket_path });
       await deployer.start();
+      await jobs.start();
     },
     close: async (force = false) => {
       shutdown.abort(SHUTDOWN);
-      await Promise.all([worker.close(force), deployer.close(force)]);
+      await Promise.all([worker.close(force), deployer.close(force), jobs.close(force)]);
       await events.close();
       nodes.close();
       redis.disconnect();

@@ -172,7 +172,7 @@ function optionalCommand<K extends string>(value: string | undefined, key: K, fi
   return { [key]: value } as Partial<Record<K, string>>;
 }
 
-function credentials(req: BuildRequest, urlUser?: string, urlPassword?: string): GitCredentials | undefined {
+export function credentials(req: BuildRequest, urlUser?: string, urlPassword?: string): GitCredentials | undefined {
   const c = req.git_credentials;
   const username = c?.username ?? (urlPassword ? urlUser : undefined);
   const token = c?.token ?? (urlPassword || urlUser || undefined);

@@ -413,6 +413,48 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    jobs: z
+      .object({
+        /** Host folders under which `source.path` / `input.path` may name a folder (real paths, links resolved). Default none: uploads only. */
+        allowed_roots: z.array(z.string().startsWith('/')).default([]),
+        /** Bytes one upload (`POST /api/v1/jobs/uploads`) may have; also the cap of a host source folder. Default 1 GiB. */
+        max_upload_bytes: z
+          .number()
+          .int()
+          .positive()
+          .default(1024 * 1024 * 1024),
+        /** Bytes the output tar may have; past it the job ends `failed`, code `output_too_large`, without output. Default 1 GiB. */
+        max_output_bytes: z
+          .number()
+          .int()
+          .positive()
+          .default(1024 * 1024 * 1024),
+        /** Seconds a job may run when it sets no `timeout_seconds`. Default 3600. */
+        default_timeout_seconds: z.number().int().min(1).default(3600),
+        /** Largest `timeout_seconds` a job may ask for. Default 86400. */
+        max_timeout_seconds: z.number().int().min(1).default(86400),
+        /** Memory limit of jobs that set none ("" for none). Default "1g". */
+        memory: z
+          .string()
+          .regex(/^(\d+(\.\d+)?\s*[bkmg]?b?)?$/i, 'must be like "512m" or "1g"')
+          .default('1g'),
+        /** CPU limit of jobs that set none, in cores (0 for none). Default 1. */
+        cpus: z.number().min(0).default(1),
+        /** Most processes (threads included) a job may have at once. Default 256. */
+        pids_limit: z.number().int().min(1).default(256),
+        /** Jobs one worker process runs at once. Default 1. */
+        concurrency: z.number().int().positive().default(1),
+        /** Bytes of log kept per job; past it the log says so and the job goes on. Default 5 MiB. */
+        log_max_bytes: z
+          .number()
+          .int()
+          .positive()
+          .default(5 * 1024 * 1024),
+        /** Hours an ended job (record, log and output) is kept. Default 168. */
+        retention_hours: z.number().positive().default(168),
+      })
+      .strict()
+      .default({}),
     log: z
       .object({
         /** error, warn, info, debug. Default info. */

@@ -31,6 +31,7 @@ export class DockerodeRunEngine implements RunEngine {
         Cmd: spec.command,
         Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
         Labels: spec.labels,
+        ...(spec.workingDir ? { WorkingDir: spec.workingDir } : {}),
         Tty: false,
         OpenStdin: withStdin,
         StdinOnce: withStdin,
@@ -46,6 +47,7 @@ export class DockerodeRunEngine implements RunEngine {
           ...(spec.capAdd.length ? { CapAdd: spec.capAdd } : {}),
           ...(spec.memoryBytes ? { Memory: spec.memoryBytes, MemorySwap: spec.memoryBytes } : {}),
           ...(spec.nanoCpus ? { NanoCpus: spec.nanoCpus } : {}),
+          ...(spec.binds?.length ? { Binds: spec.binds } : {}),
         },
       });
       return { id: container.id };

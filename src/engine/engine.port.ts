@@ -298,6 +298,10 @@ export interface RunContainerSpec {
   capAdd: string[];
   /** Written to the process's stdin, which is then closed; absent: stdin is empty. */
   stdin?: string;
+  /** Host folders mounted in the container, `host:container[:ro]` (jobs); none by default. */
+  binds?: string[];
+  /** The process's working directory; the image's by default. */
+  workingDir?: string;
 }
 
 /** How a run's container ended. */

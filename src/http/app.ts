@@ -13,6 +13,8 @@ import { controllerRegistry, type ControllerFactory } from './ioc';
 const IMAGE_IMPORT_PATH = '/api/v1/images/import';
 /** The same upload to a node (`src/controllers/node-image.controller.ts`). */
 const NODE_IMAGE_IMPORT_PATH = /^\/api\/v1\/nodes\/[^/]+\/images\/import$/;
+/** A job's upload: a tar body streamed to disk. */
+const JOB_UPLOAD_PATH = '/api/v1/jobs/uploads';
 import { requestLogger, requireJson } from './request-context';
 
 export interface AppParts {
@@ -45,7 +47,8 @@ export function createApp(parts: AppParts): Express {
   // chose: they keep them as a Buffer, and the JSON rules below pass them by.
   app.use('/api/v1/webhooks', express.raw({ limit: WEBHOOK_MAX_BODY_BYTES, type: () => true }));
   // A root filesystem upload streams through to the engine: no parser may read it first.
-  const streamed = (req: express.Request) => req.method === 'POST' && (req.path === IMAGE_IMPORT_PATH || NODE_IMAGE_IMPORT_PATH.test(req.path));
+  const streamed = (req: express.Request) =>
+    req.method === 'POST' && (req.path === IMAGE_IMPORT_PATH || NODE_IMAGE_IMPORT_PATH.test(req.path) || req.path === JOB_UPLOAD_PATH);
   app.use((req, res, next) => (Buffer.isBuffer(req.body) || streamed(req) ? next() : requireJson(req, res, next)));
   const json = express.json({ limit: parts.bodyLimitBytes, type: 'application/json' });
   app.use((req, res, next) => (streamed(req) ? next() : json(req, res, next)));

@@ -65,7 +65,7 @@ function parseCommand(command: unknown): string[] {
   return [...(command as string[])];
 }
 
-function parseEnv(env: unknown): Record<string, string> {
+export function parseEnv(env: unknown): Record<string, string> {
   if (typeof env !== 'object' || env === null || Array.isArray(env)) throw new ValidationError('env must be an object of names to string values', 'env');
   for (const [name, value] of Object.entries(env)) {
     if (!ENV_NAME.test(name)) throw new ValidationError(`${JSON.stringify(name)} is not a valid variable name`, `env.${name}`);
@@ -75,7 +75,7 @@ function parseEnv(env: unknown): Record<string, string> {
   return { ...(env as Record<string, string>) };
 }
 
-function parseTimeout(value: unknown, limits: RunLimits): number {
+export function parseTimeout(value: unknown, limits: RunLimits): number {
   if (value === undefined) return limits.defaultTimeoutSeconds;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > limits.maxTimeoutSeconds) {
     throw new ValidationError(`timeout_seconds must be a whole number from 1 to ${limits.maxTimeoutSeconds}`, 'timeout_seconds');
@@ -83,7 +83,7 @@ function parseTimeout(value: unknown, limits: RunLimits): number {
   return value;
 }
 
-function parseNetwork(value: unknown): RunSpec['network'] {
+export function parseNetwork(value: unknown): RunSpec['network'] {
   if (value === undefined) return 'none';
   if (value !== 'none' && value !== 'bridge') throw new ValidationError('network must be "none" (default) or "bridge"', 'network');
   return value;
