@@ -51,3 +51,17 @@ export async function startBrowser(viewport = { width: 1280, height: 900 }): Pro
     },
   };
 }
+
+/** Opens the dashboard at `url` and signs in with `token`; resolves on the first view. */
+export async function signIn(page: Page, url: string, token: string): Promise<void> {
+  await page.goto(`${url}/`);
+  await page.getByLabel('API token').fill(token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Apps' }).waitFor();
+}
+
+/** Goes to a view through the navigation and waits for its heading. */
+export async function openView(page: Page, title: string): Promise<void> {
+  await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: title }).click();
+  await page.getByRole('heading', { level: 1, name: title }).waitFor();
+}

@@ -1,4 +1,4 @@
-import { ApiError } from '../api';
+import { useEffect } from 'react';
 import { Badge, ErrorLine, formatBytes, formatTime, Section } from '../components/common';
 import { useSession } from '../context';
 import { usePoll } from '../hooks';
@@ -12,6 +12,7 @@ export interface NodeView {
   hostname?: string;
   os?: string;
   kernel?: string;
+  engine?: 'docker' | 'podman';
   engine_version?: string;
   cpus?: number;
   memory_bytes?: number;
@@ -21,11 +22,12 @@ export interface NodeView {
 }
 
 export interface Nodes {
-  /** Names to pick from; `local` alone when the API has no nodes routes. */
+  /** Names to pick from; `local` alone until the list is read. */
   names: string[];
-  /** The API's nodes; undefined when it has no `/api/v1/nodes` (an older API). */
+  /** The API's nodes; undefined until read. */
   list: NodeView[] | undefined;
   error: string;
+  reload: () => void;
 }
 
 export interface ViewProps {
@@ -33,27 +35,13 @@ export interface ViewProps {
   onNode: (node: string) => void;
 }
 
-/** `GET /api/v1/nodes`; a 404 means an API without nodes, which has only `local`. */
+/** `GET /api/v1/nodes`, re-read every 15 s: the names for the picker and the Nodes view's cards. */
 export function useNodes(): Nodes {
   const { api } = useSession();
-  const loaded = usePoll(
-    async () => {
-      try {
-        return (await api.get<{ nodes: NodeView[] }>('/api/v1/nodes')).nodes;
-      } catch (err) {
-        if (err instanceof ApiError && err.status === 404) return null;
-        throw err;
-      }
-    },
-    'nodes',
-    15_000,
-  );
-  const list = loaded.data ?? undefined;
-  return { names: list?.length ? list.map((n) => n.name) : ['local'], list, error: loaded.error };
+  const loaded = usePoll(async () => (await api.get<{ nodes: NodeView[] }>('/api/v1/nodes')).nodes, 'nodes', 15_000);
+  const list = loaded.data;
+  return { names: list?.length ? list.map((n) => n.name) : ['local'], list, error: loaded.error, reload: loaded.reload };
 }
-
-/** What an API without nodes routes has: its own engine. */
-const LOCAL: NodeView = { name: 'local', runtime: 'docker', host: 'the API’s own engine', reachable: true };
 
 function Fact({ name, value }: { name: string; value: string | number | undefined }) {
   if (value === undefined || value === '') return null;
@@ -67,13 +55,15 @@ function Fact({ name, value }: { name: string; value: string | number | undefine
 
 export function NodesView({ nodes, onNode }: ViewProps) {
   const { node } = useSession();
+  const { reload } = nodes;
+  // Opening the view shows the state the API has now, not the one of the last 15 s poll.
+  useEffect(reload, [reload]);
   return (
     <Section title="Engines">
       <ErrorLine text={nodes.error} />
-      {!nodes.list && <p className="hint">This API has no nodes routes: it runs containers on its own engine only (`local`).</p>}
       <div className="tiles">
-        {(nodes.list ?? [LOCAL]).map((n) => (
-          <article key={n.name} className={`tile ${n.reachable ? 'ok' : 'bad'}`} aria-label={`Node ${n.name}`}>
+        {nodes.list?.map((n) => (
+          <article key={n.name} className={`tile ${n.reachable ? 'ok' : 'bad'}`} aria-label={`Node ${n.name}`} data-reachable={n.reachable}>
             <h3>
               {n.name} <Badge value={n.reachable ? 'reachable' : 'unreachable'} />
             </h3>
@@ -83,7 +73,7 @@ export function NodesView({ nodes, onNode }: ViewProps) {
               <Fact name="Hostname" value={n.hostname} />
               <Fact name="OS" value={n.os} />
               <Fact name="Kernel" value={n.kernel} />
-              <Fact name="Engine" value={n.engine_version} />
+              <Fact name="Engine" value={[n.engine, n.engine_version].filter(Boolean).join(' ')} />
               <Fact name="CPUs" value={n.cpus} />
               <Fact name="Memory" value={n.memory_bytes !== undefined ? formatBytes(n.memory_bytes) : undefined} />
               <Fact name="Containers" value={n.containers} />
