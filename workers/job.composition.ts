@@ -41,6 +41,8 @@ export function composeJobWorker(parts: { config: BerthConfig; logger: Logger; r
       instance: config.server.instance,
       pidsLimit: j.pids_limit,
       maxOutputBytes: j.max_output_bytes,
+      maxOutputFiles: j.max_output_files,
+      diskWatchMs: 1000,
       maxSourceBytes: j.max_upload_bytes,
       maxLogReadBytes: 4 * j.log_max_bytes + 65536,
       git: {

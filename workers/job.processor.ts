@@ -11,6 +11,7 @@ import type { RunEngine } from '../src/engine/engine.port';
 import type { GitClient } from '../src/git/git.port';
 import { ArchiveTooLargeError, packDir } from '../src/jobs/job-archive';
 import type { JobFiles } from '../src/jobs/job-files';
+import { watchDiskUse } from '../src/jobs/disk-use';
 import { jobJobSchema } from '../src/jobs/job.job';
 import { isJobEnded, type JobRecord, type JobStatus, type JobStore, type JobUpdate } from '../src/jobs/job.record';
 import { StoppedError, watchAttempt } from './build-attempt';
@@ -22,8 +23,12 @@ export const JOB_LABEL = 'berth.job';
 export interface JobProcessorOptions {
   instance: string;
   pidsLimit: number;
-  /** Bytes the output tar may have (`[jobs] max_output_bytes`). */
+  /** Bytes the output tar may have, and the job may write while it runs (`[jobs] max_output_bytes`). */
   maxOutputBytes: number;
+  /** Files and folders the job may make while it runs (`[jobs] max_output_files`). */
+  maxOutputFiles: number;
+  /** How often the folders a running job writes to are measured. */
+  diskWatchMs: number;
   /** Bytes a host source folder may pack to (`[jobs] max_upload_bytes`). */
   maxSourceBytes: number;
   /** Bytes of program output decoded into log lines; the store's log cap applies after. */
@@ -89,6 +94,8 @@ export class JobProcessor {
     const timeoutMs = spec.timeoutSeconds * 1000;
     const { controller, stop, dispose } = watchAttempt(this.store, { buildId: spec.id, attempt, timeoutMs, pollMs: this.options.cancelPollMs }, outer);
     let containerId: string | undefined;
+    let overLimit: AppError | undefined;
+    let unwatch = () => undefined as void;
     try {
       if (record.cancelRequested) stop('cancelled');
       if (attempt > 1) log.line(`[berth] attempt ${attempt}: taking the job up again`);
@@ -105,6 +112,17 @@ export class JobProcessor {
       );
       if (prepared.commit) await this.store.transition(spec.id, 'running', { commit: prepared.commit }, attempt);
       stopped(controller.signal);
+      const work = this.files.work(spec.id);
+      unwatch = await watchDiskUse({
+        dirs: [work.app, work.out],
+        maxBytes: this.options.maxOutputBytes,
+        maxEntries: this.options.maxOutputFiles,
+        intervalMs: this.options.diskWatchMs,
+        onExceeded: (message) => {
+          overLimit = new AppError('output_too_large', `${message} (killed; [jobs] max_output_bytes / max_output_files)`);
+          stop('cancelled');
+        },
+      });
       log.line(`[berth] running ${JSON.stringify(spec.run)} in ${spec.image}`);
       containerId = (
         await this.engine.createRunContainer({
@@ -130,10 +148,12 @@ export class JobProcessor {
       stopped(controller.signal);
       await this.finish(spec.id, attempt, outcome, log);
     } catch (err) {
+      if (overLimit) throw overLimit;
       // A clone or unpack cut short by the stop fails in its own way: the stop is the reason.
       if (controller.signal.aborted && !(err instanceof StoppedError)) throw new StoppedError(controller.signal.reason as StoppedError['reason']);
       throw err;
     } finally {
+      unwatch();
       dispose();
       if (containerId) await this.removeContainer(containerId);
     }

@@ -423,12 +423,18 @@ export const configSchema = z
           .int()
           .positive()
           .default(1024 * 1024 * 1024),
-        /** Bytes the output tar may have; past it the job ends `failed`, code `output_too_large`, without output. Default 1 GiB. */
+        /**
+         * Bytes the output tar may have, and bytes a running job may write into its /app and
+         * /app/output folders (measured every second; the engine puts no limit on a bind mount);
+         * past either the job ends `failed`, code `output_too_large`, without output. Default 1 GiB.
+         */
         max_output_bytes: z
           .number()
           .int()
           .positive()
           .default(1024 * 1024 * 1024),
+        /** Files and folders a running job may make in /app and /app/output; past it, as above. Default 100000. */
+        max_output_files: z.number().int().positive().default(100_000),
         /** Seconds a job may run when it sets no `timeout_seconds`. Default 3600. */
         default_timeout_seconds: z.number().int().min(1).default(3600),
         /** Largest `timeout_seconds` a job may ask for. Default 86400. */

@@ -167,6 +167,17 @@ describe('jobs', () => {
     expectError(await get(`/api/v1/jobs/${big.id as string}/output`), 409, 'state_conflict');
   });
 
+  it('kills a job that keeps writing into its folders past max_output_bytes, before its timeout', async () => {
+    // /app is a host folder like /app/output: the output tar's cap alone would let this run on.
+    const script = 'i=0; while true; do head -c 32768 /dev/zero > /app/scratch-$i; i=$((i+1)); sleep 0.2; done\n';
+    const id = await busyboxJob(script, { timeout_seconds: 600 });
+    const job = await ended(id);
+    expect(job).toMatchObject({ status: 'failed', error: { code: 'output_too_large' } });
+    expect((job.error as { message: string }).message).toMatch(/more than 65536 bytes into \/app and \/app\/output/);
+    expect(await containersOf(id)).toEqual([]);
+    expectError(await get(`/api/v1/jobs/${id}/output`), 409, 'state_conflict');
+  });
+
   it('takes host folders only under [jobs] allowed_roots', async () => {
     const allowed = join(roots, 'allowed');
     mkdirSync(join(allowed, 'src'), { recursive: true });
