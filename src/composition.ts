@@ -66,6 +66,7 @@ import { composeMetrics } from './metrics/metrics.composition';
 import { BUILD_QUEUE } from './builds/build.job';
 import { DEPLOY_QUEUE } from './deploys/bullmq-deploy.queue';
 import { composeNodes } from './nodes/node.composition';
+import { replicaAddress } from './nodes/node-address';
 import { NodeController } from './controllers/node.controller';
 import { NodeContainerController } from './controllers/node-container.controller';
 import { NodeImageController } from './controllers/node-image.controller';
@@ -192,6 +193,7 @@ export function composeApi(config: BerthConfig, logger: Logger, parts: ApiParts 
       baseDomain: config.proxy.base_domain,
       drainSeconds: config.deploy.drain_seconds,
       webhookGraceHours: config.deploy.webhook_secret_grace_hours,
+      nodes: new Map(config.nodes.map((n) => [n.name, replicaAddress(n) !== undefined])),
     },
     logger.child({ component: 'apps' }),
     {

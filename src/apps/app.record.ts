@@ -34,6 +34,8 @@ export interface AppRuntimeConfig {
   envNames: string[];
   /** The secrets version whose `env` values this config runs with. */
   secretsVersion: number;
+  /** The node the replicas run on (`[[nodes]]`); undefined: `local`. A release keeps the node it ran on. */
+  node?: string;
 }
 
 export interface AppRecord {

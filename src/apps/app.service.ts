@@ -26,6 +26,8 @@ export interface AppServiceOptions {
   now?: () => Date;
   /** Looks repository hosts up for the internal-address check. Default: DNS. */
   resolver?: HostResolver;
+  /** The `[[nodes]]` by name, and whether each can run apps. Default none: `local` only. */
+  nodes?: ReadonlyMap<string, boolean>;
 }
 
 export interface AppServiceHooks {
