@@ -100,7 +100,7 @@ export class ReleaseSwitch {
       run.log.line(`[berth] switching ${app.domains.length ? app.domains.join(', ') : 'no domain'} to release ${release} (slot ${slot})`);
       await routing.route(app.name, app.domains, slot);
       if (resolved) await this.record(run, app.name, record, resolved);
-      const live = await this.setLive(app.name, release, slot);
+      const live = await this.setLive(app.name, release, slot, record.node ?? LOCAL_NODE);
       if (live) await this.pruneSecrets(app.name, live);
       await this.move(run, 'draining');
     }
@@ -192,15 +192,23 @@ export class ReleaseSwitch {
     if (dropped.length > 0) run.log.line(`[berth] releases no longer kept: ${dropped.join(', ')}`);
   }
 
-  /** Points the app at its new live release and clears `stopped` (optimistic version, retried); undefined once the app is gone. */
-  private async setLive(name: string, release: number, slot: Slot): Promise<AppRecord | undefined> {
+  /** Points the app at its new live release (and its node) and clears `stopped` (optimistic version, retried); undefined once the app is gone. */
+  private async setLive(name: string, release: number, slot: Slot, node: string): Promise<AppRecord | undefined> {
+    const liveNode = node === LOCAL_NODE ? undefined : node;
     for (let i = 0; i < UPDATE_TRIES; i++) {
       const current = await this.deps.apps.get(name);
       if (!current) return undefined;
-      if (current.liveRelease === release && current.liveSlot === slot && !current.stopped) return current;
+      if (current.liveRelease === release && current.liveSlot === slot && current.liveNode === liveNode && !current.stopped) return current;
       // A stopped app that gets deployed serves its new release: it is no longer stopped.
-      const { stopped: _stopped, ...rest } = current;
-      const next: AppRecord = { ...rest, liveRelease: release, liveSlot: slot, version: current.version + 1, updatedAt: new Date().toISOString() };
+      const { stopped: _stopped, liveNode: _node, ...rest } = current;
+      const next: AppRecord = {
+        ...rest,
+        liveRelease: release,
+        liveSlot: slot,
+        ...(liveNode !== undefined ? { liveNode } : {}),
+        version: current.version + 1,
+        updatedAt: new Date().toISOString(),
+      };
       if (await this.deps.apps.update(next, current.version)) return next;
     }
     throw new Error(`app ${name} kept changing: could not record release ${release} as live`);

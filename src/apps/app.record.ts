@@ -56,6 +56,8 @@ export interface AppRecord {
   /** The release serving, if any, and the proxy slot its replicas are in. */
   liveRelease?: number;
   liveSlot?: 'a' | 'b';
+  /** The node the live release runs on; undefined: `local`. Status, logs, stop and start act there. */
+  liveNode?: string;
   /** Set by `stop`, cleared by `start`: the app's replicas are stopped on purpose. */
   stopped?: boolean;
 }

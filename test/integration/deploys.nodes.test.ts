@@ -70,6 +70,16 @@ describe('apps on a node', () => {
     expect(rolled).toMatchObject({ kind: 'rollback', release: 3, node: 'second' });
     expect(await env.get(host)).toEqual({ status: 200, body: 'n1' });
 
+    // Status, stop and start act on the node the live release runs on, probed at its address.
+    const status = await request(env.api.url).get(`/api/v1/apps/${app}/status`).set(env.api.auth());
+    expect(status.status).toBe(200);
+    expect(status.body).toMatchObject({ status: 'running', live_release: 3 });
+    expect(status.body.replicas).toEqual([expect.objectContaining({ release: 3, live: true, state: 'running', health: 'healthy', address: expect.stringMatching(/^127\.0\.0\.1:\d+$/) })]);
+    expect((await request(env.api.url).post(`/api/v1/apps/${app}/stop`).set(env.api.auth())).status).toBe(200);
+    expect(await containersOn(second.docker, app)).toEqual([{ release: '3', state: 'exited' }]);
+    expect((await request(env.api.url).post(`/api/v1/apps/${app}/start`).set(env.api.auth())).status).toBe(200);
+    expect(await env.get(host)).toEqual({ status: 200, body: 'n1' });
+
     // The move: the next deploy builds and starts on local, switches, then drains and removes the node's release.
     const moved = await patch(app, { node: 'local' });
     expect(moved.status).toBe(200);
@@ -80,6 +90,16 @@ describe('apps on a node', () => {
     expect(await containersOn(env.api.docker, app)).toEqual([{ release: '4', state: 'running' }]);
     await poll('the node keeps nothing of the app', async () => ((await containersOn(second.docker, app)).length === 0 ? true : undefined));
     expect((await deploymentLog(env, d.id)).join('\n')).toMatch(/removed 1 container\(s\) of release 3 on node second/);
+  });
+
+  it('removes an app from its node when it is deleted', async () => {
+    const app = `${env.api.runId}-gone`;
+    const { url, commit } = env.git.push(app, appFiles('g1'));
+    await createApp(env, { name: app, git_repo: url, buildpack_type: 'dockerfile', domains: [`${app}.test`], node: 'second' });
+    await deployCommit(env, app, commit);
+    expect(await containersOn(second.docker, app)).toHaveLength(1);
+    expect((await request(env.api.url).delete(`/api/v1/apps/${app}`).set(env.api.auth())).status).toBe(204);
+    expect(await containersOn(second.docker, app)).toEqual([]);
   });
 
   it('fails a deploy to a stopped node, naming it, while the live release keeps serving', async () => {
