@@ -110,7 +110,24 @@ describe('DeployProcessor: apps on a node', () => {
     expect(await h.apps.get('web')).toMatchObject({ liveRelease: 1 });
   });
 
-  it('names a node an image app needs its image on', async () => {
+  it('moves an app off a node that went down: the new release goes live, what is left there is said', async () => {
+    const edge = edgeNode();
+    const h = deployHarness({}, edge.lookup);
+    await h.apps.create(testApp({ config: { ...testApp().config, node: 'edge' } }), TEST_SECRETS);
+    await deployOnce(h);
+    const app = (await h.apps.get('web'))!;
+    const { node: _edge, ...config } = app.config;
+    await h.apps.update({ ...app, config, version: app.version + 1 }, app.version);
+    edge.engine.listContainers = async () => Promise.reject(new UnavailableError('engine', 'connect ECONNREFUSED 10.0.0.5:2376'));
+    const id = await deployOnce(h);
+    expect(await h.deployments.get(id)).toMatchObject({ status: 'succeeded', release: 2, node: 'local', previousNode: 'edge' });
+    expect(h.routing.serving('web')).toEqual(['r2-1', 'r2-2']);
+    expect(h.deployments.text(id)).toContain(
+      '[berth] node "edge" is unavailable: connect ECONNREFUSED 10.0.0.5:2376: the containers of release 1 there were not removed; remove them once it is back',
+    );
+  });
+
+    it('names a node an image app needs its image on', async () => {
     const edge = edgeNode();
     edge.engine.images.clear();
     const h = deployHarness({}, edge.lookup);

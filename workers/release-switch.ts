@@ -2,6 +2,7 @@ import type { Logger } from 'winston';
 import type { AppRecord } from '../src/apps/app.record';
 import type { DeploymentRecord, DeploymentStatus, DeploymentUpdate, ReleaseRecord } from '../src/deploys/deployment.record';
 import type { Slot } from '../src/proxy/app-routing.port';
+import { NodeUnavailableError } from '../src/errors';
 import { DeployStoppedError } from './deploy-attempt';
 import type { DeployPorts, DeployProcessorDeps, DeployProcessorOptions, DeployRun } from './deploy-run';
 import type { ReleaseTarget, TargetResolver } from './deploy-target';
@@ -170,7 +171,16 @@ export class ReleaseSwitch {
       await routing.drainSlot(app.name, slot, app.config.drainSeconds * 1000);
     }
     if (release === undefined) return;
-    const removed = await this.nodes.on(node, (runner) => runner.removeRelease(app.name, release, this.options.stopSeconds));
+    let removed: number;
+    try {
+      removed = await this.nodes.on(node, (runner) => runner.removeRelease(app.name, release, this.options.stopSeconds));
+    } catch (err) {
+      // Moving off a node that is down: the new release serves; what is left there is said, not retried.
+      if (!(err instanceof NodeUnavailableError)) throw err;
+      run.log.line(`[berth] ${err.message}: the containers of release ${release} there were not removed; remove them once it is back`);
+      this.logger.warn('old release left on an unavailable node', { app: app.name, release, node });
+      return;
+    }
     const on = node === LOCAL_NODE ? '' : ` on node ${node}`;
     if (removed > 0) run.log.line(`[berth] stopped and removed ${removed} container(s) of release ${release}${on}`);
   }

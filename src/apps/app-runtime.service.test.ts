@@ -436,4 +436,9 @@ describe('AppRuntimeService on a node', () => {
     const t = setup(app({ liveNode: 'gone' }));
     await expect(t.service.status('web')).rejects.toThrow(new NodeUnavailableError('gone', 'connect ECONNREFUSED'));
   });
+
+  it('shows an app whose node is down as degraded, without replicas, in the app views (a listing never fails for it)', async () => {
+    const t = setup(app({ liveNode: 'gone' }));
+    expect(await t.service.read(t.records.get('web')!)).toEqual({ deploying: false, replicas: [], status: 'degraded' });
+  });
 });

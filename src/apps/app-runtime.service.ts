@@ -3,7 +3,7 @@ import type { ContainerEngine, LogOptions, LogStream } from '../engine/engine.po
 import type { DeploymentStore } from '../deploys/deployment.record';
 import { realClock, runHealthGate, type GateClock, type Replica } from '../deploys/health-gate';
 import { probeHttp, type Prober } from '../deploys/http-probe';
-import { AppUnhealthyError, ConflictError, NotFoundError } from '../errors';
+import { AppUnhealthyError, ConflictError, NodeUnavailableError, NotFoundError } from '../errors';
 import type { ServerSentEvent } from '../http/sse';
 import type { AppRuntimeResult, AppLogs, AppReplicaView, AppStatusView } from '../models/app-runtime.model';
 import type { AppRouting } from '../proxy/app-routing.port';
@@ -73,8 +73,9 @@ export class AppRuntimeService {
 
   /** For the app views (`GET /apps/{name}`): whether a deployment runs, and the live release's replicas that have a container. */
   async read(app: AppRecord): Promise<{ deploying: boolean; replicas: AppReplicaState[]; status: AppStatus }> {
-    const reader = app.liveRelease === undefined ? undefined : (await this.on(app)).reader;
-    const [all, active] = await Promise.all([reader ? reader.replicas(app) : [], this.deployments.active(app.name)]);
+    const [found, active] = await Promise.all([app.liveRelease === undefined ? [] : this.viewReplicas(app), this.deployments.active(app.name)]);
+    if (found === 'node_unavailable') return { deploying: active.length > 0, replicas: [], status: app.stopped ? 'stopped' : active.length > 0 ? 'deploying' : 'degraded' };
+    const all = found;
     const status = appStatus({ stopped: app.stopped === true, deploying: active.length > 0, liveRelease: app.liveRelease, replicas: all, now: Date.now() });
     const replicas = all
       .flatMap((r) => (r.release === app.liveRelease && r.containerId !== undefined ? [{ ...r, containerId: r.containerId }] : []))
@@ -88,7 +89,18 @@ export class AppRuntimeService {
     return { deploying: active.length > 0, replicas, status };
   }
 
-  /** The live release's output, every replica's lines merged by time, at most MAX_APP_LOG_LINES. */
+  /** The replicas for the app views: a node that is down must not fail a listing of every app. */
+  private async viewReplicas(app: AppRecord): Promise<ReplicaState[] | 'node_unavailable'> {
+    try {
+      return await (await this.on(app)).reader.replicas(app);
+    } catch (err) {
+      if (!(err instanceof NodeUnavailableError)) throw err;
+      this.logger.warn('replicas not read: their node is unavailable', { app: app.name, node: app.liveNode, error: err.message });
+      return 'node_unavailable';
+    }
+  }
+
+    /** The live release's output, every replica's lines merged by time, at most MAX_APP_LOG_LINES. */
   async logs(name: string, query: AppLogQuery): Promise<AppLogs> {
     const app = await this.find(name);
     const { tail, since } = logQuery(query);
