@@ -183,12 +183,15 @@ export function composeApi(config: BerthConfig, logger: Logger, parts: ApiParts 
     parts.deployments ?? new RedisDeploymentStore(redis, { prefix: config.redis.prefix, logMaxBytes: config.build.log_max_bytes, retentionSeconds });
   const replicaReader = new EngineReplicaReader(engine, registry, releases, { instance: config.server.instance, probe: probeHttp });
   // Apps on other nodes: read and acted on through the nodes' registry (composed below, used per request).
-  const onNodes = appNodes({ use: (node, fn) => nodes.nodes.use(node, fn) }, {
-    instance: config.server.instance,
-    probe: probeHttp,
-    releases,
-    addresses: new Map(config.nodes.map((n) => [n.name, replicaAddress(n)])),
-  });
+  const onNodes = appNodes(
+    { use: (node, fn) => nodes.nodes.use(node, fn) },
+    {
+      instance: config.server.instance,
+      probe: probeHttp,
+      releases,
+      addresses: new Map(config.nodes.map((n) => [n.name, replicaAddress(n)])),
+    },
+  );
   const appRuntime = new AppRuntimeService(appStore, deploymentStore, replicaReader, routing, engine, {}, logger.child({ component: 'app-runtime' }), onNodes.runtime);
   const deployments = new DeploymentService(appStore, deploymentStore, releases, deployQueue, { followPollMs: 250 }, logger.child({ component: 'deployments' }));
   const apps = new AppService(

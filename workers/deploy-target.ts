@@ -47,7 +47,10 @@ export class TargetResolver {
         const live = await this.release(app.name, record.previousRelease ?? app.liveRelease, 'release');
         // The live image is on the live release's node: only a `deploy` moves an app to its new node.
         const { node: _next, ...config } = app.config;
-        return this.withPort({ ...config, ...(live.config.node !== undefined ? { node: live.config.node } : {}) }, { image: live.image, imageId: live.imageId, ...(live.commit ? { commit: live.commit } : {}) });
+        return this.withPort(
+          { ...config, ...(live.config.node !== undefined ? { node: live.config.node } : {}) },
+          { image: live.image, imageId: live.imageId, ...(live.commit ? { commit: live.commit } : {}) },
+        );
       }
       case 'deploy':
         if (!image) throw new AppError('deploy_error', 'no image to deploy');

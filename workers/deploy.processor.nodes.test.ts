@@ -127,13 +127,16 @@ describe('DeployProcessor: apps on a node', () => {
     );
   });
 
-    it('names a node an image app needs its image on', async () => {
+  it('names a node an image app needs its image on', async () => {
     const edge = edgeNode();
     edge.engine.images.clear();
     const h = deployHarness({}, edge.lookup);
     await h.apps.create(testApp({ config: { ...testApp().config, node: 'edge' } }), TEST_SECRETS);
     const id = await h.queue();
     await expect(h.run(id)).rejects.toBeInstanceOf(UnrecoverableError);
-    expect((await h.deployments.get(id))?.error).toEqual({ code: 'image_not_found', message: 'image berth-test/nginx:alpine is not on node edge: pull or build it there first' });
+    expect((await h.deployments.get(id))?.error).toEqual({
+      code: 'image_not_found',
+      message: 'image berth-test/nginx:alpine is not on node edge: pull or build it there first',
+    });
   });
 });

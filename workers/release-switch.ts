@@ -6,7 +6,7 @@ import { NodeUnavailableError } from '../src/errors';
 import { DeployStoppedError } from './deploy-attempt';
 import type { DeployPorts, DeployProcessorDeps, DeployProcessorOptions, DeployRun } from './deploy-run';
 import type { ReleaseTarget, TargetResolver } from './deploy-target';
-import { DeployNodes, LOCAL_NODE, nodeOf } from './deploy-nodes';
+import { LOCAL_NODE, nodeOf, type DeployNodes } from './deploy-nodes';
 
 type Move = (run: DeployRun, status: DeploymentStatus, update?: DeploymentUpdate) => Promise<void>;
 

@@ -31,7 +31,7 @@ export interface AppNodesOptions {
 export interface AppNodes {
   runtime: AppNodeRuntimes;
   /** The clean-up of the app's containers and volumes on one node. */
-  cleanup(node: string): Promise<AppCleanup | undefined>;
+  cleanup: (node: string) => Promise<AppCleanup | undefined>;
 }
 
 /**

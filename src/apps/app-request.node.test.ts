@@ -5,7 +5,15 @@ import type { AppSecrets } from './app.record';
 import { appRecord, runtimeConfig } from './testing/app-record.fixture';
 
 /** `edge` can run apps (it has an address); `builder` cannot. */
-const options: AppRequestOptions = { allowFileUrls: false, baseDomain: '', drainSeconds: 30, nodes: new Map([['edge', true], ['builder', false]]) };
+const options: AppRequestOptions = {
+  allowFileUrls: false,
+  baseDomain: '',
+  drainSeconds: 30,
+  nodes: new Map([
+    ['edge', true],
+    ['builder', false],
+  ]),
+};
 const image: CreateAppRequest = { name: 'web', image: 'berth-test/nginx:alpine' };
 const secrets: AppSecrets = { env: {}, buildEnv: {}, webhookSecret: 'whsec' };
 

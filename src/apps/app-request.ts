@@ -148,10 +148,11 @@ function runtimeConfig(req: CreateAppRequest, env: Record<string, string>, optio
 /** `local` is left out of the record: an app without `node` is what every app before nodes was. */
 function appNode(value: unknown, nodes: ReadonlyMap<string, boolean> = new Map()): { node?: string } {
   if (value === undefined || value === 'local') return {};
-  const canRun = typeof value === 'string' ? nodes.get(value) : undefined;
-  if (canRun === undefined) throw new ValidationError(`node must be "local" or a configured node (${['local', ...nodes.keys()].join(', ')})`, 'node');
-  if (!canRun) throw new ValidationError(`node ${String(value)} has no IPv4 address the proxy can reach its replicas at: set its [[nodes]] address`, 'node');
-  return { node: value as string };
+  if (typeof value !== 'string' || !nodes.has(value)) {
+    throw new ValidationError(`node must be "local" or a configured node (${['local', ...nodes.keys()].join(', ')})`, 'node');
+  }
+  if (!nodes.get(value)) throw new ValidationError(`node ${value} has no IPv4 address the proxy can reach its replicas at: set its [[nodes]] address`, 'node');
+  return { node: value };
 }
 
 function healthCheck(given: CreateAppRequest['health_check']): HealthCheck {

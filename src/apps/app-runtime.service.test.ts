@@ -151,16 +151,7 @@ function setup(record: AppRecord | undefined = app()) {
     if (node === 'edge') return { reader: edgeReader, engine: edge.engine };
     throw new NodeUnavailableError(node, 'connect ECONNREFUSED');
   };
-  const service = new AppRuntimeService(
-    apps,
-    { active: async () => active },
-    reader,
-    routing,
-    engine,
-    { probe, clock },
-    winston.createLogger({ silent: true }),
-    nodes,
-  );
+  const service = new AppRuntimeService(apps, { active: async () => active }, reader, routing, engine, { probe, clock }, winston.createLogger({ silent: true }), nodes);
   const replica = async (release: number, n: number, running = true) => {
     const id = engine.add('web', release, n, running);
     await registry.add(id);

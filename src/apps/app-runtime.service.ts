@@ -74,7 +74,8 @@ export class AppRuntimeService {
   /** For the app views (`GET /apps/{name}`): whether a deployment runs, and the live release's replicas that have a container. */
   async read(app: AppRecord): Promise<{ deploying: boolean; replicas: AppReplicaState[]; status: AppStatus }> {
     const [found, active] = await Promise.all([app.liveRelease === undefined ? [] : this.viewReplicas(app), this.deployments.active(app.name)]);
-    if (found === 'node_unavailable') return { deploying: active.length > 0, replicas: [], status: app.stopped ? 'stopped' : active.length > 0 ? 'deploying' : 'degraded' };
+    if (found === 'node_unavailable')
+      return { deploying: active.length > 0, replicas: [], status: app.stopped ? 'stopped' : active.length > 0 ? 'deploying' : 'degraded' };
     const all = found;
     const status = appStatus({ stopped: app.stopped === true, deploying: active.length > 0, liveRelease: app.liveRelease, replicas: all, now: Date.now() });
     const replicas = all
@@ -100,7 +101,7 @@ export class AppRuntimeService {
     }
   }
 
-    /** The live release's output, every replica's lines merged by time, at most MAX_APP_LOG_LINES. */
+  /** The live release's output, every replica's lines merged by time, at most MAX_APP_LOG_LINES. */
   async logs(name: string, query: AppLogQuery): Promise<AppLogs> {
     const app = await this.find(name);
     const { tail, since } = logQuery(query);

@@ -74,7 +74,9 @@ describe('apps on a node', () => {
     const status = await request(env.api.url).get(`/api/v1/apps/${app}/status`).set(env.api.auth());
     expect(status.status).toBe(200);
     expect(status.body).toMatchObject({ status: 'running', live_release: 3 });
-    expect(status.body.replicas).toEqual([expect.objectContaining({ release: 3, live: true, state: 'running', health: 'healthy', address: expect.stringMatching(/^127\.0\.0\.1:\d+$/) })]);
+    expect(status.body.replicas).toEqual([
+      expect.objectContaining({ release: 3, live: true, state: 'running', health: 'healthy', address: expect.stringMatching(/^127\.0\.0\.1:\d+$/) }),
+    ]);
     expect((await request(env.api.url).post(`/api/v1/apps/${app}/stop`).set(env.api.auth())).status).toBe(200);
     expect(await containersOn(second.docker, app)).toEqual([{ release: '3', state: 'exited' }]);
     expect((await request(env.api.url).post(`/api/v1/apps/${app}/start`).set(env.api.auth())).status).toBe(200);
