@@ -19,7 +19,7 @@ describe('DeployNodes', () => {
     const nodes = withEdge(async () => undefined);
     expect(nodes.runner('local')).toBe(local.runner);
     expect((nodes.runner('edge') as unknown as { name: string }).name).toBe('edge');
-    expect(() => nodes.runner('gone')).toThrow(new AppError('node_not_found', `node "gone" is not configured in this worker's [[nodes]]`, 'node'));
+    expect(() => nodes.runner('gone')).toThrow(new AppError('node_not_found', `node "gone" is not in this worker's [[nodes]], or has no address to run apps at`, 'node'));
   });
 
   it('fails the check of a node whose engine does not answer with node_unavailable naming it', async () => {

@@ -48,7 +48,7 @@ export class DeployNodes {
 
   private other(node: string) {
     const entry = this.deps.nodes?.(node);
-    if (!entry) throw new AppError('node_not_found', `node "${node}" is not configured in this worker's [[nodes]]`, 'node');
+    if (!entry) throw new AppError('node_not_found', `node "${node}" is not in this worker's [[nodes]], or has no address to run apps at`, 'node');
     return entry;
   }
 }
