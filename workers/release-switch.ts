@@ -4,7 +4,7 @@ import type { DeploymentRecord, DeploymentStatus, DeploymentUpdate, ReleaseRecor
 import type { Slot } from '../src/proxy/app-routing.port';
 import { NodeUnavailableError } from '../src/errors';
 import { DeployStoppedError } from './deploy-attempt';
-import type { DeployPorts, DeployProcessorDeps, DeployProcessorOptions, DeployRun } from './deploy-run';
+import type { DeployPorts, DeployProcessorOptions, DeployRun } from './deploy-run';
 import type { ReleaseTarget, TargetResolver } from './deploy-target';
 import { LOCAL_NODE, nodeOf, type DeployNodes } from './deploy-nodes';
 
@@ -19,7 +19,7 @@ const UPDATE_TRIES = 20;
  */
 export class ReleaseSwitch {
   constructor(
-    private readonly deps: Pick<DeployProcessorDeps, keyof DeployPorts | 'runner' | 'images' | 'nodes'>,
+    private readonly deps: DeployPorts,
     private readonly nodes: DeployNodes,
     private readonly targets: TargetResolver,
     private readonly options: DeployProcessorOptions,
@@ -41,7 +41,8 @@ export class ReleaseSwitch {
     // The proxy's word on what serves wins over the record's: never fill the slot that is routed.
     const slot: Slot = record.slot ?? other((await routing.routedSlot(app.name)) ?? app.liveSlot);
     const previousRelease = resumed ? record.previousRelease : app.liveRelease;
-    const previousNode = resumed ? record.previousNode : await this.nodeOfRelease(app.name, previousRelease);
+    // The live release runs on the app's `liveNode`: that is where it is drained, whatever `node` says now.
+    const previousNode = resumed ? record.previousNode : previousRelease !== undefined ? (app.liveNode ?? LOCAL_NODE) : undefined;
     run.made.release = release;
     run.made.slot = slot;
     run.made.node = node;
@@ -77,13 +78,6 @@ export class ReleaseSwitch {
     run.made.forward = true;
     run.watch.forwardOnly();
     return { ...record, ...update, status: 'switching' };
-  }
-
-  /** The node a kept release ran on; undefined when there is no such release. */
-  private async nodeOfRelease(app: string, release: number | undefined): Promise<string | undefined> {
-    if (release === undefined) return undefined;
-    const stored = await this.deps.releases.get(app, release);
-    return stored ? nodeOf(stored.config) : LOCAL_NODE;
   }
 
   /**
