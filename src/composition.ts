@@ -73,6 +73,8 @@ import { composeMetrics } from './metrics/metrics.composition';
 import { BUILD_QUEUE } from './builds/build.job';
 import { DEPLOY_QUEUE } from './deploys/bullmq-deploy.queue';
 import { composeNodes } from './nodes/node.composition';
+import { replicaAddress } from './nodes/node-address';
+import { appNodes } from './apps/app-node.runtime';
 import { NodeController } from './controllers/node.controller';
 import { NodeContainerController } from './controllers/node-container.controller';
 import { NodeImageController } from './controllers/node-image.controller';
@@ -187,7 +189,17 @@ export function composeApi(config: BerthConfig, logger: Logger, parts: ApiParts 
   const deploymentStore =
     parts.deployments ?? new RedisDeploymentStore(redis, { prefix: config.redis.prefix, logMaxBytes: config.build.log_max_bytes, retentionSeconds });
   const replicaReader = new EngineReplicaReader(engine, registry, releases, { instance: config.server.instance, probe: probeHttp });
-  const appRuntime = new AppRuntimeService(appStore, deploymentStore, replicaReader, routing, engine, {}, logger.child({ component: 'app-runtime' }));
+  // Apps on other nodes: read and acted on through the nodes' registry (composed below, used per request).
+  const onNodes = appNodes(
+    { use: (node, fn) => nodes.nodes.use(node, fn) },
+    {
+      instance: config.server.instance,
+      probe: probeHttp,
+      releases,
+      addresses: new Map(config.nodes.map((n) => [n.name, replicaAddress(n)])),
+    },
+  );
+  const appRuntime = new AppRuntimeService(appStore, deploymentStore, replicaReader, routing, engine, {}, logger.child({ component: 'app-runtime' }), onNodes.runtime);
   const deployments = new DeploymentService(appStore, deploymentStore, releases, deployQueue, { followPollMs: 250 }, logger.child({ component: 'deployments' }));
   const apps = new AppService(
     appStore,
@@ -199,11 +211,13 @@ export function composeApi(config: BerthConfig, logger: Logger, parts: ApiParts 
       baseDomain: config.proxy.base_domain,
       drainSeconds: config.deploy.drain_seconds,
       webhookGraceHours: config.deploy.webhook_secret_grace_hours,
+      nodes: new Map(config.nodes.map((n) => [n.name, replicaAddress(n) !== undefined])),
     },
     logger.child({ component: 'apps' }),
     {
       onConfigChanged: async (app) => void (await deployments.configChanged(app.name)),
       replicas: appRuntime,
+      nodeCleanup: onNodes.cleanup,
       // Fire and forget: an order takes seconds to minutes; the periodic sweep retries a failure.
       onDomainsChanged: (app) =>
         void Promise.resolve(proxyStarted)

@@ -15,10 +15,23 @@ export interface DeployPorts {
   routing: AppRouting;
 }
 
+export type DeployRunner = Pick<ReleaseRunner, 'start' | 'removeRelease' | 'stopRelease' | 'restartRelease'>;
+
+/** One `[[nodes]]` entry as deploys use it: its engine's runner and images, and a quick look whether it answers. */
+export interface DeployNode {
+  runner: DeployRunner;
+  images: Pick<ContainerEngine, 'inspectImage'>;
+  /** Rejects when the node's engine does not answer (within its timeout). */
+  ping(): Promise<void>;
+}
+
 export interface DeployProcessorDeps extends DeployPorts {
-  runner: Pick<ReleaseRunner, 'start' | 'removeRelease' | 'stopRelease' | 'restartRelease'>;
+  /** The runner and images of `local`. */
+  runner: DeployRunner;
   images: Pick<ContainerEngine, 'inspectImage'>;
   builds: BuildBridge;
+  /** The other nodes, by name; undefined for an unknown one. */
+  nodes?: (name: string) => DeployNode | undefined;
 }
 
 export interface DeployProcessorOptions {
@@ -40,5 +53,5 @@ export interface DeployRun {
   watch: DeployWatch;
   lastTry: boolean;
   /** What the attempt made so far: what a failure or cancel must undo. */
-  made: { buildId?: string; release?: number; slot?: Slot; forward: boolean };
+  made: { buildId?: string; release?: number; slot?: Slot; node?: string; forward: boolean };
 }

@@ -3,6 +3,7 @@ import type { DeploymentRecord, ReleaseRecord, ReleaseStore } from '../src/deplo
 import type { ReleaseSpec } from '../src/deploys/release-spec';
 import type { ContainerEngine } from '../src/engine/engine.port';
 import { AppError, NotFoundError } from '../src/errors';
+import { LOCAL_NODE, nodeOf } from './deploy-nodes';
 
 /** Port an app gets when it neither names one nor its image EXPOSEs exactly one; PORT is set to it. */
 export const DEFAULT_APP_PORT = 3000;
@@ -26,12 +27,14 @@ export class TargetResolver {
   constructor(
     private readonly apps: Pick<AppStore, 'secrets'>,
     private readonly releases: Pick<ReleaseStore, 'get'>,
-    private readonly images: Pick<ContainerEngine, 'inspectImage'>,
+    /** The engine of each node, where a release's image must be. */
+    private readonly nodes: { images(node: string): Pick<ContainerEngine, 'inspectImage'> },
   ) {}
 
   /**
-   * rollback: that release's image and snapshot; restart/start: the release that was live, as it
-   * was; config: the live release's image with the app's config; deploy: `image` (built or given).
+   * rollback: that release's image and snapshot (and node); restart/start: the release that was
+   * live, as it was; config: the live release's image with the app's config, on the live release's
+   * node; deploy: `image` (built or given), on the app's node.
    */
   async resolve(app: AppRecord, record: DeploymentRecord, image?: () => Promise<TargetImage>): Promise<ReleaseTarget> {
     switch (record.kind) {
@@ -42,7 +45,12 @@ export class TargetResolver {
         return fromRelease(await this.release(app.name, record.previousRelease ?? app.liveRelease, 'release'));
       case 'config': {
         const live = await this.release(app.name, record.previousRelease ?? app.liveRelease, 'release');
-        return this.withPort(app.config, { image: live.image, imageId: live.imageId, ...(live.commit ? { commit: live.commit } : {}) });
+        // The live image is on the live release's node: only a `deploy` moves an app to its new node.
+        const { node: _next, ...config } = app.config;
+        return this.withPort(
+          { ...config, ...(live.config.node !== undefined ? { node: live.config.node } : {}) },
+          { image: live.image, imageId: live.imageId, ...(live.commit ? { commit: live.commit } : {}) },
+        );
       }
       case 'deploy':
         if (!image) throw new AppError('deploy_error', 'no image to deploy');
@@ -50,12 +58,15 @@ export class TargetResolver {
     }
   }
 
-  /** The id of a given image reference; it must be on this host. */
-  async imageId(ref: string): Promise<string> {
+  /** The id of a given image reference; it must be on the node the app runs on. */
+  async imageId(ref: string, node: string): Promise<string> {
     try {
-      return (await this.images.inspectImage(ref)).id;
+      return (await this.nodes.images(node).inspectImage(ref)).id;
     } catch (err) {
-      if (err instanceof NotFoundError) throw new AppError('image_not_found', `image ${ref} is not on this host: pull or build it first`, 'image');
+      if (err instanceof NotFoundError) {
+        const where = node === LOCAL_NODE ? 'this host' : `node ${node}`;
+        throw new AppError('image_not_found', `image ${ref} is not on ${where}: pull or build it there first`, 'image');
+      }
       throw err;
     }
   }
@@ -86,7 +97,7 @@ export class TargetResolver {
   /** The app's port; else the image's single EXPOSE; else 3000 with PORT set. */
   private async withPort(config: AppRuntimeConfig, image: TargetImage): Promise<ReleaseTarget> {
     if (config.port !== undefined) return { ...image, config, port: config.port, setPortEnv: true };
-    const exposed = (await this.images.inspectImage(image.imageId)).exposedPorts ?? [];
+    const exposed = (await this.nodes.images(nodeOf(config)).inspectImage(image.imageId)).exposedPorts ?? [];
     const [only] = exposed;
     if (exposed.length === 1 && only !== undefined) return { ...image, config, port: only, setPortEnv: false };
     return { ...image, config, port: DEFAULT_APP_PORT, setPortEnv: true };

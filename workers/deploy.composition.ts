@@ -13,6 +13,8 @@ import { BuildService } from '../src/services/build.service';
 import { SHUTDOWN } from './build-attempt';
 import { ServiceBuildBridge } from './build-bridge';
 import { DeployProcessor, type DeployPorts } from './deploy.processor';
+import type { DeployNode } from './deploy-run';
+import { publishIp, replicaAddress } from '../src/nodes/node-address';
 
 /** What the worker process shares with the deploy worker, and the deploy settings. */
 export interface DeployWorkerDeps {
@@ -27,6 +29,8 @@ export interface DeployWorkerDeps {
   /** `[deploy] concurrency` and `[deploy] releases_kept`. */
   concurrency: number;
   releasesKept: number;
+  /** The engines of `[[nodes]]`, by name: apps naming a node run there. */
+  nodeEngines?: ReadonlyMap<string, ReleaseEngine & Pick<ContainerEngine, 'inspectImage' | 'ping'>>;
 }
 
 export interface DeployWorker {
@@ -47,7 +51,13 @@ export function composeDeployWorker(deps: DeployWorkerDeps): DeployWorker {
   const builds = new BuildService(
     deps.buildStore,
     buildQueue,
-    { allowFileUrls: config.git.allow_file_urls, allowedHosts: config.git.allowed_hosts, followPollMs: 500, secretBox: deps.secretBox },
+    {
+      allowFileUrls: config.git.allow_file_urls,
+      allowedHosts: config.git.allowed_hosts,
+      followPollMs: 500,
+      secretBox: deps.secretBox,
+      nodes: config.nodes.map((n) => n.name),
+    },
     log,
   );
   const registry = new RedisContainerRegistry(redis, { prefix: config.redis.prefix, instance: config.server.instance });
@@ -57,6 +67,7 @@ export function composeDeployWorker(deps: DeployWorkerDeps): DeployWorker {
       runner: new ReleaseRunner(deps.engine, registry, { instance: config.server.instance }, log),
       images: deps.engine,
       builds: new ServiceBuildBridge(builds, deps.buildStore),
+      nodes: deployNodes(deps, redis, log),
     },
     { releasesKept: deps.releasesKept, cancelPollMs: 500, stageTimeoutMs: 30_000, stopSeconds: 10 },
     log,
@@ -98,4 +109,23 @@ export function composeDeployWorker(deps: DeployWorkerDeps): DeployWorker {
       eventsConnection.disconnect();
     },
   };
+}
+
+/**
+ * A runner per `[[nodes]]` entry that can run apps (it has an address): replicas publish where the
+ * proxy reaches them, and are recorded as that node's containers (as the node-scoped routes do).
+ */
+function deployNodes(deps: DeployWorkerDeps, redis: Redis, log: Logger): (name: string) => DeployNode | undefined {
+  const { config } = deps;
+  const nodes = new Map<string, DeployNode>();
+  for (const node of config.nodes) {
+    const engine = deps.nodeEngines?.get(node.name);
+    const address = replicaAddress(node);
+    if (!engine || address === undefined) continue;
+    const instance = config.server.instance;
+    const registry = new RedisContainerRegistry(redis, { prefix: config.redis.prefix, instance: `${instance}:node:${node.name}` });
+    const runner = new ReleaseRunner(engine, registry, { instance, address, publishIp: publishIp(address) }, log.child({ node: node.name }));
+    nodes.set(node.name, { runner, images: engine, ping: () => engine.ping() });
+  }
+  return (name) => nodes.get(name);
 }

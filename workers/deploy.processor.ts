@@ -10,6 +10,7 @@ import { DeployStoppedError, watchDeployment } from './deploy-attempt';
 import type { DeployProcessorDeps, DeployProcessorOptions, DeployRun } from './deploy-run';
 import { ReleaseSwitch } from './release-switch';
 import { TargetResolver, deployImageTag, type TargetImage } from './deploy-target';
+import { DeployNodes, LOCAL_NODE, nodeOf } from './deploy-nodes';
 
 /** How long a deployment waits for another deployment of its app to end before looking again. */
 export const CLAIM_RETRY_MS = 1000;
@@ -20,14 +21,16 @@ const FORWARD: ReadonlySet<DeploymentStatus> = new Set(['switching', 'draining']
 export class DeployProcessor {
   private readonly targets: TargetResolver;
   private readonly switcher: ReleaseSwitch;
+  private readonly nodes: DeployNodes;
 
   constructor(
     private readonly deps: DeployProcessorDeps,
     private readonly options: DeployProcessorOptions,
     private readonly logger: Logger,
   ) {
-    this.targets = new TargetResolver(deps.apps, deps.releases, deps.images);
-    this.switcher = new ReleaseSwitch(deps, this.targets, options, (run, status, update) => this.move(run, status, update), logger);
+    this.nodes = new DeployNodes(deps);
+    this.targets = new TargetResolver(deps.apps, deps.releases, this.nodes);
+    this.switcher = new ReleaseSwitch(deps, this.nodes, this.targets, options, (run, status, update) => this.move(run, status, update), logger);
   }
 
   /** BullMQ's processor; `signal` aborts with `shutdown` when the worker stops, otherwise when its lock was lost. */
@@ -63,7 +66,7 @@ export class DeployProcessor {
   private async attempt(run: DeployRun): Promise<void> {
     const record = await this.deps.deployments.get(run.id);
     if (!record || DEPLOYMENT_ENDS.has(record.status) || record.attempts !== run.attempt) return;
-    Object.assign(run.made, { release: record.release, slot: record.slot, forward: FORWARD.has(record.status) });
+    Object.assign(run.made, { release: record.release, slot: record.slot, node: record.node, forward: FORWARD.has(record.status) });
     if (run.attempt > 1) run.log.line(`[berth] attempt ${run.attempt}: taking the deployment up again (${record.status})`);
     if (run.made.forward) run.watch.forwardOnly();
     else if (record.cancelRequested) throw new DeployStoppedError('cancelled');
@@ -83,9 +86,11 @@ export class DeployProcessor {
       const image = source.type === 'git' ? deployImageTag(app.name, record.id) : (record.image ?? source.image);
       return { image, imageId: record.imageId, ...(record.commit ? { commit: record.commit } : {}) };
     }
+    // A node that does not answer fails the deployment before anything is built or started.
+    await this.nodes.check(nodeOf(app.config));
     if (source.type === 'image') {
       const image = record.image ?? source.image;
-      return { image, imageId: await this.targets.imageId(image) };
+      return { image, imageId: await this.targets.imageId(image, nodeOf(app.config)) };
     }
     return this.build(run, app, record, source.build);
   }
@@ -112,6 +117,8 @@ export class DeployProcessor {
       ...(record.gitCommit ? { git_commit: record.gitCommit } : {}),
       ...(Object.keys(secrets.buildEnv).length > 0 ? { env: secrets.buildEnv } : {}),
       ...(c ? { git_credentials: c } : {}),
+      // Built on the node the release runs on: the image is there already.
+      ...(nodeOf(app.config) !== LOCAL_NODE ? { node: nodeOf(app.config) } : {}),
     };
     // A resumed attempt copies only the lines the one before it did not.
     const copied = (await this.deps.deployments.readLog(run.id, 0)).filter((l) => l.text.startsWith('[build] ')).length;
@@ -187,7 +194,7 @@ export class DeployProcessor {
     if (buildId) await this.deps.builds.cancel(buildId);
     const release = run.made.release ?? record.release;
     const slot = run.made.slot ?? record.slot;
-    if (release !== undefined) await this.switcher.removeNew(run, record.app, release, slot);
+    if (release !== undefined) await this.switcher.removeNew(run, record.app, release, slot, run.made.node ?? record.node ?? LOCAL_NODE);
   }
 }
 

@@ -2,9 +2,11 @@ import type { Logger } from 'winston';
 import type { AppRecord } from '../src/apps/app.record';
 import type { DeploymentRecord, DeploymentStatus, DeploymentUpdate, ReleaseRecord } from '../src/deploys/deployment.record';
 import type { Slot } from '../src/proxy/app-routing.port';
+import { NodeUnavailableError } from '../src/errors';
 import { DeployStoppedError } from './deploy-attempt';
-import type { DeployPorts, DeployProcessorDeps, DeployProcessorOptions, DeployRun } from './deploy-run';
+import type { DeployPorts, DeployProcessorOptions, DeployRun } from './deploy-run';
 import type { ReleaseTarget, TargetResolver } from './deploy-target';
+import { LOCAL_NODE, nodeOf, type DeployNodes } from './deploy-nodes';
 
 type Move = (run: DeployRun, status: DeploymentStatus, update?: DeploymentUpdate) => Promise<void>;
 
@@ -17,7 +19,8 @@ const UPDATE_TRIES = 20;
  */
 export class ReleaseSwitch {
   constructor(
-    private readonly deps: Pick<DeployProcessorDeps, keyof DeployPorts | 'runner'>,
+    private readonly deps: DeployPorts,
+    private readonly nodes: DeployNodes,
     private readonly targets: TargetResolver,
     private readonly options: DeployProcessorOptions,
     private readonly move: Move,
@@ -26,35 +29,48 @@ export class ReleaseSwitch {
 
   /**
    * `starting` → `health_checking` → staged in the proxy → `switching`. A resumed attempt removes
-   * what the one before it started first. Resolves with the record as it now stands.
+   * what the one before it started first. The new release runs on the target's node, which must
+   * answer first (else `node_unavailable`, nothing changed). Resolves with the record as it now stands.
    */
   async start(run: DeployRun, app: AppRecord, record: DeploymentRecord, target: ReleaseTarget): Promise<DeploymentRecord> {
-    const { runner, routing } = this.deps;
+    const { routing } = this.deps;
     const resumed = record.release !== undefined;
+    const node = record.node ?? nodeOf(target.config);
+    await this.nodes.check(node);
     const release = record.release ?? (await this.deps.releases.reserve(app.name));
     // The proxy's word on what serves wins over the record's: never fill the slot that is routed.
     const slot: Slot = record.slot ?? other((await routing.routedSlot(app.name)) ?? app.liveSlot);
     const previousRelease = resumed ? record.previousRelease : app.liveRelease;
+    // The live release runs on the app's `liveNode`: that is where it is drained, whatever `node` says now.
+    const previousNode = resumed ? record.previousNode : previousRelease !== undefined ? (app.liveNode ?? LOCAL_NODE) : undefined;
     run.made.release = release;
     run.made.slot = slot;
+    run.made.node = node;
     const update = {
       release,
       slot,
+      node,
       imageId: target.imageId,
       ...(target.commit ? { commit: target.commit } : {}),
       ...(previousRelease !== undefined ? { previousRelease } : {}),
+      ...(previousNode !== undefined ? { previousNode } : {}),
     };
     await this.move(run, 'starting', update);
-    if (resumed) await this.removeNew(run, app.name, release, slot);
+    if (resumed) await this.removeNew(run, app.name, release, slot, node);
     else await this.clearSlot(app.name, slot);
-    if (target.config.strategy === 'stop-first' && previousRelease !== undefined && !app.stopped) await this.stopOld(run, app, other(slot), previousRelease);
+    if (target.config.strategy === 'stop-first' && previousRelease !== undefined && !app.stopped) {
+      await this.stopOld(run, app, other(slot), previousRelease, previousNode ?? LOCAL_NODE);
+    }
     const { spec, secretValues } = await this.targets.spec(app.name, release, target);
     run.log.redactor.hide(secretValues);
-    run.log.line(`[berth] starting release ${release} of ${app.name}: ${target.image}, ${spec.replicas} replica(s), port ${spec.port}, slot ${slot}`);
-    const replicas = await runner.start(spec, (line) => run.log.line(line), run.watch.signal, {
-      oneAtATime: record.kind === 'restart',
-      onHealthChecking: () => this.move(run, 'health_checking'),
-    });
+    const on = node === LOCAL_NODE ? '' : ` on node ${node}`;
+    run.log.line(`[berth] starting release ${release} of ${app.name}${on}: ${target.image}, ${spec.replicas} replica(s), port ${spec.port}, slot ${slot}`);
+    const replicas = await this.nodes.on(node, (runner) =>
+      runner.start(spec, (line) => run.log.line(line), run.watch.signal, {
+        oneAtATime: record.kind === 'restart',
+        onHealthChecking: () => this.move(run, 'health_checking'),
+      }),
+    );
     const servers = replicas.map((r) => ({ name: `r${release}-${r.replica}`, address: `${r.host}:${r.port}` }));
     await routing.stage(app.name, slot, servers, this.options.stageTimeoutMs);
     run.watch.signal.throwIfAborted();
@@ -79,20 +95,20 @@ export class ReleaseSwitch {
       run.log.line(`[berth] switching ${app.domains.length ? app.domains.join(', ') : 'no domain'} to release ${release} (slot ${slot})`);
       await routing.route(app.name, app.domains, slot);
       if (resolved) await this.record(run, app.name, record, resolved);
-      const live = await this.setLive(app.name, release, slot);
+      const live = await this.setLive(app.name, release, slot, record.node ?? LOCAL_NODE);
       if (live) await this.pruneSecrets(app.name, live);
       await this.move(run, 'draining');
     }
-    await this.drain(run, app, record.previousRelease, other(slot));
+    await this.drain(run, app, record.previousRelease, other(slot), record.previousNode ?? LOCAL_NODE);
     run.log.line(`[berth] release ${release} of ${app.name} is live`);
     await run.log.flush();
     await this.move(run, 'succeeded');
     this.logger.info('deployment succeeded', { deploymentId: record.id, app: app.name, release });
   }
 
-  /** Removes a release that never went live: its containers and whatever the slot holds. */
-  async removeNew(run: DeployRun, app: string, release: number, slot: Slot | undefined): Promise<void> {
-    const removed = await this.deps.runner.removeRelease(app, release);
+  /** Removes a release that never went live: its containers (on its node) and whatever the slot holds. */
+  async removeNew(run: DeployRun, app: string, release: number, slot: Slot | undefined, node: string): Promise<void> {
+    const removed = await this.nodes.on(node, (runner) => runner.removeRelease(app, release));
     if (removed > 0) run.log.line(`[berth] removed ${removed} container(s) of release ${release}`);
     if (slot !== undefined) await this.clearSlot(app, slot);
   }
@@ -108,11 +124,11 @@ export class ReleaseSwitch {
    * twice). Its containers are kept until the switch; the record says so first, so that whichever
    * attempt ends the deployment short starts them again (`restoreOld`).
    */
-  private async stopOld(run: DeployRun, app: AppRecord, slot: Slot, release: number): Promise<void> {
+  private async stopOld(run: DeployRun, app: AppRecord, slot: Slot, release: number, node: string): Promise<void> {
     if (!(await this.deps.deployments.update(run.id, { previousStopped: true }, run.attempt))) throw new DeployStoppedError('superseded');
     run.log.line(`[berth] stop-first: draining and stopping release ${release} before the new one starts (it is started again if the new one fails)`);
     if ((await this.deps.routing.servers(app.name, slot)).length > 0) await this.deps.routing.drainSlot(app.name, slot, app.config.drainSeconds * 1000);
-    const stopped = await this.deps.runner.stopRelease(app.name, release, this.options.stopSeconds);
+    const stopped = await this.nodes.on(node, (runner) => runner.stopRelease(app.name, release, this.options.stopSeconds));
     if (stopped > 0) run.log.line(`[berth] stopped ${stopped} container(s) of release ${release}`);
     run.watch.signal.throwIfAborted();
   }
@@ -130,7 +146,9 @@ export class ReleaseSwitch {
     const old = other(slot);
     run.log.line(`[berth] starting release ${release} again (slot ${old})`);
     const log = (line: string) => run.log.line(line);
-    const replicas = await this.deps.runner.restartRelease(app.name, release, stored.port, stored.config.healthCheck, log, new AbortController().signal);
+    const replicas = await this.nodes.on(record.previousNode ?? LOCAL_NODE, (runner) =>
+      runner.restartRelease(app.name, release, stored.port, stored.config.healthCheck, log, new AbortController().signal),
+    );
     const { routing } = this.deps;
     // Servers left in the slot point at the ports the replicas had before they stopped.
     if ((await routing.servers(app.name, old)).length > 0) await routing.drainSlot(app.name, old, 0);
@@ -140,15 +158,25 @@ export class ReleaseSwitch {
     return release;
   }
 
-  private async drain(run: DeployRun, app: AppRecord, release: number | undefined, slot: Slot): Promise<void> {
-    const { routing, runner } = this.deps;
+  private async drain(run: DeployRun, app: AppRecord, release: number | undefined, slot: Slot, node: string): Promise<void> {
+    const { routing } = this.deps;
     if ((await routing.servers(app.name, slot)).length > 0) {
       run.log.line(`[berth] draining slot ${slot} for up to ${app.config.drainSeconds} s`);
       await routing.drainSlot(app.name, slot, app.config.drainSeconds * 1000);
     }
     if (release === undefined) return;
-    const removed = await runner.removeRelease(app.name, release, this.options.stopSeconds);
-    if (removed > 0) run.log.line(`[berth] stopped and removed ${removed} container(s) of release ${release}`);
+    let removed: number;
+    try {
+      removed = await this.nodes.on(node, (runner) => runner.removeRelease(app.name, release, this.options.stopSeconds));
+    } catch (err) {
+      // Moving off a node that is down: the new release serves; what is left there is said, not retried.
+      if (!(err instanceof NodeUnavailableError)) throw err;
+      run.log.line(`[berth] ${err.message}: the containers of release ${release} there were not removed; remove them once it is back`);
+      this.logger.warn('old release left on an unavailable node', { app: app.name, release, node });
+      return;
+    }
+    const on = node === LOCAL_NODE ? '' : ` on node ${node}`;
+    if (removed > 0) run.log.line(`[berth] stopped and removed ${removed} container(s) of release ${release}${on}`);
   }
 
   private async record(run: DeployRun, app: string, record: DeploymentRecord, target: ReleaseTarget): Promise<void> {
@@ -168,15 +196,23 @@ export class ReleaseSwitch {
     if (dropped.length > 0) run.log.line(`[berth] releases no longer kept: ${dropped.join(', ')}`);
   }
 
-  /** Points the app at its new live release and clears `stopped` (optimistic version, retried); undefined once the app is gone. */
-  private async setLive(name: string, release: number, slot: Slot): Promise<AppRecord | undefined> {
+  /** Points the app at its new live release (and its node) and clears `stopped` (optimistic version, retried); undefined once the app is gone. */
+  private async setLive(name: string, release: number, slot: Slot, node: string): Promise<AppRecord | undefined> {
+    const liveNode = node === LOCAL_NODE ? undefined : node;
     for (let i = 0; i < UPDATE_TRIES; i++) {
       const current = await this.deps.apps.get(name);
       if (!current) return undefined;
-      if (current.liveRelease === release && current.liveSlot === slot && !current.stopped) return current;
+      if (current.liveRelease === release && current.liveSlot === slot && current.liveNode === liveNode && !current.stopped) return current;
       // A stopped app that gets deployed serves its new release: it is no longer stopped.
-      const { stopped: _stopped, ...rest } = current;
-      const next: AppRecord = { ...rest, liveRelease: release, liveSlot: slot, version: current.version + 1, updatedAt: new Date().toISOString() };
+      const { stopped: _stopped, liveNode: _node, ...rest } = current;
+      const next: AppRecord = {
+        ...rest,
+        liveRelease: release,
+        liveSlot: slot,
+        ...(liveNode !== undefined ? { liveNode } : {}),
+        version: current.version + 1,
+        updatedAt: new Date().toISOString(),
+      };
       if (await this.deps.apps.update(next, current.version)) return next;
     }
     throw new Error(`app ${name} kept changing: could not record release ${release} as live`);

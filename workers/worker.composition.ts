@@ -72,7 +72,7 @@ export function composeWorker(config: BerthConfig, logger: Logger, deploy?: Depl
   const dirs = new BuildDirs(config.docker.build_dir);
   const secretBox = SecretBox.fromDataDir(config.server.data_dir);
   const wiring = deploy ?? deployWiring(config, logger, secretBox);
-  const deployer: DeployWorker = composeDeployWorker({ config, logger, redis, engine, buildStore: store, secretBox, ...wiring(redis) });
+  const deployer: DeployWorker = composeDeployWorker({ config, logger, redis, engine, buildStore: store, secretBox, nodeEngines: nodes.engines, ...wiring(redis) });
   const b = config.buildpacks;
   const processor = new BuildProcessor(
     store,

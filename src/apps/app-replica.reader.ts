@@ -26,6 +26,8 @@ export interface EngineReplicaReaderOptions {
   probe: Prober;
   /** Longest a status probe may take, in ms (the app's own timeout when shorter). Default 2000. */
   probeTimeoutMs?: number;
+  /** The node's address the proxy reaches replicas at (`[[nodes]] address`). Default: where the engine published them. */
+  address?: string;
 }
 
 /** Reads replicas from the engine, by labels, keeping only the containers the registry says are Berth's. */
@@ -43,7 +45,7 @@ export class EngineReplicaReader implements ReplicaStateReader {
     const ours = await this.registry.recorded(found.map((c) => c.id));
     const live = app.liveRelease !== undefined ? await this.releases.get(app.name, app.liveRelease) : undefined;
     const details = await Promise.all([...ours].map((id) => this.inspect(id)));
-    const states = details.flatMap((d) => (d ? [stateOf(d, live?.port)] : []));
+    const states = details.flatMap((d) => (d ? [stateOf(d, live?.port, this.options.address)] : []));
     if (app.liveRelease !== undefined) states.push(...missing(app.name, app.liveRelease, live?.config.replicas ?? 0, states));
     const sorted = order(states, app.liveRelease);
     if (options.probe && app.liveRelease !== undefined) await this.probeLive(sorted, app);
@@ -74,7 +76,7 @@ export class EngineReplicaReader implements ReplicaStateReader {
   }
 }
 
-function stateOf(c: ContainerDetails, port: number | undefined): ReplicaState {
+function stateOf(c: ContainerDetails, port: number | undefined, address: string | undefined): ReplicaState {
   const published = c.ports.find((p) => p.protocol === 'tcp' && p.hostPort && (port === undefined || p.containerPort === port));
   return {
     replica: positive(c.labels[REPLICA_LABEL]),
@@ -83,7 +85,7 @@ function stateOf(c: ContainerDetails, port: number | undefined): ReplicaState {
     name: c.name,
     state: replicaStateOf(c.state.status, c.state.running),
     restarts: c.restartCount,
-    ...(published?.hostPort ? { address: `${published.hostIp || '127.0.0.1'}:${published.hostPort}` } : {}),
+    ...(published?.hostPort ? { address: `${address ?? (published.hostIp || '127.0.0.1')}:${published.hostPort}` } : {}),
     ...(c.state.startedAt && !c.state.startedAt.startsWith('0001-') ? { startedAt: c.state.startedAt } : {}),
   };
 }

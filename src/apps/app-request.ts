@@ -12,6 +12,8 @@ export interface AppRequestOptions {
   baseDomain: string;
   /** `[deploy] drain_seconds`. */
   drainSeconds: number;
+  /** The `[[nodes]]` by name, and whether each can run apps (it has an address). Default none: `local` only. */
+  nodes?: ReadonlyMap<string, boolean>;
 }
 
 /** A checked app, less what the store decides (versions, times, live release). */
@@ -90,6 +92,7 @@ export function validateAppPatch(current: AppRecord, secrets: AppSecrets, patch:
     strategy: patch.strategy ?? current.config.strategy,
     drain_seconds: patch.drain_seconds ?? current.config.drainSeconds,
     ...optional('watch_paths', patch.watch_paths ?? current.watchPaths),
+    ...optional('node', patch.node ?? current.config.node),
   };
   return validateCreateApp(merged, options);
 }
@@ -138,7 +141,18 @@ function runtimeConfig(req: CreateAppRequest, env: Record<string, string>, optio
     strategy,
     drainSeconds,
     envNames: Object.keys(env).sort(),
+    ...appNode(req.node, options.nodes),
   };
+}
+
+/** `local` is left out of the record: an app without `node` is what every app before nodes was. */
+function appNode(value: unknown, nodes: ReadonlyMap<string, boolean> = new Map()): { node?: string } {
+  if (value === undefined || value === 'local') return {};
+  if (typeof value !== 'string' || !nodes.has(value)) {
+    throw new ValidationError(`node must be "local" or a configured node (${['local', ...nodes.keys()].join(', ')})`, 'node');
+  }
+  if (!nodes.get(value)) throw new ValidationError(`node ${value} has no IPv4 address the proxy can reach its replicas at: set its [[nodes]] address`, 'node');
+  return { node: value };
 }
 
 function healthCheck(given: CreateAppRequest['health_check']): HealthCheck {

@@ -4,7 +4,7 @@ import type { DeploymentRecord, ReleaseRecord } from '../deploys/deployment.reco
 import type { GateClock } from '../deploys/health-gate';
 import type { Prober } from '../deploys/http-probe';
 import { DEFAULT_HEALTH_CHECK } from '../deploys/release-spec';
-import { AppUnhealthyError, ConflictError, NotFoundError } from '../errors';
+import { AppUnhealthyError, ConflictError, NodeUnavailableError, NotFoundError } from '../errors';
 import type { AppRouting, RoutedServer, Slot } from '../proxy/app-routing.port';
 import { MemoryContainerRegistry } from '../services/testing/memory-container.registry';
 import type { AppRecord } from './app.record';
@@ -144,7 +144,14 @@ function setup(record: AppRecord | undefined = app()) {
   let time = 0;
   const clock: GateClock = { now: () => time, sleep: async (ms) => void (time += ms) };
   const reader = new EngineReplicaReader(engine, registry, releases, { instance: INSTANCE, probe });
-  const service = new AppRuntimeService(apps, { active: async () => active }, reader, routing, engine, { probe, clock }, winston.createLogger({ silent: true }));
+  // A second node, `edge` at 10.0.0.5; any other node is down.
+  const edge = { engine: new FakeEngine(), registry: new MemoryContainerRegistry() };
+  const edgeReader = new EngineReplicaReader(edge.engine, edge.registry, releases, { instance: INSTANCE, probe, address: '10.0.0.5' });
+  const nodes = async (node: string) => {
+    if (node === 'edge') return { reader: edgeReader, engine: edge.engine };
+    throw new NodeUnavailableError(node, 'connect ECONNREFUSED');
+  };
+  const service = new AppRuntimeService(apps, { active: async () => active }, reader, routing, engine, { probe, clock }, winston.createLogger({ silent: true }), nodes);
   const replica = async (release: number, n: number, running = true) => {
     const id = engine.add('web', release, n, running);
     await registry.add(id);
@@ -152,6 +159,7 @@ function setup(record: AppRecord | undefined = app()) {
   };
   return {
     engine,
+    edge,
     registry,
     routing,
     records,
@@ -396,5 +404,32 @@ describe('AppRuntimeService.stop and start', () => {
     await t.service.stop('web');
     expect(await t.service.start('web')).toEqual({ app: 'web', status: 'new', changed: true });
     expect(t.routing.calls).toEqual(['unroute web']);
+  });
+});
+
+describe('AppRuntimeService on a node', () => {
+  it('reads, probes and stops the replicas on the node of the live release, at its address', async () => {
+    const t = setup(app({ liveNode: 'edge' }));
+    const id = t.edge.engine.add('web', 2, 1);
+    await t.edge.registry.add(id);
+    await t.replica(2, 2); // a container of the same name on local is not the app's replica
+    const view = await t.service.status('web');
+    expect(view.replicas.map((r) => [r.replica, r.container_id, r.health, r.address?.split(':')[0]])).toEqual([
+      [1, id, 'healthy', '10.0.0.5'],
+      [2, undefined, undefined, undefined],
+    ]);
+    await t.service.stop('web');
+    expect(t.edge.engine.stops).toEqual([[id, 7]]);
+    expect(t.engine.stops).toEqual([]);
+  });
+
+  it('answers node_unavailable naming the node when the live release runs on a node that is down', async () => {
+    const t = setup(app({ liveNode: 'gone' }));
+    await expect(t.service.status('web')).rejects.toThrow(new NodeUnavailableError('gone', 'connect ECONNREFUSED'));
+  });
+
+  it('shows an app whose node is down as degraded, without replicas, in the app views (a listing never fails for it)', async () => {
+    const t = setup(app({ liveNode: 'gone' }));
+    expect(await t.service.read(t.records.get('web')!)).toEqual({ deploying: false, replicas: [], status: 'degraded' });
   });
 });

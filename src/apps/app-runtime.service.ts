@@ -3,7 +3,7 @@ import type { ContainerEngine, LogOptions, LogStream } from '../engine/engine.po
 import type { DeploymentStore } from '../deploys/deployment.record';
 import { realClock, runHealthGate, type GateClock, type Replica } from '../deploys/health-gate';
 import { probeHttp, type Prober } from '../deploys/http-probe';
-import { AppUnhealthyError, ConflictError, NotFoundError } from '../errors';
+import { AppUnhealthyError, ConflictError, NodeUnavailableError, NotFoundError } from '../errors';
 import type { ServerSentEvent } from '../http/sse';
 import type { AppRuntimeResult, AppLogs, AppReplicaView, AppStatusView } from '../models/app-runtime.model';
 import type { AppRouting } from '../proxy/app-routing.port';
@@ -11,6 +11,7 @@ import { parseSince, parseTail } from '../services/container-spec';
 import type { AppRecord, AppStore } from './app.record';
 import { MAX_APP_LOG_LINES, followMerged, lastLines, mergeByTime, type ReplicaStream, type TimedLine } from './app-logs';
 import type { ReplicaStateReader } from './app-replica.reader';
+import type { AppNodeRuntime, AppNodeRuntimes } from './app-node.runtime';
 import { appStatus, type ReplicaState } from './app-status';
 import type { AppReplicaState } from './app-replicas.port';
 import type { AppStatus } from '../models/app.model';
@@ -33,7 +34,10 @@ const APP_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 /** Tries of an optimistic record update before giving up with 409. */
 const UPDATE_TRIES = 5;
 
-/** An app's running replicas: status, merged logs, stop and start. Deploys and restarts are the deploy worker's. */
+/**
+ * An app's running replicas: status, merged logs, stop and start, on the node its live release
+ * runs on (`liveNode`). Deploys and restarts are the deploy worker's.
+ */
 export class AppRuntimeService {
   constructor(
     private readonly apps: Pick<AppStore, 'get' | 'update'>,
@@ -43,12 +47,21 @@ export class AppRuntimeService {
     private readonly engine: RuntimeEngine,
     private readonly options: AppRuntimeOptions,
     private readonly logger: Logger,
+    /** Nodes besides `local` (`reader` and `engine`); without it every app counts as on `local`. */
+    private readonly nodes?: AppNodeRuntimes,
   ) {}
+
+  /** The node the app's live release runs on. */
+  private async on(app: AppRecord): Promise<AppNodeRuntime> {
+    if (app.liveNode === undefined || !this.nodes) return { reader: this.reader, engine: this.engine };
+    return this.nodes(app.liveNode);
+  }
 
   /** Status and replicas, each running live replica probed once on the health path. */
   async status(name: string): Promise<AppStatusView> {
     const app = await this.find(name);
-    const [replicas, active] = await Promise.all([this.reader.replicas(app, { probe: true }), this.deployments.active(name)]);
+    const { reader } = await this.on(app);
+    const [replicas, active] = await Promise.all([reader.replicas(app, { probe: true }), this.deployments.active(name)]);
     const status = appStatus({ stopped: app.stopped === true, deploying: active.length > 0, liveRelease: app.liveRelease, replicas, now: Date.now() });
     return {
       app: name,
@@ -60,7 +73,10 @@ export class AppRuntimeService {
 
   /** For the app views (`GET /apps/{name}`): whether a deployment runs, and the live release's replicas that have a container. */
   async read(app: AppRecord): Promise<{ deploying: boolean; replicas: AppReplicaState[]; status: AppStatus }> {
-    const [all, active] = await Promise.all([app.liveRelease === undefined ? [] : this.reader.replicas(app), this.deployments.active(app.name)]);
+    const [found, active] = await Promise.all([app.liveRelease === undefined ? [] : this.viewReplicas(app), this.deployments.active(app.name)]);
+    if (found === 'node_unavailable')
+      return { deploying: active.length > 0, replicas: [], status: app.stopped ? 'stopped' : active.length > 0 ? 'deploying' : 'degraded' };
+    const all = found;
     const status = appStatus({ stopped: app.stopped === true, deploying: active.length > 0, liveRelease: app.liveRelease, replicas: all, now: Date.now() });
     const replicas = all
       .flatMap((r) => (r.release === app.liveRelease && r.containerId !== undefined ? [{ ...r, containerId: r.containerId }] : []))
@@ -74,6 +90,17 @@ export class AppRuntimeService {
     return { deploying: active.length > 0, replicas, status };
   }
 
+  /** The replicas for the app views: a node that is down must not fail a listing of every app. */
+  private async viewReplicas(app: AppRecord): Promise<ReplicaState[] | 'node_unavailable'> {
+    try {
+      return await (await this.on(app)).reader.replicas(app);
+    } catch (err) {
+      if (!(err instanceof NodeUnavailableError)) throw err;
+      this.logger.warn('replicas not read: their node is unavailable', { app: app.name, node: app.liveNode, error: err.message });
+      return 'node_unavailable';
+    }
+  }
+
   /** The live release's output, every replica's lines merged by time, at most MAX_APP_LOG_LINES. */
   async logs(name: string, query: AppLogQuery): Promise<AppLogs> {
     const app = await this.find(name);
@@ -81,9 +108,10 @@ export class AppRuntimeService {
     const limit = Math.min(tail ?? MAX_APP_LOG_LINES, MAX_APP_LOG_LINES);
     let kept: TimedLine[] = [];
     let dropped = 0;
+    const node = await this.on(app);
     // One replica at a time, merged as it comes: at most twice the line cap is held, whatever the replica count.
-    for (const r of await this.liveContainers(app)) {
-      const stream = await this.openLog(r.containerId, { follow: false, timestamps: true, tail: limit, ...(since !== undefined ? { since } : {}) });
+    for (const r of await this.liveContainers(app, node)) {
+      const stream = await this.openLog(node.engine, r.containerId, { follow: false, timestamps: true, tail: limit, ...(since !== undefined ? { since } : {}) });
       if (!stream) continue;
       const read = await lastLines(r.replica, stream, limit);
       const merged = mergeByTime([kept, read.lines], limit);
@@ -102,12 +130,13 @@ export class AppRuntimeService {
   async followLogs(name: string, query: AppLogQuery, signal: AbortSignal): Promise<AsyncIterable<ServerSentEvent>> {
     const app = await this.find(name);
     const { tail, since } = logQuery(query);
-    const live = await this.liveContainers(app);
+    const node = await this.on(app);
+    const live = await this.liveContainers(app, node);
     const options = { follow: true, timestamps: true, ...(tail !== undefined ? { tail } : {}), ...(since !== undefined ? { since } : {}) };
     const sources: ReplicaStream[] = [];
     try {
       for (const r of live) {
-        const stream = await this.openLog(r.containerId, options);
+        const stream = await this.openLog(node.engine, r.containerId, options);
         if (stream) sources.push({ replica: r.replica, stream });
       }
     } catch (err) {
@@ -115,7 +144,7 @@ export class AppRuntimeService {
       throw err;
     }
     signal.addEventListener('abort', () => sources.forEach((s) => s.stream.close()), { once: true });
-    const final = () => this.finalStates(live);
+    const final = () => this.finalStates(node.engine, live);
     return {
       async *[Symbol.asyncIterator]() {
         for await (const line of followMerged(sources)) yield { event: 'log', data: line };
@@ -133,11 +162,12 @@ export class AppRuntimeService {
     const app = await this.idle(name);
     await this.setStopped(name, true);
     await this.routing.unroute(name);
-    const live = await this.liveContainers(app);
+    const node = await this.on(app);
+    const live = await this.liveContainers(app, node);
     const drainMs = app.config.drainSeconds * 1000;
     await Promise.all([
       app.liveSlot ? this.routing.drainSlot(name, app.liveSlot, drainMs) : Promise.resolve(),
-      ...live.map((r) => this.stopContainer(r.containerId, app.config.drainSeconds)),
+      ...live.map((r) => this.stopContainer(node.engine, r.containerId, app.config.drainSeconds)),
     ]);
     this.logger.info('app stopped', { app: name, release: app.liveRelease, replicas: live.length });
     return { app: name, status: 'stopped', changed: app.stopped !== true };
@@ -158,16 +188,17 @@ export class AppRuntimeService {
 
   private async startLive(app: AppRecord): Promise<void> {
     const release = app.liveRelease;
-    const found = (await this.reader.replicas(app)).filter((r) => r.release === release);
+    const { reader, engine } = await this.on(app);
+    const found = (await reader.replicas(app)).filter((r) => r.release === release);
     const gone = found.filter((r) => r.containerId === undefined).map((r) => r.replica);
     if (gone.length > 0 || found.length === 0) {
       throw new ConflictError('state_conflict', `replica(s) ${gone.join(', ') || 'all'} of release ${release} no longer exist; deploy ${app.name} again`);
     }
-    await Promise.all(found.filter((r) => r.state !== 'running').map((r) => this.engine.startContainer(r.containerId ?? '')));
+    await Promise.all(found.filter((r) => r.state !== 'running').map((r) => engine.startContainer(r.containerId ?? '')));
     // A restarted container gets a new host port: read them again.
-    const started = (await this.reader.replicas(app)).filter((r) => r.release === release && r.containerId !== undefined);
+    const started = (await reader.replicas(app)).filter((r) => r.release === release && r.containerId !== undefined);
     const replicas = started.map(toReplica);
-    await this.gate(app, replicas);
+    await this.gate(app, replicas, engine);
     const slot = app.liveSlot ?? 'a';
     // Servers left in the slot point at the ports the replicas had before `stop`.
     if ((await this.routing.servers(app.name, slot)).length > 0) await this.routing.drainSlot(app.name, slot, 0);
@@ -177,29 +208,29 @@ export class AppRuntimeService {
   }
 
   /** Runs the health gate; on failure stops the replicas again (the app stays stopped) and throws. */
-  private async gate(app: AppRecord, replicas: Replica[]): Promise<void> {
+  private async gate(app: AppRecord, replicas: Replica[], engine: RuntimeEngine): Promise<void> {
     const lines: string[] = [];
     const baseline = new Map<string, number>();
-    for (const r of replicas) baseline.set(r.containerId, (await this.engine.inspectContainer(r.containerId)).restartCount);
+    for (const r of replicas) baseline.set(r.containerId, (await engine.inspectContainer(r.containerId)).restartCount);
     const outcome = await runHealthGate(
       replicas,
       app.config.healthCheck,
       {
         probe: this.options.probe ?? probeHttp,
-        exited: (r) => this.exitReason(r, baseline.get(r.containerId) ?? 0),
+        exited: (r) => this.exitReason(engine, r, baseline.get(r.containerId) ?? 0),
         clock: this.options.clock ?? realClock,
         log: (line) => void lines.push(line),
       },
       new AbortController().signal,
     );
     if (outcome.passed) return;
-    await Promise.all(replicas.map((r) => this.stopContainer(r.containerId, 0)));
+    await Promise.all(replicas.map((r) => this.stopContainer(engine, r.containerId, 0)));
     throw new AppUnhealthyError(`${app.name} did not become healthy and stays stopped: ${outcome.detail}`, lines);
   }
 
-  private async exitReason(r: Replica, restartsBefore: number): Promise<string | undefined> {
+  private async exitReason(engine: RuntimeEngine, r: Replica, restartsBefore: number): Promise<string | undefined> {
     try {
-      const c = await this.engine.inspectContainer(r.containerId);
+      const c = await engine.inspectContainer(r.containerId);
       if (!c.state.running) return `exited with code ${c.state.exitCode}`;
       return c.restartCount > restartsBefore ? `restarted ${c.restartCount - restartsBefore} time(s)` : undefined;
     } catch (err) {
@@ -209,18 +240,18 @@ export class AppRuntimeService {
   }
 
   /** Undefined when the container went since it was listed (a deploy's drain removed it). */
-  private async openLog(id: string, options: LogOptions): Promise<LogStream | undefined> {
+  private async openLog(engine: RuntimeEngine, id: string, options: LogOptions): Promise<LogStream | undefined> {
     try {
-      return await this.engine.containerLogs(id, options);
+      return await engine.containerLogs(id, options);
     } catch (err) {
       if (err instanceof NotFoundError) return undefined;
       throw err;
     }
   }
 
-  private async stopContainer(id: string, graceSeconds: number): Promise<void> {
+  private async stopContainer(engine: RuntimeEngine, id: string, graceSeconds: number): Promise<void> {
     try {
-      await this.engine.stopContainer(id, graceSeconds);
+      await engine.stopContainer(id, graceSeconds);
     } catch (err) {
       if (!(err instanceof NotFoundError)) throw err;
     }
@@ -238,17 +269,20 @@ export class AppRuntimeService {
     throw new ConflictError('state_conflict', `app ${name} kept changing while being ${stopped ? 'stopped' : 'started'}; try again`);
   }
 
-  private async liveContainers(app: AppRecord): Promise<Array<ReplicaState & { containerId: string }>> {
+  private async liveContainers(app: AppRecord, node: AppNodeRuntime): Promise<Array<ReplicaState & { containerId: string }>> {
     if (app.liveRelease === undefined) return [];
-    const replicas = await this.reader.replicas(app);
+    const replicas = await node.reader.replicas(app);
     return replicas.filter((r): r is ReplicaState & { containerId: string } => r.release === app.liveRelease && r.containerId !== undefined);
   }
 
-  private async finalStates(live: ReadonlyArray<{ replica: number; containerId: string }>): Promise<Array<{ replica: number; state: string; exit_code?: number }>> {
+  private async finalStates(
+    engine: RuntimeEngine,
+    live: ReadonlyArray<{ replica: number; containerId: string }>,
+  ): Promise<Array<{ replica: number; state: string; exit_code?: number }>> {
     return Promise.all(
       live.map(async (r) => {
         try {
-          const c = await this.engine.inspectContainer(r.containerId);
+          const c = await engine.inspectContainer(r.containerId);
           return { replica: r.replica, state: c.state.status, exit_code: c.state.exitCode };
         } catch (err) {
           if (err instanceof NotFoundError) return { replica: r.replica, state: 'removed' };

@@ -27,6 +27,7 @@ export function toAppView(record: AppRecord, state: { deploying: boolean; replic
     strategy: config.strategy,
     drain_seconds: config.drainSeconds,
     ...(record.watchPaths ? { watch_paths: [...record.watchPaths] } : {}),
+    node: config.node ?? 'local',
     status: state.status ?? appStatus(record, state),
     ...(record.liveRelease !== undefined ? { live_release: record.liveRelease } : {}),
     urls: record.domains.map((d) => `http://${d}/`),

@@ -34,6 +34,8 @@ export interface AppRuntimeConfig {
   envNames: string[];
   /** The secrets version whose `env` values this config runs with. */
   secretsVersion: number;
+  /** The node the replicas run on (`[[nodes]]`); undefined: `local`. A release keeps the node it ran on. */
+  node?: string;
 }
 
 export interface AppRecord {
@@ -54,6 +56,8 @@ export interface AppRecord {
   /** The release serving, if any, and the proxy slot its replicas are in. */
   liveRelease?: number;
   liveSlot?: 'a' | 'b';
+  /** The node the live release runs on; undefined: `local`. Status, logs, stop and start act there. */
+  liveNode?: string;
   /** Set by `stop`, cleared by `start`: the app's replicas are stopped on purpose. */
   stopped?: boolean;
 }

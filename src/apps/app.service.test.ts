@@ -241,6 +241,21 @@ describe('AppService.remove', () => {
     await expect(service.remove('web', true)).rejects.toBeInstanceOf(NotFoundError);
   });
 
+  it('removes the containers and volumes on the nodes of its live release and its next deploy; a node no longer configured is skipped', async () => {
+    const edge = { removeContainers: jest.fn(async () => 1), removeVolumes: jest.fn(async (app: string, v: readonly string[]) => v.map((n) => `berth-${app}_${n}`)) };
+    const nodeCleanup = jest.fn(async (node: string) => (node === 'edge' ? (edge as unknown as AppCleanup) : undefined));
+    const { store, cleanup, service } = setup({ nodeCleanup });
+    await service.create({ ...image, volumes: { data: '/data' } });
+    const created = (await store.get('web'))!;
+    await store.update({ ...created, liveNode: 'edge', config: { ...created.config, node: 'old' }, version: created.version + 1 }, created.version);
+    await service.remove('web', true);
+    expect(nodeCleanup.mock.calls.map(([node]) => node)).toEqual(['edge', 'old']);
+    expect(cleanup.removeContainers).toHaveBeenCalledWith('web');
+    expect(edge.removeContainers).toHaveBeenCalledWith('web');
+    expect(edge.removeVolumes).toHaveBeenCalledWith('web', ['data']);
+    expect(await store.get('web')).toBeUndefined();
+  });
+
   it('keeps the record when the clean-up fails, so asking again finishes it', async () => {
     const { store, cleanup, service } = setup();
     await service.create(image);

@@ -26,6 +26,8 @@ export interface AppServiceOptions {
   now?: () => Date;
   /** Looks repository hosts up for the internal-address check. Default: DNS. */
   resolver?: HostResolver;
+  /** The `[[nodes]]` by name, and whether each can run apps. Default none: `local` only. */
+  nodes?: ReadonlyMap<string, boolean>;
 }
 
 export interface AppServiceHooks {
@@ -42,6 +44,8 @@ export interface AppServiceHooks {
   onDomainsChanged?: (app: AppRecord) => void;
   /** Replica states for the views; without it every app shows no replicas. */
   replicas?: AppReplicaReader;
+  /** The clean-up on a node other than `local`; undefined for a node no longer configured (nothing there is reachable). */
+  nodeCleanup?: (node: string) => Promise<AppCleanup | undefined>;
 }
 
 /** Bytes of a webhook secret. */
@@ -152,8 +156,15 @@ export class AppService {
   async remove(name: string, volumes: boolean): Promise<void> {
     const record = await this.record(name);
     await this.routing.removeApp(name);
-    const containers = await this.cleanup.removeContainers(name);
+    let containers = await this.cleanup.removeContainers(name);
     const removedVolumes = volumes ? await this.cleanup.removeVolumes(name, Object.keys(record.config.volumes)) : [];
+    // The app's other nodes: where its live release runs, and where its next deploy goes.
+    for (const node of new Set([record.liveNode, record.config.node].filter((n): n is string => n !== undefined && n !== 'local'))) {
+      const cleanup = await this.hooks.nodeCleanup?.(node);
+      if (!cleanup) continue;
+      containers += await cleanup.removeContainers(name);
+      if (volumes) removedVolumes.push(...(await cleanup.removeVolumes(name, Object.keys(record.config.volumes))).map((v) => `${node}:${v}`));
+    }
     await this.store.remove(name);
     this.logger.info('app removed', { app: name, containers, volumes: removedVolumes });
   }

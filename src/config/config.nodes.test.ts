@@ -31,4 +31,12 @@ describe('[[nodes]]', () => {
     expect(problems('[[nodes]]\nname = "h"\nhost = "http://10.0.0.5:2375"\n')).toContain('must start with unix:///, tcp:// or ssh://');
     expect(problems('[[nodes]]\nname = "h"\nhost = "tcp://10.0.0.5"\n')).toContain('a tcp:// host needs a port');
   });
+
+  it('takes the IPv4 address app replicas are reached at, and refuses anything else', () => {
+    const node = '[[nodes]]\nname = "a"\nhost = "unix:///a.sock"\n';
+    expect(parseConfig(`${node}address = "10.0.0.5"\n`, 'n.toml').nodes[0]?.address).toBe('10.0.0.5');
+    expect(parseConfig(node, 'n.toml').nodes[0]).not.toHaveProperty('address');
+    expect(problems(`${node}address = "node.lan"\n`)).toMatch(/address.*must be an IPv4 address/);
+    expect(problems(`${node}address = "::1"\n`)).toMatch(/address.*must be an IPv4 address/);
+  });
 });

@@ -38,6 +38,15 @@ const nodeSchema = z
     socket: z.string().regex(/^\//, 'must be an absolute path').default('/var/run/docker.sock'),
     /** Seconds an engine call or a probe of this node may take before it counts as unavailable. Default 10. */
     timeout_seconds: z.number().positive().default(10),
+    /**
+     * IPv4 address the proxy and the health checks reach this node's app replicas at (their
+     * published ports). Default: the host of a tcp:// or ssh:// `host` when it is an IPv4
+     * address; 127.0.0.1 for unix://. A node without one can build but cannot run apps.
+     */
+    address: z
+      .string()
+      .refine((a) => isIP(a) === 4, 'must be an IPv4 address, e.g. "10.0.0.5"')
+      .optional(),
   })
   .strict()
   .superRefine((node, ctx) => {

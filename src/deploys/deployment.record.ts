@@ -39,8 +39,12 @@ export interface DeploymentRecord {
   release?: number;
   /** The proxy slot its replicas go to. */
   slot?: 'a' | 'b';
+  /** The node the new release runs on (`local` when unset), recorded when it starts. */
+  node?: string;
   /** The release serving when it started (what a failure leaves serving). */
   previousRelease?: number;
+  /** The node of the previous release: where it is drained and removed (`local` when unset). */
+  previousNode?: string;
   /** stop-first: the previous release's containers were (or are being) stopped; a failure starts them again. */
   previousStopped?: boolean;
   /** Time of each phase and of the end, ISO. */
@@ -55,7 +59,7 @@ export interface DeploymentRecord {
 }
 
 export type DeploymentUpdate = Partial<
-  Pick<DeploymentRecord, 'buildId' | 'commit' | 'imageId' | 'release' | 'slot' | 'previousRelease' | 'previousStopped' | 'error' | 'reason'>
+  Pick<DeploymentRecord, 'buildId' | 'commit' | 'imageId' | 'release' | 'slot' | 'node' | 'previousRelease' | 'previousNode' | 'previousStopped' | 'error' | 'reason'>
 >;
 
 /** An immutable release: what a successful deployment ran. */

@@ -16,6 +16,7 @@ export function toDeploymentView(r: DeploymentRecord, ignored?: DeploymentResult
     ...(r.commit ? { commit: r.commit } : {}),
     ...(r.imageId ? { image_id: r.imageId } : {}),
     ...(r.release !== undefined ? { release: r.release } : {}),
+    ...(r.node !== undefined ? { node: r.node } : {}),
     ...(r.previousRelease !== undefined ? { previous_release: r.previousRelease } : {}),
     ...(r.rollbackOf !== undefined ? { rollback_of: r.rollbackOf } : {}),
     times: { ...r.times },

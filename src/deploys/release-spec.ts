@@ -90,8 +90,11 @@ export function volumeLabels(app: string, volume: string, instance: string): Rec
   return { [MANAGED_LABEL]: 'true', [INSTANCE_LABEL]: instance, [APP_LABEL]: app, [VOLUME_LABEL]: volume };
 }
 
-/** The engine spec of replica `replica` (1-based): its port published on 127.0.0.1 at a port the engine picks. */
-export function replicaContainerSpec(spec: ReleaseSpec, replica: number, instance: string): ContainerSpec {
+/**
+ * The engine spec of replica `replica` (1-based): its port published on `hostIp` (127.0.0.1 unless
+ * the proxy reaches the node from another host) at a port the engine picks.
+ */
+export function replicaContainerSpec(spec: ReleaseSpec, replica: number, instance: string, hostIp = '127.0.0.1'): ContainerSpec {
   return {
     image: spec.image,
     name: replicaName(spec.app, spec.release, replica),
@@ -106,8 +109,8 @@ export function replicaContainerSpec(spec: ReleaseSpec, replica: number, instanc
       [RELEASE_LABEL]: String(spec.release),
       [REPLICA_LABEL]: String(replica),
     },
-    // Loopback only: the proxy reaches replicas there, nothing else does.
-    ports: [{ containerPort: spec.port, protocol: 'tcp', hostIp: '127.0.0.1' }],
+    // Loopback on the proxy's own host: the proxy reaches replicas there, nothing else does.
+    ports: [{ containerPort: spec.port, protocol: 'tcp', hostIp }],
     restartPolicy: { name: 'unless-stopped' },
     init: true,
     mounts: Object.entries(spec.volumes).map(([name, path]) => ({ volume: volumeName(spec.app, name), path })),

@@ -37,6 +37,13 @@ export interface ReleaseRunnerOptions {
   clock?: GateClock;
   /** Default: HTTP over Node's client. */
   probe?: Prober;
+  /**
+   * The node's address (`[[nodes]] address`): replicas are probed and routed there, at their
+   * published ports. Default: the address the engine published them on (`local`: 127.0.0.1).
+   */
+  address?: string;
+  /** Where replicas publish their port. Default 127.0.0.1. */
+  publishIp?: string;
 }
 
 /**
@@ -173,7 +180,12 @@ export class ReleaseRunner {
     const details = await this.engine.inspectContainer(id);
     const published = details.ports.find((p) => p.containerPort === port && p.protocol === 'tcp' && p.hostPort);
     const replica = Number(details.labels[REPLICA_LABEL] ?? 0);
-    return { replica, containerId: id, name: details.name, host: published?.hostIp ?? '127.0.0.1', port: published?.hostPort ?? 0, restarts: details.restartCount };
+    return { replica, containerId: id, name: details.name, host: this.hostOf(published?.hostIp), port: published?.hostPort ?? 0, restarts: details.restartCount };
+  }
+
+  /** Where the gate and the proxy reach a replica: the node's address, else where the engine published it. */
+  private hostOf(publishedIp: string | undefined): string {
+    return this.options.address ?? publishedIp ?? '127.0.0.1';
   }
 
   /** Why a restarted container is down, counting only restarts after `restartsBefore`. */
@@ -207,14 +219,14 @@ export class ReleaseRunner {
 
   private async startReplica(spec: ReleaseSpec, replica: number, ids: string[], signal: AbortSignal): Promise<StartedReplica> {
     signal.throwIfAborted();
-    const created = await this.engine.createContainer(replicaContainerSpec(spec, replica, this.options.instance));
+    const created = await this.engine.createContainer(replicaContainerSpec(spec, replica, this.options.instance, this.options.publishIp));
     ids.push(created.id);
     await this.registry.add(created.id);
     signal.throwIfAborted();
     await this.engine.startContainer(created.id);
     const details = await this.engine.inspectContainer(created.id);
     const published = details.ports.find((p) => p.containerPort === spec.port && p.protocol === 'tcp' && p.hostPort);
-    const base = { replica, containerId: created.id, name: created.name, host: published?.hostIp ?? '127.0.0.1' };
+    const base = { replica, containerId: created.id, name: created.name, host: this.hostOf(published?.hostIp) };
     if (published?.hostPort) return { replica: { ...base, port: published.hostPort } };
     // An engine shows no host port for a container that is already down: that is the app's failure.
     const exited = describeExit(details);

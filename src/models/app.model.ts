@@ -53,6 +53,12 @@ interface AppSettings {
   drain_seconds?: number;
   /** gitignore-style patterns (git apps): a push that touches none of them is ignored. */
   watch_paths?: string[];
+  /**
+   * The node whose engine runs the replicas (`GET /api/v1/nodes`); git apps build there too. The
+   * proxy reaches them at the node's `address`. Default `local`. A change takes effect at the next
+   * deploy, which starts the new release there and then drains and removes the old one.
+   */
+  node?: string;
 }
 
 /**
@@ -127,6 +133,8 @@ export interface AppView {
   strategy: AppStrategyName;
   drain_seconds: number;
   watch_paths?: string[];
+  /** The node the replicas run on (`local` unless set); the live release may still be on the one before until the next deploy. */
+  node: string;
   /** `new` until the first deployment succeeds. */
   status: AppStatus;
   live_release?: number;

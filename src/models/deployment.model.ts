@@ -54,6 +54,8 @@ export interface DeploymentView {
   image_id?: string;
   /** The release number it makes, once starting. */
   release?: number;
+  /** The node the release runs on (the app's `node` when it started), once starting. */
+  node?: string;
   /** The release serving when it started: what stays serving if it fails. */
   previous_release?: number;
   /** For rollbacks: the release whose image and config are deployed again. */

@@ -1,4 +1,4 @@
-import { displayAddress, parseNodeAddress } from './node-address';
+import { displayAddress, parseNodeAddress, publishIp, replicaAddress } from './node-address';
 
 describe('parseNodeAddress', () => {
   it.each([
@@ -22,5 +22,26 @@ describe('parseNodeAddress', () => {
     ['http://10.0.0.5:2375', /must start with/],
   ])('refuses %s', (value, message) => {
     expect(() => parseNodeAddress(value)).toThrow(message);
+  });
+});
+
+describe('replicaAddress', () => {
+  it.each([
+    [{ host: 'unix:///run/docker-2.sock' }, '127.0.0.1'],
+    [{ host: 'tcp://10.0.0.5:2376' }, '10.0.0.5'],
+    [{ host: 'ssh://berth@10.0.0.6' }, '10.0.0.6'],
+    [{ host: 'ssh://berth@node.lan' }, undefined],
+    [{ host: 'tcp://[::1]:2376' }, undefined],
+    [{ host: 'ssh://berth@node.lan', address: '10.0.0.7' }, '10.0.0.7'],
+    [{ host: 'unix:///run/docker-2.sock', address: '10.0.0.8' }, '10.0.0.8'],
+  ])('%j -> %s', (node, expected) => {
+    expect(replicaAddress(node)).toBe(expected);
+  });
+});
+
+describe('publishIp', () => {
+  it('publishes on loopback only when the proxy reaches the node there', () => {
+    expect(publishIp('127.0.0.1')).toBe('127.0.0.1');
+    expect(publishIp('10.0.0.5')).toBe('0.0.0.0');
   });
 });

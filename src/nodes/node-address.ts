@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+
 /** Where a node's engine answers, parsed from its `host` (`[[nodes]]`). */
 export type NodeAddress = { kind: 'unix'; socketPath: string } | { kind: 'tcp'; host: string; port: number } | { kind: 'ssh'; user: string; host: string; port: number };
 
@@ -36,4 +38,25 @@ export function displayAddress(address: NodeAddress): string {
   if (address.kind === 'unix') return `unix://${address.socketPath}`;
   if (address.kind === 'tcp') return `tcp://${host(address.host)}:${address.port}`;
   return `ssh://${address.user}@${host(address.host)}:${address.port}`;
+}
+
+/**
+ * The IPv4 address the proxy and the health checks reach a node's app replicas at: `address`
+ * when set, else the host of a tcp:// or ssh:// node when it is an IPv4 address, else
+ * 127.0.0.1 for a unix:// node (an engine on this host). Undefined: the node cannot run apps.
+ */
+export function replicaAddress(node: { host: string; address?: string }): string | undefined {
+  if (node.address !== undefined) return node.address;
+  const parsed = parseNodeAddress(node.host);
+  if (parsed.kind === 'unix') return '127.0.0.1';
+  return isIP(parsed.host) === 4 ? parsed.host : undefined;
+}
+
+/**
+ * Where a node's replicas publish their port: on loopback when the proxy reaches them there (the
+ * node is this host), else on every interface of the node, since the proxy comes from another
+ * host (the port range is to be opened to the proxy host only; see README "Nodes").
+ */
+export function publishIp(address: string): string {
+  return address.startsWith('127.') ? '127.0.0.1' : '0.0.0.0';
 }

@@ -46,7 +46,7 @@ export function composeNodes(config: BerthConfig, redis: Redis, local: LocalNode
     address: `unix://${config.docker.socket_path}`,
     probe: dockerodeProbe(local.engine.docker),
     probeTimeoutMs: config.docker.timeout_seconds * 1000,
-    services: { ...local.services, ...imageMaking(config, local.engine, local.records, log) },
+    services: { ...local.services, ...imageMaking(config, local.engine, local.records, log), engine: local.engine, records: local.records },
   };
   const problems: string[] = [];
   const remote = config.nodes.flatMap((node) => {
@@ -84,6 +84,8 @@ function remoteEntry(config: BerthConfig, redis: Redis, node: NodeConfig, logger
       containers: new ContainerService(engine, records, { ...owner, stopTimeoutSeconds: config.containers.stop_timeout_seconds }, child),
       images: new ImageService(engine, owner, child, releases),
       ...imageMaking(config, engine, records, child),
+      engine,
+      records,
     },
     close: () => connection.close(),
   };

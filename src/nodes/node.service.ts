@@ -1,4 +1,6 @@
 import type { NodeList, NodeView } from '../models/node.model';
+import type { DockerodeEngine } from '../engine/dockerode.engine';
+import type { ContainerRegistry } from '../services/container-registry.port';
 import type { ContainerCommitService } from '../images/container-commit.service';
 import type { ImageImportService } from '../images/image-import.service';
 import type { ContainerService } from '../services/container.service';
@@ -12,6 +14,9 @@ export interface NodeServices {
   images: ImageService;
   commits: ContainerCommitService;
   imports: ImageImportService;
+  /** The node's engine and Berth's record of the containers it made there (apps' replicas). */
+  engine: DockerodeEngine;
+  records: ContainerRegistry;
 }
 
 /** The nodes as the API shows them, and the services of one node. */

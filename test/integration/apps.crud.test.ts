@@ -74,6 +74,7 @@ describe('apps API: create, read, list, change, delete', () => {
       strategy: 'start-first',
       drain_seconds: 30,
       watch_paths: ['src/', '!docs/'],
+      node: 'local',
       status: 'new',
       urls: [`http://${web}.apps.test/`],
       replicas_state: [],

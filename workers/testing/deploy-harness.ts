@@ -4,7 +4,7 @@ import type { DeploymentRecord } from '../../src/deploys/deployment.record';
 import type { GateClock } from '../../src/deploys/health-gate';
 import { ReleaseRunner } from '../../src/deploys/release.runner';
 import { MemoryContainerRegistry } from '../../src/services/testing/memory-container.registry';
-import { DeployProcessor, type DeployProcessorOptions } from '../deploy.processor';
+import { DeployProcessor, type DeployProcessorDeps, type DeployProcessorOptions } from '../deploy.processor';
 import { FakeAppRouting } from './fake-app-routing';
 import { FakeBuildBridge, FakeReleaseEngine, fakeDeployJob, type FakeDeployJob } from './fake-release.engine';
 import { MemoryAppStore } from '../../src/apps/testing/memory-app.store';
@@ -44,13 +44,13 @@ export function testApp(over: Partial<AppRecord> = {}): AppRecord {
 }
 
 /** Time moves only when the gate sleeps: no test waits for a gate. */
-function steppedClock(): GateClock {
+export function steppedClock(): GateClock {
   let time = 0;
   return { now: () => time, sleep: async (ms) => void (time += ms) };
 }
 
 /** The deploy processor over in-memory stores, a fake proxy, a fake engine and a fake build pipeline. */
-export function deployHarness(options: Partial<DeployProcessorOptions> = {}) {
+export function deployHarness(options: Partial<DeployProcessorOptions> = {}, nodes?: DeployProcessorDeps['nodes']) {
   const apps = new MemoryAppStore();
   const deployments = new MemoryDeploymentStore();
   const releases = new MemoryReleaseStore();
@@ -69,7 +69,7 @@ export function deployHarness(options: Partial<DeployProcessorOptions> = {}) {
   const logger = winston.createLogger({ silent: true });
   const runner = new ReleaseRunner(engine, registry, { instance: 'test', clock: steppedClock(), probe }, logger);
   const processor = new DeployProcessor(
-    { apps, deployments, releases, routing, runner, images: engine, builds },
+    { apps, deployments, releases, routing, runner, images: engine, builds, nodes },
     { releasesKept: 5, cancelPollMs: 5, stageTimeoutMs: 1000, stopSeconds: 10, ...options },
     logger,
   );
