@@ -4,7 +4,10 @@ import type { Prober } from '../deploys/http-probe';
 import type { NodeServices } from '../nodes/node.service';
 import { AppCleanup } from './app-cleanup';
 import { EngineReplicaReader, type ReplicaStateReader } from './app-replica.reader';
-import type { RuntimeEngine } from './app-runtime.service';
+import type { ContainerEngine } from '../engine/engine.port';
+
+/** What app runtime needs of a node's engine. */
+export type RuntimeEngine = Pick<ContainerEngine, 'containerLogs' | 'inspectContainer' | 'startContainer' | 'stopContainer'>;
 
 /** The replicas and engine of one node, as an app's runtime acts on them. */
 export interface AppNodeRuntime {

@@ -1,5 +1,5 @@
 import type { Logger } from 'winston';
-import type { ContainerEngine, LogOptions, LogStream } from '../engine/engine.port';
+import type { LogOptions, LogStream } from '../engine/engine.port';
 import type { DeploymentStore } from '../deploys/deployment.record';
 import { realClock, runHealthGate, type GateClock, type Replica } from '../deploys/health-gate';
 import { probeHttp, type Prober } from '../deploys/http-probe';
@@ -11,12 +11,12 @@ import { parseSince, parseTail } from '../services/container-spec';
 import type { AppRecord, AppStore } from './app.record';
 import { MAX_APP_LOG_LINES, followMerged, lastLines, mergeByTime, type ReplicaStream, type TimedLine } from './app-logs';
 import type { ReplicaStateReader } from './app-replica.reader';
-import type { AppNodeRuntime, AppNodeRuntimes } from './app-node.runtime';
+import type { AppNodeRuntime, AppNodeRuntimes, RuntimeEngine } from './app-node.runtime';
 import { appStatus, type ReplicaState } from './app-status';
 import type { AppReplicaState } from './app-replicas.port';
 import type { AppStatus } from '../models/app.model';
 
-export type RuntimeEngine = Pick<ContainerEngine, 'containerLogs' | 'inspectContainer' | 'startContainer' | 'stopContainer'>;
+export type { RuntimeEngine };
 
 export interface AppRuntimeOptions {
   /** Default: HTTP over Node's client. */
