@@ -118,6 +118,12 @@ export class BenchRegistry {
     throw new Error(`docker-registry did not answer on ${this.host}: ${stderr}`);
   }
 
+  /** Bytes in its storage (`du -sb`). */
+  async storedBytes(): Promise<number> {
+    const { stdout } = await run('du', ['-sb', join(this.dir, 'data')]);
+    return Number(stdout.split('\t')[0]);
+  }
+
   async stop(): Promise<void> {
     const child = this.child;
     this.child = undefined;

@@ -128,7 +128,7 @@ async function compare(
   rounds: number,
   bytes: number,
   cli: string,
-  ways: { prepare: () => Promise<void>; berth: (round: number) => Promise<void>; byHand: (round: number) => Promise<void> },
+  ways: { prepare: () => Promise<void>; berth: (round: number) => Promise<void>; byHand: (round: number) => Promise<void>; check: () => Promise<void> },
 ): Promise<void> {
   const times = { berth: [] as number[], byHand: [] as number[] };
   for (let round = 1; round <= rounds; round++) {
@@ -136,6 +136,7 @@ async function compare(
     for (const way of order) {
       await ways.prepare();
       times[way].push(await seconds(() => ways[way](round)));
+      await ways.check();
     }
     process.stdout.write(
       `${what} round ${round} (${order[0] === 'berth' ? 'Berth' : cli} first): Berth ${times.berth.at(-1)?.toFixed(2)} s, ${cli} ${times.byHand.at(-1)?.toFixed(2)} s\n`,
@@ -208,8 +209,10 @@ async function main(): Promise<void> {
       },
       berth: () => berth.pull(source),
       byHand: async () => void (await cli.exec(cli.transferArgs('pull', source))),
+      check: async () => {
+        if (!(await cli.exists(payload.imageId))) throw new Error(`the pull did not bring back ${payload.imageId}`);
+      },
     });
-    if (!(await cli.exists(payload.imageId))) throw new Error(`the pulls did not bring back ${payload.imageId}`);
 
     const target = (round: number, way: string) => `${registry.host}/berth-bench/push-${way}-${round}:1`;
     await compare('push', runs, payload.bytes, engine, {
@@ -219,6 +222,11 @@ async function main(): Promise<void> {
       byHand: async (round) => {
         await cli.exec(['tag', source, target(round, 'cli')]);
         await cli.exec(cli.transferArgs('push', target(round, 'cli')));
+      },
+      // Every blob went up: the registry holds at least the layers' bytes (random data does not compress).
+      check: async () => {
+        const stored = await registry.storedBytes();
+        if (stored < payload.bytes * 0.95) throw new Error(`the registry holds ${stored} bytes after the push, the image has ${payload.bytes}`);
       },
     });
     process.stdout.write(
