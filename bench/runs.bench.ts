@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import TOML from '@iarna/toml';
+import { Redis } from 'ioredis';
 import { composeApi } from '../src/composition';
 import { parseConfig } from '../src/config/config.loader';
 import { createLogger } from '../src/logging/logger';
@@ -89,6 +90,11 @@ async function main(): Promise<void> {
     server.close();
     await api.close();
     rmSync(dataDir, { recursive: true, force: true });
+    // The bench's own records: its prefix is its own.
+    const redis = new Redis(config.redis.url);
+    const keys = await redis.keys(`${config.redis.prefix}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
   }
 }
 
