@@ -136,7 +136,7 @@ describe('metrics and the queue dashboard', () => {
     const queues = await request(env.api.url).get('/admin/queues/api/queues').set(env.api.auth());
     expect(queues.status).toBe(200);
     const listed = (queues.body as { queues: Array<{ name: string; readOnlyMode: boolean }> }).queues;
-    expect(listed.map((q) => q.name).sort()).toEqual(['builds', 'deploys']);
+    expect(listed.map((q) => q.name).sort()).toEqual(['builds', 'deploys', 'jobs']);
     expect(listed.every((q) => q.readOnlyMode)).toBe(true);
   });
 });
