@@ -1,11 +1,16 @@
 import type { Request as ExpressRequest } from 'express';
-import { Controller, Delete, Get, Path, Post, Query, Request, Response, Route, Security, SuccessResponse, Tags } from 'tsoa';
+import { Body, Controller, Delete, Get, Path, Post, Query, Request, Response, Route, Security, SuccessResponse, Tags } from 'tsoa';
 import type { ErrorBody } from '../models/error.model';
 import type { ImageList, ImageView } from '../models/image.model';
 import type { CreatedImage } from '../models/image-import.model';
+import type { ImageOperationView, ImagePullRequest, ImagePushRequest, ImageTagRequest } from '../models/image-transfer.model';
 import type { NodeService } from '../nodes/node.service';
 
-/** `/api/v1/images` (list, inspect, remove, import) on a named node. */
+/**
+ * `/api/v1/images` (list, inspect, remove, import, pull, push, tag) on a named node. A pull's or
+ * push's operation is read, followed and cancelled at `/api/v1/images/operations/{id}`, whatever
+ * its node: its `node` names it.
+ */
 @Route('api/v1/nodes/{node}/images')
 @Tags('Nodes')
 @Security('bearer')
@@ -71,5 +76,44 @@ export class NodeImageController extends Controller {
   public async remove(@Path() node: string, @Path() ref: string, @Query() force?: boolean): Promise<void> {
     await this.nodes.use(node, (s) => s.images.remove(ref, force ?? false));
     this.setStatus(204);
+  }
+
+  /**
+   * As `POST /api/v1/images/pull`, onto the node's engine, with the same `[registries]` credentials.
+   * The image is Berth's on this node only.
+   */
+  @Post('pull')
+  @SuccessResponse(202, 'Pulling')
+  @Response<ErrorBody>(400, 'Not an image reference or platform; `field` names it')
+  public async pull(@Path() node: string, @Body() body: ImagePullRequest): Promise<ImageOperationView> {
+    const operation = await this.nodes.use(node, (s) => s.transfers.pull(body));
+    this.setStatus(202);
+    return operation;
+  }
+
+  /**
+   * As `POST /api/v1/images/{ref}/push`, from the node's engine.
+   * @param ref A tag of the image, or (with `target`) any reference inspect takes; a `/` inside it is sent as `%2F`.
+   */
+  @Post('{ref}/push')
+  @SuccessResponse(202, 'Pushing')
+  @Response<ErrorBody>(400, 'Not a reference, or no tag to push; `field` names it')
+  public async push(@Path() node: string, @Path() ref: string, @Body() body?: ImagePushRequest): Promise<ImageOperationView> {
+    const operation = await this.nodes.use(node, (s) => s.transfers.push(ref, body ?? {}));
+    this.setStatus(202);
+    return operation;
+  }
+
+  /**
+   * As `POST /api/v1/images/{ref}/tag`, on the node's engine.
+   * @param ref As for inspect; a `/` inside it is sent as `%2F`.
+   */
+  @Post('{ref}/tag')
+  @SuccessResponse(201, 'Tagged')
+  @Response<ErrorBody>(400, 'Not a tag; `field` names it')
+  public async tag(@Path() node: string, @Path() ref: string, @Body() body: ImageTagRequest): Promise<ImageView> {
+    const image = await this.nodes.use(node, (s) => s.transfers.tag(ref, body));
+    this.setStatus(201);
+    return image;
   }
 }

@@ -15,6 +15,8 @@ export interface ImageOperationRecord {
   image: string;
   /** The registry host the operation talks to. */
   registry: string;
+  /** The node whose engine runs it; absent on records made before there were nodes (`local`). */
+  node?: string;
   platform?: string;
   status: ImageOperationStatus;
   createdAt: string;

@@ -27,7 +27,12 @@ export interface ImageTransferParts {
   images: Pick<ImageService, 'resolve' | 'inspect'>;
   /** Milliseconds between reads of a followed log. */
   followPollMs: number;
+  /** The node whose engine `engine` is (default `local`); its operations' records name it. */
+  node?: string;
 }
+
+/** The operations running in this process, on any node: what cancel, close and recover look at. */
+type RunningOperations = Map<string, { controller: AbortController; done: Promise<void> }>;
 
 /** Why a running operation was stopped: a cancel, or this process stopping. */
 type StopReason = 'cancelled' | 'lost';
@@ -46,14 +51,23 @@ type Work = (onEvent: (e: TransferEvent) => void, signal: AbortSignal) => Promis
  * `recover` at start ends it `lost`.
  */
 export class ImageTransferService {
-  private readonly running = new Map<string, { controller: AbortController; done: Promise<void> }>();
   /** Operations created before this are a previous process's. */
   private readonly startedAt = new Date().toISOString();
 
   constructor(
     private readonly parts: ImageTransferParts,
     private readonly logger: Logger,
+    private readonly running: RunningOperations = new Map(),
   ) {}
+
+  /**
+   * The same service on another node's engine. It shares the operations' store and this one's
+   * running set, so an operation of any node is read, cancelled, closed and recovered through any
+   * of them (ids are global); its pulls are Berth's on that node only (`pulled` of the node).
+   */
+  onNode(node: string, parts: Pick<ImageTransferParts, 'engine' | 'images' | 'pulled'>, logger: Logger): ImageTransferService {
+    return new ImageTransferService({ ...this.parts, ...parts, node }, logger, this.running);
+  }
 
   async pull(body: ImagePullRequest): Promise<ImageOperationView> {
     const image = checkPullReference(body.image);
@@ -162,7 +176,7 @@ export class ImageTransferService {
   }
 
   private async start(what: Pick<ImageOperationRecord, 'kind' | 'image' | 'registry' | 'platform'>, work: Work): Promise<ImageOperationView> {
-    const record: ImageOperationRecord = { id: randomUUID(), ...what, status: 'running', createdAt: new Date().toISOString(), logTruncated: false };
+    const record: ImageOperationRecord = { id: randomUUID(), ...what, node: this.parts.node ?? 'local', status: 'running', createdAt: new Date().toISOString(), logTruncated: false };
     await this.parts.store.create(record);
     const controller = new AbortController();
     const done = this.run(record, work, controller.signal).finally(() => this.running.delete(record.id));
@@ -236,6 +250,7 @@ function view(r: ImageOperationRecord): ImageOperationView {
     kind: r.kind,
     image: r.image,
     registry: r.registry,
+    node: r.node ?? 'local',
     ...(r.platform ? { platform: r.platform } : {}),
     status: r.status,
     created_at: r.createdAt,

@@ -10,6 +10,12 @@ export interface RedisImageOperationStoreOptions {
   logMaxBytes: number;
   /** Seconds a finished operation is kept (`[images] retention_hours`). */
   retentionSeconds: number;
+  /**
+   * The node whose pulled images this store records (default `local`). Operations are one set for
+   * every node (their ids are global); the pulled ids are kept per node: a pull on one node makes
+   * no image of another Berth's.
+   */
+  node?: string;
 }
 
 // The build log's capped append, unfenced (an operation has one runner). KEYS: record, log. ARGV: cap, notice, '', line...
@@ -108,6 +114,8 @@ export class RedisImageOperationStore implements ImageOperationStore, PulledImag
   }
 
   private pulledKey(): string {
-    return `${this.options.prefix}:images:pulled`;
+    const node = this.options.node ?? 'local';
+    // `local` keeps the key it had before there were nodes.
+    return node === 'local' ? `${this.options.prefix}:images:pulled` : `${this.options.prefix}:images:pulled:node:${node}`;
   }
 }

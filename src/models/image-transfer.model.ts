@@ -31,6 +31,8 @@ export interface ImageOperationView {
   image: string;
   /** The registry host it talks to (`docker.io` for Docker Hub). */
   registry: string;
+  /** The node whose engine it runs on (`local`: the `[docker]` engine). */
+  node: string;
   platform?: string;
   /**
    * `cancelled`: stopped by a cancel. `lost`: the API process stopped or restarted while it ran;

@@ -6,6 +6,7 @@ import type { ReleaseImages } from '../deploys/release-images';
 import { RedisContainerRegistry } from '../redis/redis-container.registry';
 import { ContainerCommitService } from '../images/container-commit.service';
 import { ImageImportService } from '../images/image-import.service';
+import { RedisImageOperationStore } from '../images/redis-image-operation.store';
 import type { ContainerRegistry } from '../services/container-registry.port';
 import { ContainerService } from '../services/container.service';
 import { ImageService } from '../services/image.service';
@@ -23,7 +24,7 @@ const FIRST_ROUND_WAIT_MS = 2_000;
 export interface LocalNode {
   engine: DockerodeEngine;
   /** The services of the unscoped routes: `/nodes/local/...` is the same as `/...`. */
-  services: Pick<NodeServices, 'containers' | 'images'>;
+  services: Pick<NodeServices, 'containers' | 'images' | 'transfers'>;
   /** Berth's record of the containers it created on `local`. */
   records: ContainerRegistry;
 }
@@ -51,7 +52,7 @@ export function composeNodes(config: BerthConfig, redis: Redis, local: LocalNode
   const problems: string[] = [];
   const remote = config.nodes.flatMap((node) => {
     try {
-      return [remoteEntry(config, redis, node, log, releases)];
+      return [remoteEntry(config, redis, node, { log, transfers: local.services.transfers }, releases)];
     } catch (err) {
       problems.push((err as Error).message.replace(/^cannot use the configured nodes:\n\s*/, ''));
       return [];
@@ -67,13 +68,27 @@ export function composeNodes(config: BerthConfig, redis: Redis, local: LocalNode
   return { nodes: new NodeService(registry), stop: () => registry.stop() };
 }
 
-function remoteEntry(config: BerthConfig, redis: Redis, node: NodeConfig, logger: Logger, releases?: ReleaseImages): NodeEntry<NodeServices> {
+function remoteEntry(
+  config: BerthConfig,
+  redis: Redis,
+  node: NodeConfig,
+  { log: logger, transfers }: { log: Logger; transfers: NodeServices['transfers'] },
+  releases?: ReleaseImages,
+): NodeEntry<NodeServices> {
   const connection = nodeConnection(node);
   const timeoutMs = node.timeout_seconds * 1000;
   const engine = new DockerodeEngine({ socketPath: connection.address, connection: connection.docker, runtime: node.runtime, timeoutMs });
   const owner = { instance: config.server.instance, manageAll: config.containers.manage_all };
   const records = new RedisContainerRegistry(redis, { prefix: config.redis.prefix, instance: `${config.server.instance}:node:${node.name}` });
   const child = logger.child({ node: node.name });
+  // The images pulled on this node are Berth's on this node only.
+  const pulled = new RedisImageOperationStore(redis, {
+    prefix: config.redis.prefix,
+    logMaxBytes: config.images.log_max_bytes,
+    retentionSeconds: Math.round(config.images.retention_hours * 3600),
+    node: node.name,
+  });
+  const images = new ImageService(engine, owner, child, releases, pulled);
   return {
     name: node.name,
     runtime: node.runtime,
@@ -82,7 +97,8 @@ function remoteEntry(config: BerthConfig, redis: Redis, node: NodeConfig, logger
     probeTimeoutMs: timeoutMs,
     services: {
       containers: new ContainerService(engine, records, { ...owner, stopTimeoutSeconds: config.containers.stop_timeout_seconds }, child),
-      images: new ImageService(engine, owner, child, releases),
+      images,
+      transfers: transfers.onNode(node.name, { engine, images, pulled }, child.child({ component: 'image-transfers' })),
       ...imageMaking(config, engine, records, child),
       engine,
       records,

@@ -3,6 +3,7 @@ import type { DockerodeEngine } from '../engine/dockerode.engine';
 import type { ContainerRegistry } from '../services/container-registry.port';
 import type { ContainerCommitService } from '../images/container-commit.service';
 import type { ImageImportService } from '../images/image-import.service';
+import type { ImageTransferService } from '../images/image-transfer.service';
 import type { ContainerService } from '../services/container.service';
 import type { ImageService } from '../services/image.service';
 import type { NodeRegistry } from './node.registry';
@@ -14,6 +15,8 @@ export interface NodeServices {
   images: ImageService;
   commits: ContainerCommitService;
   imports: ImageImportService;
+  /** Pulls, pushes and tags on the node's engine; their operations are one set for every node. */
+  transfers: ImageTransferService;
   /** The node's engine and Berth's record of the containers it made there (apps' replicas). */
   engine: DockerodeEngine;
   records: ContainerRegistry;
