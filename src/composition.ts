@@ -237,7 +237,13 @@ export function composeApi(config: BerthConfig, logger: Logger, parts: ApiParts 
     .catch((err: unknown) => logger.error('image operations of a previous start not recovered', { error: String(err) }));
   const runtime = new RuntimeService(engine, config);
   // `local` is the [docker] engine with the services above; [[nodes]] get their own.
-  const nodes = composeNodes(config, redis, { engine, services: { containers, images, transfers }, records: registry }, logger, new StoreReleaseImages(appStore, releases));
+  const nodes = composeNodes(
+    config,
+    redis,
+    { engine, services: { containers, images, transfers }, records: registry },
+    logger,
+    new StoreReleaseImages(appStore, releases),
+  );
   const health = new HealthService(engine, new RedisHealth(redis), () => nodes.nodes.reachability());
   const controllers: ControllerFactory[] = [
     { type: ContainerController, make: () => new ContainerController(containers) },

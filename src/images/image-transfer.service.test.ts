@@ -161,4 +161,45 @@ describe('ImageTransferService', () => {
     await expect(service.cancel(lost.id)).rejects.toMatchObject({ code: 'state_conflict' });
     await service.close();
   });
+
+  describe('on another node', () => {
+    function onNode() {
+      const local = setup();
+      const engine = new FakeTransferEngine();
+      const pulled = new MemoryImageOperationStore();
+      const images = { resolve: async () => ({ id: ID, tags: ['app:1'], labels: {}, created: '', size: 1 }), inspect: async () => ({ id: ID }) as ImageView };
+      const node = local.service.onNode('second', { engine, images, pulled }, winston.createLogger({ silent: true }));
+      return { local, engine, pulled, node };
+    }
+
+    it("pulls with the node's engine; the record names the node; the image is Berth's on that node only", async () => {
+      const { local, engine, pulled, node } = onNode();
+      const op = await node.pull({ image: 'registry.lan/team/app:1' });
+      expect(op).toMatchObject({ node: 'second', status: 'running' });
+      await node.close();
+      expect(engine.calls.map((c) => c.what)).toEqual(['pull']);
+      expect(local.engine.calls).toEqual([]);
+      expect(await pulled.has(ID)).toBe(true);
+      expect(await local.store.has(ID)).toBe(false);
+      // One set of operations: the plain routes' service reads it.
+      expect(await local.service.operation(op.id)).toMatchObject({ node: 'second', status: 'succeeded', image_id: ID });
+      expect(await local.service.operation((await local.service.pull({ image: 'registry.lan/a:1' })).id)).toMatchObject({ node: 'local' });
+      await local.service.close();
+    });
+
+    it("cancels a node's running pull through the plain routes' service, and ends it lost when that one stops", async () => {
+      const { local, engine, node } = onNode();
+      engine.stall = true;
+      const first = await node.pull({ image: 'registry.lan/team/app:1' });
+      expect(await local.service.cancel(first.id)).toMatchObject({ status: 'cancelled', error: { code: 'cancelled' } });
+      const second = await node.pull({ image: 'registry.lan/team/app:2' });
+      const left = { id: '33333333-3333-4333-8333-333333333333', kind: 'pull' as const, image: 'registry.lan/b:1', registry: 'registry.lan', node: 'second' };
+      await local.store.create({ ...left, status: 'running', createdAt: '2020-01-01T00:00:00.000Z', logTruncated: false });
+      await local.service.recover();
+      expect(await node.operation(left.id)).toMatchObject({ node: 'second', status: 'lost' });
+      expect(await node.operation(second.id)).toMatchObject({ status: 'running' });
+      await local.service.close();
+      expect(await node.operation(second.id)).toMatchObject({ status: 'lost', error: { code: 'lost' } });
+    });
+  });
 });

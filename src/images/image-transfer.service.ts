@@ -176,7 +176,14 @@ export class ImageTransferService {
   }
 
   private async start(what: Pick<ImageOperationRecord, 'kind' | 'image' | 'registry' | 'platform'>, work: Work): Promise<ImageOperationView> {
-    const record: ImageOperationRecord = { id: randomUUID(), ...what, node: this.parts.node ?? 'local', status: 'running', createdAt: new Date().toISOString(), logTruncated: false };
+    const record: ImageOperationRecord = {
+      id: randomUUID(),
+      ...what,
+      node: this.parts.node ?? 'local',
+      status: 'running',
+      createdAt: new Date().toISOString(),
+      logTruncated: false,
+    };
     await this.parts.store.create(record);
     const controller = new AbortController();
     const done = this.run(record, work, controller.signal).finally(() => this.running.delete(record.id));

@@ -58,7 +58,11 @@ describe('image transfers on a node', () => {
   });
 
   afterAll(async () => {
-    for (const ref of refs) await api?.docker.getImage(ref).remove().catch(() => undefined);
+    for (const ref of refs)
+      await api?.docker
+        .getImage(ref)
+        .remove()
+        .catch(() => undefined);
     await api?.close();
     await Promise.all([second?.remove(), registry?.stop()]);
     const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
