@@ -259,7 +259,7 @@ export function composeApi(config: BerthConfig, logger: Logger, parts: ApiParts 
     { type: RunController, make: () => new RunController(runs) },
     { type: NodeController, make: () => new NodeController(nodes.nodes) },
     { type: NodeContainerController, make: () => new NodeContainerController(nodes.nodes) },
-    { type: NodeImageController, make: () => new NodeImageController(nodes.nodes) },
+    { type: NodeImageController, make: () => new NodeImageController(nodes.nodes, transfers) },
     { type: JobController, make: () => new JobController(jobs.service) },
     ...webhookControllers(config, logger, { apps: appStore, deploys: parts.deploys ?? deployments }),
   ];

@@ -1,15 +1,18 @@
 import type { Request as ExpressRequest } from 'express';
-import { Body, Controller, Delete, Get, Path, Post, Query, Request, Response, Route, Security, SuccessResponse, Tags } from 'tsoa';
+import { Body, Controller, Delete, Get, Header, Path, Post, Query, Request, Response, Route, Security, SuccessResponse, Tags } from 'tsoa';
+import { NotFoundError } from '../errors';
+import { clientGone, resumeSeq, sendEvents } from '../http/sse';
 import type { ErrorBody } from '../models/error.model';
 import type { ImageList, ImageView } from '../models/image.model';
 import type { CreatedImage } from '../models/image-import.model';
-import type { ImageOperationView, ImagePullRequest, ImagePushRequest, ImageTagRequest } from '../models/image-transfer.model';
+import type { ImageOperationLogs, ImageOperationView, ImagePullRequest, ImagePushRequest, ImageTagRequest } from '../models/image-transfer.model';
+import type { ImageTransferService } from '../images/image-transfer.service';
 import type { NodeService } from '../nodes/node.service';
 
 /**
  * `/api/v1/images` (list, inspect, remove, import, pull, push, tag) on a named node. A pull's or
  * push's operation is read, followed and cancelled at `/api/v1/images/operations/{id}`, whatever
- * its node: its `node` names it.
+ * its node (its `node` names it), or under its node's path.
  */
 @Route('api/v1/nodes/{node}/images')
 @Tags('Nodes')
@@ -18,7 +21,11 @@ import type { NodeService } from '../nodes/node.service';
 @Response<ErrorBody>(404, 'No such node, or no such image')
 @Response<ErrorBody>(503, 'The node is unavailable (`node_unavailable`, `details.node` names it)')
 export class NodeImageController extends Controller {
-  constructor(private readonly nodes: NodeService) {
+  constructor(
+    private readonly nodes: NodeService,
+    /** The operations of every node (one store; ids are global). */
+    private readonly transfers: ImageTransferService,
+  ) {
     super();
   }
 
@@ -115,5 +122,46 @@ export class NodeImageController extends Controller {
     const image = await this.nodes.use(node, (s) => s.transfers.tag(ref, body));
     this.setStatus(201);
     return image;
+  }
+
+  /** As `GET /api/v1/images/operations/{id}`, for an operation of this node; answered while the node is down. */
+  @Get('operations/{id}')
+  @Response<ErrorBody>(404, 'No such node, or no such operation on it')
+  public async operation(@Path() node: string, @Path() id: string): Promise<ImageOperationView> {
+    return this.ofNode(node, id);
+  }
+
+  /** As `POST /api/v1/images/operations/{id}/cancel`, for an operation of this node. */
+  @Post('operations/{id}/cancel')
+  @Response<ErrorBody>(404, 'No such node, or no such operation on it')
+  @Response<ErrorBody>(409, 'The operation already ended (`state_conflict`)')
+  public async cancel(@Path() node: string, @Path() id: string): Promise<ImageOperationView> {
+    await this.ofNode(node, id);
+    return this.transfers.cancel(id);
+  }
+
+  /** As `GET /api/v1/images/operations/{id}/logs`, for an operation of this node. */
+  @Get('operations/{id}/logs')
+  @Response<ErrorBody>(404, 'No such node, or no such operation on it')
+  public async logs(
+    @Path() node: string,
+    @Path() id: string,
+    @Request() req: ExpressRequest,
+    @Query() follow?: boolean,
+    @Header('Last-Event-ID') lastEventId?: string,
+  ): Promise<ImageOperationLogs> {
+    await this.ofNode(node, id);
+    if (!follow) return this.transfers.logs(id);
+    const res = req.res!;
+    await sendEvents(res, await this.transfers.follow(id, resumeSeq(lastEventId), clientGone(res)));
+    return { operation_id: id, status: 'running', lines: [], truncated: false };
+  }
+
+  /** The operation, when the node exists and ran it: another node's answers 404 here. */
+  private async ofNode(node: string, id: string): Promise<ImageOperationView> {
+    await this.nodes.get(node);
+    const operation = await this.transfers.operation(id);
+    if (operation.node !== node) throw new NotFoundError('image operation', id);
+    return operation;
   }
 }

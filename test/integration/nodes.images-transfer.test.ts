@@ -7,7 +7,7 @@ import { startTestApi, type TestApi } from '../support/api';
 import { copyImage, startDockerd, type TestDockerd } from '../support/dockerd-node';
 import { REDIS_URL, SOCKETS } from '../support/engines';
 import { startRegistry, type TestRegistry } from '../support/registry';
-import { expectError, poll } from './helpers';
+import { expectError, parseEvents, poll, readText } from './helpers';
 
 const IMAGE = 'berth-test/busybox:latest';
 
@@ -41,6 +41,7 @@ describe('image transfers on a node', () => {
       90_000,
     );
   const refs: string[] = [];
+  let pullId = '';
   const named = (what: string) => {
     const ref = `${registry.host}/berth-it/${api.runId}-${what}:1`;
     refs.push(ref);
@@ -102,6 +103,13 @@ describe('image transfers on a node', () => {
     await expect(api.docker.getImage(ref).inspect()).rejects.toMatchObject({ statusCode: 404 });
     const logs = await get(`/api/v1/images/operations/${pull.body.id}/logs`);
     expect(logs.body.lines.map((l: { text: string }) => l.text)).toContainEqual(expect.stringMatching(/^done: /));
+    // Also under the node's path, where only that node's operations are.
+    pullId = pull.body.id;
+    expect((await get(`/api/v1/nodes/second/images/operations/${pullId}`)).body).toMatchObject({ id: pullId, node: 'second', status: 'succeeded' });
+    const followed = await get(`/api/v1/nodes/second/images/operations/${pullId}/logs?follow=true`).buffer(true).parse(readText);
+    expect(parseEvents(followed.body as string).at(-1)).toEqual({ event: 'end', data: { status: 'succeeded' } });
+    expectError(await get(`/api/v1/nodes/local/images/operations/${pullId}`), 404, 'not_found');
+    expectError(await post(`/api/v1/nodes/second/images/operations/${pullId}/cancel`), 409, 'state_conflict');
 
     const tag = `${api.runId}-node-tagged:2`;
     const tagged = await post(`${at(ref)}/tag`, { tag });
@@ -140,6 +148,7 @@ describe('image transfers on a node', () => {
       await post('/api/v1/nodes/nowhere/images/pull', { image: `${registry.host}/x:1` }),
       await post(`/api/v1/nodes/nowhere/images/${encodeURIComponent(IMAGE)}/push`, {}),
       await post(`/api/v1/nodes/nowhere/images/${encodeURIComponent(IMAGE)}/tag`, { tag: 'x:1' }),
+      await get(`/api/v1/nodes/nowhere/images/operations/${pullId}`),
     ]) {
       expectError(res, 404, 'not_found', 'node');
     }
@@ -159,6 +168,8 @@ describe('image transfers on a node', () => {
       expect(res.status).toBe(503);
       expect(res.body.error).toMatchObject({ code: 'node_unavailable', message: expect.stringContaining('node "second"'), details: { node: 'second' } });
     }
+    // What the node ran stays readable while it is down.
+    expect((await get(`/api/v1/nodes/second/images/operations/${pullId}`)).body).toMatchObject({ id: pullId, status: 'succeeded' });
   });
 });
 
