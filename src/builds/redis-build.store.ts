@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { UnavailableError } from '../errors';
-import { APPEND_CAPPED, FENCE, fenceArg } from '../redis/fenced-log.scripts';
+import { APPEND_FENCED_LOG, FENCE, fenceArg } from '../redis/fenced-log.scripts';
+import { encodeLogLines, readLogLines, truncationNotice } from '../redis/log-lines';
 import { redisCall } from '../redis/redis-call';
 import { RECORD_OUTCOME, outcomeKey } from '../metrics/outcome.scripts';
 import type { BuildSpec } from './build-request';
@@ -42,12 +43,6 @@ return 1`;
 const COUNT_ATTEMPT = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 return redis.call('HINCRBY', KEYS[1], 'attempts', 1)`;
-
-// Appends log lines within a byte cap, unless the attempt is stale.
-// KEYS: record, log. ARGV: cap, notice, attempt, line...
-const APPEND_LOG = `${FENCE}${APPEND_CAPPED}
-if stale(ARGV[3]) then return 0 end
-return append_capped()`;
 
 // Creates a build unless its id is taken. KEYS: record, index. ARGV: spec, queued_at, score, id.
 const CREATE = `
@@ -146,20 +141,16 @@ export class RedisBuildStore implements BuildStore {
 
   async appendLog(id: string, lines: Array<{ time: string; text: string }>, attempt?: number): Promise<boolean> {
     if (lines.length === 0) return false;
-    const notice = JSON.stringify({ t: new Date().toISOString(), x: `[berth] log truncated: it exceeded ${this.options.logMaxBytes} bytes; the build goes on` });
-    const encoded = lines.map((l) => JSON.stringify({ t: l.time, x: l.text }));
+    const notice = truncationNotice(this.options.logMaxBytes, 'the build');
+    const encoded = encodeLogLines(lines);
     const appended = await redisCall(() =>
-      this.redis.eval(APPEND_LOG, 2, this.key(id), this.logKey(id), this.options.logMaxBytes, notice, fenceArg(attempt), ...encoded),
+      this.redis.eval(APPEND_FENCED_LOG, 2, this.key(id), this.logKey(id), this.options.logMaxBytes, notice, fenceArg(attempt), ...encoded),
     );
     return appended === 0;
   }
 
   async readLog(id: string, fromSeq: number): Promise<LogEntry[]> {
-    const raw = await redisCall(() => this.redis.lrange(this.logKey(id), fromSeq, -1));
-    return raw.map((entry, i) => {
-      const { t, x } = JSON.parse(entry) as { t: string; x: string };
-      return { seq: fromSeq + i, time: t, text: x };
-    });
+    return readLogLines(this.redis, this.logKey(id), fromSeq);
   }
 
   async saveSecrets(id: string, secrets: string): Promise<void> {

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { ConflictError } from '../errors';
 import { fenceArg } from '../redis/fenced-log.scripts';
 import { outcomeKey } from '../metrics/outcome.scripts';
+import { encodeLogLines, readLogLines, truncationNotice } from '../redis/log-lines';
 import { redisCall } from '../redis/redis-call';
 import { DEPLOYMENT_ENDS, type DeploymentLogLine, type DeploymentRecord, type DeploymentStatus, type DeploymentStore, type DeploymentUpdate } from './deployment.record';
 import { APPEND_LOG, CLAIM, COUNT_ATTEMPT, CREATE, TRANSITION, UPDATE } from './redis-deployment.scripts';
@@ -123,17 +124,13 @@ export class RedisDeploymentStore implements DeploymentStore {
   async appendLog(id: string, lines: Array<{ time: string; text: string }>, attempt?: number): Promise<boolean> {
     if (lines.length === 0) return true;
     const cap = this.options.logMaxBytes;
-    const notice = JSON.stringify({ t: new Date().toISOString(), x: `[berth] log truncated: it exceeded ${cap} bytes; the deployment goes on` });
-    const encoded = lines.map((l) => JSON.stringify({ t: l.time, x: l.text }));
+    const notice = truncationNotice(cap, 'the deployment');
+    const encoded = encodeLogLines(lines);
     return (await redisCall(() => this.redis.eval(APPEND_LOG, 2, this.key(id), this.logKey(id), cap, notice, fenceArg(attempt), ...encoded))) === 1;
   }
 
   async readLog(id: string, fromSeq: number): Promise<DeploymentLogLine[]> {
-    const raw = await redisCall(() => this.redis.lrange(this.logKey(id), fromSeq, -1));
-    return raw.map((entry, i) => {
-      const { t, x } = JSON.parse(entry) as { t: string; x: string };
-      return { seq: fromSeq + i, time: t, text: x };
-    });
+    return readLogLines(this.redis, this.logKey(id), fromSeq);
   }
 
   async removeApp(app: string): Promise<void> {

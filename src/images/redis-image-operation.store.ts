@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { APPEND_CAPPED } from '../redis/fenced-log.scripts';
+import { encodeLogLines, readLogLines, truncationNotice } from '../redis/log-lines';
 import { redisCall } from '../redis/redis-call';
 import type { ImageOperationEnd, ImageOperationRecord, ImageOperationStore, PulledImages } from './image-operation.record';
 
@@ -74,18 +75,14 @@ export class RedisImageOperationStore implements ImageOperationStore, PulledImag
   }
 
   async appendLog(id: string, lines: Array<{ time: string; text: string }>): Promise<boolean> {
-    const encoded = lines.map((l) => JSON.stringify({ t: l.time, x: l.text }));
-    const notice = JSON.stringify({ t: new Date().toISOString(), x: `[berth] log truncated: it exceeded ${this.options.logMaxBytes} bytes; the operation goes on` });
+    const encoded = encodeLogLines(lines);
+    const notice = truncationNotice(this.options.logMaxBytes, 'the operation');
     const all = await redisCall(() => this.redis.eval(APPEND_LOG, 2, this.key(id), this.logKey(id), this.options.logMaxBytes, notice, '', ...encoded));
     return all !== 1;
   }
 
   async readLog(id: string, fromSeq: number): Promise<Array<{ seq: number; time: string; text: string }>> {
-    const raw = await redisCall(() => this.redis.lrange(this.logKey(id), fromSeq, -1));
-    return raw.map((line, i) => {
-      const { t, x } = JSON.parse(line) as { t: string; x: string };
-      return { seq: fromSeq + i, time: t, text: x };
-    });
+    return readLogLines(this.redis, this.logKey(id), fromSeq);
   }
 
   async add(imageId: string, ref: string): Promise<void> {

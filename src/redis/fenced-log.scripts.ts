@@ -1,6 +1,6 @@
 /**
  * Lua shared by the stores whose records are written by fenced worker attempts (builds,
- * deployments): the record is a hash at KEYS[1] with an `attempts` count, its log a list at KEYS[2].
+ * deployments, jobs; image operations use the capped append alone): the record is a hash at KEYS[1] with an `attempts` count, its log a list at KEYS[2].
  */
 
 // The fence: a worker's attempt number (from countAttempt) must still be the record's latest, so an
@@ -35,3 +35,8 @@ end`;
 export function fenceArg(attempt: number | undefined): string {
   return attempt === undefined ? '' : String(attempt);
 }
+
+/** Appends log lines within the byte cap unless the attempt is stale. KEYS: record, log. ARGV: cap, notice, attempt, line... */
+export const APPEND_FENCED_LOG = `${FENCE}${APPEND_CAPPED}
+if stale(ARGV[3]) then return 0 end
+return append_capped()`;
